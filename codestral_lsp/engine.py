@@ -1,0 +1,305 @@
+"""One completion's life: gates, typing-through, debounce, streaming, deadlines, circuits.
+
+The engine answers "what should be suggested at this cursor?" with a string. It owns the
+upstream streams (as tasks, not as part of any LSP request) so that a request cancelled by the
+editor does not kill a stream the next keystroke can attach to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from codestral_lsp.cache import GenerationStore
+from codestral_lsp.context import Context
+from codestral_lsp.exclude import is_excluded
+from codestral_lsp.generation import Generation
+from codestral_lsp.postprocess import clean, first_line_done, wants_multiline
+from codestral_lsp.providers import (
+    AuthError,
+    Endpoint,
+    FimRequest,
+    Provider,
+    ProviderError,
+    RateLimitError,
+    UpstreamTimeout,
+)
+from codestral_lsp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_MS = 150
+DEADLINE_AUTOMATIC_S = 5.0
+DEADLINE_INVOKED_S = 15.0
+MAX_TOKENS_SINGLE = 64
+MAX_TOKENS_MULTI = 160
+GLOBAL_STREAMS = 2
+# How long an unwatched stream may live on: long enough for the next keystroke's request to
+# attach to it, short enough that abandoned generations stop costing tokens.
+LINGER_S = 0.25
+RATE_LIMIT_MAX_BACKOFF_S = 60.0
+
+ProviderFactory = Callable[[Endpoint], Provider]
+Reporter = Callable[[ProviderError], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A completion request as the engine sees it."""
+
+    ctx: Context
+    invoked: bool
+    is_current: Callable[[], bool]
+
+
+class Circuit:
+    """Whether upstream may be called: closed by auth failures and rate limits."""
+
+    def __init__(self) -> None:
+        self.auth_failed = False
+        self.open_until = 0.0
+        self._strikes = 0
+
+    def allows(self) -> bool:
+        """True when a call may go out now."""
+        return not self.auth_failed and time.monotonic() >= self.open_until
+
+    def record(self, err: ProviderError) -> None:
+        """Open the circuit as the error demands."""
+        if isinstance(err, AuthError):
+            self.auth_failed = True
+        elif isinstance(err, RateLimitError):
+            self._strikes += 1
+            wait = err.retry_after
+            if wait is None:
+                wait = min(RATE_LIMIT_MAX_BACKOFF_S, 2.0**self._strikes)
+            self.open_until = time.monotonic() + wait
+
+    def success(self) -> None:
+        """A call went through: forget past rate-limit strikes."""
+        self._strikes = 0
+
+
+def cache_key(uri: str) -> str:
+    """``prompt_cache_key`` per file, so Mistral bills a repeated prefix at 10 %."""
+    return "codestral-lsp-" + hashlib.sha256(uri.encode()).hexdigest()[:24]
+
+
+class Engine:
+    """Turns cursors into suggestions; one per server."""
+
+    def __init__(self, settings: Settings, report: Reporter, factory: ProviderFactory) -> None:
+        self.settings = settings
+        self._report = report
+        self._factory = factory
+        self._provider: Provider | None = None
+        self.store = GenerationStore()
+        self.circuit = Circuit()
+        self._live: dict[str, Generation] = {}
+        self._slots = asyncio.Semaphore(GLOBAL_STREAMS)
+        self.upstream_calls = 0
+
+    async def configure(self, settings: Settings) -> None:
+        """Adopt new settings: new provider, empty cache, circuits reset."""
+        self.settings = settings
+        for gen in self.store.clear():
+            self._stop(gen)
+        for gen in list(self._live.values()):
+            self._stop(gen)
+        self.circuit = Circuit()
+        old, self._provider = self._provider, None
+        if old is not None:
+            await old.aclose()
+
+    def document_closed(self, uri: str) -> None:
+        """Release everything held for a closed document."""
+        for gen in self.store.drop_document(uri):
+            self._stop(gen)
+        live = self._live.pop(uri, None)
+        if live is not None:
+            self._stop(live)
+
+    def blocked_reason(self, ctx: Context) -> str | None:
+        """Why no request may be sent for this cursor, or ``None``."""
+        settings = self.settings
+        if not settings.enable:
+            return "disabled"
+        if is_excluded(ctx.path or ctx.uri, settings.exclude):
+            return "excluded"
+        if settings.preset.needs_key and not settings.api_key:
+            return "no-key"
+        if not settings.endpoint:
+            return "no-endpoint"
+        return None
+
+    async def complete(self, request: Request) -> str:
+        """The suggestion for ``request.ctx`` (empty when there is none)."""
+        ctx = request.ctx
+        if self.blocked_reason(ctx):
+            return ""
+        multiline = wants_multiline(ctx, self.settings.multiline)
+        deadline = self._deadline(request.invoked)
+        try:
+            async with asyncio.timeout(deadline):
+                text = await self._suggest(request, multiline)
+        except TimeoutError:
+            log.info("no suggestion within %.1f s", deadline)
+            return ""
+        if text and not request.is_current():
+            log.debug("dropped a stale suggestion for %s", ctx.uri)
+            return ""
+        return text
+
+    async def _suggest(self, request: Request, multiline: bool) -> str:
+        ctx = request.ctx
+        reused = self._reusable(ctx)
+        if reused is not None:
+            return await self._serve(reused[0], reused[1], ctx, multiline)
+        if not request.invoked:
+            await asyncio.sleep(self._debounce_s())
+            if not request.is_current():
+                return ""
+            reused = self._reusable(ctx)
+            if reused is not None:
+                return await self._serve(reused[0], reused[1], ctx, multiline)
+        if not self.circuit.allows():
+            return ""
+        gen = self._start(ctx, multiline, request.invoked)
+        return await self._serve(gen, "", ctx, multiline)
+
+    def _reusable(self, ctx: Context) -> tuple[Generation, str] | None:
+        for gen in self.store.recent(ctx.uri):
+            typed = gen.typed_since(ctx)
+            if typed is not None and gen.error is None and gen.continues(typed):
+                return gen, typed
+        return None
+
+    def _start(self, ctx: Context, multiline: bool, invoked: bool) -> Generation:
+        previous = self._live.pop(ctx.uri, None)
+        if previous is not None:
+            self._stop(previous)
+        gen = Generation(ctx=ctx, multiline=multiline)
+        self.store.add(gen)
+        self._live[ctx.uri] = gen
+        gen.task = asyncio.create_task(self._run(gen, self._fim_request(ctx, multiline, invoked)))
+        return gen
+
+    def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
+        settings = self.settings
+        default_tokens = MAX_TOKENS_MULTI if multiline else MAX_TOKENS_SINGLE
+        return FimRequest(
+            prompt=ctx.prefix,
+            suffix=ctx.suffix,
+            model=settings.effective_model,
+            max_tokens=settings.max_tokens or default_tokens,
+            temperature=settings.temperature,
+            stop=settings.stop,
+            stream=True,
+            prompt_cache_key=cache_key(ctx.uri),
+            min_tokens=1 if invoked else None,
+            path=ctx.path,
+        )
+
+    async def _run(self, gen: Generation, request: FimRequest) -> None:
+        try:
+            async with self._slots:
+                self.upstream_calls += 1
+                await self._pump(gen, self._get_provider(), request)
+            self.circuit.success()
+            gen.finish()
+        except ProviderError as err:
+            self._fail(gen, err)
+        except asyncio.CancelledError:
+            self.store.discard(gen)
+            gen.finish()
+            raise
+        finally:
+            if self._live.get(gen.ctx.uri) is gen:
+                del self._live[gen.ctx.uri]
+
+    async def _pump(self, gen: Generation, provider: Provider, request: FimRequest) -> None:
+        stream = provider.stream(request)
+        try:
+            async for delta in stream:
+                gen.append(delta)
+                self.store.resize(gen)
+                if self._complete_enough(gen):
+                    break
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    def _complete_enough(self, gen: Generation) -> bool:
+        """Early stop: the first line in single-line mode, a blank line after a block."""
+        if not gen.multiline:
+            return first_line_done(gen.text)
+        body = gen.text.lstrip("\n")
+        return "\n\n" in body.rstrip(" \t")
+
+    def _fail(self, gen: Generation, err: ProviderError) -> None:
+        if isinstance(err, UpstreamTimeout) and "\n" in gen.text.lstrip("\n"):
+            # Keep the complete lines that arrived in time rather than nothing.
+            gen.text = gen.text[: gen.text.rstrip("\n").rfind("\n") + 1]
+            gen.finish()
+            return
+        self.store.discard(gen)
+        gen.finish(err)
+        self.circuit.record(err)
+        log.warning("completion failed: %s", err)
+        self._report(err)
+
+    async def _serve(self, gen: Generation, typed: str, ctx: Context, multiline: bool) -> str:
+        gen.waiters += 1
+        try:
+            while True:
+                if gen.error is not None:
+                    return ""
+                shown = gen.shown
+                if not shown.startswith(typed) and (gen.done or not typed.startswith(shown)):
+                    return ""
+                rest = shown[len(typed) :]
+                if gen.done or (not multiline and first_line_done(rest)):
+                    return clean(rest, ctx, multiline)
+                await gen.changed()
+        finally:
+            gen.waiters -= 1
+            if gen.waiters == 0 and not gen.done:
+                asyncio.get_running_loop().call_later(LINGER_S, self._stop_if_idle, gen)
+
+    def _stop_if_idle(self, gen: Generation) -> None:
+        if gen.waiters == 0 and not gen.done:
+            self._stop(gen)
+
+    def _stop(self, gen: Generation) -> None:
+        if gen.task is not None and not gen.task.done():
+            gen.task.cancel()
+
+    def _get_provider(self) -> Provider:
+        if self._provider is None:
+            settings = self.settings
+            read_timeout = (settings.timeout_ms or DEADLINE_AUTOMATIC_S * 1000) / 1000
+            self._provider = self._factory(
+                Endpoint(
+                    wire=settings.preset.wire,
+                    base_url=settings.endpoint,
+                    api_key=settings.api_key,
+                    read_timeout=read_timeout,
+                )
+            )
+        return self._provider
+
+    def _debounce_s(self) -> float:
+        ms = self.settings.debounce_ms
+        return (DEBOUNCE_MS if ms is None else ms) / 1000
+
+    def _deadline(self, invoked: bool) -> float:
+        if self.settings.timeout_ms is not None:
+            return self.settings.timeout_ms / 1000
+        return DEADLINE_INVOKED_S if invoked else DEADLINE_AUTOMATIC_S
+
+    async def aclose(self) -> None:
+        """Stop every stream and close the provider."""
+        await self.configure(self.settings)

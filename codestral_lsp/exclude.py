@@ -1,0 +1,62 @@
+"""Which files must never be sent upstream: glob matching for the ``exclude`` setting."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+
+@lru_cache(maxsize=64)
+def _compile(pattern: str) -> re.Pattern[str]:
+    """Translate a glob (``*``, ``?``, ``**``, ``[...]``) into a regex over ``/`` paths."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                out.append(re.escape(char))
+            else:
+                out.append("[" + pattern[i + 1 : end].replace("\\", "\\\\") + "]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + r"\Z", re.IGNORECASE)
+
+
+def is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    """True when ``path`` matches a pattern: patterns without ``/`` match the file name or any
+    directory name on the path (``secrets`` excludes everything below it); patterns with ``/``
+    match the path's tail (``secrets/**`` matches ``/repo/secrets/a.txt``)."""
+    normal = path.replace("\\", "/")
+    parts = [p for p in normal.split("/") if p]
+    if not parts:
+        return False
+    for pattern in patterns:
+        pattern = pattern.strip().rstrip("/")
+        if not pattern:
+            continue
+        regex = _compile(pattern.lstrip("/"))
+        if "/" not in pattern:
+            if any(regex.match(part) for part in parts):
+                return True
+            continue
+        for start in range(len(parts)):
+            if regex.match("/".join(parts[start:])):
+                return True
+    return False

@@ -1,0 +1,96 @@
+"""One upstream answer, streaming or finished, and the test of whether it continues a cursor.
+
+A :class:`Generation` is owned by the engine, not by the LSP request that started it, so later
+requests (the user typing through the suggestion) can attach to it while it still streams and
+read it from the cache once it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess import clean
+from codestral_lsp.providers import ProviderError
+
+_ids = itertools.count(1)
+
+
+@dataclass(eq=False)
+class Generation:
+    """Raw text streamed for the cursor described by ``ctx``."""
+
+    ctx: Context
+    multiline: bool
+    text: str = ""
+    done: bool = False
+    error: ProviderError | None = None
+    waiters: int = 0
+    task: asyncio.Task[None] | None = None
+    started: float = field(default_factory=time.monotonic)
+    first_token: float | None = None
+    id: int = field(default_factory=lambda: next(_ids))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def size(self) -> int:
+        """Approximate bytes held, for the cache's byte bound."""
+        return len(self.ctx.prefix) + len(self.ctx.suffix) + len(self.text) + 200
+
+    @property
+    def shown(self) -> str:
+        """The suggestion this generation stands for, cleaned for its own cursor."""
+        return clean(self.text, self.ctx, self.multiline)
+
+    def append(self, delta: str) -> None:
+        """Add streamed text and wake the requests waiting on it."""
+        if self.first_token is None:
+            self.first_token = time.monotonic()
+        self.text += delta
+        self._wake()
+
+    def finish(self, error: ProviderError | None = None) -> None:
+        """Mark the stream ended (normally, by an early stop, or by ``error``)."""
+        self.done = True
+        self.error = error
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def changed(self) -> None:
+        """Wait for the next append or the end."""
+        await self._changed.wait()
+
+    def typed_since(self, ctx: Context) -> str | None:
+        """The text typed since this generation's cursor if ``ctx`` is that cursor moved forward
+        by typing (nothing else edited in the prompt window), else ``None``."""
+        if ctx.uri != self.ctx.uri:
+            return None
+        n = ctx.offset - self.ctx.offset
+        if n < 0 or n > len(ctx.prefix) or n > len(self.text) + 64:
+            return None
+        head = ctx.prefix[: len(ctx.prefix) - n]
+        if not (head.endswith(self.ctx.prefix) or self.ctx.prefix.endswith(head)):
+            return None
+        if not (ctx.suffix.startswith(self.ctx.suffix) or self.ctx.suffix.startswith(ctx.suffix)):
+            return None
+        return ctx.prefix[len(ctx.prefix) - n :] if n else ""
+
+    def continues(self, typed: str) -> bool:
+        """Whether the suggestion (as far as it has streamed) is consistent with ``typed``."""
+        shown = self.shown
+        if shown.startswith(typed):
+            return len(shown) > len(typed) or not self.done
+        return not self.done and typed.startswith(shown) and self._may_still_match(typed)
+
+    def _may_still_match(self, typed: str) -> bool:
+        # While streaming, the cleaned text can lag the raw text (a pending leading newline
+        # or space); the raw stream must at least not contradict what was typed.
+        raw = self.text.lstrip()
+        stripped = typed.lstrip()
+        return raw.startswith(stripped[: len(raw)]) or stripped.startswith(raw)

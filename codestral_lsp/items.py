@@ -1,0 +1,72 @@
+"""Suggestion text to LSP items, with ranges in the client's position units."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lsprotocol import types
+
+from codestral_lsp.context import Context
+
+ToPosition = Callable[[int], types.Position]
+ACCEPT_COMMAND = "codestral.didAcceptCompletion"
+
+
+def inline_items(
+    text: str, ctx: Context, to_position: ToPosition, item_id: str
+) -> types.InlineCompletionList:
+    """One ghost-text item inserted at the cursor."""
+    if not text:
+        return types.InlineCompletionList(items=[])
+    cursor = to_position(ctx.offset)
+    item = types.InlineCompletionItem(
+        insert_text=text,
+        range=types.Range(start=cursor, end=cursor),
+        command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
+    )
+    return types.InlineCompletionList(items=[item])
+
+
+def completion_list(
+    text: str, ctx: Context, to_position: ToPosition, snippets: bool, item_id: str
+) -> types.CompletionList:
+    """A completion item whose edit starts at the start of the word being typed.
+
+    Editors filter items by the text between the edit's start and the cursor; starting the
+    edit at the word start and beginning ``newText``/``label`` with that word keeps the item
+    visible and avoids ``retreturn``-style doubling in Neovim and Emacs.
+    """
+    if not text:
+        return types.CompletionList(is_incomplete=True, items=[])
+    word = ctx.word_before
+    new_text = word + text
+    first_line = new_text.split("\n", 1)[0]
+    label = first_line if len(first_line) <= 80 else first_line[:79] + "…"
+    edit_range = types.Range(start=to_position(ctx.offset - len(word)), end=to_position(ctx.offset))
+    item = types.CompletionItem(
+        label=label or text.strip().split("\n", 1)[0],
+        kind=types.CompletionItemKind.Text,
+        label_details=types.CompletionItemLabelDetails(description="Codestral"),
+        detail="Codestral",
+        documentation=types.MarkupContent(
+            kind=types.MarkupKind.Markdown,
+            value=f"```{ctx.language}\n{new_text}\n```",
+        ),
+        filter_text=new_text,
+        sort_text="0",
+        preselect=True,
+        text_edit=types.TextEdit(
+            range=edit_range, new_text=escape_snippet(new_text) if snippets else new_text
+        ),
+        insert_text_format=(
+            types.InsertTextFormat.Snippet if snippets else types.InsertTextFormat.PlainText
+        ),
+        insert_text_mode=types.InsertTextMode.AsIs,
+        command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
+    )
+    return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def escape_snippet(text: str) -> str:
+    """Escape the characters snippet syntax gives meaning to, then end with the cursor."""
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}") + "$0"

@@ -1,0 +1,115 @@
+"""Logging that never leaks the key, forwarding to the client, and messages shown once.
+
+Two rules meet here: logs go to stderr and ``window/logMessage`` (stdout carries JSON-RPC), and
+no secret may appear in any of them. pygls logs the ``initialize`` parameters (which may carry
+``apiKey``) before our code runs, so redaction is a filter on every handler, by value for keys
+we know and by shape for keys we have not seen yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable
+
+_SHAPES = (
+    # "apiKey": "…", 'api_key': '…', api_key='…', apiKey=… (JSON, Python reprs, env dumps)
+    re.compile(
+        r"""(?P<head>["']?[A-Za-z_]*api[_-]?key["']?\s*[:=]\s*)(?P<q>["']?)(?P<v>[^"',\s}]+)""",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?P<head>Bearer\s+)(?P<q>)(?P<v>[A-Za-z0-9._~+/=-]+)"),
+)
+
+
+class Redactor(logging.Filter):
+    """Rewrites each record's message with secrets replaced by ``***``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        """Remember a secret to scrub (short strings are ignored: they would mangle logs)."""
+        if len(secret) >= 6:
+            self._secrets.add(secret)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every known secret and secret-shaped value hidden."""
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, "***")
+        for shape in _SHAPES:
+            text = shape.sub(lambda m: f"{m['head']}{m['q']}***", text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not take logging down
+            message = str(record.msg)
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = self.scrub(message)
+        record.args = None
+        return True
+
+
+REDACTOR = Redactor()
+
+
+def setup_stderr(level: str) -> None:
+    """Send logs to stderr: ours at ``level``, libraries' at WARNING unless ``level`` is DEBUG."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(REDACTOR)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    numeric = logging.getLevelName(level.upper())
+    numeric = numeric if isinstance(numeric, int) else logging.INFO
+    root.setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    logging.getLogger("codestral_lsp").setLevel(numeric)
+
+
+class ClientHandler(logging.Handler):
+    """Forwards our own log records to the client as ``window/logMessage``."""
+
+    def __init__(self, send: Callable[[int, str], None]) -> None:
+        super().__init__(logging.INFO)
+        self._send = send
+        self._busy = False
+        self.addFilter(REDACTOR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._busy:  # sending may itself log; never recurse
+            return
+        self._busy = True
+        try:
+            level = 1 if record.levelno >= logging.ERROR else 2 if record.levelno >= 30 else 3
+            self._send(level, f"{record.name}: {record.getMessage()}")
+        except Exception:
+            self.handleError(record)
+        finally:
+            self._busy = False
+
+
+class Notifier:
+    """Shows each kind of message once until reset, so trouble never becomes a popup storm."""
+
+    def __init__(self, show: Callable[[int, str], None]) -> None:
+        self._show = show
+        self._shown: set[str] = set()
+
+    def once(self, kind: str, level: int, message: str) -> None:
+        """Show ``message`` unless a message of this kind was already shown."""
+        if kind in self._shown:
+            return
+        self._shown.add(kind)
+        self._show(level, REDACTOR.scrub(message))
+
+    def reset(self) -> None:
+        """Allow every kind to be shown again (after the user changed settings)."""
+        self._shown.clear()

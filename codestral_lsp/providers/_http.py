@@ -1,0 +1,198 @@
+"""HTTP plumbing shared by providers: the client, status-to-error mapping, SSE and NDJSON reading.
+
+This is the only module that catches httpx exceptions.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from codestral_lsp import __version__
+from codestral_lsp.providers import (
+    AuthError,
+    BadRequestError,
+    BadResponseError,
+    ConnectError,
+    Endpoint,
+    ProviderError,
+    RateLimitError,
+    UpstreamError,
+    UpstreamTimeout,
+)
+
+USER_AGENT = f"codestral-lsp/{__version__}"
+
+
+def make_client(endpoint: Endpoint) -> httpx.AsyncClient:
+    """One long-lived client per provider: keep-alive connections are most of the latency win."""
+    timeout = httpx.Timeout(
+        connect=endpoint.connect_timeout,
+        read=endpoint.read_timeout,
+        write=endpoint.read_timeout,
+        pool=endpoint.connect_timeout,
+    )
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=4, keepalive_expiry=90)
+    return httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def auth_headers(api_key: str) -> dict[str, str]:
+    """Bearer authorisation, or nothing for keyless local servers."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+@asynccontextmanager
+async def post(
+    client: httpx.AsyncClient, url: str, body: Mapping[str, Any], headers: Mapping[str, str]
+) -> AsyncIterator[httpx.Response]:
+    """POST a JSON body and yield the streaming response once its status is known to be good."""
+    try:
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                raise error_for(response)
+            yield response
+    except httpx.TimeoutException as err:
+        raise UpstreamTimeout(f"{url} did not answer in time ({type(err).__name__})") from None
+    except httpx.ConnectError as err:
+        raise ConnectError(f"cannot reach {url}: {_reason(err)}") from None
+    except httpx.RemoteProtocolError as err:
+        raise UpstreamError(f"{url} broke off the answer: {_reason(err)}") from None
+    except httpx.HTTPError as err:
+        raise UpstreamError(f"request to {url} failed: {_reason(err)}") from None
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0][:200]
+
+
+def error_for(response: httpx.Response) -> ProviderError:
+    """Translate an error response into the provider error tree."""
+    status = response.status_code
+    detail = error_detail(response)
+    where = f"{response.request.url.host}{response.request.url.path}"
+    if status in (401, 403):
+        return AuthError(f"HTTP {status} from {where}: {detail}", status)
+    if status == 429:
+        return RateLimitError(f"HTTP 429 from {where}: {detail}", retry_after(response.headers))
+    if status in (400, 404, 405, 413, 422):
+        return BadRequestError(f"HTTP {status} from {where}: {detail}", status)
+    return UpstreamError(f"HTTP {status} from {where}: {detail}", status)
+
+
+def error_detail(response: httpx.Response) -> str:
+    """A short description from any of the error body shapes endpoints use."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        text = response.text.strip()
+        return text[:200] or response.reason_phrase or "no detail"
+    return _describe(body)[:300] or "no detail"
+
+
+def _describe(body: Any) -> str:
+    if isinstance(body, str):
+        return body
+    if isinstance(body, list):
+        return "; ".join(_describe(item) for item in body[:3])
+    if not isinstance(body, dict):
+        return str(body)
+    if "loc" in body and "msg" in body:
+        loc = ".".join(str(part) for part in body["loc"] if part != "body")
+        return f"{loc}: {body['msg']}" if loc else str(body["msg"])
+    for key in ("detail", "message", "error"):
+        if body.get(key):
+            return _describe(body[key])
+    return json.dumps(body)[:200]
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or a rate-limit reset header."""
+    raw = headers.get("retry-after")
+    if raw:
+        raw = raw.strip()
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(raw) if raw else None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - time.time())
+    for name, value in headers.items():
+        lowered = name.lower()
+        if "ratelimit" in lowered and "reset" in lowered:
+            try:
+                seconds = float(value)
+            except ValueError:
+                continue
+            # Some gateways send an epoch timestamp rather than a delay.
+            return max(0.0, seconds - time.time()) if seconds > 1e9 else max(0.0, seconds)
+    return None
+
+
+async def sse_data(response: httpx.Response) -> AsyncIterator[str]:
+    """Yield the payload of each ``data:`` line until ``[DONE]``; comments and blanks skipped."""
+    try:
+        async for line in response.aiter_lines():
+            if not line.startswith("data:"):
+                continue
+            payload = line[5:].strip()
+            if payload == "[DONE]":
+                return
+            if payload:
+                yield payload
+    except httpx.TimeoutException:
+        raise UpstreamTimeout("the stream stalled") from None
+    except httpx.HTTPError as err:
+        raise UpstreamError(f"the stream broke off: {_reason(err)}") from None
+    raise UpstreamError("the stream ended before [DONE]")
+
+
+async def ndjson(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+    """Yield each JSON object of a newline-delimited JSON stream."""
+    try:
+        async for line in response.aiter_lines():
+            if line.strip():
+                yield parse_json(line)
+    except httpx.TimeoutException:
+        raise UpstreamTimeout("the stream stalled") from None
+    except httpx.HTTPError as err:
+        raise UpstreamError(f"the stream broke off: {_reason(err)}") from None
+
+
+async def read_json(response: httpx.Response) -> Any:
+    """Read a whole JSON body."""
+    try:
+        raw = await response.aread()
+    except httpx.TimeoutException:
+        raise UpstreamTimeout("the answer stalled") from None
+    except httpx.HTTPError as err:
+        raise UpstreamError(f"the answer broke off: {_reason(err)}") from None
+    return parse_json(raw)
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """Parse JSON or raise :class:`BadResponseError`."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        snippet = raw[:80] if isinstance(raw, str) else raw[:80].decode("utf-8", "replace")
+        raise BadResponseError(f"not JSON: {snippet!r}") from None
+
+
+def raise_stream_error(chunk: Mapping[str, Any]) -> None:
+    """Some endpoints report failures as an ``error`` object inside a 200 stream."""
+    if chunk.get("error"):
+        raise UpstreamError(f"the endpoint reported: {_describe(chunk['error'])[:200]}")

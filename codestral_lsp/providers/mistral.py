@@ -1,0 +1,106 @@
+"""Mistral's FIM API (``POST {baseUrl}/fim/completions``): codestral.mistral.ai, api.mistral.ai,
+Langdock and any Mistral-shaped gateway."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from codestral_lsp.providers import BadResponseError, Endpoint, FimRequest
+from codestral_lsp.providers._http import (
+    auth_headers,
+    make_client,
+    post,
+    raise_stream_error,
+    read_json,
+    sse_data,
+)
+from codestral_lsp.providers._http import parse_json as _parse
+
+
+def fim_body(request: FimRequest) -> dict[str, Any]:
+    """The request body, field by field: the API answers 422 to any unknown or ``null`` extra."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "prompt": request.prompt,
+        "suffix": request.suffix,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "stream": request.stream,
+    }
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.prompt_cache_key:
+        body["prompt_cache_key"] = request.prompt_cache_key
+    if request.random_seed is not None:
+        body["random_seed"] = request.random_seed
+    if request.min_tokens is not None:
+        body["min_tokens"] = request.min_tokens
+    return body
+
+
+def message_text(choice: Mapping[str, Any], key: str) -> str:
+    """The text of a choice's ``message``/``delta``: a string, or a list of content chunks."""
+    holder = choice.get(key)
+    if not isinstance(holder, Mapping):
+        raise BadResponseError(f"choice without {key!r}")
+    content = holder.get("content")
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, Mapping))
+    raise BadResponseError(f"unexpected content type {type(content).__name__}")
+
+
+def first_choice(body: Any) -> Mapping[str, Any] | None:
+    """The first choice of a response or chunk, ``None`` when a chunk carries none."""
+    if not isinstance(body, Mapping):
+        raise BadResponseError("the answer is not a JSON object")
+    raise_stream_error(body)
+    choices = body.get("choices")
+    if not isinstance(choices, list):
+        raise BadResponseError("the answer has no 'choices'")
+    if not choices:
+        return None
+    choice = choices[0]
+    if not isinstance(choice, Mapping):
+        raise BadResponseError("a choice is not an object")
+    return choice
+
+
+class MistralFim:
+    """Provider for the Mistral FIM wire format, JSON and SSE."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._url = endpoint.base_url.rstrip("/") + "/fim/completions"
+        self._headers = auth_headers(endpoint.api_key)
+        self._client = make_client(endpoint)
+
+    def __repr__(self) -> str:
+        return f"MistralFim({self._url!r})"
+
+    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the generated middle as it arrives."""
+        accept = "text/event-stream" if request.stream else "application/json"
+        headers = {**self._headers, "Accept": accept}
+        async with post(self._client, self._url, fim_body(request), headers) as response:
+            if not request.stream:
+                choice = first_choice(await read_json(response))
+                if choice is not None:
+                    yield message_text(choice, "message")
+                return
+            async for payload in sse_data(response):
+                choice = first_choice(_parse(payload))
+                if choice is None:
+                    continue
+                text = message_text(choice, "delta")
+                if text:
+                    yield text
+                if choice.get("finish_reason"):
+                    return
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()

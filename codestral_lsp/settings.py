@@ -1,0 +1,283 @@
+"""Typed settings: every key of the public interface, its default, and how a raw value is checked.
+
+Settings arrive as loose JSON from several places (environment, ``initializationOptions``,
+``workspace/didChangeConfiguration``, ``workspace/configuration``). :func:`resolve` merges them in
+that order of precedence and validates each key on its own: a bad value is reported once and that
+key falls back to its default, so one typo never switches completion off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SECTION = "codestral"
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.keystore",
+    "*.jks",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".git-credentials",
+    "credentials*",
+    "secrets/**",
+    "**/secrets/**",
+)
+
+MULTILINE_MODES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """Where a provider preset sends requests and which wire format it speaks there."""
+
+    base_url: str
+    wire: str
+    model: str | None = None
+    needs_key: bool = True
+
+
+PRESETS: dict[str, Preset] = {
+    "codestral": Preset("https://codestral.mistral.ai/v1", "mistral"),
+    "mistral": Preset("https://api.mistral.ai/v1", "mistral"),
+    "langdock": Preset("https://api.langdock.com/mistral/{region}/v1", "mistral"),
+    "openai-compatible": Preset("", "openai"),
+    "aimlapi": Preset("https://api.aimlapi.com/v1", "chat", model="mistralai/codestral-2501"),
+    "ollama": Preset("http://127.0.0.1:11434", "ollama", needs_key=False),
+    "llamacpp": Preset("http://127.0.0.1:8080", "llamacpp", needs_key=False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The effective configuration. Field names are snake_case; the public keys are camelCase."""
+
+    api_key: str = field(default="", repr=False)
+    provider: str = "codestral"
+    base_url: str = ""
+    model: str = "codestral-latest"
+    max_tokens: int | None = None
+    temperature: float = 0.0
+    stop: tuple[str, ...] = ()
+    debounce_ms: int | None = None
+    timeout_ms: int | None = None
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    enable: bool = True
+    region: str = "eu"
+    multiline: str = "auto"
+    allow_insecure_http: bool = False
+
+    @property
+    def preset(self) -> Preset:
+        """The preset named by ``provider``."""
+        return PRESETS[self.provider]
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to: ``baseUrl`` if set, else the preset's."""
+        url = self.base_url or self.preset.base_url.format(region=self.region)
+        return url.rstrip("/")
+
+    @property
+    def effective_model(self) -> str:
+        """The model id to send: a preset that serves Codestral under another name wins over
+        the generic default, an explicit ``model`` wins over both."""
+        if self.model == "codestral-latest" and self.preset.model:
+            return self.preset.model
+        return self.model
+
+    def public_view(self) -> dict[str, object]:
+        """The settings as camelCase keys, with the key masked to its last 4 characters."""
+        view: dict[str, object] = {}
+        for spec in SPECS:
+            value = getattr(self, spec.attr)
+            if spec.key == "apiKey":
+                value = mask(self.api_key)
+            view[spec.key] = list(value) if isinstance(value, tuple) else value
+        return view
+
+
+def mask(secret: str) -> str:
+    """Show a secret as its last 4 characters only ("(not set)" when empty)."""
+    if not secret:
+        return "(not set)"
+    return "…" + secret[-4:] if len(secret) > 8 else "…"
+
+
+Validator = Callable[[Any], Any]
+
+
+class Invalid(ValueError):
+    """A raw value does not fit its key; the message says what was expected."""
+
+
+def _str(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise Invalid("a string")
+    return raw.strip()
+
+
+def _bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise Invalid("true or false")
+    return raw
+
+
+def _positive_int_or_none(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 1:
+        raise Invalid("a whole number of at least 1")
+    return int(raw)
+
+
+def _non_negative_int_or_none(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 0:
+        raise Invalid("a whole number of at least 0")
+    return int(raw)
+
+
+def _temperature(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise Invalid("a number from 0 to 1.5")
+    if not 0 <= raw <= 1.5:
+        raise Invalid("a number from 0 to 1.5")
+    return float(raw)
+
+
+def _str_list(raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        return (raw,) if raw else ()
+    if not isinstance(raw, Sequence) or not all(isinstance(item, str) for item in raw):
+        raise Invalid("a list of strings")
+    return tuple(item for item in raw if item)
+
+
+def _choice(choices: Sequence[str]) -> Validator:
+    def check(raw: Any) -> str:
+        if raw not in choices:
+            raise Invalid("one of " + ", ".join(f'"{c}"' for c in choices))
+        return str(raw)
+
+    return check
+
+
+def _url(raw: Any) -> str:
+    url = _str(raw)
+    if url and not url.startswith(("http://", "https://")):
+        raise Invalid("an http:// or https:// URL")
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One public key: its camelCase name, the dataclass field and its validator."""
+
+    key: str
+    attr: str
+    validate: Validator
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("apiKey", "api_key", _str),
+    Spec("provider", "provider", _choice(tuple(PRESETS))),
+    Spec("baseUrl", "base_url", _url),
+    Spec("model", "model", _str),
+    Spec("maxTokens", "max_tokens", _positive_int_or_none),
+    Spec("temperature", "temperature", _temperature),
+    Spec("stop", "stop", _str_list),
+    Spec("debounceMs", "debounce_ms", _non_negative_int_or_none),
+    Spec("timeoutMs", "timeout_ms", _positive_int_or_none),
+    Spec("exclude", "exclude", _str_list),
+    Spec("enable", "enable", _bool),
+    Spec("region", "region", _str),
+    Spec("multiline", "multiline", _choice(MULTILINE_MODES)),
+    Spec("allowInsecureHttp", "allow_insecure_http", _bool),
+)
+KEYS = frozenset(spec.key for spec in SPECS)
+
+ENV_KEYS: tuple[tuple[str, str], ...] = (
+    # Earlier names win: CODESTRAL_API_KEY is the documented one, MISTRAL_API_KEY the fallback.
+    ("CODESTRAL_API_KEY", "apiKey"),
+    ("MISTRAL_API_KEY", "apiKey"),
+    ("CODESTRAL_BASE_URL", "baseUrl"),
+    ("CODESTRAL_PROVIDER", "provider"),
+    ("CODESTRAL_MODEL", "model"),
+)
+
+
+def from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings layer the environment provides."""
+    layer: dict[str, Any] = {}
+    for var, key in ENV_KEYS:
+        value = environ.get(var, "").strip()
+        if value and key not in layer:
+            layer[key] = value
+    return layer
+
+
+def section(raw: Any) -> dict[str, Any]:
+    """Unwrap the ``codestral`` section if a client sent the whole settings tree."""
+    if not isinstance(raw, Mapping):
+        return {}
+    inner = raw.get(SECTION)
+    if isinstance(inner, Mapping):
+        return dict(inner)
+    return {str(k): v for k, v in raw.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A key whose value was rejected (or unknown), in words fit for the user."""
+
+    key: str
+    message: str
+    unknown: bool = False
+
+
+def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem]]:
+    """Merge layers (lowest precedence first) and validate each key.
+
+    A ``null`` value means "use the default". Unknown keys are reported as problems flagged
+    ``unknown`` so the caller can log them without bothering the user.
+    """
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer)
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for spec in SPECS:
+        if merged.get(spec.key) is None:
+            continue
+        try:
+            values[spec.attr] = spec.validate(merged[spec.key])
+        except Invalid as err:
+            shown = "(hidden)" if spec.key == "apiKey" else repr(merged[spec.key])[:60]
+            problems.append(
+                Problem(spec.key, f"setting codestral.{spec.key} = {shown} ignored: expected {err}")
+            )
+    for key in sorted(set(merged) - KEYS):
+        problems.append(Problem(key, f"unknown setting codestral.{key} ignored", unknown=True))
+    settings = dataclasses.replace(Settings(), **values)
+    if settings.provider == "openai-compatible" and not settings.base_url:
+        problems.append(
+            Problem("baseUrl", 'provider "openai-compatible" needs codestral.baseUrl to be set')
+        )
+    return settings, problems

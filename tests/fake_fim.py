@@ -1,0 +1,229 @@
+"""A real HTTP server on 127.0.0.1 that speaks the Mistral FIM wire format (JSON and SSE).
+
+Tests point the real server (and the real httpx client inside it) at this fake, tell it how to
+answer (text, status, delays, hangs, broken streams) and read back exactly what it received.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    """How the fake answers one request."""
+
+    text: str = "return a + b"
+    status: int = 200
+    body: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    chunk_delay: float = 0.0
+    chunk_chars: int = 4
+    hang: bool = False
+    cut: bool = False
+    malformed: bool = False
+
+
+@dataclass
+class Received:
+    """One request as the fake saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+Answer = Reply | Callable[[Received], Reply]
+
+
+class FakeFim:
+    """Threaded fake endpoint; use as a context manager or call ``start``/``stop``."""
+
+    def __init__(self, answer: Answer | None = None) -> None:
+        self.answer: Answer = answer or Reply()
+        self.requests: list[Received] = []
+        self.disconnects = 0
+        self.completed = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL in the form the ``baseUrl`` setting takes."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeFim:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeFim:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reply_for(self, received: Received) -> Reply:
+        with self._lock:
+            self.requests.append(received)
+        answer = self.answer
+        return answer(received) if callable(answer) else answer
+
+    def note_disconnect(self) -> None:
+        with self._lock:
+            self.disconnects += 1
+
+    def note_completed(self) -> None:
+        with self._lock:
+            self.completed += 1
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Poll until ``predicate()`` holds (for assertions on what the fake observed)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate():
+                return True
+            time.sleep(0.01)
+        return predicate()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeFim
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            body = {"_raw": raw.decode("utf-8", "replace")}
+        received = Received("POST", self.path, dict(self.headers.items()), body)
+        reply = self.fake.reply_for(received)
+        if reply.delay and self._wait_or_disconnect(reply.delay):
+            return
+        if reply.hang:
+            self._wait_or_disconnect(60)
+            return
+        if reply.status != 200:
+            self._send_whole(reply.status, reply.body or "{}", reply.headers)
+            return
+        if reply.malformed:
+            self._send_whole(200, "{not json", {})
+            return
+        if body.get("stream"):
+            self._stream(reply)
+        else:
+            self._send_whole(200, json.dumps(_response(reply.text)), reply.headers)
+
+    def _send_whole(self, status: int, text: str, headers: dict[str, str]) -> None:
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+        self.fake.note_completed()
+
+    def _stream(self, reply: Reply) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        text = reply.text
+        pieces = [text[i : i + reply.chunk_chars] for i in range(0, len(text), reply.chunk_chars)]
+        try:
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                self._chunk(f"data: {json.dumps(_chunk(piece, last and not reply.cut))}\n\n")
+                if reply.chunk_delay and self._wait_or_disconnect(reply.chunk_delay):
+                    return
+            if reply.cut:
+                self.wfile.write(b"0\r\n\r\n")
+                self.close_connection = True
+                return
+            self._chunk("data: [DONE]\n\n")
+            self.wfile.write(b"0\r\n\r\n")
+            self.fake.note_completed()
+        except (BrokenPipeError, ConnectionResetError):
+            self.fake.note_disconnect()
+            self.close_connection = True
+
+    def _chunk(self, event: str) -> None:
+        data = event.encode()
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _wait_or_disconnect(self, seconds: float) -> bool:
+        """Sleep, watching the socket; True (and recorded) if the client hung up meanwhile."""
+        end = time.monotonic() + seconds
+        sock: socket.socket = self.connection
+        while time.monotonic() < end and not self.fake._stopping.is_set():
+            readable, _, _ = select.select([sock], [], [], min(0.02, end - time.monotonic()))
+            if readable:
+                try:
+                    peek = sock.recv(1, socket.MSG_PEEK)
+                except OSError:
+                    peek = b""
+                if not peek:
+                    self.fake.note_disconnect()
+                    self.close_connection = True
+                    return True
+        return False
+
+
+def _response(text: str) -> dict[str, Any]:
+    return {
+        "id": "fake",
+        "object": "chat.completion",
+        "model": "codestral-latest",
+        "created": 0,
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text, "prefix": False},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+
+
+def _chunk(piece: str, last: bool) -> dict[str, Any]:
+    return {
+        "id": "fake",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "codestral-latest",
+        "choices": [
+            {"index": 0, "delta": {"content": piece}, "finish_reason": "stop" if last else None}
+        ],
+    }
