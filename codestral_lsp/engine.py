@@ -18,7 +18,7 @@ from codestral_lsp.cache import GenerationStore
 from codestral_lsp.context import Context
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
-from codestral_lsp.postprocess import clean, first_line_done, wants_multiline
+from codestral_lsp.postprocess import clean, first_line_done, should_stop, wants_multiline
 from codestral_lsp.providers import (
     AuthError,
     Endpoint,
@@ -192,12 +192,12 @@ class Engine:
         settings = self.settings
         default_tokens = MAX_TOKENS_MULTI if multiline else MAX_TOKENS_SINGLE
         return FimRequest(
-            prompt=ctx.prefix,
+            prompt=ctx.prompt,
             suffix=ctx.suffix,
             model=settings.effective_model,
             max_tokens=settings.max_tokens or default_tokens,
             temperature=settings.temperature,
-            stop=settings.stop,
+            stop=settings.stop + ctx.stops,
             stream=True,
             prompt_cache_key=cache_key(ctx.uri),
             min_tokens=1 if invoked else None,
@@ -233,11 +233,8 @@ class Engine:
             await stream.aclose()  # type: ignore[attr-defined]
 
     def _complete_enough(self, gen: Generation) -> bool:
-        """Early stop: the first line in single-line mode, a blank line after a block."""
-        if not gen.multiline:
-            return first_line_done(gen.text)
-        body = gen.text.lstrip("\n")
-        return "\n\n" in body.rstrip(" \t")
+        """Early stop when the post-processing rules already decide the answer."""
+        return should_stop(gen.text, gen.ctx, gen.multiline)
 
     def _fail(self, gen: Generation, err: ProviderError) -> None:
         if isinstance(err, UpstreamTimeout) and "\n" in gen.text.lstrip("\n"):

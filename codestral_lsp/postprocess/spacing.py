@@ -1,0 +1,51 @@
+"""Whitespace rules: Codestral's stray leading space and newline, trailing space, tiny output."""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+
+_WORD = re.compile(r"\w")
+# A lone closing bracket or separator is more noise than help as ghost text.
+MIN_NON_WORD_CHARS = 3
+
+
+def leading_newline(text: str, ctx: Context) -> str:
+    """On a blank cursor line, drop the newline(s) a suggestion starts with, and the copy of the
+    line's indentation that follows them: the cursor line itself is where the code goes."""
+    if ctx.line_prefix.strip() or ctx.line_suffix.strip() or not text.startswith("\n"):
+        return text
+    body = text.lstrip("\n")
+    if not body.strip():
+        return ""
+    if ctx.line_prefix and body.startswith(ctx.line_prefix):
+        return body[len(ctx.line_prefix) :]
+    return body
+
+
+def leading_space(text: str, ctx: Context) -> str:
+    """Drop one stray space when the line already ends in whitespace before the cursor.
+
+    Two spaces before a trailing ``#`` comment is style, not a stray, so that one is kept.
+    """
+    if not ctx.line_prefix[-1:].isspace() or not text.startswith(" "):
+        return text
+    if text.startswith("  ") or (text.startswith(" #") and ctx.line_prefix.strip()):
+        return text
+    return text[1:]
+
+
+def trailing_space(text: str, ctx: Context) -> str:
+    """Drop trailing whitespace unless the text continues straight into the rest of the line."""
+    if not ctx.line_suffix.strip() or ctx.line_suffix[:1].isspace():
+        return text.rstrip()
+    if "\n" in text:
+        return text.rstrip(" \t")
+    return text
+
+
+def too_small(text: str) -> bool:
+    """Whitespace only, or a couple of punctuation characters with no word in them."""
+    body = text.strip()
+    return not body or (not _WORD.search(body) and len(body) < MIN_NON_WORD_CHARS)
