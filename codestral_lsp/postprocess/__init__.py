@@ -78,7 +78,7 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     if not complete.strip():
         return False
     lines = _full_lines(complete[:-1], ctx)
-    return _cut_index(lines, ctx) is not None
+    return _cut_index(lines, ctx, final=False) is not None
 
 
 def single_line(text: str, ctx: Context) -> str:
@@ -106,7 +106,7 @@ def _full_lines(text: str, ctx: Context) -> list[str]:
 
 def _cut(text: str, ctx: Context) -> str:
     lines = _full_lines(text, ctx)
-    cut = _cut_index(lines, ctx)
+    cut = _cut_index(lines, ctx, final=True)
     if cut is not None:
         lines = lines[:cut]
     if not lines:
@@ -121,15 +121,16 @@ def _at_blank_line(ctx: Context) -> bool:
     return not ctx.line_prefix.strip() and not ctx.line_suffix.strip()
 
 
-def _cut_index(lines: list[str], ctx: Context) -> int | None:
-    """The first line the answer must not include, by any multi-line rule."""
+def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
+    """The first line the answer must not include, by any multi-line rule. ``final`` says the
+    lines are the whole answer, not a stream that may go on."""
     cuts = (
         scope.blank_line_cut(lines),
         scope.stop_word_cut(lines, ctx.language),
         scope.scope_cut(lines, ctx),
-        overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1),
-        repeats.repeated_line_cut(lines),
-        repeats.repeated_block_cut(lines),
+        overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
+        repeats.repeated_line_cut(lines, final),
+        repeats.repeated_block_cut(lines, final),
         repeats.looping_end_cut(lines),
     )
     found = [cut for cut in cuts if cut is not None]

@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import is_blank, is_closer, lines_after_cursor
+from codestral_lsp.postprocess.lines import is_blank, lines_after_cursor
 
 _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
 # ("a", "x.") happen by chance in correct code.
-MIN_PARTIAL_OVERLAP = 4
-# A suggestion line that equals the next code line is cut on sight when it is this distinctive;
-# shorter ones ("pass", "}", "return") only when everything after it matches the suffix too.
-DISTINCT_LINE_CHARS = 8
+MIN_PARTIAL_OVERLAP = 3
+# Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
+_NO_DOUBLE = (".", ",")
+# On the stream, a re-typing is only certain once this many suffix lines came back in order.
+STREAM_MATCH_LINES = 2
 
 
 def within_line(text: str, ctx: Context) -> str:
@@ -37,7 +38,50 @@ def within_line(text: str, ctx: Context) -> str:
             kept = text[: len(text) - size]
             # The line's own space before its tail stays; the suggestion's copy of it goes.
             return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+    return _short_punctuation(text, ctx, rest)
+
+
+def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
+    """A short re-typed run of punctuation (``(``, ``)``, ``.``) at the end of the suggestion:
+    cut when the doubled form is wrong (``..``) or the line's brackets balance better without
+    the copy (``join((slist)`` against ``join(slist)``)."""
+    for size in range(min(MIN_PARTIAL_OVERLAP - 1, len(rest)), 0, -1):
+        head = rest[:size]
+        if not text.endswith(head) or len(text) == size or _WORD.search(head):
+            continue
+        kept = text[:-size]
+        if head in _NO_DOUBLE:
+            if not kept.endswith(head):
+                return kept
+            continue
+        doubled = ctx.line_prefix + text + ctx.line_suffix
+        single = ctx.line_prefix + kept + ctx.line_suffix
+        if imbalance(single) < imbalance(doubled):
+            return kept
     return text
+
+
+def imbalance(line: str) -> int:
+    """How unbalanced a line is: unclosed or extra brackets outside strings, plus one for a
+    string left open at its end."""
+    depth = 0
+    quote = ""
+    escaped = False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+    return abs(depth) + (1 if quote else 0)
 
 
 def _token_boundary(rest: str, size: int) -> bool:
@@ -47,12 +91,14 @@ def _token_boundary(rest: str, size: int) -> bool:
     return not (_WORD.match(rest[size - 1]) and _WORD.match(rest[size]))
 
 
-def suffix_line_cut(lines: list[str], ctx: Context, start: int) -> int | None:
+def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> int | None:
     """Index of the first suggestion line (from ``start``) that starts re-typing the code below
     the cursor, or ``None``.
 
-    A line is a re-typing when it equals the next code line (indentation included) and either
-    it is distinctive or every suggestion line after it follows the suffix's lines as well.
+    The lines from there to the end must be the lines below the cursor, in order, indentation
+    included (a legitimately repeated line, followed by new code, is not cut). On the stream
+    (``final`` false) the answer may still diverge, so two matching lines are needed before it
+    is stopped; at the end, one suffices.
     """
     below = [line.rstrip() for line in lines_after_cursor(ctx) if not is_blank(line)]
     if not below:
@@ -60,19 +106,15 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int) -> int | None:
     for i in range(start, len(lines)):
         if lines[i].rstrip() != below[0]:
             continue
-        if _distinct(below[0]) or _follows(lines[i:], below):
+        code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
+        enough = final or len(code) >= min(STREAM_MATCH_LINES, len(below))
+        if enough and _follows(code, below):
             return i
     return None
 
 
-def _distinct(line: str) -> bool:
-    return len(line.strip()) >= DISTINCT_LINE_CHARS and not is_closer(line)
-
-
-def _follows(tail: list[str], below: list[str]) -> bool:
-    """Whether the suggestion's remaining non-blank lines are the suffix's lines, in order
-    (the last one may be cut short by the stream)."""
-    code = [line.rstrip() for line in tail if not is_blank(line)]
+def _follows(code: list[str], below: list[str]) -> bool:
+    """Whether ``code`` is the start of ``below`` (its last line may be cut short)."""
     if len(code) > len(below):
         return False
     *whole, last = code

@@ -7,7 +7,7 @@ import re
 from codestral_lsp.postprocess.lines import is_closer
 
 # Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
-MIN_REPEAT_CHARS = 6
+MIN_REPEAT_CHARS = 3
 MAX_BLOCK_LINES = 8
 _LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
 
@@ -16,22 +16,30 @@ def _meaningful(line: str) -> bool:
     return len(line.strip()) >= MIN_REPEAT_CHARS and not is_closer(line)
 
 
-def repeated_line_cut(lines: list[str]) -> int | None:
-    """Index of the first line that repeats the line before it exactly."""
+def repeated_line_cut(lines: list[str], final: bool) -> int | None:
+    """Index of a line that repeats the line before it exactly, when that is a loop: the line
+    comes a third time, or the answer ends with the copy (``final``). Code that says the same
+    thing twice and moves on (common in tests) is left alone."""
+    stripped = [line.rstrip() for line in lines]
     for i in range(1, len(lines)):
-        if lines[i].rstrip() == lines[i - 1].rstrip() and _meaningful(lines[i]):
+        if stripped[i] != stripped[i - 1] or not _meaningful(lines[i]):
+            continue
+        if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
             return i
     return None
 
 
-def repeated_block_cut(lines: list[str]) -> int | None:
-    """Index where a block of 2 or more lines starts over right after itself."""
+def repeated_block_cut(lines: list[str], final: bool) -> int | None:
+    """Index where a block of 2 or more lines starts over right after itself: a third copy
+    follows, or the answer ends with the second one (``final``)."""
     stripped = [line.rstrip() for line in lines]
     for i in range(2, len(lines)):
         for size in range(2, min(i, MAX_BLOCK_LINES) + 1):
             block = stripped[i - size : i]
-            complete = stripped[i : i + size] == block
-            if complete and any(_meaningful(line) for line in block):
+            if stripped[i : i + size] != block or not any(_meaningful(x) for x in block):
+                continue
+            third = stripped[i + size : i + 2 * size] == block
+            if third or (final and i + size == len(lines)):
                 return i
     return None
 

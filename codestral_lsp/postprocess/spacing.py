@@ -27,11 +27,13 @@ def leading_newline(text: str, ctx: Context) -> str:
 def leading_space(text: str, ctx: Context) -> str:
     """Drop one stray space when the line already ends in whitespace before the cursor.
 
-    Two spaces before a trailing ``#`` comment is style, not a stray, so that one is kept.
+    Two spaces before a trailing ``#`` comment is style, not a stray: after code and exactly
+    one space, a space before ``#`` is kept.
     """
-    if not ctx.line_prefix[-1:].isspace() or not text.startswith(" "):
+    prefix = ctx.line_prefix
+    if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
-    if text.startswith("  ") or (text.startswith(" #") and ctx.line_prefix.strip()):
+    if text.startswith(" #") and prefix.strip() and not prefix[-2:-1].isspace():
         return text
     return text[1:]
 
