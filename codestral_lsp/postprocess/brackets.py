@@ -22,8 +22,10 @@ _PUNCT_TAIL = re.compile(r"^\W*$")
 class Scan:
     """Open brackets and the open string after reading some code left to right.
 
-    Deliberately small: no comments, no raw strings. It only has to be right on one line of
-    code plus a suggestion, and every doubt makes :func:`replace_length` answer 0 (insert).
+    Deliberately small: no comments; a one-quote string ends at its line's end, a triple-quoted
+    one at its closing quotes. It only has to be right on a few lines of code plus a
+    suggestion, and every doubt makes
+    :func:`replace_length` answer 0 (insert).
     """
 
     def __init__(self) -> None:
@@ -31,35 +33,48 @@ class Scan:
         self.quote = ""
         self.broken = False
 
-    def feed(self, code: str) -> Scan:
-        """Read ``code``; returns ``self``."""
-        escaped = False
-        for char in code:
+    def feed(self, code: str, lenient: bool = False) -> Scan:
+        """Read ``code``; returns ``self``. ``lenient`` code (the prefix, whose start is cut
+        off) may close brackets opened before it; elsewhere that marks the scan ``broken``."""
+        i = 0
+        while i < len(code):
+            char = code[i]
             if self.quote:
-                if escaped:
-                    escaped = False
-                elif char == "\\":
-                    escaped = True
-                elif char == self.quote:
-                    self.quote = ""
-            elif char in QUOTES:
-                self.quote = char
-            elif char in OPENERS:
+                i = self._in_string(code, i)
+                continue
+            if char in QUOTES:
+                triple = code[i : i + 3] == char * 3
+                self.quote = char * 3 if triple else char
+                i += 3 if triple else 1
+                continue
+            if char in OPENERS:
                 self.stack.append(char)
             elif char in CLOSERS:
-                if self.stack and self.stack[-1] == CLOSERS[char]:
-                    self.stack.pop()
-                else:
-                    self.broken = True
+                self._close(char, lenient)
+            i += 1
         return self
 
-    def needs(self, char: str) -> bool:
-        """Whether ``char`` from the line tail closes something still open."""
-        if self.quote:
-            return char == self.quote
-        if char in CLOSERS:
-            return bool(self.stack) and self.stack[-1] == CLOSERS[char]
-        return False
+    def _in_string(self, code: str, i: int) -> int:
+        """Advance through string text from ``i``; returns the next index to read."""
+        char = code[i]
+        if char == "\\":
+            return i + 2
+        if char == "\n" and len(self.quote) == 1:
+            self.quote = ""
+        elif code.startswith(self.quote, i):
+            i += len(self.quote) - 1
+            self.quote = ""
+        return i + 1
+
+    def _close(self, char: str, lenient: bool) -> None:
+        opener = CLOSERS[char]
+        if self.stack and self.stack[-1] == opener:
+            self.stack.pop()
+        elif lenient:
+            if opener in self.stack:
+                del self.stack[len(self.stack) - 1 - self.stack[::-1].index(opener) :]
+        else:
+            self.broken = True
 
 
 def punctuation_tail(ctx: Context) -> str:
@@ -88,14 +103,40 @@ def replace_length(text: str, ctx: Context) -> int:
     tail = punctuation_tail(ctx)
     if not tail or not text or text[-1:].isspace():
         return 0
-    scan = Scan().feed(ctx.line_prefix + text)
-    if scan.broken:
-        # The opener may sit on an earlier line of a call spread over several lines.
-        scan = Scan().feed(_recent_lines(ctx.prefix) + text)
-        if scan.broken:
+    line = Scan().feed(ctx.line_prefix + text)
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    if line.broken:
+        # The suggestion closes brackets opened on earlier lines: read those lines too.
+        line = Scan().feed(_recent_lines(above), lenient=True).feed(ctx.line_prefix + text)
+        if line.broken:
             return 0
+        stack = line.stack
+    else:
+        stack = Scan().feed(_recent_lines(above), lenient=True).stack + line.stack
+    if _fits(tail, stack, line.quote):
+        return 0
     for size in range(len(tail), 0, -1):
-        head = tail[:size]
-        if text.endswith(head) and not any(scan.needs(c) for c in head if not c.isspace()):
+        if text.endswith(tail[:size]) and _fits(tail[size:], stack, line.quote):
             return size
     return 0
+
+
+def _fits(rest: str, stack: list[str], quote: str) -> bool:
+    """Whether the line tail ``rest`` closes exactly what is open (the string, then brackets
+    innermost first), with nothing left over; other punctuation always fits."""
+    stack = list(stack)
+    i = 0
+    while i < len(rest):
+        char = rest[i]
+        if quote:
+            if not rest.startswith(quote, i):
+                return False
+            i += len(quote)
+            quote = ""
+            continue
+        if char in QUOTES:
+            return False
+        if char in CLOSERS and (not stack or stack.pop() != CLOSERS[char]):
+            return False
+        i += 1
+    return True
