@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import is_blank, lines_after_cursor
+from codestral_lsp.postprocess.lines import is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
@@ -17,6 +17,8 @@ _WORD = re.compile(r"\w")
 MIN_PARTIAL_OVERLAP = 3
 # Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
 _NO_DOUBLE = (".", ",")
+# A line this long (and not a bare closer) is recognised whatever its indentation.
+DISTINCT_LINE_CHARS = 8
 # On the stream, a re-typing is only certain once this many suffix lines came back in order.
 STREAM_MATCH_LINES = 2
 
@@ -95,8 +97,8 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> 
     """Index of the first suggestion line (from ``start``) that starts re-typing the code below
     the cursor, or ``None``.
 
-    The lines from there to the end must be the lines below the cursor, in order, indentation
-    included (a legitimately repeated line, followed by new code, is not cut). On the stream
+    The lines from there to the end must be the lines below the cursor, in order (a
+    legitimately repeated line followed by new code is not cut). On the stream
     (``final`` false) the answer may still diverge, so two matching lines are needed before it
     is stopped; at the end, one suffices.
     """
@@ -104,7 +106,7 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> 
     if not below:
         return None
     for i in range(start, len(lines)):
-        if lines[i].rstrip() != below[0]:
+        if not same_line(lines[i], below[0]):
             continue
         code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
         enough = final or len(code) >= min(STREAM_MATCH_LINES, len(below))
@@ -113,9 +115,20 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> 
     return None
 
 
+def same_line(line: str, other: str) -> bool:
+    """Equal code lines: indentation may differ when the line says enough to be unmistakable;
+    short lines and closers (``}``, ``pass``) must match exactly, indentation included."""
+    text = line.strip()
+    if text != other.strip():
+        return False
+    distinct = len(text) >= DISTINCT_LINE_CHARS and not is_closer(text)
+    return distinct or line.rstrip() == other.rstrip()
+
+
 def _follows(code: list[str], below: list[str]) -> bool:
     """Whether ``code`` is the start of ``below`` (its last line may be cut short)."""
     if len(code) > len(below):
         return False
     *whole, last = code
-    return whole == below[: len(whole)] and below[len(whole)].startswith(last)
+    same = all(same_line(a, b) for a, b in zip(whole, below, strict=False))
+    return same and below[len(whole)].strip().startswith(last.strip())

@@ -53,7 +53,7 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
     cursor line, code at that indentation or deeper is in scope; when the cursor continues a
     line with text, only deeper lines are (the body of a block the line opens). A line that
     closes and reopens (``} else {``) stays in scope. One closing-bracket line at the boundary
-    is kept when the code below the cursor does not already hold it.
+    is kept when the code below the cursor does not already close there.
     """
     limit = indent(ctx.line_prefix)
     if ctx.line_prefix.strip():
@@ -62,7 +62,12 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
         line = lines[i]
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
             continue
-        if is_closer(line) and line.rstrip() != next_code_line(ctx).rstrip():
+        if is_closer(line) and not _closes_below(line, next_code_line(ctx)):
             return i + 1
         return i
     return None
+
+
+def _closes_below(line: str, below: str) -> bool:
+    """Whether the first code line below the cursor is a closer at the same indentation."""
+    return is_closer(below) and indent(below) == indent(line)
