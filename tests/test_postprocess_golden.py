@@ -64,9 +64,7 @@ def test_rule_case(case: dict[str, Any]) -> None:
     assert clean(shown, ctx, multiline) == shown
 
 
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c["name"]) for c in load("line_policy.toml")]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["name"]) for c in load("line_policy.toml")])
 def test_line_policy(case: dict[str, Any]) -> None:
     assert wants_multiline(build(case), case["mode"]) is case["multiline"]
 
