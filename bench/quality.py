@@ -28,7 +28,7 @@ from pathlib import Path
 from codestral_lsp import context
 from codestral_lsp.postprocess import clean, replace_length, should_stop, wants_multiline
 
-SITES = ("midline", "line_end", "block", "bracket")
+SITES = ("midline", "line_end", "block", "opener", "bracket")
 # How often each fault is given to a site that can carry it; the rest of the outputs are clean.
 FAULT_RATES = {
     "suffix_repeat": 0.12,
@@ -160,6 +160,28 @@ def block_site(path: str, lines: list[str], row: int, code: set[int]) -> Site | 
     return Site("block", path, before, middle, after)
 
 
+def opener_site(path: str, lines: list[str], row: int, code: set[int]) -> Site | None:
+    """Cursor at the end of a line that opens a block (``if x:``): the middle is the block's
+    body, on the lines below, up to a blank line or the end of the block."""
+    line = lines[row].rstrip("\n")
+    if not line.endswith(":") or row + 1 not in code:
+        return None
+    base = indent(line)
+    end = row
+    while (
+        end + 1 < len(lines)
+        and end + 1 - row <= MAX_BLOCK_LINES
+        and end + 1 in code
+        and indent(lines[end + 1]) > base
+    ):
+        end += 1
+    if end == row:
+        return None
+    middle = "\n" + "".join(lines[row + 1 : end + 1]).rstrip("\n")
+    before, after = split(lines, row, len(line), middle)
+    return Site("opener", path, before, middle, after)
+
+
 def bracket_site(path: str, lines: list[str], row: int, rng: random.Random) -> Site | None:
     """Cursor right after an opener whose closer (auto-inserted by the editor) ends the line."""
     line = lines[row].rstrip("\n")
@@ -215,18 +237,21 @@ def faults(site: Site, defs: list[str], rng: random.Random) -> dict[str, Callabl
         # The whole rest of the line again, or only its first tokens.
         cuts = [m.end() for m in _TOKEN.finditer(tail)]
         makers["suffix_repeat"] = lambda: site.middle + tail[: rng.choice([len(tail), *cuts])]
-    if site.kind in ("line_end", "block") and any(x.strip() for x in after_lines[1:4]):
+    if site.kind in ("line_end", "block", "opener") and any(x.strip() for x in after_lines[1:4]):
         count = rng.randint(1, 3)
         makers["suffix_repeat"] = lambda: site.middle + "\n".join(after_lines[: count + 1])
     if site.kind == "bracket":
         closers = tail.rstrip()
         makers["bracket_doubled"] = lambda: site.middle + closers[: rng.randint(1, len(closers))]
-    if site.kind in ("line_end", "block"):
+    if site.kind in ("line_end", "block", "opener"):
         pad = " " * enclosing_def_indent(site.before)
         gap = rng.choice(["\n", "\n\n", "\n\n\n"])
         makers["run_on"] = lambda: site.middle + gap + "\n".join(pad + x for x in rng.choice(defs))
     if lp[-1:] == " ":
         makers["leading_space"] = lambda: " " + site.middle
+    if site.kind == "opener":
+        body = site.middle.split("\n")
+        makers["repeated_line"] = lambda: site.middle + "\n" + body[-1]
     if site.kind == "block":
         makers["leading_newline"] = lambda: "\n" + lp + site.middle
         full = (lp + site.middle).split("\n")
@@ -276,6 +301,8 @@ def make_cases(total: int, seed: int) -> list[Case]:
             site = line_end_site(path, lines, row, rng)
         elif kind == "block":
             site = block_site(path, lines, row, code)
+        elif kind == "opener":
+            site = opener_site(path, lines, row, code)
         else:
             site = bracket_site(path, lines, row, rng)
         if site is None:
@@ -336,7 +363,9 @@ def run(total: int, seed: int) -> dict[str, Counter[str]]:
 
 def table(stats: dict[str, Counter[str]]) -> str:
     """The report: per fault kind, cases and share repaired to exactly the ground truth."""
-    rows = ["| output kind | cases | sites (midline/line_end/block/bracket) | exact | target |"]
+    rows = [
+        "| output kind | cases | sites (midline/line_end/block/opener/bracket) | exact | target |"
+    ]
     rows.append("| --- | ---: | --- | ---: | ---: |")
     faulty_n = faulty_exact = 0
     for kind in ["clean", *FAULT_RATES]:

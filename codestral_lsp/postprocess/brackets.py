@@ -20,22 +20,22 @@ _PUNCT_TAIL = re.compile(r"^\W*$")
 
 
 class Scan:
-    """Open brackets and the open string after reading some code left to right.
+    """Open brackets, the open string, and what did not balance, reading code left to right.
 
     Deliberately small: no comments; a one-quote string ends at its line's end, a triple-quoted
-    one at its closing quotes. It only has to be right on a few lines of code plus a
-    suggestion, and every doubt makes
-    :func:`replace_length` answer 0 (insert).
+    one at its closing quotes. It only has to compare a few variants of the same lines, so its
+    blind spots cost the same on each side.
     """
 
     def __init__(self) -> None:
         self.stack: list[str] = []
         self.quote = ""
-        self.broken = False
+        self.extra = 0
+        self.open_strings = 0
 
     def feed(self, code: str, lenient: bool = False) -> Scan:
         """Read ``code``; returns ``self``. ``lenient`` code (the prefix, whose start is cut
-        off) may close brackets opened before it; elsewhere that marks the scan ``broken``."""
+        off) may close brackets opened before it; elsewhere such a closer counts as ``extra``."""
         i = 0
         while i < len(code):
             char = code[i]
@@ -61,6 +61,7 @@ class Scan:
             return i + 2
         if char == "\n" and len(self.quote) == 1:
             self.quote = ""
+            self.open_strings += 1
         elif code.startswith(self.quote, i):
             i += len(self.quote) - 1
             self.quote = ""
@@ -74,7 +75,7 @@ class Scan:
             if opener in self.stack:
                 del self.stack[len(self.stack) - 1 - self.stack[::-1].index(opener) :]
         else:
-            self.broken = True
+            self.extra += 1
 
 
 def punctuation_tail(ctx: Context) -> str:
@@ -95,48 +96,57 @@ def _recent_lines(prefix: str) -> str:
 def replace_length(text: str, ctx: Context) -> int:
     """How many characters after the cursor the suggestion should replace (0: insert).
 
-    Non-zero when the line tail is punctuation only and the suggestion ends by typing the
-    start of that tail again although the code before it no longer needs it: replacing keeps
-    one copy instead of two. ``print(|)`` + ``x)`` replaces the ``)``; ``f(|)`` + ``g(x)``
-    does not (that ``)`` closes ``g(``, the tail's still closes ``f(``).
+    Only a line tail of punctuation (``)``, ``")``, ``]);``) is ever replaced, and only the part
+    the suggestion ends by typing itself. Each candidate (insert, or replace the first ``k``
+    characters) is judged by how unbalanced the code around the cursor comes out: the lines
+    above, the suggestion, what is left of the tail, and the lines below. The most balanced
+    wins; on a tie, the longest replacement (a doubled ``;`` is as balanced as a single one).
+    ``print(|)`` + ``x)`` replaces the ``)``; ``f(|)`` + ``g(x)`` does not. When the lines
+    around do not read cleanly (the window starts inside a docstring, say), only the cursor's
+    line is judged.
     """
     tail = punctuation_tail(ctx)
-    if not tail or not text or text[-1:].isspace():
+    if not tail or not text:
         return 0
-    line = Scan().feed(ctx.line_prefix + text)
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    if line.broken:
-        # The suggestion closes brackets opened on earlier lines: read those lines too.
-        line = Scan().feed(_recent_lines(above), lenient=True).feed(ctx.line_prefix + text)
-        if line.broken:
-            return 0
-        stack = line.stack
-    else:
-        stack = Scan().feed(_recent_lines(above), lenient=True).stack + line.stack
-    if _fits(tail, stack, line.quote):
-        return 0
-    for size in range(len(tail), 0, -1):
-        if text.endswith(tail[:size]) and _fits(tail[size:], stack, line.quote):
-            return size
-    return 0
+    above = _recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
+    if not (_reads_cleanly(above) and _reads_cleanly(below)):
+        above = below = ""
+    return _best(text, tail, above + ctx.line_prefix, below)
 
 
-def _fits(rest: str, stack: list[str], quote: str) -> bool:
-    """Whether the line tail ``rest`` closes exactly what is open (the string, then brackets
-    innermost first), with nothing left over; other punctuation always fits."""
-    stack = list(stack)
-    i = 0
-    while i < len(rest):
-        char = rest[i]
-        if quote:
-            if not rest.startswith(quote, i):
-                return False
-            i += len(quote)
-            quote = ""
-            continue
-        if char in QUOTES:
-            return False
-        if char in CLOSERS and (not stack or stack.pop() != CLOSERS[char]):
-            return False
-        i += 1
-    return True
+def _best(text: str, tail: str, above: str, below: str) -> int:
+    """The replacement length whose code comes out most balanced (0 unless it beats insert)."""
+    inserted = _cost(above, text + tail + below)
+    best, best_cost = 0, inserted
+    for size in range(1, len(tail) + 1):
+        if text.endswith(tail[:size]):
+            cost = _cost(above, text + tail[size:] + below)
+            if cost <= best_cost:
+                best, best_cost = size, cost
+    return best if best_cost < inserted else 0
+
+
+def _reads_cleanly(lines: str) -> bool:
+    """No string left open at a line end or at the end: the scan can be trusted here."""
+    scan = Scan().feed(lines, lenient=True)
+    return not scan.open_strings and not scan.quote
+
+
+def _cost(above: str, code: str) -> int:
+    """Closers with nothing to close, strings left open at a line end, and brackets still open
+    at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
+    scan = Scan().feed(above, lenient=True)
+    scan.extra = scan.open_strings = 0
+    scan.feed(code)
+    return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)
+
+
+def _first_lines(text: str) -> str:
+    """The first :data:`CONTEXT_LINES` lines of ``text``, from its line break on."""
+    end = 0
+    for _ in range(CONTEXT_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end]
