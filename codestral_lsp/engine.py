@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from codestral_lsp import candidates
 from codestral_lsp.cache import GenerationStore
 from codestral_lsp.context import Context
 from codestral_lsp.exclude import is_excluded
@@ -153,6 +154,22 @@ class Engine:
             log.debug("dropped a stale suggestion for %s", ctx.uri)
             return ""
         return text
+
+    async def alternatives(self, request: Request) -> list[str]:
+        """Extra candidates for an invoked request (distinct seeds, warmer); none otherwise."""
+        ctx = request.ctx
+        if not request.invoked or self.blocked_reason(ctx) or not self.circuit.allows():
+            return []
+        multiline = wants_multiline(ctx, self.settings.multiline)
+        base = self._fim_request(ctx, multiline, invoked=True)
+        try:
+            async with asyncio.timeout(self._deadline(True)):
+                found = await candidates.extra(
+                    self._get_provider(), base, ctx, multiline, self._slots
+                )
+        except TimeoutError:
+            return []
+        return found if request.is_current() else []
 
     async def _suggest(self, request: Request, multiline: bool) -> str:
         ctx = request.ctx

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from lsprotocol import types
 
+from codestral_lsp.candidates import distinct
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import replace_length
 
@@ -14,20 +15,27 @@ ACCEPT_COMMAND = "codestral.didAcceptCompletion"
 
 
 def inline_items(
-    text: str, ctx: Context, to_position: ToPosition, item_id: str
+    text: str,
+    ctx: Context,
+    to_position: ToPosition,
+    item_id: str,
+    alternatives: Sequence[str] = (),
 ) -> types.InlineCompletionList:
-    """One ghost-text item at the cursor; it replaces the auto-closed punctuation after the
-    cursor that it types itself (so ``print(|)`` + ``x)`` does not end as ``print(x))``)."""
-    if not text:
-        return types.InlineCompletionList(items=[])
+    """Ghost-text items at the cursor: the suggestion, then any distinct ``alternatives``.
+    Each replaces the auto-closed punctuation after the cursor that it types itself (so
+    ``print(|)`` + ``x)`` does not end as ``print(x))``)."""
     cursor = to_position(ctx.offset)
-    end = to_position(ctx.offset + replace_length(text, ctx))
-    item = types.InlineCompletionItem(
-        insert_text=text,
-        range=types.Range(start=cursor, end=end),
-        command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
-    )
-    return types.InlineCompletionList(items=[item])
+    found = [
+        types.InlineCompletionItem(
+            insert_text=candidate,
+            range=types.Range(
+                start=cursor, end=to_position(ctx.offset + replace_length(candidate, ctx))
+            ),
+            command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
+        )
+        for candidate in distinct(text, alternatives)
+    ]
+    return types.InlineCompletionList(items=found)
 
 
 def completion_list(

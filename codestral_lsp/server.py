@@ -232,11 +232,12 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if ctx is None:
             return types.InlineCompletionList(items=[])
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        text = await ls.engine.complete(
-            Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        text, more = await asyncio.gather(
+            ls.engine.complete(request), ls.engine.alternatives(request)
         )
         doc = ls.workspace.get_text_document(uri)
-        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset))
+        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset), more)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(
