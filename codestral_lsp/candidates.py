@@ -20,12 +20,11 @@ from codestral_lsp.providers import FimRequest, Provider, ProviderError
 
 log = logging.getLogger(__name__)
 
-EXTRA_CANDIDATES = 2
 # Warm enough for the seeds to give different answers, cool enough to stay plausible.
 CANDIDATE_TEMPERATURE = 0.4
 
 
-def variants(base: FimRequest, count: int = EXTRA_CANDIDATES) -> list[FimRequest]:
+def variants(base: FimRequest, count: int) -> list[FimRequest]:
     """``count`` requests like ``base`` with distinct seeds and at least the candidate
     temperature."""
     warmer = max(base.temperature, CANDIDATE_TEMPERATURE)
@@ -59,15 +58,17 @@ async def extra(
     ctx: Context,
     multiline: bool,
     slots: asyncio.Semaphore,
+    count: int,
 ) -> list[str]:
-    """The extra candidates' texts, in seed order (empty ones included; see :func:`distinct`).
-    Each takes one of the engine's upstream ``slots``, so they queue behind live streams."""
+    """``count`` extra candidates' texts, in seed order (empty ones included; see
+    :func:`distinct`). Each takes one of the engine's upstream ``slots``, so they queue behind
+    live streams."""
 
     async def one(request: FimRequest) -> str:
         async with slots:
             return await generate(provider, request, ctx, multiline)
 
-    return list(await asyncio.gather(*(one(req) for req in variants(base))))
+    return list(await asyncio.gather(*(one(req) for req in variants(base, count))))
 
 
 def distinct(first: str, others: Sequence[str]) -> list[str]:

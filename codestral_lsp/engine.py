@@ -158,14 +158,17 @@ class Engine:
     async def alternatives(self, request: Request) -> list[str]:
         """Extra candidates for an invoked request (distinct seeds, warmer); none otherwise."""
         ctx = request.ctx
-        if not request.invoked or self.blocked_reason(ctx) or not self.circuit.allows():
+        count = self.settings.invoked_candidates - 1
+        if count < 1 or not request.invoked or self.blocked_reason(ctx):
+            return []
+        if not self.circuit.allows():
             return []
         multiline = wants_multiline(ctx, self.settings.multiline)
         base = self._fim_request(ctx, multiline, invoked=True)
         try:
             async with asyncio.timeout(self._deadline(True)):
                 found = await candidates.extra(
-                    self._get_provider(), base, ctx, multiline, self._slots
+                    self._get_provider(), base, ctx, multiline, self._slots, count
                 )
         except TimeoutError:
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from lsprotocol import types
 
@@ -11,6 +12,26 @@ from codestral_lsp.context import Context
 from codestral_lsp.postprocess import replace_length
 
 ToPosition = Callable[[int], types.Position]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCaps:
+    """What the client declared it can render in completion items."""
+
+    snippets: bool = False
+    markdown: bool = False
+
+    @classmethod
+    def of(cls, caps: types.ClientCapabilities) -> ItemCaps:
+        """Read the completion-item capabilities of a client."""
+        completion = caps.text_document and caps.text_document.completion
+        item = completion and completion.completion_item
+        if not item:
+            return cls()
+        formats = item.documentation_format or []
+        return cls(bool(item.snippet_support), types.MarkupKind.Markdown in formats)
+
+
 ACCEPT_COMMAND = "codestral.didAcceptCompletion"
 
 
@@ -39,7 +60,7 @@ def inline_items(
 
 
 def completion_list(
-    text: str, ctx: Context, to_position: ToPosition, snippets: bool, item_id: str
+    text: str, ctx: Context, to_position: ToPosition, caps: ItemCaps, item_id: str
 ) -> types.CompletionList:
     """A completion item whose edit starts at the start of the word being typed.
 
@@ -63,18 +84,21 @@ def completion_list(
         kind=types.CompletionItemKind.Text,
         label_details=types.CompletionItemLabelDetails(description="Codestral"),
         detail="Codestral",
-        documentation=types.MarkupContent(
-            kind=types.MarkupKind.Markdown,
-            value=f"```{ctx.language}\n{new_text}\n```",
+        documentation=(
+            types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=f"```{ctx.language}\n{new_text}\n```"
+            )
+            if caps.markdown
+            else new_text
         ),
         filter_text=new_text,
         sort_text="0",
         preselect=True,
         text_edit=types.TextEdit(
-            range=edit_range, new_text=escape_snippet(new_text) if snippets else new_text
+            range=edit_range, new_text=escape_snippet(new_text) if caps.snippets else new_text
         ),
         insert_text_format=(
-            types.InsertTextFormat.Snippet if snippets else types.InsertTextFormat.PlainText
+            types.InsertTextFormat.Snippet if caps.snippets else types.InsertTextFormat.PlainText
         ),
         insert_text_mode=types.InsertTextMode.AsIs,
         command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),

@@ -181,13 +181,6 @@ def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) ->
     return offset_at(doc, change.range.start)
 
 
-def snippet_support(caps: types.ClientCapabilities) -> bool:
-    """Whether the client declared snippet support for completion items."""
-    completion = caps.text_document and caps.text_document.completion
-    item = completion and completion.completion_item
-    return bool(item and item.snippet_support)
-
-
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     """Build the server and register its features."""
     server = CodestralServer(environ)
@@ -254,8 +247,8 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         )
         doc = ls.workspace.get_text_document(uri)
-        snippets = snippet_support(ls.client_capabilities)
-        return items.completion_list(text, ctx, doc.client_position_at_offset, snippets, "0")
+        caps = items.ItemCaps.of(ls.client_capabilities)
+        return items.completion_list(text, ctx, doc.client_position_at_offset, caps, "0")
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, args: Any) -> None:

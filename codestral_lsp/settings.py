@@ -89,6 +89,7 @@ class Settings:
     prompt_tokens: int = 3000
     suffix_share: float = 0.15
     other_files_share: float = 0.30
+    invoked_candidates: int = 3
 
     @property
     def preset(self) -> Preset:
@@ -186,6 +187,12 @@ def _share(raw: Any) -> float:
     return float(raw)
 
 
+def _candidates(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw not in (1, 2, 3):
+        raise Invalid("1, 2 or 3")
+    return int(raw)
+
+
 def _str_list(raw: Any) -> tuple[str, ...]:
     if isinstance(raw, str):
         return (raw,) if raw else ()
@@ -237,6 +244,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("promptTokens", "prompt_tokens", _prompt_tokens),
     Spec("suffixShare", "suffix_share", _share),
     Spec("otherFilesShare", "other_files_share", _share),
+    Spec("invokedCandidates", "invoked_candidates", _candidates),
 )
 KEYS = frozenset(spec.key for spec in SPECS)
 

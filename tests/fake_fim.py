@@ -6,6 +6,7 @@ answer (text, status, delays, hangs, broken streams) and read back exactly what 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -116,6 +117,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def handle(self) -> None:
+        # Clients that hang up between keep-alive requests are normal, not errors.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest_lsp
+from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-from tests.fake_fim import FakeFim, Reply
 
 HELPER = "".join(f"def helper_{i}(value):\n    return value * {i}\n\n" for i in range(30))
 NOTES = "".join(f"NOTE_{i} = 'remember {i}'\n" for i in range(30))

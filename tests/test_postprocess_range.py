@@ -36,7 +36,7 @@ def test_inline_item_inserts_when_the_closer_is_its_own() -> None:
 def test_completion_edit_spans_word_and_replaced_closer() -> None:
     text = "print(tot)\n"
     ctx = context.build(text, 9, "file:///a.py")
-    result = items.completion_list("al)", ctx, position_in(text), False, "1")
+    result = items.completion_list("al)", ctx, position_in(text), items.ItemCaps(), "1")
     edit = result.items[0].text_edit
     assert isinstance(edit, types.TextEdit)
     assert edit.new_text == "total)"
