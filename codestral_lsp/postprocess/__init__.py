@@ -35,9 +35,10 @@ _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
 
 
 def wants_multiline(ctx: Context, mode: str) -> bool:
-    """Line policy: ``always``/``never`` win; ``auto`` is single-line when word characters
-    follow the cursor on its line (the user is editing inside a line), multi-line at an empty
-    line, after a block opener, and at the end of a line."""
+    """Line policy: ``always``/``never`` win. ``auto`` is single-line when word characters
+    follow the cursor on its line (the user is editing inside a line); multi-line at an empty
+    line, after a block opener (``:``, ``{``, ``(``, ...) and at the end of a line; single-line
+    in the remaining case, mid-line before punctuation only (inside ``print("|")``)."""
     if mode == "always":
         return True
     if mode == "never":

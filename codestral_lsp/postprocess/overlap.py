@@ -20,7 +20,7 @@ _NO_DOUBLE = (".", ",")
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
 # On the stream, a re-typing is only certain once this many suffix lines came back in order.
-STREAM_MATCH_LINES = 2
+STREAM_MATCH_LINES = 3
 
 
 def within_line(text: str, ctx: Context) -> str:
@@ -99,7 +99,7 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> 
 
     The lines from there to the end must be the lines below the cursor, in order (a
     legitimately repeated line followed by new code is not cut). On the stream
-    (``final`` false) the answer may still diverge, so two matching lines are needed before it
+    (``final`` false) the answer may still diverge, so three matching lines are needed before it
     is stopped; at the end, one suffices.
     """
     below = [line.rstrip() for line in lines_after_cursor(ctx) if not is_blank(line)]
