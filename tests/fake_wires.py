@@ -11,6 +11,7 @@ for an accepted key and 401 otherwise (key-type detection).
 from __future__ import annotations
 
 import json
+import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -76,6 +77,10 @@ class FakeWire(FakeFim):
         self.keys = keys
         self.rejects_suffix = rejects_suffix
         super().__init__(answer)
+        # A short poll interval: stopping the fake waits for one poll, and tests start many.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def handler_base(self) -> type[BaseHTTPRequestHandler]:
         return _WireHandler
@@ -176,7 +181,9 @@ class _WireHandler(_Handler):
             events.extend(_closing(wire))
         try:
             for event in events:
-                self._chunk(json.dumps(event) + "\n" if ndjson else f"data: {json.dumps(event)}\n\n")
+                self._chunk(
+                    json.dumps(event) + "\n" if ndjson else f"data: {json.dumps(event)}\n\n"
+                )
                 if reply.chunk_delay and self._wait_or_disconnect(reply.chunk_delay):
                     return
             if not reply.cut and wire != "llamacpp" and not ndjson:
