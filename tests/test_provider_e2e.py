@@ -113,20 +113,33 @@ async def test_provider_switches_at_runtime(client: LanguageClient, fakes: list[
         client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings={"codestral": settings})
         )
-        result = await client.text_document_inline_completion_async(
-            types.InlineCompletionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                position=types.Position(line=LINE, character=COL),
-                context=types.InlineCompletionContext(
-                    trigger_kind=types.InlineCompletionTriggerKind.Invoked
-                ),
-            )
-        )
+        result = await inline(client, uri)
         assert isinstance(result, types.InlineCompletionList), case
         assert [item.insert_text for item in result.items] == [case.expected], case.provider
         assert_served(case, fake)
     assert [len(fake.completions) for fake in fakes] == [1, 1, 1, 1, 2, 1, 1, 1]
     assert not [m.message for m in client.messages if m.type == types.MessageType.Error]
+    # A key for plain HTTP to another machine: refused, and the user is told which setting.
+    lan = {"provider": "openai-compatible", "baseUrl": "http://192.0.2.10:4000/v1", "apiKey": KEY}
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": lan})
+    )
+    result = await inline(client, uri)
+    assert isinstance(result, types.InlineCompletionList) and not result.items
+    assert any("allowInsecureHttp" in m.message for m in client.messages)
+
+
+async def inline(client: LanguageClient, uri: str) -> types.InlineCompletionList | None:
+    """An explicitly invoked inline completion at the end of ``return``."""
+    return await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=LINE, character=COL),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+            ),
+        )
+    )
 
 
 def run_cli(case: Case, fake: FakeWire, *args: str) -> subprocess.CompletedProcess[str]:

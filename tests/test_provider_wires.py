@@ -26,6 +26,7 @@ from codestral_lsp.providers import (
     UpstreamError,
     create,
 )
+from codestral_lsp.providers.chat import WRAPPING_TOKENS
 from tests.fake_fim import Reply
 from tests.fake_wires import FIELDS, PATHS, FakeWire
 
@@ -122,6 +123,7 @@ async def test_chat_body_carries_the_file_with_a_hole() -> None:
         assert await collect(provider_for(fake), req) == MIDDLE
     body = fake.completions[0].body
     assert set(body) == {"model", "messages", "max_tokens", "temperature", "stream"}
+    assert body["max_tokens"] == 32 + WRAPPING_TOKENS
     system, user = body["messages"]
     assert system["role"] == "system" and "no code fences" in system["content"]
     assert user["role"] == "user"
