@@ -15,7 +15,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.fake_fim import Answer, FakeFim, Received, Reply, _Handler
+from fake_fim import Answer, FakeFim, Received, Reply, _Handler
 
 PATHS = {
     "mistral": "/v1/fim/completions",

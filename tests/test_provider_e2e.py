@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from fake_fim import Reply
+from fake_wires import PATHS, FakeWire
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-from tests.fake_fim import Reply
-from tests.fake_wires import PATHS, FakeWire
 
 KEY = "sk-e2e-key-0000wxyz"
 SOURCE = "def add(a, b):\n    return \n"

@@ -6,14 +6,14 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from fake_fim import Reply
+from fake_wires import FakeWire
 
 from codestral_lsp import context
 from codestral_lsp.commands import check_command
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.providers import AuthError, KeyHostSwitched, ProviderError, create, keyhost
 from codestral_lsp.settings import Settings
-from tests.fake_fim import Reply
-from tests.fake_wires import FakeWire
 
 CODESTRAL_KEY = "codestral-key-1111aaaa"
 MISTRAL_KEY = "mistral-key-2222bbbb"

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fake_fim import Reply
+from fake_wires import FIELDS, PATHS, FakeWire
 
 from codestral_lsp.providers import (
     AuthError,
@@ -27,8 +29,6 @@ from codestral_lsp.providers import (
     create,
 )
 from codestral_lsp.providers.chat import WRAPPING_TOKENS
-from tests.fake_fim import Reply
-from tests.fake_wires import FIELDS, PATHS, FakeWire
 
 WIRES = ("mistral", "openai", "chat", "ollama", "llamacpp")
 KEY = "sk-test-0123456789abcd"
