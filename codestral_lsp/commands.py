@@ -148,7 +148,7 @@ async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tupl
     owner_host = keyhost.host_of(hosts[found])
     if found == settings.provider:
         return f'key: {key} belongs to {owner_host} (provider "{found}")', ""
-    advice = keyhost.switch_advice(found, hosts[found])
+    advice = keyhost.switch_advice(found)
     return f"key: {key} belongs to {owner_host}, not {used}: {advice}", advice
 
 

@@ -310,7 +310,7 @@ class Engine:
             KeyHostSwitched(
                 f"the API key was refused by {keyhost.host_of(self._hosts[current])}; "
                 f"using {keyhost.host_of(self._hosts[found])} for this session. To keep it, "
-                + keyhost.switch_advice(found, self._hosts[found])
+                + keyhost.switch_advice(found)
             )
         )
 

@@ -43,9 +43,6 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def switch_advice(owner_name: str, owner_url: str) -> str:
+def switch_advice(owner_name: str) -> str:
     """Exactly what to set so the key goes to the host it belongs to."""
-    return (
-        f'set codestral.provider = "{owner_name}" (or CODESTRAL_PROVIDER={owner_name}); '
-        f"the key belongs to {host_of(owner_url)}"
-    )
+    return f'set codestral.provider = "{owner_name}" (or CODESTRAL_PROVIDER={owner_name})'
