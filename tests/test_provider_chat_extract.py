@@ -51,6 +51,9 @@ CASES = [
     (f"a + b{HOLE}", PREFIX, "a + b"),
     # A fence cut off by max_tokens.
     ("```python\na + b\nprint(", PREFIX, "a + b\nprint("),
+    # Inside a docstring prose is the completion.
+    ("This module adds numbers.", '"""', "This module adds numbers."),
+    ("Here is the code:\n\nThe sum of a and b.", '    """', "The sum of a and b."),
     # Nothing to add.
     ("", PREFIX, ""),
     ("```\n```", PREFIX, ""),

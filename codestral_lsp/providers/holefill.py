@@ -78,9 +78,13 @@ def _is_prose(line: str) -> bool:
 
 
 def _drop_prose(text: str) -> str:
-    """Remove a leading introduction and a trailing explanation (a paragraph of its own)."""
+    """Remove a leading introduction and a trailing explanation (a paragraph of its own).
+
+    An answer that is nothing but prose is kept: at a cursor inside a comment or docstring,
+    prose is the completion.
+    """
     lines = text.split("\n")
-    while lines and _is_prose(lines[0]):
+    while lines and _is_prose(lines[0]) and any(line.strip() for line in lines[1:]):
         lines.pop(0)
         while lines and not lines[0].strip():
             lines.pop(0)
@@ -90,7 +94,8 @@ def _drop_prose(text: str) -> str:
         lines.pop()
         while lines and not lines[-1].strip():
             lines.pop()
-    return "\n".join(lines)
+    code = "\n".join(lines)
+    return code if code.strip() else text
 
 
 def _drop_repeated_prefix(text: str, prefix: str) -> str:
