@@ -29,6 +29,9 @@ FILE_MARK = "+++++ "
 FILE_STOP = "\n+++++ "
 
 
+Snippets = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
     """How many estimated tokens the prompt may hold and how they are shared out."""
@@ -78,6 +81,7 @@ class Context:
     path: str = ""
     version: int | None = None
     header: str = ""
+    snippets: Snippets = ()
 
     @property
     def prompt(self) -> str:
@@ -150,6 +154,7 @@ def build(
     if suffix_chars is None:
         suffix_chars = budget.suffix_chars
     offset = max(0, min(offset, len(text)))
+    parts = snippets(shown_path, others, budget.other_chars) if shown_path else ()
     # Searches are bounded by the budgets so a 5 MB minified line costs no more than a short one.
     low = max(0, offset - prefix_chars)
     line_start = max(text.rfind("\n", low, offset), text.rfind("\r", low, offset), low - 1) + 1
@@ -167,28 +172,46 @@ def build(
         language=language,
         path=path,
         version=version,
-        header=header(shown_path, others, budget.other_chars),
+        header=header(shown_path, parts),
+        snippets=parts,
     )
 
 
-def header(shown_path: str, others: Sequence[OtherFile], budget_chars: int) -> str:
-    """The multi-file header: other files' snippet blocks, then the current file's path line.
-    Empty when the current file has no path to show."""
-    if not shown_path:
-        return ""
-    blocks: list[str] = []
+def snippets(shown_path: str, others: Sequence[OtherFile], budget_chars: int) -> Snippets:
+    """``(path, snippet)`` of up to :data:`MAX_OTHER_FILES` other documents, in the order
+    given, within ``budget_chars`` counted as multi-file blocks (marker line included)."""
+    found: list[tuple[str, str]] = []
     remaining = budget_chars
     candidates = [o for o in others if o.path != shown_path][:MAX_OTHER_FILES]
     for i, other in enumerate(candidates):
         share = remaining // (len(candidates) - i)
-        mark = f"{FILE_MARK}{other.path}\n"
-        body = snippet(other.text, other.offset, share - len(mark) - 2).strip("\n")
+        mark = len(FILE_MARK) + len(other.path) + 1
+        body = snippet(other.text, other.offset, share - mark - 2).strip("\n")
         if len(body.strip()) < MIN_SNIPPET_CHARS:
             continue
-        blocks.append(mark + body)
-        remaining -= len(blocks[-1]) + 2
-    own = f"{FILE_MARK}{shown_path}\n"
-    return "\n\n".join([*blocks, own]) if blocks else own
+        found.append((other.path, body))
+        remaining -= mark + len(body) + 2
+    return tuple(found)
+
+
+def header(shown_path: str, parts: Snippets) -> str:
+    """The multi-file header: the snippets' blocks, then the current file's path line. Empty
+    when the current file has no path to show."""
+    if not shown_path:
+        return ""
+    blocks = [f"{FILE_MARK}{path}\n{body}" for path, body in parts]
+    return "\n\n".join([*blocks, f"{FILE_MARK}{shown_path}\n"])
+
+
+def request_parts(ctx: Context, wire: str) -> tuple[str, tuple[str, ...], Snippets]:
+    """``(prompt, stops, other_files)`` for a wire format. Backends that take other files
+    natively (llama.cpp's ``input_extra``) and chat hole-fillers (which name the file
+    themselves) get the bare prefix; FIM endpoints get Codestral's multi-file prompt."""
+    if wire == "llamacpp":
+        return ctx.prefix, (), ctx.snippets
+    if wire == "chat":
+        return ctx.prefix, (), ()
+    return ctx.prompt, ctx.stops, ()
 
 
 def snippet(text: str, offset: int | None, budget_chars: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from codestral_lsp import context
 from codestral_lsp.context import Budget, OtherFile
+from codestral_lsp.recent import RecentEdits
 
 HELPER = "".join(f"def helper_{i}(value):\n    return value * {i}\n\n" for i in range(200))
 
@@ -97,3 +98,26 @@ def test_display_path_is_workspace_relative() -> None:
     assert context.display_path("/home/u/proj/src/m.py", ["/home/u/proj"]) == "src/m.py"
     assert context.display_path("/elsewhere/deep/dir/m.py", ["/home/u/proj"]) == "dir/m.py"
     assert context.display_path("", ["/home/u/proj"]) == ""
+
+
+def test_request_parts_per_wire() -> None:
+    others = [OtherFile("lib/b.py", "B = 2\n" * 40)]
+    ctx = context.build("x = 1\n", 6, "file:///w/a.py", shown_path="a.py", others=others)
+    snippet_b = ("lib/b.py", ("B = 2\n" * 40).strip("\n"))
+    for wire in ("mistral", "openai", "ollama"):
+        assert context.request_parts(ctx, wire) == (ctx.prompt, ("\n+++++ ",), ())
+    assert context.request_parts(ctx, "llamacpp") == ("x = 1\n", (), (snippet_b,))
+    assert context.request_parts(ctx, "chat") == ("x = 1\n", (), ())
+
+
+def test_recent_edits_order_most_recent_first_then_never_edited() -> None:
+    recent = RecentEdits(limit=3)
+    recent.touch("a", 1)
+    recent.touch("b", None)
+    recent.touch("a", 7)
+    assert recent.ordered(["c", "b", "a"]) == [("a", 7), ("b", None), ("c", None)]
+    recent.forget("a")
+    assert recent.ordered(["c", "b", "a"]) == [("b", None), ("c", None), ("a", None)]
+    for uri in "defg":
+        recent.touch(uri, 0)
+    assert [uri for uri, _ in recent.ordered(list("bdefg"))] == ["g", "f", "e", "b", "d"]
