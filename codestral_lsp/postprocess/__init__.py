@@ -63,7 +63,7 @@ def clean(text: str, ctx: Context, multiline: bool) -> str:
     text = _cut(text, ctx) if multiline else single_line(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
-    return "" if spacing.too_small(text) else text
+    return "" if spacing.too_small(text, ctx) else text
 
 
 def should_stop(text: str, ctx: Context, multiline: bool) -> bool:

@@ -84,6 +84,12 @@ def punctuation_tail(ctx: Context) -> str:
     return tail if tail and _PUNCT_TAIL.match(tail) else ""
 
 
+def closes_open_bracket(text: str, prefix: str) -> bool:
+    """Whether ``text`` starts by closing the innermost bracket the recent prefix left open."""
+    stack = Scan().feed(_recent_lines(prefix), lenient=True).stack
+    return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
+
+
 def _recent_lines(prefix: str) -> str:
     start = len(prefix)
     for _ in range(CONTEXT_LINES):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import closes_open_bracket
 
 _WORD = re.compile(r"\w")
 # A lone closing bracket or separator is more noise than help as ghost text.
@@ -47,7 +48,13 @@ def trailing_space(text: str, ctx: Context) -> str:
     return text
 
 
-def too_small(text: str) -> bool:
-    """Whitespace only, or a couple of punctuation characters with no word in them."""
+def too_small(text: str, ctx: Context) -> bool:
+    """Whitespace only, or a couple of punctuation characters with no word in them, unless
+    they close a bracket still open before the cursor (a lone ``}`` ending a block is the
+    right answer, not noise)."""
     body = text.strip()
-    return not body or (not _WORD.search(body) and len(body) < MIN_NON_WORD_CHARS)
+    if not body:
+        return True
+    if _WORD.search(body) or len(body) >= MIN_NON_WORD_CHARS:
+        return False
+    return not closes_open_bracket(body, ctx.prefix)
