@@ -53,7 +53,3 @@ def last_code_line(ctx: Context) -> str:
     above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].replace("\r\n", "\n")
     return next((line for line in reversed(above.split("\n")) if not is_blank(line)), "")
 
-
-def cursor_indent(ctx: Context) -> int:
-    """Indentation of the cursor's line (what is typed of it, when it is blank so far)."""
-    return indent(ctx.line_prefix)
