@@ -52,4 +52,3 @@ def last_code_line(ctx: Context) -> str:
     """The last non-blank line before the cursor's line (``""`` when there is none)."""
     above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].replace("\r\n", "\n")
     return next((line for line in reversed(above.split("\n")) if not is_blank(line)), "")
-
