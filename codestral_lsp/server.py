@@ -12,8 +12,9 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items
+from codestral_lsp import __version__, context, items, status
 from codestral_lsp.engine import Engine, Request
+from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.providers import (
     AuthError,
@@ -43,11 +44,27 @@ class CodestralServer(LanguageServer):
         self.notifier = Notifier(self._show)
         self.engine = Engine(self.settings, self.report_provider_error, create)
         self._warned_unknown: set[str] = set()
+        self.status = status.StatusTracker(self._send_status)
+        self.offers = Offers()
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
             types.ShowMessageParams(type=types.MessageType(level), message=message)
         )
+
+    def _send_status(self, current: status.Status) -> None:
+        self.protocol.notify(status.METHOD, current.to_json())
+
+    async def suggest(self, request: Request) -> str:
+        """The engine's answer, with the status marked busy meanwhile and cleared by success."""
+        self.status.busy(+1)
+        try:
+            text = await self.engine.complete(request)
+        finally:
+            self.status.busy(-1)
+        if text:
+            self.status.set(status.READY)
+        return text
 
     def log_to_client(self, level: int, message: str) -> None:
         """Send one ``window/logMessage`` (used by the logging handler)."""
@@ -80,10 +97,12 @@ class CodestralServer(LanguageServer):
                 settings.effective_model,
                 mask(settings.api_key),
             )
+        self.status.set(status.from_settings(settings))
 
     def report_provider_error(self, err: ProviderError) -> None:
         """Tell the user about upstream trouble, once per kind."""
         settings = self.settings
+        self.status.set(status.from_error(err))
         if isinstance(err, AuthError):
             self.notifier.once("auth", ERROR, auth_message(settings, err))
         elif isinstance(err, RateLimitError):
@@ -162,6 +181,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodestralServer, params: types.InitializedParams) -> None:
         await pull_configuration(ls)
+        ls.status.start()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
@@ -187,11 +207,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if ctx is None:
             return types.InlineCompletionList(items=[])
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        text = await ls.engine.complete(
-            Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
-        )
+        text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
         doc = ls.workspace.get_text_document(uri)
-        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset))
+        item_id = ls.offers.offer(uri, text, "inline") if text else ""
+        return items.inline_items(text, ctx, doc.client_position_at_offset, item_id)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(
@@ -204,16 +223,19 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         invoked = params.context is None or (
             params.context.trigger_kind == types.CompletionTriggerKind.Invoked
         )
-        text = await ls.engine.complete(
-            Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
-        )
+        text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
         doc = ls.workspace.get_text_document(uri)
         snippets = snippet_support(ls.client_capabilities)
-        return items.completion_list(text, ctx, doc.client_position_at_offset, snippets, "0")
+        item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
+        return items.completion_list(text, ctx, doc.client_position_at_offset, snippets, item_id)
 
     @server.command(items.ACCEPT_COMMAND)
-    def accepted(ls: CodestralServer, args: Any) -> None:
-        log.debug("suggestion accepted: %s", args)
+    def accepted(ls: CodestralServer, *args: Any) -> None:
+        offer = ls.offers.accept(args[0]) if args else None
+        if offer is None:
+            log.info("accepted an unknown or expired suggestion %s", list(args))
+        else:
+            log.info("accepted #%d: %s", ls.offers.accepted, offer.describe())
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
