@@ -143,10 +143,12 @@ async def test_a_suggestion_after_trouble_clears_the_status(
     seen = await start(keyed)
     open_doc(keyed, "def add(a, b):\n    ")
     await complete(keyed, 1, 4)
-    await wait_until(lambda: seen[-1]["kind"] == "Warning" and not seen[-1]["busy"])
+    await wait_until(lambda: bool(seen) and seen[-1]["kind"] == "Warning" and not seen[-1]["busy"])
     fake.answer = Reply(text="return a + b")
     assert (await complete(keyed, 1, 4)).items
-    await wait_until(lambda: seen[-1] == {"kind": "Normal", "message": "ready", "busy": False})
+    await wait_until(
+        lambda: bool(seen) and seen[-1] == {"kind": "Normal", "message": "ready", "busy": False}
+    )
 
 
 async def test_accept_command_is_logged_with_what_was_taken(
