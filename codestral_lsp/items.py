@@ -28,13 +28,22 @@ def inline_items(
 
 
 def completion_list(
-    text: str, ctx: Context, to_position: ToPosition, snippets: bool, item_id: str
+    text: str,
+    ctx: Context,
+    to_position: ToPosition,
+    snippets: bool,
+    item_id: str,
+    as_is: bool = True,
+    markdown: bool = True,
 ) -> types.CompletionList:
     """A completion item whose edit starts at the start of the word being typed.
 
     Editors filter items by the text between the edit's start and the cursor; starting the
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
-    visible and avoids ``retreturn``-style doubling in Neovim and Emacs.
+    visible and avoids ``retreturn``-style doubling in Neovim and Emacs. ``as_is`` says whether
+    the client honours ``insertTextMode: asIs``; snippet engines of clients that do not
+    (Neovim's) indent every continuation line by the cursor line's indentation, so it is taken
+    off first. ``markdown`` says whether the client renders Markdown documentation.
     """
     if not text:
         return types.CompletionList(is_incomplete=True, items=[])
@@ -48,15 +57,18 @@ def completion_list(
         kind=types.CompletionItemKind.Text,
         label_details=types.CompletionItemLabelDetails(description="Codestral"),
         detail="Codestral",
-        documentation=types.MarkupContent(
-            kind=types.MarkupKind.Markdown,
-            value=f"```{ctx.language}\n{new_text}\n```",
+        documentation=(
+            types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=f"```{ctx.language}\n{new_text}\n```"
+            )
+            if markdown
+            else new_text
         ),
         filter_text=new_text,
         sort_text="0",
         preselect=True,
         text_edit=types.TextEdit(
-            range=edit_range, new_text=escape_snippet(new_text) if snippets else new_text
+            range=edit_range, new_text=edit_text(new_text, ctx, snippets, as_is)
         ),
         insert_text_format=(
             types.InsertTextFormat.Snippet if snippets else types.InsertTextFormat.PlainText
@@ -65,6 +77,25 @@ def completion_list(
         command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def edit_text(new_text: str, ctx: Context, snippets: bool, as_is: bool) -> str:
+    """The ``textEdit.newText``: plain, or an escaped snippet re-indented for the client."""
+    if not snippets:
+        return new_text
+    if not as_is:
+        new_text = dedent_continuations(new_text, ctx.line_prefix)
+    return escape_snippet(new_text)
+
+
+def dedent_continuations(text: str, line_prefix: str) -> str:
+    """Lines after the first made relative to the cursor line's indentation (when they all
+    start with it; a line indented less cannot be expressed, so the text is left alone)."""
+    indent = line_prefix[: len(line_prefix) - len(line_prefix.lstrip(" \t"))]
+    first, *rest = text.split("\n")
+    if not indent or not all(line.startswith(indent) or not line.strip() for line in rest):
+        return text
+    return "\n".join([first, *(line.removeprefix(indent) for line in rest)])
 
 
 def escape_snippet(text: str) -> str:

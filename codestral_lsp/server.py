@@ -10,7 +10,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.workspace import TextDocument
+from pygls.workspace import ServerTextPosition, TextDocument
 
 from codestral_lsp import __version__, context, items, status
 from codestral_lsp.engine import Engine, Request
@@ -161,11 +161,41 @@ def offset_at(doc: TextDocument, position: types.Position) -> int:
     return min(offset, line_start + body)
 
 
+def position_at(doc: TextDocument, offset: int) -> types.Position:
+    """Client position of a code-point offset.
+
+    pygls 2.1 maps the very end of a document whose last line has no newline to the start of a
+    line that does not exist (Neovim then fails to show the item, others misplace it); that
+    spot is the end of the last line.
+    """
+    lines = doc.lines
+    if lines and offset >= len(doc.source) and not lines[-1].endswith("\n"):
+        end = ServerTextPosition(len(lines) - 1, len(lines[-1]))
+        return doc.position_to_client_units(end)
+    return doc.client_position_at_offset(offset)
+
+
 def snippet_support(caps: types.ClientCapabilities) -> bool:
     """Whether the client declared snippet support for completion items."""
     completion = caps.text_document and caps.text_document.completion
     item = completion and completion.completion_item
     return bool(item and item.snippet_support)
+
+
+def as_is_support(caps: types.ClientCapabilities) -> bool:
+    """Whether the client declared it honours ``insertTextMode: asIs`` on completion items."""
+    completion = caps.text_document and caps.text_document.completion
+    item = completion and completion.completion_item
+    modes = item and item.insert_text_mode_support
+    return bool(modes and types.InsertTextMode.AsIs in modes.value_set)
+
+
+def markdown_support(caps: types.ClientCapabilities) -> bool:
+    """Whether the client renders Markdown in completion item documentation."""
+    completion = caps.text_document and caps.text_document.completion
+    item = completion and completion.completion_item
+    formats = item and item.documentation_format
+    return bool(formats and types.MarkupKind.Markdown in formats)
 
 
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
@@ -210,7 +240,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
         doc = ls.workspace.get_text_document(uri)
         item_id = ls.offers.offer(uri, text, "inline") if text else ""
-        return items.inline_items(text, ctx, doc.client_position_at_offset, item_id)
+        return items.inline_items(text, ctx, lambda offset: position_at(doc, offset), item_id)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(
@@ -227,7 +257,15 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         doc = ls.workspace.get_text_document(uri)
         snippets = snippet_support(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
-        return items.completion_list(text, ctx, doc.client_position_at_offset, snippets, item_id)
+        return items.completion_list(
+            text,
+            ctx,
+            lambda offset: position_at(doc, offset),
+            snippets,
+            item_id,
+            as_is_support(ls.client_capabilities),
+            markdown_support(ls.client_capabilities),
+        )
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, *args: Any) -> None:

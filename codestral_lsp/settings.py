@@ -240,6 +240,8 @@ def section(raw: Any) -> dict[str, Any]:
     inner = raw.get(SECTION)
     if isinstance(inner, Mapping):
         return dict(inner)
+    if SECTION in raw:  # e.g. Lua's empty table, which Neovim sends as []
+        return {}
     return {str(k): v for k, v in raw.items()}
 
 
