@@ -7,7 +7,6 @@ by silently skipping the tests that matter most to users.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -52,8 +51,3 @@ def editor_env(home: Path, fim_url: str) -> dict[str, str]:
         CODESTRAL_BASE_URL=fim_url,
     )
     return env
-
-
-def which(name: str) -> str | None:
-    """``shutil.which`` (kept here so the tests read as one story)."""
-    return shutil.which(name)

