@@ -264,12 +264,14 @@ class Problem:
 def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem]]:
     """Merge layers (lowest precedence first) and validate each key.
 
-    A ``null`` value means "use the default". Unknown keys are reported as problems flagged
+    A ``null`` value means "not set here": lower layers, then the default, apply (VS Code-style
+    clients send every key, unset ones as ``null``, which must not wipe the environment's key).
+    Unknown keys are reported as problems flagged
     ``unknown`` so the caller can log them without bothering the user.
     """
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update(layer)
+        merged.update((key, value) for key, value in layer.items() if value is not None)
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for spec in SPECS:

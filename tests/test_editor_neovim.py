@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
-import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from editor_support import ASSETS, EDITORS, editor_env, missing
+from editor_support import ASSETS, EDITORS, REPO, editor_env, missing
 from fake_fim import FakeFim, Reply
 
 pytestmark = pytest.mark.editor
@@ -42,7 +42,22 @@ def fake() -> Iterator[FakeFim]:
         yield server
 
 
-def run_nvim(tmp_path: Path, fake: FakeFim, text: str, mode: str) -> dict[str, Any]:
+def shipped_init(mode: str) -> str:
+    """The user's init.lua: the shipped file, with the option choosing the completion style."""
+    return (
+        f"vim.g.codestral_inline = {'true' if mode == 'inline' else 'false'}\n"
+        f"dofile({json.dumps(str(CONFIG))})\n"
+    )
+
+
+def run_nvim(
+    tmp_path: Path,
+    fake: FakeFim,
+    text: str,
+    mode: str,
+    init_lua: str | None = None,
+    accept: str = "keys",
+) -> dict[str, Any]:
     """Open ``text`` in Neovim, let the driver complete at its end, return what it saw."""
     nvim = nvim_binary()
     home = tmp_path / "home"
@@ -50,13 +65,10 @@ def run_nvim(tmp_path: Path, fake: FakeFim, text: str, mode: str) -> dict[str, A
     source = tmp_path / "demo.py"
     source.write_text(text)
     init = tmp_path / "init.lua"
-    init.write_text(
-        f"vim.g.codestral_inline = {'true' if mode == 'inline' else 'false'}\n"
-        f"dofile({json.dumps(str(CONFIG))})\n" + (os.environ.get("NVIM_TEST_EXTRA_INIT", ""))
-    )
+    init.write_text(init_lua or shipped_init(mode))
     out = tmp_path / "result.json"
     env = editor_env(home, fake.url)
-    env["NVIM_DRIVER"] = json.dumps({"mode": mode, "out": str(out)})
+    env["NVIM_DRIVER"] = json.dumps({"mode": mode, "out": str(out), "accept": accept})
     driver = ASSETS / "nvim_driver.lua"
     proc = subprocess.run(
         [nvim, "--headless", "-n", "-i", "NONE", "-u", init, source, "-c", f"luafile {driver}"],
@@ -118,3 +130,24 @@ def test_classic_completion_inserts_the_whole_suggestion(tmp_path: Path, fake: F
     assert result["before_accept"] == "    ret"
     assert result["lines"] == ["def show(a, b):", "    return f'${a}\\n{b}'", "    # done"]
     assert "completion 2 line(s)" in accepted_log(result)
+
+
+def test_readme_minimal_snippet_works_as_pasted(tmp_path: Path, fake: FakeFim) -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### Neovim") :]
+    snippet = re.search(r"```lua\n(.*?)```", section, re.S)
+    assert snippet is not None
+    fake.answer = Reply(text="return a + b")
+    result = run_nvim(tmp_path, fake, "def add(a, b):\n    ", "inline", snippet.group(1))
+    assert result["lines"] == ["def add(a, b):", "    return a + b"]
+
+
+def test_lspconfig_style_file_on_the_runtimepath(tmp_path: Path, fake: FakeFim) -> None:
+    init = (
+        f"vim.opt.rtp:prepend({json.dumps(str(EDITORS / 'neovim'))})\n"
+        "vim.lsp.enable('codestral')\n"
+        "vim.lsp.inline_completion.enable()\n"
+    )
+    fake.answer = Reply(text="urn a + b")
+    result = run_nvim(tmp_path, fake, "def add(a, b):\n    ret", "inline", init, accept="get")
+    assert result["lines"] == ["def add(a, b):", "    return a + b"]

@@ -171,3 +171,19 @@ async def test_accept_command_is_logged_with_what_was_taken(
         types.ExecuteCommandParams(command=item.command.command, arguments=["nope"])
     )
     await wait_until(lambda: any("unknown or expired" in m.message for m in keyed.log_messages))
+
+
+async def test_null_settings_from_an_editor_keep_the_environment_key(
+    keyed: LanguageClient, fake: FakeFim
+) -> None:
+    # VS Code sends every key, unset ones as null; null must not wipe CODESTRAL_API_KEY.
+    seen = await start(keyed)
+    keyed.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"codestral": {"apiKey": None, "baseUrl": None, "model": None}}
+        )
+    )
+    open_doc(keyed, "def add(a, b):\n    ")
+    assert (await complete(keyed, 1, 4)).items
+    assert fake.requests[-1].headers["Authorization"] == "Bearer test-key-123456"
+    assert all(s["kind"] == "Normal" for s in seen)

@@ -2,7 +2,9 @@
 -- the end of the file, waits for the suggestion (ghost text or completion menu), accepts it with
 -- the keys the shipped config documents, and writes what happened to a JSON file.
 --
--- Reads its orders from $NVIM_DRIVER (JSON): { mode = 'inline'|'classic', out = path }.
+-- Reads its orders from $NVIM_DRIVER (JSON): { mode = 'inline'|'classic', out = path,
+-- accept = 'keys'|'get' } ('get' calls vim.lsp.inline_completion.get() for configs that map
+-- no key).
 -- Steps run in a coroutine that yields to the event loop between polls, so typed keys are
 -- processed by Neovim's main loop exactly as if a user had typed them.
 
@@ -82,7 +84,11 @@ local function run()
     end)
     vim.api.nvim_input('A')
     result.ghost = wait_for('ghost text', ghost_text)
-    vim.api.nvim_input('<Tab>')
+    if spec.accept == 'get' then
+      vim.lsp.inline_completion.get()
+    else
+      vim.api.nvim_input('<Tab>') -- the accept key the shipped config and README document
+    end
   else
     vim.api.nvim_input('A<C-Space>')
     wait_for('the completion menu', function()

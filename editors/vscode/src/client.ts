@@ -6,7 +6,6 @@ import { answerConfiguration } from './settings';
 export const createLanguageClient: ClientFactory = (spec): Client => {
   const options: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
-    initializationOptions: spec.initializationOptions,
     outputChannelName: 'Codestral',
     middleware: {
       workspace: {

@@ -16,9 +16,11 @@ export interface Client {
 export interface ClientSpec {
   /** Command that starts the server (`codestral.server.path`). */
   command: string;
-  /** Settings sent as `initializationOptions`. */
-  initializationOptions: Settings;
-  /** Current settings, to answer the server's `workspace/configuration` requests. */
+  /**
+   * Current settings, to answer the server's `workspace/configuration` requests (it asks once
+   * initialized). They are not sent as `initializationOptions`: that layer would outlive a
+   * setting the user later removes.
+   */
   settings: () => Settings;
 }
 
@@ -58,7 +60,6 @@ export class Controller implements vscode.Disposable {
     this.show(STARTING);
     const client = this.factory({
       command: serverCommand(),
-      initializationOptions: serverSettings(configuration()),
       settings: () => serverSettings(configuration()),
     });
     this.client = client;

@@ -96,7 +96,7 @@ test('activation starts the server with the user settings and registers commands
   const [client] = clients;
   assert.ok(client.started);
   assert.equal(client.spec.command, 'codestral-lsp');
-  assert.deepEqual(client.spec.initializationOptions, {
+  assert.deepEqual(client.spec.settings(), {
     ...nulls(),
     model: 'my-model',
     enable: false,
