@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lsprotocol import types
 
 from codestral_lsp.context import Context
 
 ToPosition = Callable[[int], types.Position]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCaps:
+    """What the client declared it can render in completion items."""
+
+    snippets: bool = False
+    markdown: bool = False
+    # Honours insertTextMode asIs; when not, snippet engines (Neovim's) re-indent lines.
+    as_is: bool = False
+
+    @classmethod
+    def of(cls, caps: types.ClientCapabilities) -> ItemCaps:
+        """Read the completion-item capabilities of a client."""
+        completion = caps.text_document and caps.text_document.completion
+        item = completion and completion.completion_item
+        if not item:
+            return cls()
+        formats = item.documentation_format or []
+        modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
+        return cls(
+            bool(item.snippet_support),
+            types.MarkupKind.Markdown in formats,
+            types.InsertTextMode.AsIs in modes,
+        )
+
+
 ACCEPT_COMMAND = "codestral.didAcceptCompletion"
 
 
@@ -28,22 +56,13 @@ def inline_items(
 
 
 def completion_list(
-    text: str,
-    ctx: Context,
-    to_position: ToPosition,
-    snippets: bool,
-    item_id: str,
-    as_is: bool = True,
-    markdown: bool = True,
+    text: str, ctx: Context, to_position: ToPosition, caps: ItemCaps, item_id: str
 ) -> types.CompletionList:
     """A completion item whose edit starts at the start of the word being typed.
 
     Editors filter items by the text between the edit's start and the cursor; starting the
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
-    visible and avoids ``retreturn``-style doubling in Neovim and Emacs. ``as_is`` says whether
-    the client honours ``insertTextMode: asIs``; snippet engines of clients that do not
-    (Neovim's) indent every continuation line by the cursor line's indentation, so it is taken
-    off first. ``markdown`` says whether the client renders Markdown documentation.
+    visible and avoids ``retreturn``-style doubling in Neovim and Emacs.
     """
     if not text:
         return types.CompletionList(is_incomplete=True, items=[])
@@ -61,17 +80,15 @@ def completion_list(
             types.MarkupContent(
                 kind=types.MarkupKind.Markdown, value=f"```{ctx.language}\n{new_text}\n```"
             )
-            if markdown
+            if caps.markdown
             else new_text
         ),
         filter_text=new_text,
         sort_text="0",
         preselect=True,
-        text_edit=types.TextEdit(
-            range=edit_range, new_text=edit_text(new_text, ctx, snippets, as_is)
-        ),
+        text_edit=types.TextEdit(range=edit_range, new_text=edit_text(new_text, ctx, caps)),
         insert_text_format=(
-            types.InsertTextFormat.Snippet if snippets else types.InsertTextFormat.PlainText
+            types.InsertTextFormat.Snippet if caps.snippets else types.InsertTextFormat.PlainText
         ),
         insert_text_mode=types.InsertTextMode.AsIs,
         command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
@@ -79,11 +96,15 @@ def completion_list(
     return types.CompletionList(is_incomplete=True, items=[item])
 
 
-def edit_text(new_text: str, ctx: Context, snippets: bool, as_is: bool) -> str:
-    """The ``textEdit.newText``: plain, or an escaped snippet re-indented for the client."""
-    if not snippets:
+def edit_text(new_text: str, ctx: Context, caps: ItemCaps) -> str:
+    """The ``textEdit.newText``: plain, or an escaped snippet re-indented for the client.
+
+    Snippet engines of clients that do not honour ``insertTextMode: asIs`` (Neovim's) indent
+    every continuation line by the cursor line's indentation, so that indentation comes off.
+    """
+    if not caps.snippets:
         return new_text
-    if not as_is:
+    if not caps.as_is:
         new_text = dedent_continuations(new_text, ctx.line_prefix)
     return escape_snippet(new_text)
 

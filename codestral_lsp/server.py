@@ -175,29 +175,6 @@ def position_at(doc: TextDocument, offset: int) -> types.Position:
     return doc.client_position_at_offset(offset)
 
 
-def snippet_support(caps: types.ClientCapabilities) -> bool:
-    """Whether the client declared snippet support for completion items."""
-    completion = caps.text_document and caps.text_document.completion
-    item = completion and completion.completion_item
-    return bool(item and item.snippet_support)
-
-
-def as_is_support(caps: types.ClientCapabilities) -> bool:
-    """Whether the client declared it honours ``insertTextMode: asIs`` on completion items."""
-    completion = caps.text_document and caps.text_document.completion
-    item = completion and completion.completion_item
-    modes = item and item.insert_text_mode_support
-    return bool(modes and types.InsertTextMode.AsIs in modes.value_set)
-
-
-def markdown_support(caps: types.ClientCapabilities) -> bool:
-    """Whether the client renders Markdown in completion item documentation."""
-    completion = caps.text_document and caps.text_document.completion
-    item = completion and completion.completion_item
-    formats = item and item.documentation_format
-    return bool(formats and types.MarkupKind.Markdown in formats)
-
-
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     """Build the server and register its features."""
     server = CodestralServer(environ)
@@ -255,16 +232,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         )
         text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
         doc = ls.workspace.get_text_document(uri)
-        snippets = snippet_support(ls.client_capabilities)
+        caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
         return items.completion_list(
-            text,
-            ctx,
-            lambda offset: position_at(doc, offset),
-            snippets,
-            item_id,
-            as_is_support(ls.client_capabilities),
-            markdown_support(ls.client_capabilities),
+            text, ctx, lambda offset: position_at(doc, offset), caps, item_id
         )
 
     @server.command(items.ACCEPT_COMMAND)
@@ -297,6 +268,7 @@ async def pull_configuration(ls: CodestralServer) -> None:
     except Exception as err:  # a client that fails this request must not stop the server
         log.info("workspace/configuration failed: %s", err)
         return
-    if result and isinstance(result[0], Mapping) and result[0]:
+    # An empty mapping is an answer too: the user cleared every codestral setting.
+    if result and isinstance(result[0], Mapping):
         ls.layers["client"] = section(result[0])
         await ls.apply_settings()

@@ -58,9 +58,17 @@ PRESETS: dict[str, Preset] = {
     "langdock": Preset("https://api.langdock.com/mistral/{region}/v1", "mistral"),
     "openai-compatible": Preset("", "openai"),
     "aimlapi": Preset("https://api.aimlapi.com/v1", "chat", model="mistralai/codestral-2501"),
-    "ollama": Preset("http://127.0.0.1:11434", "ollama", needs_key=False),
+    "ollama": Preset("http://127.0.0.1:11434", "ollama", model="codestral", needs_key=False),
     "llamacpp": Preset("http://127.0.0.1:8080", "llamacpp", needs_key=False),
 }
+
+# The two Mistral hosts whose keys are not interchangeable (key-type detection).
+KEY_HOST_PRESETS: tuple[str, ...] = ("codestral", "mistral")
+
+
+def key_hosts() -> dict[str, str]:
+    """Preset name to base URL of each Mistral host a key may belong to."""
+    return {name: PRESETS[name].base_url for name in KEY_HOST_PRESETS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,14 +272,12 @@ class Problem:
 def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem]]:
     """Merge layers (lowest precedence first) and validate each key.
 
-    A ``null`` value means "not set here": lower layers, then the default, apply (VS Code-style
-    clients send every key, unset ones as ``null``, which must not wipe the environment's key).
-    Unknown keys are reported as problems flagged
+    A ``null`` value means "use the default". Unknown keys are reported as problems flagged
     ``unknown`` so the caller can log them without bothering the user.
     """
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update((key, value) for key, value in layer.items() if value is not None)
+        merged.update(layer)
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for spec in SPECS:

@@ -173,17 +173,27 @@ async def test_accept_command_is_logged_with_what_was_taken(
     await wait_until(lambda: any("unknown or expired" in m.message for m in keyed.log_messages))
 
 
-async def test_null_settings_from_an_editor_keep_the_environment_key(
+async def test_clearing_every_editor_setting_returns_to_the_defaults(
     keyed: LanguageClient, fake: FakeFim
 ) -> None:
-    # VS Code sends every key, unset ones as null; null must not wipe CODESTRAL_API_KEY.
-    seen = await start(keyed)
-    keyed.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(
-            settings={"codestral": {"apiKey": None, "baseUrl": None, "model": None}}
-        )
-    )
+    # The VS Code extension answers workspace/configuration with what the user set: {} once
+    # they remove the last codestral setting. That answer must replace the earlier one.
+    def logged(words: str) -> int:
+        return sum(words in m.message for m in keyed.log_messages)
+
+    keyed.set_configuration({"codestral": {"model": "my-model"}})
+    await start(keyed)
+    await wait_until(lambda: logged("model=my-model") == 1)
     open_doc(keyed, "def add(a, b):\n    ")
     assert (await complete(keyed, 1, 4)).items
+    assert fake.requests[-1].body["model"] == "my-model"
+
+    keyed.set_configuration({"codestral": {}})
+    keyed.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {}})
+    )
+    fake.answer = Reply(text="return b + a")
+    await wait_until(lambda: logged("model=codestral-latest") == 2)
+    assert (await complete(keyed, 1, 4)).items
+    assert fake.requests[-1].body["model"] == "codestral-latest"
     assert fake.requests[-1].headers["Authorization"] == "Bearer test-key-123456"
-    assert all(s["kind"] == "Normal" for s in seen)

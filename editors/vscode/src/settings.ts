@@ -15,9 +15,10 @@ export const SERVER_KEYS: readonly string[] = Object.keys(pkg.contributes.config
   .filter((key) => !key.startsWith(EXTENSION_PREFIX));
 
 /**
- * Every server key with the value the user set (folder, then workspace, then user settings),
- * or null: defaults live in the server, so null means "the server's default". Sending every key
- * also clears on the server a value the user removed.
+ * The server keys the user set (folder, then workspace, then user settings) and nothing else:
+ * defaults live in the server, and a key left out falls back to the server's environment
+ * (CODESTRAL_API_KEY) or default. The server replaces its editor layer with each answer, so a
+ * setting the user removes is gone there too.
  */
 export function serverSettings(
   config: Pick<vscode.WorkspaceConfiguration, 'inspect'>,
@@ -27,7 +28,9 @@ export function serverSettings(
   for (const key of keys) {
     const seen = config.inspect(key);
     const value = seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
-    settings[key] = value === undefined ? null : value;
+    if (value !== undefined && value !== null) {
+      settings[key] = value;
+    }
   }
   return settings;
 }

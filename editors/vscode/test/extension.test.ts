@@ -71,10 +71,6 @@ function statusBar(): StatusBar {
   return standIn.__state.statusBars[0];
 }
 
-function nulls(): Record<string, null> {
-  return Object.fromEntries(SERVER_KEYS.map((key) => [key, null]));
-}
-
 beforeEach(() => {
   clients = [];
   for (const item of subscriptions.splice(0)) {
@@ -96,11 +92,7 @@ test('activation starts the server with the user settings and registers commands
   const [client] = clients;
   assert.ok(client.started);
   assert.equal(client.spec.command, 'codestral-lsp');
-  assert.deepEqual(client.spec.settings(), {
-    ...nulls(),
-    model: 'my-model',
-    enable: false,
-  });
+  assert.deepEqual(client.spec.settings(), { model: 'my-model', enable: false });
   assert.ok(standIn.__state.commands.has('codestral.check'));
   assert.ok(standIn.__state.commands.has('codestral.restart'));
   assert.equal(statusBar().command, 'codestral.check');
@@ -133,14 +125,14 @@ test('status notifications show in the status bar', async () => {
   assert.equal(statusBar().backgroundColor?.id, 'statusBarItem.warningBackground');
 });
 
-test('a changed setting is forwarded with every key, unset ones as null', async () => {
+test('a changed setting is forwarded: what the user set, nothing else', async () => {
   await activate({ 'codestral.model': 'a' });
   const [client] = clients;
   await standIn.__set('codestral.multiline', 'never');
   await standIn.__set('codestral.model', undefined);
   assert.deepEqual(client.sent, [
-    ['workspace/didChangeConfiguration', { settings: { codestral: { ...nulls(), model: 'a', multiline: 'never' } } }],
-    ['workspace/didChangeConfiguration', { settings: { codestral: { ...nulls(), multiline: 'never' } } }],
+    ['workspace/didChangeConfiguration', { settings: { codestral: { model: 'a', multiline: 'never' } } }],
+    ['workspace/didChangeConfiguration', { settings: { codestral: { multiline: 'never' } } }],
   ]);
   await standIn.__set('editor.fontSize', 14);
   assert.equal(client.sent.length, 2);
@@ -171,9 +163,9 @@ test('inspect, not get: defaults never travel, user values do', () => {
     inspect: (key: string) =>
       key === 'model'
         ? { key, defaultValue: 'x', globalValue: 'g', workspaceValue: 'w' }
-        : { key, defaultValue: true },
+        : { key, defaultValue: true, globalValue: null },
   } as unknown as vscode.WorkspaceConfiguration;
-  assert.deepEqual(serverSettings(config, ['model', 'enable']), { model: 'w', enable: null });
+  assert.deepEqual(serverSettings(config, ['model', 'enable']), { model: 'w' });
 });
 
 test('the check command runs `<server> check` with the settings in the environment', async () => {
