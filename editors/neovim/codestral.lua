@@ -50,7 +50,10 @@ vim.api.nvim_create_autocmd('LspAttach', {
     else
       vim.lsp.completion.enable(true, client.id, args.buf, { autotrigger = false })
       -- Insert nothing until <C-y>: a multi-line suggestion then lands whole and intact.
-      vim.bo[args.buf].completeopt = 'menu,menuone,noinsert,popup'
+      -- (pcall: only builds where 'completeopt' is global-local take a buffer value.)
+      pcall(function()
+        vim.bo[args.buf].completeopt = 'menu,menuone,noinsert,popup'
+      end)
       vim.keymap.set('i', '<C-Space>', vim.lsp.completion.get, {
         buffer = args.buf,
         desc = 'Ask Codestral for a completion',
