@@ -11,7 +11,13 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from codestral_lsp.providers import AuthError, ProviderError, RateLimitError
+from codestral_lsp.providers import (
+    AuthError,
+    KeyHostSwitched,
+    ProviderError,
+    RateLimitError,
+    is_loopback,
+)
 from codestral_lsp.settings import Settings
 
 METHOD = "codestral/didChangeStatus"
@@ -39,15 +45,17 @@ def from_settings(settings: Settings) -> Status:
     """The status the settings alone imply (before any upstream call)."""
     if not settings.enable:
         return Status(INACTIVE, "disabled (codestral.enable is false)")
-    if settings.preset.needs_key and not settings.api_key:
-        return Status(ERROR, "no API key: set CODESTRAL_API_KEY or codestral.apiKey")
     if not settings.endpoint:
         return Status(ERROR, "no endpoint: set codestral.baseUrl")
+    if settings.preset.needs_key and not settings.api_key and not is_loopback(settings.endpoint):
+        return Status(ERROR, "no API key: set CODESTRAL_API_KEY or codestral.apiKey")
     return READY
 
 
 def from_error(err: ProviderError) -> Status:
     """The status an upstream failure implies."""
+    if isinstance(err, KeyHostSwitched):  # not a failure: the key works on the other host
+        return READY
     if isinstance(err, AuthError):
         return Status(ERROR, "API key rejected")
     if isinstance(err, RateLimitError):
