@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from codestral_lsp import candidates
 from codestral_lsp.cache import GenerationStore
-from codestral_lsp.context import Context
+from codestral_lsp.context import Context, request_parts
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
-from codestral_lsp.postprocess import clean, first_line_done, wants_multiline
+from codestral_lsp.postprocess import clean, first_line_done, should_stop, wants_multiline
 from codestral_lsp.providers import (
     AuthError,
     Endpoint,
@@ -184,6 +185,26 @@ class Engine:
             return ""
         return text
 
+    async def alternatives(self, request: Request) -> list[str]:
+        """Extra candidates for an invoked request (distinct seeds, warmer); none otherwise."""
+        ctx = request.ctx
+        count = self.settings.invoked_candidates - 1
+        if count < 1 or not request.invoked or self.blocked_reason(ctx):
+            return []
+        if not self.circuit.allows():
+            return []
+        multiline = wants_multiline(ctx, self.settings.multiline)
+        base = self._fim_request(ctx, multiline, invoked=True)
+        try:
+            async with asyncio.timeout(self._deadline(True)):
+                found = await candidates.extra(
+                    self._get_provider(), base, ctx, multiline, self._slots, count
+                )
+        except (TimeoutError, ProviderError):
+            # The first suggestion's path meets and reports the same trouble.
+            return []
+        return found if request.is_current() else []
+
     async def _suggest(self, request: Request, multiline: bool) -> str:
         ctx = request.ctx
         reused = self._reusable(ctx)
@@ -221,17 +242,19 @@ class Engine:
     def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
         settings = self.settings
         default_tokens = MAX_TOKENS_MULTI if multiline else MAX_TOKENS_SINGLE
+        prompt, stops, other_files = request_parts(ctx, settings.preset.wire)
         return FimRequest(
-            prompt=ctx.prefix,
+            prompt=prompt,
             suffix=ctx.suffix,
             model=settings.effective_model,
             max_tokens=settings.max_tokens or default_tokens,
             temperature=settings.temperature,
-            stop=settings.stop,
+            stop=settings.stop + stops,
             stream=True,
             prompt_cache_key=cache_key(ctx.uri),
             min_tokens=1 if invoked else None,
             path=ctx.path,
+            other_files=other_files,
         )
 
     async def _run(self, gen: Generation, request: FimRequest) -> None:
@@ -263,11 +286,8 @@ class Engine:
             await stream.aclose()  # type: ignore[attr-defined]
 
     def _complete_enough(self, gen: Generation) -> bool:
-        """Early stop: the first line in single-line mode, a blank line after a block."""
-        if not gen.multiline:
-            return first_line_done(gen.text)
-        body = gen.text.lstrip("\n")
-        return "\n\n" in body.rstrip(" \t")
+        """Early stop when the post-processing rules already decide the answer."""
+        return should_stop(gen.text, gen.ctx, gen.multiline)
 
     def _fail(self, gen: Generation, err: ProviderError) -> None:
         if isinstance(err, UpstreamTimeout) and "\n" in gen.text.lstrip("\n"):

@@ -10,10 +10,12 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import ServerTextPosition, TextDocument
 
 from codestral_lsp import __version__, context, items, status
 from codestral_lsp.engine import Engine, Request
+from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.providers import (
@@ -23,6 +25,7 @@ from codestral_lsp.providers import (
     RateLimitError,
     create,
 )
+from codestral_lsp.recent import RecentEdits
 from codestral_lsp.settings import Settings, from_env, mask, resolve, section
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class CodestralServer(LanguageServer):
         self._warned_unknown: set[str] = set()
         self.status = status.StatusTracker(self._send_status)
         self.offers = Offers()
+        self.recent = RecentEdits()
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
@@ -54,6 +58,11 @@ class CodestralServer(LanguageServer):
 
     def _send_status(self, current: status.Status) -> None:
         self.protocol.notify(status.METHOD, current.to_json())
+
+    def accept_command(self, uri: str, text: str, kind: str) -> types.Command:
+        """The command an item carries so that accepting it tells the server which it was."""
+        item_id = self.offers.offer(uri, text, kind)
+        return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[item_id])
 
     async def suggest(self, request: Request) -> str:
         """The engine's answer, with the status marked busy meanwhile and cleared by success."""
@@ -121,6 +130,7 @@ class CodestralServer(LanguageServer):
         if doc is None:
             self.notifier.once(f"unknown:{uri}", WARNING, f"codestral-lsp: {uri} was never opened")
             return None
+        settings = self.settings
         return context.build(
             doc.source,
             offset_at(doc, position),
@@ -128,7 +138,33 @@ class CodestralServer(LanguageServer):
             language=doc.language_id or "",
             path=doc.path,
             version=doc.version,
+            budget=context.Budget(
+                settings.prompt_tokens, settings.suffix_share, settings.other_files_share
+            ),
+            shown_path=context.display_path(doc.path, self.workspace_roots()),
+            others=self.other_files(uri),
         )
+
+    def workspace_roots(self) -> list[str]:
+        """Filesystem paths of the workspace folders (and the root), for relative paths."""
+        roots = [to_fs_path(folder.uri) or "" for folder in self.workspace.folders.values()]
+        return [root for root in [*roots, self.workspace.root_path or ""] if root]
+
+    def other_files(self, uri: str) -> list[context.OtherFile]:
+        """Other open documents that may lend a snippet, most recently edited first; excluded
+        files never."""
+        found: list[context.OtherFile] = []
+        roots = self.workspace_roots()
+        docs = self.workspace.text_documents
+        for other, offset in self.recent.ordered(list(docs)):
+            doc = docs.get(other)
+            if other == uri or doc is None or is_excluded(doc.path or other, self.settings.exclude):
+                continue
+            path = context.display_path(doc.path, roots)
+            found.append(context.OtherFile(path, doc.source, offset))
+            if len(found) == context.MAX_OTHER_FILES:
+                break
+        return found
 
     def is_current(self, uri: str, version: int | None) -> bool:
         """Whether ``uri`` is still at ``version`` (the stale-suggestion guard)."""
@@ -175,6 +211,14 @@ def position_at(doc: TextDocument, offset: int) -> types.Position:
     return doc.client_position_at_offset(offset)
 
 
+def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) -> int | None:
+    """Where the last change of a ``didChange`` landed (``None`` for a full-text change)."""
+    change = params.content_changes[-1] if params.content_changes else None
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return None
+    return offset_at(doc, change.range.start)
+
+
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     """Build the server and register its features."""
     server = CodestralServer(environ)
@@ -201,9 +245,15 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         else:
             await pull_configuration(ls)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.recent.touch(uri, edit_offset(ls.workspace.get_text_document(uri), params))
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.engine.document_closed(params.text_document.uri)
+        ls.recent.forget(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
@@ -214,10 +264,16 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if ctx is None:
             return types.InlineCompletionList(items=[])
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
+        request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
         doc = ls.workspace.get_text_document(uri)
-        item_id = ls.offers.offer(uri, text, "inline") if text else ""
-        return items.inline_items(text, ctx, lambda offset: position_at(doc, offset), item_id)
+        found = items.inline_items(text, ctx, lambda offset: position_at(doc, offset), "", more)
+        for item in found.items:
+            shown = (
+                item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+            )
+            item.command = ls.accept_command(uri, shown, "inline")
+        return found
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(

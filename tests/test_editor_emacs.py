@@ -77,7 +77,7 @@ def test_completion_at_point_inserts_the_suggestion(tmp_path: Path, fake: FakeFi
     after = complete_in_emacs(tmp_path, fake, "def add(a, b):\n    ")
     assert after == "def add(a, b):\n    return a + b"
     (request,) = fake.requests
-    assert request.body["prompt"] == "def add(a, b):\n    "
+    assert request.body["prompt"].endswith("def add(a, b):\n    ")
 
 
 def test_mid_word_completion_replaces_the_typed_word(tmp_path: Path, fake: FakeFim) -> None:
@@ -87,6 +87,6 @@ def test_mid_word_completion_replaces_the_typed_word(tmp_path: Path, fake: FakeF
 
 
 def test_multiline_suggestion_is_inserted_whole(tmp_path: Path, fake: FakeFim) -> None:
-    fake.answer = Reply(text="urn f'${a}\\n{b}'\n    # done")
-    after = complete_in_emacs(tmp_path, fake, "def show(a, b):\n    ret")
-    assert after == "def show(a, b):\n    return f'${a}\\n{b}'\n    # done"
+    fake.answer = Reply(text="f a > b:\n        return f'${a}\\n{b}'")
+    after = complete_in_emacs(tmp_path, fake, "def show(a, b):\n    i")
+    assert after == "def show(a, b):\n    if a > b:\n        return f'${a}\\n{b}'"

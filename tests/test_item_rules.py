@@ -20,8 +20,8 @@ from codestral_lsp.settings import section
 
 URI = "file:///tmp/rules.py"
 # No final newline: the cursor at the very end of a document is where users type most.
-SOURCE = "def show(a, b):\n    ret"
-SUGGESTION = "urn f'${a}\\n{b}'\n    # done"
+SOURCE = "def show(a, b):\n    i"
+SUGGESTION = "f a > b:\n        return f'${a}\\n{b}'"
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ async def complete(client: LanguageClient) -> types.CompletionList:
     result = await client.text_document_completion_async(
         types.CompletionParams(
             text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=1, character=7),
+            position=types.Position(line=1, character=5),
             context=types.CompletionContext(trigger_kind=types.CompletionTriggerKind.Invoked),
         )
     )
@@ -67,17 +67,21 @@ async def complete(client: LanguageClient) -> types.CompletionList:
     return result
 
 
-WHOLE = "return f'${a}\\n{b}'\n    # done"
-ESCAPED = "return f'\\${a\\}\\\\n{b\\}'\n"
+WHOLE = "if a > b:\n        return f'${a}\\n{b}'"
+ESCAPED = "return f'\\${a\\}\\\\n{b\\}'$0"
 
 
 @pytest.mark.parametrize(
     ("profile", "fmt", "new_text"),
     [
         # Neovim: snippets, no insertTextMode asIs (its snippet engine re-indents lines).
-        ("neovim@v0.11.0", types.InsertTextFormat.Snippet, ESCAPED + "# done$0"),
+        ("neovim@v0.11.0", types.InsertTextFormat.Snippet, "if a > b:\n    " + ESCAPED),
         # VS Code: snippets and asIs.
-        ("visual_studio_code@v1.65.2", types.InsertTextFormat.Snippet, ESCAPED + "    # done$0"),
+        (
+            "visual_studio_code@v1.65.2",
+            types.InsertTextFormat.Snippet,
+            "if a > b:\n        " + ESCAPED,
+        ),
         # Emacs/eglot without yasnippet: plain text, exactly the suggestion.
         ("emacs@v29.1", types.InsertTextFormat.PlainText, WHOLE),
     ],
@@ -94,9 +98,9 @@ async def test_completion_item_per_client(
     assert item.text_edit.new_text == new_text
     # The edit starts at the word being typed and ends at the cursor (end of the document).
     assert item.text_edit.range == types.Range(
-        start=types.Position(line=1, character=4), end=types.Position(line=1, character=7)
+        start=types.Position(line=1, character=4), end=types.Position(line=1, character=5)
     )
-    assert item.label.startswith("ret") and (item.filter_text or "").startswith("ret")
+    assert item.label == "if a > b:" and (item.filter_text or "").startswith("if ")
 
 
 async def test_inline_item_at_the_end_of_a_document_without_final_newline(
@@ -116,7 +120,7 @@ async def test_inline_item_at_the_end_of_a_document_without_final_newline(
     result = await client.text_document_inline_completion_async(
         types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=URI),
-            position=types.Position(line=1, character=7),
+            position=types.Position(line=1, character=5),
             context=types.InlineCompletionContext(
                 trigger_kind=types.InlineCompletionTriggerKind.Invoked
             ),
@@ -124,7 +128,7 @@ async def test_inline_item_at_the_end_of_a_document_without_final_newline(
     )
     assert isinstance(result, types.InlineCompletionList)
     (item,) = result.items
-    cursor = types.Position(line=1, character=7)
+    cursor = types.Position(line=1, character=5)
     assert item.range == types.Range(start=cursor, end=cursor)
 
 

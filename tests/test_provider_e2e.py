@@ -107,6 +107,7 @@ async def test_provider_switches_at_runtime(client: LanguageClient, fakes: list[
     )
     for case, fake in zip(CASES, fakes, strict=True):
         settings = {"provider": case.provider, "baseUrl": fake.url, "apiKey": KEY}
+        settings["invokedCandidates"] = 1  # type: ignore[assignment]  # one call per request
         if not case.needs_key:
             settings["apiKey"] = None  # type: ignore[assignment]
         client.workspace_did_change_configuration(

@@ -41,6 +41,10 @@ DESCRIPTIONS = {
     "region": "Region for the `langdock` preset.",
     "multiline": "Whether suggestions may span several lines.",
     "allowInsecureHttp": "Allow sending the key over plain HTTP to a non-loopback host.",
+    "promptTokens": "Prompt size in estimated tokens.",
+    "suffixShare": "Share of `promptTokens` for the code after the cursor.",
+    "otherFilesShare": "Share of `promptTokens` for snippets of other open documents.",
+    "invokedCandidates": "Suggestions offered when completion is asked for explicitly.",
 }
 UNSET = "Unset (`null`): the server's default, see the README."
 
