@@ -197,3 +197,39 @@ async def test_clearing_every_editor_setting_returns_to_the_defaults(
     assert (await complete(keyed, 1, 4)).items
     assert fake.requests[-1].body["model"] == "codestral-latest"
     assert fake.requests[-1].headers["Authorization"] == "Bearer test-key-123456"
+
+
+async def test_each_inline_alternative_carries_its_own_accept_id(
+    keyed: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = lambda received: Reply(text=f"return a + {received.body.get('random_seed', 0)}")
+    caps = pytest_lsp.client_capabilities("neovim@v0.11.0")
+    assert caps.text_document is not None
+    caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    await keyed.initialize_session(types.InitializeParams(capabilities=caps))
+    open_doc(keyed, "def add(a, b):\n    ")
+    result = await keyed.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            position=types.Position(line=1, character=4),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+            ),
+        )
+    )
+    assert isinstance(result, types.InlineCompletionList)
+    assert len(result.items) > 1
+    ids = [
+        item.command.arguments[0]
+        for item in result.items
+        if item.command and item.command.arguments
+    ]
+    assert len(set(ids)) == len(result.items)
+    last = result.items[-1]
+    assert last.command is not None
+    await keyed.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=last.command.command, arguments=last.command.arguments)
+    )
+    await wait_until(lambda: any("accepted #1" in m.message for m in keyed.log_messages))
+    (line,) = [m.message for m in keyed.log_messages if "accepted #1" in m.message]
+    assert repr(last.insert_text) in line
