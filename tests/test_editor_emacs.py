@@ -8,6 +8,7 @@ end of the file against the fake FIM endpoint.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -90,3 +91,23 @@ def test_multiline_suggestion_is_inserted_whole(tmp_path: Path, fake: FakeFim) -
     fake.answer = Reply(text="f a > b:\n        return f'${a}\\n{b}'")
     after = complete_in_emacs(tmp_path, fake, "def show(a, b):\n    i")
     assert after == "def show(a, b):\n    if a > b:\n        return f'${a}\\n{b}'"
+
+
+@pytest.mark.parametrize("name", ["codestral-eglot.el", "codestral-lsp-mode.el"])
+def test_shipped_lisp_reads_cleanly(name: str) -> None:
+    # lsp-mode 9 is not packaged for Debian 12, so its file is only read (balanced, every form
+    # readable), not run.
+    emacs = emacs_binary()
+    check = (
+        '(with-temp-buffer (insert-file-contents (getenv "ELISP")) (emacs-lisp-mode)'
+        " (check-parens) (goto-char (point-min))"
+        " (condition-case nil (while t (read (current-buffer))) (end-of-file nil)))"
+    )
+    proc = subprocess.run(
+        [emacs, "--batch", "-Q", "--eval", check],
+        env={**os.environ, "ELISP": str(EDITORS / "emacs" / name)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
