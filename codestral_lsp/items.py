@@ -20,6 +20,8 @@ class ItemCaps:
 
     snippets: bool = False
     markdown: bool = False
+    # Honours insertTextMode asIs; when not, snippet engines (Neovim's) re-indent lines.
+    as_is: bool = False
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities) -> ItemCaps:
@@ -29,7 +31,12 @@ class ItemCaps:
         if not item:
             return cls()
         formats = item.documentation_format or []
-        return cls(bool(item.snippet_support), types.MarkupKind.Markdown in formats)
+        modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
+        return cls(
+            bool(item.snippet_support),
+            types.MarkupKind.Markdown in formats,
+            types.InsertTextMode.AsIs in modes,
+        )
 
 
 ACCEPT_COMMAND = "codestral.didAcceptCompletion"
@@ -94,9 +101,7 @@ def completion_list(
         filter_text=new_text,
         sort_text="0",
         preselect=True,
-        text_edit=types.TextEdit(
-            range=edit_range, new_text=escape_snippet(new_text) if caps.snippets else new_text
-        ),
+        text_edit=types.TextEdit(range=edit_range, new_text=edit_text(new_text, ctx, caps)),
         insert_text_format=(
             types.InsertTextFormat.Snippet if caps.snippets else types.InsertTextFormat.PlainText
         ),
@@ -104,6 +109,29 @@ def completion_list(
         command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def edit_text(new_text: str, ctx: Context, caps: ItemCaps) -> str:
+    """The ``textEdit.newText``: plain, or an escaped snippet re-indented for the client.
+
+    Snippet engines of clients that do not honour ``insertTextMode: asIs`` (Neovim's) indent
+    every continuation line by the cursor line's indentation, so that indentation comes off.
+    """
+    if not caps.snippets:
+        return new_text
+    if not caps.as_is:
+        new_text = dedent_continuations(new_text, ctx.line_prefix)
+    return escape_snippet(new_text)
+
+
+def dedent_continuations(text: str, line_prefix: str) -> str:
+    """Lines after the first made relative to the cursor line's indentation (when they all
+    start with it; a line indented less cannot be expressed, so the text is left alone)."""
+    indent = line_prefix[: len(line_prefix) - len(line_prefix.lstrip(" \t"))]
+    first, *rest = text.split("\n")
+    if not indent or not all(line.startswith(indent) or not line.strip() for line in rest):
+        return text
+    return "\n".join([first, *(line.removeprefix(indent) for line in rest)])
 
 
 def escape_snippet(text: str) -> str:

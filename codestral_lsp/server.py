@@ -11,11 +11,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
-from pygls.workspace import TextDocument
+from pygls.workspace import ServerTextPosition, TextDocument
 
-from codestral_lsp import __version__, context, items
+from codestral_lsp import __version__, context, items, status
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.exclude import is_excluded
+from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.providers import (
     AuthError,
@@ -46,12 +47,33 @@ class CodestralServer(LanguageServer):
         self.notifier = Notifier(self._show)
         self.engine = Engine(self.settings, self.report_provider_error, create)
         self._warned_unknown: set[str] = set()
+        self.status = status.StatusTracker(self._send_status)
+        self.offers = Offers()
         self.recent = RecentEdits()
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
             types.ShowMessageParams(type=types.MessageType(level), message=message)
         )
+
+    def _send_status(self, current: status.Status) -> None:
+        self.protocol.notify(status.METHOD, current.to_json())
+
+    def accept_command(self, uri: str, text: str, kind: str) -> types.Command:
+        """The command an item carries so that accepting it tells the server which it was."""
+        item_id = self.offers.offer(uri, text, kind)
+        return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[item_id])
+
+    async def suggest(self, request: Request) -> str:
+        """The engine's answer, with the status marked busy meanwhile and cleared by success."""
+        self.status.busy(+1)
+        try:
+            text = await self.engine.complete(request)
+        finally:
+            self.status.busy(-1)
+        if text:
+            self.status.set(status.READY)
+        return text
 
     def log_to_client(self, level: int, message: str) -> None:
         """Send one ``window/logMessage`` (used by the logging handler)."""
@@ -84,10 +106,12 @@ class CodestralServer(LanguageServer):
                 settings.effective_model,
                 mask(settings.api_key),
             )
+        self.status.set(status.from_settings(settings))
 
     def report_provider_error(self, err: ProviderError) -> None:
         """Tell the user about upstream trouble, once per kind."""
         settings = self.settings
+        self.status.set(status.from_error(err))
         if isinstance(err, AuthError):
             self.notifier.once("auth", ERROR, auth_message(settings, err))
         elif isinstance(err, RateLimitError):
@@ -173,6 +197,20 @@ def offset_at(doc: TextDocument, position: types.Position) -> int:
     return min(offset, line_start + body)
 
 
+def position_at(doc: TextDocument, offset: int) -> types.Position:
+    """Client position of a code-point offset.
+
+    pygls 2.1 maps the very end of a document whose last line has no newline to the start of a
+    line that does not exist (Neovim then fails to show the item, others misplace it); that
+    spot is the end of the last line.
+    """
+    lines = doc.lines
+    if lines and offset >= len(doc.source) and not lines[-1].endswith("\n"):
+        end = ServerTextPosition(len(lines) - 1, len(lines[-1]))
+        return doc.position_to_client_units(end)
+    return doc.client_position_at_offset(offset)
+
+
 def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) -> int | None:
     """Where the last change of a ``didChange`` landed (``None`` for a full-text change)."""
     change = params.content_changes[-1] if params.content_changes else None
@@ -194,6 +232,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodestralServer, params: types.InitializedParams) -> None:
         await pull_configuration(ls)
+        ls.status.start()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(
@@ -226,11 +265,15 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             return types.InlineCompletionList(items=[])
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
-        text, more = await asyncio.gather(
-            ls.engine.complete(request), ls.engine.alternatives(request)
-        )
+        text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
         doc = ls.workspace.get_text_document(uri)
-        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset), more)
+        found = items.inline_items(text, ctx, lambda offset: position_at(doc, offset), "", more)
+        for item in found.items:
+            shown = (
+                item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+            )
+            item.command = ls.accept_command(uri, shown, "inline")
+        return found
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(
@@ -243,16 +286,21 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         invoked = params.context is None or (
             params.context.trigger_kind == types.CompletionTriggerKind.Invoked
         )
-        text = await ls.engine.complete(
-            Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
-        )
+        text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
         doc = ls.workspace.get_text_document(uri)
         caps = items.ItemCaps.of(ls.client_capabilities)
-        return items.completion_list(text, ctx, doc.client_position_at_offset, caps, "0")
+        item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
+        return items.completion_list(
+            text, ctx, lambda offset: position_at(doc, offset), caps, item_id
+        )
 
     @server.command(items.ACCEPT_COMMAND)
-    def accepted(ls: CodestralServer, args: Any) -> None:
-        log.debug("suggestion accepted: %s", args)
+    def accepted(ls: CodestralServer, *args: Any) -> None:
+        offer = ls.offers.accept(args[0]) if args else None
+        if offer is None:
+            log.info("accepted an unknown or expired suggestion %s", list(args))
+        else:
+            log.info("accepted #%d: %s", ls.offers.accepted, offer.describe())
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
@@ -276,6 +324,7 @@ async def pull_configuration(ls: CodestralServer) -> None:
     except Exception as err:  # a client that fails this request must not stop the server
         log.info("workspace/configuration failed: %s", err)
         return
-    if result and isinstance(result[0], Mapping) and result[0]:
+    # An empty mapping is an answer too: the user cleared every codestral setting.
+    if result and isinstance(result[0], Mapping):
         ls.layers["client"] = section(result[0])
         await ls.apply_settings()

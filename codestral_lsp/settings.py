@@ -209,13 +209,20 @@ def _str_list(raw: Any) -> tuple[str, ...]:
     return tuple(item for item in raw if item)
 
 
-def _choice(choices: Sequence[str]) -> Validator:
-    def check(raw: Any) -> str:
-        if raw not in choices:
-            raise Invalid("one of " + ", ".join(f'"{c}"' for c in choices))
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Validator for a key taking one of fixed strings (public so schemas can list them)."""
+
+    choices: tuple[str, ...]
+
+    def __call__(self, raw: Any) -> str:
+        if raw not in self.choices:
+            raise Invalid("one of " + ", ".join(f'"{c}"' for c in self.choices))
         return str(raw)
 
-    return check
+
+def _choice(choices: Sequence[str]) -> Validator:
+    return Choice(tuple(choices))
 
 
 def _url(raw: Any) -> str:
@@ -283,6 +290,8 @@ def section(raw: Any) -> dict[str, Any]:
     inner = raw.get(SECTION)
     if isinstance(inner, Mapping):
         return dict(inner)
+    if SECTION in raw:  # e.g. Lua's empty table, which Neovim sends as []
+        return {}
     return {str(k): v for k, v in raw.items()}
 
 

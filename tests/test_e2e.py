@@ -85,7 +85,13 @@ async def test_multiline_snippet_is_escaped(client: LanguageClient, fake: FakeFi
     (item,) = result.items
     assert isinstance(item.text_edit, types.TextEdit)
     if item.insert_text_format == types.InsertTextFormat.Snippet:
-        assert item.text_edit.new_text == 'if x:\n        return f"\\${x\\}" \\\\ {y\\}$0'
+        # Clients that do not honour insertTextMode asIs (Neovim) indent continuation lines by
+        # the cursor line's indentation themselves, so it comes off for them.
+        caps = client.capabilities
+        assert caps and caps.text_document and caps.text_document.completion
+        item_caps = caps.text_document.completion.completion_item
+        indent = "        " if item_caps and item_caps.insert_text_mode_support else "    "
+        assert item.text_edit.new_text == f'if x:\n{indent}return f"\\${{x\\}}" \\\\ {{y\\}}$0'
     else:
         assert item.text_edit.new_text == 'if x:\n        return f"${x}" \\ {y}'
 

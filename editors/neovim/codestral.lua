@@ -1,0 +1,77 @@
+-- codestral-lsp for Neovim 0.11+ (no plugins needed).
+--
+-- Install the server (`pipx install codestral-lsp`), export CODESTRAL_API_KEY, then put this file
+-- in ~/.config/nvim/plugin/ (or paste it into init.lua).
+--
+-- Neovim 0.12+: suggestions appear as ghost text while you type in insert mode.
+--   <Tab>     accept the suggestion (inserts a plain <Tab> when there is none)
+--   <M-]>     next suggestion (when the server offers several)
+-- Neovim 0.11: classic completion.
+--   <C-Space> ask for a suggestion; it shows in the completion menu; <C-y> inserts it
+--
+-- Set `vim.g.codestral_inline = false` before this file runs to use classic completion on 0.12.
+-- The current status ({ kind = 'Normal'|'Error'|'Warning'|'Inactive', message, busy }) is kept in
+-- `vim.g.codestral_status`, e.g. for a statusline.
+
+vim.lsp.config('codestral', {
+  cmd = { 'codestral-lsp' },
+  -- No `filetypes`: attach to every file. List some here to restrict it.
+  root_markers = { '.git' },
+  -- Keys of the server's settings table (see the README); the server's defaults apply to
+  -- anything left out. The API key is best left in the CODESTRAL_API_KEY environment variable.
+  settings = {
+    codestral = {
+      -- provider = 'mistral',
+      -- multiline = 'never',
+    },
+  },
+  handlers = {
+    ['codestral/didChangeStatus'] = function(_, status)
+      vim.g.codestral_status = status
+      if status.kind == 'Error' then
+        vim.notify_once('Codestral: ' .. status.message, vim.log.levels.WARN)
+      end
+    end,
+  },
+})
+
+local inline = vim.lsp.inline_completion ~= nil and vim.g.codestral_inline ~= false
+
+vim.api.nvim_create_autocmd('LspAttach', {
+  group = vim.api.nvim_create_augroup('codestral', { clear = true }),
+  callback = function(args)
+    local client = vim.lsp.get_client_by_id(args.data.client_id)
+    if not client or client.name ~= 'codestral' then
+      return
+    end
+    if inline then
+      -- Ghost text replaces the menu: stop offering the same suggestion twice.
+      client.server_capabilities.completionProvider = nil
+    else
+      vim.lsp.completion.enable(true, client.id, args.buf, { autotrigger = false })
+      -- Insert nothing until <C-y>: a multi-line suggestion then lands whole and intact.
+      -- (pcall: only builds where 'completeopt' is global-local take a buffer value.)
+      pcall(function()
+        vim.bo[args.buf].completeopt = 'menu,menuone,noinsert,popup'
+      end)
+      vim.keymap.set('i', '<C-Space>', vim.lsp.completion.get, {
+        buffer = args.buf,
+        desc = 'Ask Codestral for a completion',
+      })
+    end
+  end,
+})
+
+if inline then
+  vim.lsp.inline_completion.enable()
+  vim.keymap.set('i', '<Tab>', function()
+    if not vim.lsp.inline_completion.get() then
+      return '<Tab>'
+    end
+  end, { expr = true, desc = 'Accept the Codestral suggestion' })
+  vim.keymap.set('i', '<M-]>', function()
+    vim.lsp.inline_completion.select({ count = 1 })
+  end, { desc = 'Next Codestral suggestion' })
+end
+
+vim.lsp.enable('codestral')

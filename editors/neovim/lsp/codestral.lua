@@ -1,0 +1,17 @@
+-- nvim-lspconfig-style definition of codestral-lsp (Neovim 0.11+).
+--
+-- Copy this file to ~/.config/nvim/lsp/codestral.lua (any `lsp/` directory on 'runtimepath'
+-- works, which is how nvim-lspconfig ships its configs), then in init.lua:
+--
+--   vim.lsp.enable('codestral')
+--   vim.lsp.inline_completion.enable()  -- Neovim 0.12+: ghost text
+--
+-- The API key comes from the CODESTRAL_API_KEY environment variable; settings go under
+-- `settings.codestral` with the keys of the server's settings table (see the README).
+
+---@type vim.lsp.Config
+return {
+  cmd = { 'codestral-lsp' },
+  root_markers = { '.git' },
+  settings = { codestral = {} },
+}

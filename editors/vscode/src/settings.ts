@@ -1,0 +1,65 @@
+// The server's settings as the extension sees them: which keys exist (from package.json, which
+// scripts/gen_settings.py generates from the server's own table) and what the user set.
+import type * as vscode from 'vscode';
+import pkg from '../package.json';
+
+export const SECTION = 'codestral';
+/** The extension's own keys (`codestral.server.*`): how to start the server, never forwarded. */
+const EXTENSION_PREFIX = 'server.';
+
+export type Settings = Record<string, unknown>;
+
+/** Server keys, without the `codestral.` prefix. */
+export const SERVER_KEYS: readonly string[] = Object.keys(pkg.contributes.configuration.properties)
+  .map((key) => key.slice(SECTION.length + 1))
+  .filter((key) => !key.startsWith(EXTENSION_PREFIX));
+
+/**
+ * The server keys the user set (folder, then workspace, then user settings) and nothing else:
+ * defaults live in the server, and a key left out falls back to the server's environment
+ * (CODESTRAL_API_KEY) or default. The server replaces its editor layer with each answer, so a
+ * setting the user removes is gone there too.
+ */
+export function serverSettings(
+  config: Pick<vscode.WorkspaceConfiguration, 'inspect'>,
+  keys: readonly string[] = SERVER_KEYS,
+): Settings {
+  const settings: Settings = {};
+  for (const key of keys) {
+    const seen = config.inspect(key);
+    const value = seen?.workspaceFolderValue ?? seen?.workspaceValue ?? seen?.globalValue;
+    if (value !== undefined && value !== null) {
+      settings[key] = value;
+    }
+  }
+  return settings;
+}
+
+/** Answers a `workspace/configuration` request: our section from `settings`, others as given. */
+export function answerConfiguration(
+  items: readonly { section?: string }[],
+  answered: unknown[],
+  settings: () => Settings,
+): unknown[] {
+  return items.map((item, i) => (item.section === SECTION ? settings() : answered[i]));
+}
+
+// `codestral-lsp check` reads its configuration from the environment only.
+const CHECK_ENV: Record<string, string> = {
+  apiKey: 'CODESTRAL_API_KEY',
+  baseUrl: 'CODESTRAL_BASE_URL',
+  provider: 'CODESTRAL_PROVIDER',
+  model: 'CODESTRAL_MODEL',
+};
+
+/** The environment for `codestral-lsp check`: the user's, with the settings it understands. */
+export function checkEnv(settings: Settings, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = { ...base };
+  for (const [key, variable] of Object.entries(CHECK_ENV)) {
+    const value = settings[key];
+    if (typeof value === 'string' && value !== '') {
+      env[variable] = value;
+    }
+  }
+  return env;
+}
