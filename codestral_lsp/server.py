@@ -13,6 +13,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from codestral_lsp import __version__, context, items
+from codestral_lsp.document import LspDocument, LspWorkspace
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.providers import (
@@ -96,16 +97,28 @@ class CodestralServer(LanguageServer):
         else:
             self.notifier.once(err.kind, WARNING, f"Codestral: {err}")
 
-    def build_context(self, uri: str, position: types.Position) -> context.Context | None:
-        """The FIM context at a client position, or ``None`` for an unknown document."""
-        doc = self.workspace.text_documents.get(uri)
-        if doc is None:
-            self.notifier.once(f"unknown:{uri}", WARNING, f"codestral-lsp: {uri} was never opened")
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls' default turns every failed notification into an error popup (a storm, for a
+        client that keeps sending a bad one); log each, and tell the user once."""
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+        self.notifier.once("server-error", ERROR, f"codestral-lsp: internal error: {error}")
+
+    def document(self, uri: str, what: str) -> LspDocument | None:
+        """The open document at ``uri``; ``None`` (logged once) when it was never opened."""
+        workspace = self.workspace
+        if not isinstance(workspace, LspWorkspace):
             return None
+        doc = workspace.find(uri)
+        if doc is None:
+            workspace.note_unknown(uri, what)
+        return doc
+
+    def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
+        """The FIM context at a client position in ``doc``."""
         return context.build(
             doc.source,
             offset_at(doc, position),
-            uri,
+            doc.uri,
             language=doc.language_id or "",
             path=doc.path,
             version=doc.version,
@@ -113,7 +126,8 @@ class CodestralServer(LanguageServer):
 
     def is_current(self, uri: str, version: int | None) -> bool:
         """Whether ``uri`` is still at ``version`` (the stale-suggestion guard)."""
-        doc = self.workspace.text_documents.get(uri)
+        workspace = self.workspace
+        doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
         return doc is not None and doc.version == version
 
 
@@ -129,17 +143,10 @@ def auth_message(settings: Settings, err: ProviderError) -> str:
 
 
 def offset_at(doc: TextDocument, position: types.Position) -> int:
-    """Code-point offset of a client position, clamped into the document."""
-    lines = doc.lines
-    if position.line >= len(lines):
-        return len(doc.source)
-    line = max(0, position.line)
-    clamped = types.Position(line=line, character=max(0, position.character))
-    offset = doc.offset_at_position(clamped)
-    line_start = doc.offset_at_position(types.Position(line=line, character=0))
-    text = lines[line]
-    body = len(text.rstrip("\r\n"))
-    return min(offset, line_start + body)
+    """Code-point offset of a client position, clamped into the document (LSP lines)."""
+    if not isinstance(doc, LspDocument):
+        doc = LspDocument(doc.uri, doc.source, position_codec=doc.position_codec)
+    return doc.offset_at_position(position)
 
 
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
@@ -149,6 +156,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.INITIALIZE)
     async def initialize(ls: CodestralServer, params: types.InitializeParams) -> None:
+        # pygls built its workspace before calling us; swap in one with LSP line handling.
+        ls.protocol._workspace = LspWorkspace.replacing(
+            ls.workspace, types.TextDocumentSyncKind.Incremental
+        )
         ls.layers["init"] = section(params.initialization_options)
         await ls.apply_settings()
 
@@ -176,14 +187,14 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ls: CodestralServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
         uri = params.text_document.uri
-        ctx = ls.build_context(uri, params.position)
-        if ctx is None:
+        doc = ls.document(uri, "inlineCompletion")
+        if doc is None:
             return types.InlineCompletionList(items=[])
+        ctx = ls.build_context(doc, params.position)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         text = await ls.engine.complete(
             Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         )
-        doc = ls.workspace.get_text_document(uri)
         return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset))
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
@@ -191,16 +202,16 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ls: CodestralServer, params: types.CompletionParams
     ) -> types.CompletionList:
         uri = params.text_document.uri
-        ctx = ls.build_context(uri, params.position)
-        if ctx is None:
+        doc = ls.document(uri, "completion")
+        if doc is None:
             return types.CompletionList(is_incomplete=True, items=[])
+        ctx = ls.build_context(doc, params.position)
         invoked = params.context is None or (
             params.context.trigger_kind == types.CompletionTriggerKind.Invoked
         )
         text = await ls.engine.complete(
             Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         )
-        doc = ls.workspace.get_text_document(uri)
         caps = items.ItemCaps.of(ls.client_capabilities)
         return items.completion_list(text, ctx, doc.client_position_at_offset, caps, "0")
 
