@@ -26,6 +26,7 @@ from codestral_lsp.providers import (
     Provider,
     ProviderError,
     RateLimitError,
+    UpstreamError,
     UpstreamTimeout,
 )
 from codestral_lsp.settings import Settings
@@ -240,8 +241,9 @@ class Engine:
         return "\n\n" in body.rstrip(" \t")
 
     def _fail(self, gen: Generation, err: ProviderError) -> None:
-        if isinstance(err, UpstreamTimeout) and "\n" in gen.text.lstrip("\n"):
-            # Keep the complete lines that arrived in time rather than nothing.
+        if isinstance(err, UpstreamTimeout | UpstreamError) and "\n" in gen.text.lstrip("\n"):
+            # Keep the complete lines that arrived (in time, or before the stream broke off)
+            # rather than nothing.
             gen.text = gen.text[: gen.text.rstrip("\n").rfind("\n") + 1]
             gen.finish()
             return
