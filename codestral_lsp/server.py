@@ -63,6 +63,11 @@ class CodestralServer(LanguageServer):
             [self.layers["env"], self.layers["init"], self.layers["client"]]
         )
         REDACTOR.add(settings.api_key)
+        changed = settings != self.settings
+        if changed:
+            # Before reporting: the problems of the new settings are news even if an earlier
+            # push had the same ones, and the same push repeated must not show them again.
+            self.notifier.reset()
         for problem in problems:
             if problem.unknown:
                 if problem.key not in self._warned_unknown:
@@ -70,9 +75,8 @@ class CodestralServer(LanguageServer):
                     log.info("%s", problem.message)
             else:
                 self.notifier.once(f"setting:{problem.key}", WARNING, problem.message)
-        if settings != self.settings:
+        if changed:
             self.settings = settings
-            self.notifier.reset()
             await self.engine.configure(settings)
             log.info(
                 "settings: provider=%s endpoint=%s model=%s key=%s",
