@@ -81,6 +81,7 @@ def _blocked_text(reason: str, path: Path) -> str:
         "excluded": f"{path} matches an exclude pattern; its content is never sent",
         "no-key": "no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)",
         "no-endpoint": "no endpoint: set CODESTRAL_BASE_URL",
+        "insecure-http": "not sending the API key unencrypted over http://; use https://",
     }.get(reason, reason)
 
 
@@ -96,6 +97,8 @@ async def check_command() -> int:
         out.write(f"problem: {problem.message}\n")
     if settings.preset.needs_key and not settings.api_key:
         return _fail("no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)")
+    if settings.key_in_clear:
+        return _fail(f"not sending the API key unencrypted to {settings.endpoint}; use https://")
     from codestral_lsp.providers import Endpoint
 
     provider = create(

@@ -135,6 +135,8 @@ class Engine:
             return "no-key"
         if not settings.endpoint:
             return "no-endpoint"
+        if settings.key_in_clear:
+            return "insecure-http"
         return None
 
     async def complete(self, request: Request) -> str:

@@ -75,6 +75,13 @@ class CodestralServer(LanguageServer):
                     log.info("%s", problem.message)
             else:
                 self.notifier.once(f"setting:{problem.key}", WARNING, problem.message)
+        if settings.key_in_clear:
+            self.notifier.once(
+                "insecure-http",
+                ERROR,
+                f"Codestral: not sending the API key unencrypted to {settings.endpoint}; use "
+                "https:// (or set codestral.allowInsecureHttp to true if you must).",
+            )
         if changed:
             self.settings = settings
             await self.engine.configure(settings)

@@ -9,15 +9,18 @@ key falls back to its default, so one typo never switches completion off.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 SECTION = "codestral"
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".env",
+    ".env*",  # .env.local, .envrc (direnv exports secrets too)
     ".env.*",
     "*.env",
     "*.pem",
@@ -94,6 +97,15 @@ class Settings:
         return url.rstrip("/")
 
     @property
+    def key_in_clear(self) -> bool:
+        """True when the key would cross the network unencrypted: plain ``http://`` to a host
+        other than this machine, without ``allowInsecureHttp``."""
+        if not self.api_key or self.allow_insecure_http:
+            return False
+        url = urlsplit(self.endpoint)
+        return url.scheme == "http" and not is_loopback(url.hostname or "")
+
+    @property
     def effective_model(self) -> str:
         """The model id to send: a preset that serves Codestral under another name wins over
         the generic default, an explicit ``model`` wins over both."""
@@ -110,6 +122,16 @@ class Settings:
                 value = mask(self.api_key)
             view[spec.key] = list(value) if isinstance(value, tuple) else value
         return view
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def mask(secret: str) -> str:
