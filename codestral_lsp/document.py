@@ -14,6 +14,7 @@ import itertools
 import logging
 import re
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -102,14 +103,14 @@ class LspDocument(TextDocument):
 class LspWorkspace(Workspace):
     """A workspace of :class:`LspDocument` that shrugs off changes to unknown documents."""
 
-    _unknown: set[str]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unknown: set[str] = set()
 
     @classmethod
     def replacing(cls, old: Workspace, sync_kind: types.TextDocumentSyncKind) -> LspWorkspace:
         """A fresh workspace with ``old``'s root, folders and position encoding."""
-        new = cls(old.root_uri, sync_kind, list(old.folders.values()), old.position_encoding)
-        new._unknown = set()
-        return new
+        return cls(old.root_uri, sync_kind, list(old.folders.values()), old.position_encoding)
 
     def _create_text_document(
         self,

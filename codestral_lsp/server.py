@@ -44,6 +44,12 @@ class CodestralServer(LanguageServer):
         self.notifier = Notifier(self._show)
         self.engine = Engine(self.settings, self.report_provider_error, create)
         self._warned_unknown: set[str] = set()
+        self.shutdown_requested = False
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit code LSP asks for: 0 after ``shutdown``, else 1."""
+        return 0 if self.shutdown_requested else 1
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
@@ -232,6 +238,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
+        ls.shutdown_requested = True
         await ls.engine.aclose()
 
     return server
