@@ -10,6 +10,7 @@ raises (and pygls turns that into an error popup). This module fixes all three.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import re
@@ -90,6 +91,18 @@ class LspDocument(TextDocument):
         if server_position.line >= len(lines):
             return len(self.source)
         return starts[server_position.line] + server_position.character
+
+    def server_position_at_offset(self, offset: int) -> ServerTextPosition:
+        """Line and code-point column of an offset (pygls' version fails on an empty document:
+        completing in a new, empty file raised)."""
+        lines, starts = self._index()
+        offset = max(0, min(offset, starts[-1]))
+        line = bisect.bisect_right(starts, offset) - 1
+        if line < len(lines):
+            return ServerTextPosition(line, offset - starts[line])
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            return ServerTextPosition(len(lines) - 1, len(lines[-1]))
+        return ServerTextPosition(len(lines), 0)
 
     def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
         """Replace the (clamped) range; a reversed range is read as its forward twin."""

@@ -361,3 +361,23 @@ async def test_settings_of_the_wrong_shape_are_ignored(
 
     await still_serves(single, fake)
     assert single.messages[before:] == []
+
+
+async def test_completion_in_an_empty_document(
+    lsp: LanguageClient, fake: FakeFim, popups: None
+) -> None:
+    uri = fresh(lsp, "")
+
+    items = await asyncio.wait_for(inline(lsp, uri, 0, 0), BOUND_S)
+    result = await lsp.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=0),
+        )
+    )
+
+    assert [insert_text(i) for i in items] == ["ok"]
+    assert items[0].range == types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
+    assert isinstance(result, types.CompletionList) and len(result.items) == 1
