@@ -16,6 +16,7 @@ from codestral_lsp import __version__, context, items
 from codestral_lsp.document import LspDocument, LspWorkspace
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
+from codestral_lsp.protocol import CodestralProtocol
 from codestral_lsp.providers import (
     AuthError,
     BadRequestError,
@@ -34,7 +35,7 @@ class CodestralServer(LanguageServer):
     """Server state: settings layers, the engine, and what was already told to the user."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__("codestral-lsp", __version__)
+        super().__init__("codestral-lsp", __version__, protocol_cls=CodestralProtocol)
         self.layers: dict[str, dict[str, Any]] = {
             "env": from_env(os.environ if environ is None else environ),
             "init": {},

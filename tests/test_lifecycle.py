@@ -13,6 +13,7 @@ from fake_fim import FakeFim, Reply
 from lsprotocol import types
 
 from codestral_lsp.document import _MAX_REMEMBERED, LspWorkspace
+from codestral_lsp.server import create_server
 from codestral_lsp.settings import SECTION
 
 BOUND_S = 15  # the process must be gone well before this; a hang detector only
@@ -210,3 +211,35 @@ def test_memory_of_unknown_documents_is_bounded() -> None:
 
     assert len(workspace._unknown) <= _MAX_REMEMBERED
     assert workspace.text_documents == {}
+
+
+def test_handled_notifications_are_not_remembered() -> None:
+    # pygls files every generator-handled notification under a fresh id and never removes it:
+    # two objects a keystroke, for the life of the process, until CodestralProtocol.
+    server = create_server({})
+    protocol = server.protocol
+    protocol._workspace = LspWorkspace(None)
+    for i in range(200):
+        uri = f"file:///p/{i}.py"
+        protocol._handle_notification(
+            types.TEXT_DOCUMENT_DID_OPEN,
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text="x = 1\n"
+                )
+            ),
+        )
+        protocol._handle_notification(
+            types.TEXT_DOCUMENT_DID_CHANGE,
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text="y = 2\n")],
+            ),
+        )
+        protocol._handle_notification(
+            types.TEXT_DOCUMENT_DID_CLOSE,
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)),
+        )
+
+    assert protocol._request_futures == {}
+    assert protocol.workspace.text_documents == {}
