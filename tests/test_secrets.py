@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+import pytest_lsp
 from conftest import CLIENTS, SERVER, capabilities, init_options, inline, insert_text, open_doc
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
@@ -73,6 +74,18 @@ class Session:
         client = self.client
         shown = [m.message for m in client.messages] + [m.message for m in client.log_messages]
         return "\n".join([self.stderr.read_text(), *self.received, *shown])
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def lsp(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
+    """One client is enough where the editor's capabilities play no part."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]), initialization_options=init_options(fake)
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
 
 
 @pytest_asyncio.fixture
@@ -215,20 +228,18 @@ EXCLUDED = [
 ]
 
 
-async def test_excluded_files_never_reach_the_endpoint(
-    client: LanguageClient, fake: FakeFim
-) -> None:
+async def test_excluded_files_never_reach_the_endpoint(lsp: LanguageClient, fake: FakeFim) -> None:
     fake.answer = Reply(text="x")
     for i, uri in enumerate(EXCLUDED):
-        open_doc(client, uri, f"TOKEN = 'MARKER-{i}-do-not-send'\nVALUE = \n", language="text")
+        open_doc(lsp, uri, f"TOKEN = 'MARKER-{i}-do-not-send'\nVALUE = \n", language="text")
     for uri in EXCLUDED:
-        assert await inline(client, uri, 1, 8) == []
+        assert await inline(lsp, uri, 1, 8) == []
     # Other files, opened after them, may draw on open documents for context: never these.
-    open_doc(client, "file:///repo/app/main.py", "import os\n\nTOKEN = \n")
-    open_doc(client, "file:///repo/app/util.py", "def helper():\n    return \n")
+    open_doc(lsp, "file:///repo/app/main.py", "import os\n\nTOKEN = \n")
+    open_doc(lsp, "file:///repo/app/util.py", "def helper():\n    return \n")
 
-    items = await inline(client, "file:///repo/app/main.py", 2, 8)
-    await inline(client, "file:///repo/app/util.py", 1, 11)
+    items = await inline(lsp, "file:///repo/app/main.py", 2, 8)
+    await inline(lsp, "file:///repo/app/util.py", 1, 11)
 
     assert [insert_text(i) for i in items] == ["x"]
     assert len(fake.requests) == 2
@@ -236,13 +247,13 @@ async def test_excluded_files_never_reach_the_endpoint(
     assert "MARKER" not in wire and "do-not-send" not in wire
 
 
-async def test_key_goes_only_to_the_configured_host(client: LanguageClient, fake: FakeFim) -> None:
+async def test_key_goes_only_to_the_configured_host(lsp: LanguageClient, fake: FakeFim) -> None:
     with FakeFim(Reply(text="stolen")) as elsewhere:
         location = elsewhere.url + "/fim/completions"
         fake.answer = Reply(status=307, headers={"Location": location})
-        open_doc(client, "file:///p/a.py", "x = \n")
+        open_doc(lsp, "file:///p/a.py", "x = \n")
 
-        assert await inline(client, "file:///p/a.py", 0, 4) == []
+        assert await inline(lsp, "file:///p/a.py", 0, 4) == []
 
         assert len(fake.requests) == 1
         assert elsewhere.requests == []  # redirects are not followed, with or without the key
@@ -267,24 +278,24 @@ def test_key_in_clear_only_to_this_machine(url: str, allowed: bool) -> None:
 
 
 async def test_plain_http_to_another_host_is_refused_and_told_once(
-    client: LanguageClient, fake: FakeFim
+    lsp: LanguageClient, fake: FakeFim
 ) -> None:
     # Never contacted: the gate stops the call before any connection (or name lookup).
     remote = "http://codestral.example.invalid/v1"
     for _ in range(2):
-        client.workspace_did_change_configuration(
+        lsp.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": remote}})
         )
     await asyncio.sleep(0.3)
-    open_doc(client, "file:///p/a.py", "x = \n")
+    open_doc(lsp, "file:///p/a.py", "x = \n")
 
-    assert await inline(client, "file:///p/a.py", 0, 4) == []
-    told = [m for m in client.messages if "unencrypted" in m.message]
+    assert await inline(lsp, "file:///p/a.py", 0, 4) == []
+    told = [m for m in lsp.messages if "unencrypted" in m.message]
     assert len(told) == 1 and "allowInsecureHttp" in told[0].message
 
-    client.workspace_did_change_configuration(
+    lsp.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": fake.url}})
     )
     await asyncio.sleep(0.3)
     fake.answer = Reply(text="ok")
-    assert [insert_text(i) for i in await inline(client, "file:///p/a.py", 0, 4)] == ["ok"]
+    assert [insert_text(i) for i in await inline(lsp, "file:///p/a.py", 0, 4)] == ["ok"]
