@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from lsprotocol import types
 
+from codestral_lsp.candidates import distinct
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess import replace_length
 
 ToPosition = Callable[[int], types.Position]
 
@@ -34,18 +36,27 @@ ACCEPT_COMMAND = "codestral.didAcceptCompletion"
 
 
 def inline_items(
-    text: str, ctx: Context, to_position: ToPosition, item_id: str
+    text: str,
+    ctx: Context,
+    to_position: ToPosition,
+    item_id: str,
+    alternatives: Sequence[str] = (),
 ) -> types.InlineCompletionList:
-    """One ghost-text item inserted at the cursor."""
-    if not text:
-        return types.InlineCompletionList(items=[])
+    """Ghost-text items at the cursor: the suggestion, then any distinct ``alternatives``.
+    Each replaces the auto-closed punctuation after the cursor that it types itself (so
+    ``print(|)`` + ``x)`` does not end as ``print(x))``)."""
     cursor = to_position(ctx.offset)
-    item = types.InlineCompletionItem(
-        insert_text=text,
-        range=types.Range(start=cursor, end=cursor),
-        command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
-    )
-    return types.InlineCompletionList(items=[item])
+    found = [
+        types.InlineCompletionItem(
+            insert_text=candidate,
+            range=types.Range(
+                start=cursor, end=to_position(ctx.offset + replace_length(candidate, ctx))
+            ),
+            command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
+        )
+        for candidate in distinct(text, alternatives)
+    ]
+    return types.InlineCompletionList(items=found)
 
 
 def completion_list(
@@ -55,7 +66,8 @@ def completion_list(
 
     Editors filter items by the text between the edit's start and the cursor; starting the
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
-    visible and avoids ``retreturn``-style doubling in Neovim and Emacs.
+    visible and avoids ``retreturn``-style doubling in Neovim and Emacs. The edit ends after
+    the auto-closed punctuation the suggestion types itself, as in :func:`inline_items`.
     """
     if not text:
         return types.CompletionList(is_incomplete=True, items=[])
@@ -63,7 +75,10 @@ def completion_list(
     new_text = word + text
     first_line = new_text.split("\n", 1)[0]
     label = first_line if len(first_line) <= 80 else first_line[:79] + "…"
-    edit_range = types.Range(start=to_position(ctx.offset - len(word)), end=to_position(ctx.offset))
+    edit_range = types.Range(
+        start=to_position(ctx.offset - len(word)),
+        end=to_position(ctx.offset + replace_length(text, ctx)),
+    )
     item = types.CompletionItem(
         label=label or text.strip().split("\n", 1)[0],
         kind=types.CompletionItemKind.Text,

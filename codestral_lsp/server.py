@@ -10,11 +10,13 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from codestral_lsp import __version__, context, items
 from codestral_lsp.document import LspDocument, LspWorkspace
 from codestral_lsp.engine import Engine, Request
+from codestral_lsp.exclude import is_excluded
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.protocol import CodestralProtocol
 from codestral_lsp.providers import (
@@ -24,6 +26,7 @@ from codestral_lsp.providers import (
     RateLimitError,
     create,
 )
+from codestral_lsp.recent import RecentEdits
 from codestral_lsp.settings import Settings, from_env, mask, resolve, section
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ class CodestralServer(LanguageServer):
         self.notifier = Notifier(self._show)
         self.engine = Engine(self.settings, self.report_provider_error, create)
         self._warned_unknown: set[str] = set()
+        self.recent = RecentEdits()
         self.shutdown_requested = False
 
     @property
@@ -82,13 +86,6 @@ class CodestralServer(LanguageServer):
                     log.info("%s", problem.message)
             else:
                 self.notifier.once(f"setting:{problem.key}", WARNING, problem.message)
-        if settings.key_in_clear:
-            self.notifier.once(
-                "insecure-http",
-                ERROR,
-                f"Codestral: not sending the API key unencrypted to {settings.endpoint}; use "
-                "https:// (or set codestral.allowInsecureHttp to true if you must).",
-            )
         if changed:
             self.settings = settings
             await self.engine.configure(settings)
@@ -133,14 +130,43 @@ class CodestralServer(LanguageServer):
 
     def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
         """The FIM context at a client position in ``doc``."""
+        uri = doc.uri
+        settings = self.settings
         return context.build(
             doc.source,
             offset_at(doc, position),
-            doc.uri,
+            uri,
             language=doc.language_id or "",
             path=doc.path,
             version=doc.version,
+            budget=context.Budget(
+                settings.prompt_tokens, settings.suffix_share, settings.other_files_share
+            ),
+            shown_path=context.display_path(doc.path, self.workspace_roots()),
+            others=self.other_files(uri),
         )
+
+    def workspace_roots(self) -> list[str]:
+        """Filesystem paths of the workspace folders (and the root), for relative paths."""
+        roots = [to_fs_path(folder.uri) or "" for folder in self.workspace.folders.values()]
+        return [root for root in [*roots, self.workspace.root_path or ""] if root]
+
+    def other_files(self, uri: str) -> list[context.OtherFile]:
+        """Other open documents that may lend a snippet, most recently edited first; excluded
+        files never."""
+        found: list[context.OtherFile] = []
+        excluded = self.settings.exclude
+        roots = self.workspace_roots()
+        docs = self.workspace.text_documents
+        for other, offset in self.recent.ordered(list(docs)):
+            doc = docs.get(other)
+            if doc is None or uri in (other, doc.uri) or is_excluded(doc.path or other, excluded):
+                continue
+            path = context.display_path(doc.path, roots)
+            found.append(context.OtherFile(path, doc.source, offset))
+            if len(found) == context.MAX_OTHER_FILES:
+                break
+        return found
 
     def is_current(self, uri: str, version: int | None) -> bool:
         """Whether ``uri`` is still at ``version`` (the stale-suggestion guard)."""
@@ -165,6 +191,14 @@ def offset_at(doc: TextDocument, position: types.Position) -> int:
     if not isinstance(doc, LspDocument):
         doc = LspDocument(doc.uri, doc.source, position_codec=doc.position_codec)
     return doc.offset_at_position(position)
+
+
+def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) -> int | None:
+    """Where the last change of a ``didChange`` landed (``None`` for a full-text change)."""
+    change = params.content_changes[-1] if params.content_changes else None
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return None
+    return offset_at(doc, change.range.start)
 
 
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
@@ -196,9 +230,17 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         else:
             await pull_configuration(ls)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        doc = ls.document(uri, "didChange")
+        if doc is not None:
+            ls.recent.touch(uri, edit_offset(doc, params))
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.engine.document_closed(params.text_document.uri)
+        ls.recent.forget(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
@@ -210,10 +252,11 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             return types.InlineCompletionList(items=[])
         ctx = ls.build_context(doc, params.position)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        text = await ls.engine.complete(
-            Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        text, more = await asyncio.gather(
+            ls.engine.complete(request), ls.engine.alternatives(request)
         )
-        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset))
+        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset), more)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(

@@ -53,7 +53,8 @@ def fake() -> Iterator[FakeFim]:
 
 
 def init_options(fake: FakeFim, **extra: Any) -> dict[str, Any]:
-    return {"apiKey": API_KEY, "baseUrl": fake.url, **extra}
+    # One candidate per invoked request, so each request is one upstream call to count.
+    return {"apiKey": API_KEY, "baseUrl": fake.url, "invokedCandidates": 1, **extra}
 
 
 @pytest_lsp.fixture(config=SERVER, params=CLIENTS)

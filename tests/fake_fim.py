@@ -59,10 +59,14 @@ class FakeFim:
         self.completed = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type("Handler", (self.handler_base(),), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def handler_base(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class; fakes of other wire formats return their own."""
+        return _Handler
 
     @property
     def port(self) -> int:

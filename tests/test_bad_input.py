@@ -15,7 +15,7 @@ from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from codestral_lsp.context import PREFIX_TOKENS, SUFFIX_TOKENS, token_budget_chars
+from codestral_lsp.context import FILE_MARK, Budget
 
 BOUND_S = 20  # a hang detector for the big documents, not a latency check
 _fresh = itertools.count()
@@ -103,7 +103,14 @@ async def split_at(
     await asyncio.wait_for(inline(client, uri, line, character), BOUND_S)
     assert len(fake.requests) == before + 1
     body = fake.requests[-1].body
-    return body["prompt"], body["suffix"]
+    return code_of(body["prompt"]), body["suffix"]
+
+
+def code_of(prompt: str) -> str:
+    """The document's part of a prompt: what follows the multi-file header's last line (which
+    names this file; other open documents' snippets come before it)."""
+    mark = prompt.rfind(FILE_MARK)
+    return prompt if mark < 0 else prompt[prompt.index("\n", mark) + 1 :]
 
 
 def change(
@@ -275,7 +282,7 @@ async def test_percent_encoded_uri_is_the_same_document(lsp: LanguageClient, fak
     items = await asyncio.wait_for(inline(lsp, uri, 0, 8), BOUND_S)
 
     assert [insert_text(i) for i in items] == ["ok"]
-    assert fake.requests[-1].body["prompt"] == "total = "
+    assert code_of(fake.requests[-1].body["prompt"]) == "total = "
 
 
 async def test_five_megabyte_hundred_thousand_line_document(
@@ -292,8 +299,8 @@ async def test_five_megabyte_hundred_thousand_line_document(
     prompt, suffix = await split_at(lsp, fake, uri, 50_000, 6)
 
     assert prompt.endswith("\nedited") and suffix.startswith(" = compute(50000,")
-    assert len(prompt) <= token_budget_chars(PREFIX_TOKENS) + 1
-    assert len(suffix) <= token_budget_chars(SUFFIX_TOKENS) + 1
+    assert len(prompt) <= Budget().prefix_chars
+    assert len(suffix) <= Budget().suffix_chars
     edited = text.replace("value_050000", "edited", 1)
     offset = edited.index("edited = compute(50000") + 6
     assert edited[:offset].endswith(prompt) and edited[offset:].startswith(suffix)
@@ -307,8 +314,8 @@ async def test_minified_single_line(lsp: LanguageClient, fake: FakeFim) -> None:
     prompt, suffix = await split_at(lsp, fake, uri, 0, column)
 
     assert text[:column].endswith(prompt) and text[column:].startswith(suffix)
-    assert 0 < len(prompt) <= token_budget_chars(PREFIX_TOKENS) + 1
-    assert 0 < len(suffix) <= token_budget_chars(SUFFIX_TOKENS) + 1
+    assert 0 < len(prompt) <= Budget().prefix_chars
+    assert 0 < len(suffix) <= Budget().suffix_chars
 
 
 async def test_wrong_typed_and_unknown_settings_reported_once_each(

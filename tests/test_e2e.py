@@ -26,7 +26,7 @@ async def test_inline_completion_sends_exact_prompt_and_suffix(
         start=types.Position(line=1, character=11), end=types.Position(line=1, character=11)
     )
     body = fake.requests[0].body
-    assert body["prompt"] == "def add(a, b):\n    return "
+    assert body["prompt"] == "+++++ project/calc.py\ndef add(a, b):\n    return "
     assert body["suffix"] == "\n\nprint(add(1, 2))\n"
     assert body["model"] == "codestral-latest"
     assert body["stream"] is True
@@ -103,7 +103,7 @@ async def test_prompt_split_at_utf16_position_after_emoji(
 
     await inline(client, URI, 0, column)
 
-    assert fake.requests[0].body["prompt"] == 's = "😀é"; t = '
+    assert fake.requests[0].body["prompt"] == '+++++ project/calc.py\ns = "😀é"; t = '
     assert fake.requests[0].body["suffix"] == "\n"
 
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from codestral_lsp.context import build
+from codestral_lsp.context import FILE_MARK, build
 from codestral_lsp.document import LspDocument, split_lines
 from codestral_lsp.server import offset_at
 
@@ -215,7 +215,8 @@ async def test_server_prompt_is_the_edited_document_split_at_the_cursor(
     edits: list[tuple[tuple[int, int], tuple[int, int], str]],
     cursor: tuple[int, int],
 ) -> None:
-    uri = f"file:///p/prop{next(_uris)}.py"
+    uri_number = next(_uris)
+    uri = f"file:///p/prop{uri_number}.py"
     open_doc(lsp, uri, text)
     expected = text
     for version, (start, end, new) in enumerate(edits, start=2):
@@ -244,5 +245,6 @@ async def test_server_prompt_is_the_edited_document_split_at_the_cursor(
     assert len(shared_fake.requests) == before + 1
     body = shared_fake.requests[-1].body
     offset = model_offset(expected, *cursor, "utf-16")
-    assert (body["prompt"], body["suffix"]) == (expected[:offset], expected[offset:])
+    header = f"{FILE_MARK}p/prop{uri_number}.py\n"
+    assert (body["prompt"], body["suffix"]) == (header + expected[:offset], expected[offset:])
     assert lsp.messages == []

@@ -259,24 +259,6 @@ async def test_key_goes_only_to_the_configured_host(lsp: LanguageClient, fake: F
         assert elsewhere.requests == []  # redirects are not followed, with or without the key
 
 
-@pytest.mark.parametrize(
-    ("url", "allowed"),
-    [
-        ("http://codestral.example.invalid/v1", False),
-        ("http://10.1.2.3:8080/v1", False),
-        ("http://localhost:9/v1", True),
-        ("http://127.0.0.2:9/v1", True),
-        ("http://[::1]:9/v1", True),
-        ("https://codestral.example.invalid/v1", True),
-    ],
-)
-def test_key_in_clear_only_to_this_machine(url: str, allowed: bool) -> None:
-    settings = Settings(api_key=KEY_INIT, base_url=url)
-    assert settings.key_in_clear is not allowed
-    assert Settings(api_key=KEY_INIT, base_url=url, allow_insecure_http=True).key_in_clear is False
-    assert Settings(base_url=url).key_in_clear is False  # no key, nothing to protect
-
-
 async def test_plain_http_to_another_host_is_refused_and_told_once(
     lsp: LanguageClient, fake: FakeFim
 ) -> None:
@@ -290,7 +272,7 @@ async def test_plain_http_to_another_host_is_refused_and_told_once(
     open_doc(lsp, "file:///p/a.py", "x = \n")
 
     assert await inline(lsp, "file:///p/a.py", 0, 4) == []
-    told = [m for m in lsp.messages if "unencrypted" in m.message]
+    told = [m for m in lsp.messages if "plain HTTP" in m.message]
     assert len(told) == 1 and "allowInsecureHttp" in told[0].message
 
     lsp.workspace_did_change_configuration(
