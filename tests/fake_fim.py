@@ -10,6 +10,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -75,7 +76,14 @@ class FakeFim:
     @property
     def url(self) -> str:
         """Base URL in the form the ``baseUrl`` setting takes."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if isinstance(self._httpd.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
+
+    def use_tls(self, context: ssl.SSLContext) -> FakeFim:
+        """Serve HTTPS with ``context`` (call before ``start``). A client that rejects the
+        certificate fails the handshake, which the server drops silently, before any request."""
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        return self
 
     def start(self) -> FakeFim:
         self._thread.start()

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import pytest_lsp
@@ -281,3 +284,62 @@ async def test_plain_http_to_another_host_is_refused_and_told_once(
     await asyncio.sleep(0.3)
     fake.answer = Reply(text="ok")
     assert [insert_text(i) for i in await inline(lsp, "file:///p/a.py", 0, 4)] == ["ok"]
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 and its key, made with the openssl tool."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")
+async def test_key_not_sent_when_tls_is_not_verified(
+    lsp: LanguageClient, fake: FakeFim, tmp_path: Path
+) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with FakeFim(Reply(text="tls")).use_tls(context) as untrusted:
+        # The fake itself works for a client that trusts its certificate.
+        trusting = ssl.create_default_context(cafile=str(cert))
+        body = {"model": "m", "prompt": "a", "suffix": "", "stream": False}
+        async with httpx.AsyncClient(verify=trusting) as direct:
+            answer = await direct.post(untrusted.url + "/fim/completions", json=body)
+        assert answer.status_code == 200 and len(untrusted.requests) == 1
+
+        lsp.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": untrusted.url}})
+        )
+        await asyncio.sleep(0.3)
+        open_doc(lsp, "file:///p/a.py", "x = \n")
+        for _ in range(2):
+            assert await inline(lsp, "file:///p/a.py", 0, 4) == []
+
+        assert len(untrusted.requests) == 1  # only the trusting client's: no request, no key
+        told = [m.message for m in lsp.messages if "certificate" in m.message.lower()]
+        assert len(told) == 1
