@@ -66,7 +66,8 @@ def serve(tcp: bool, host: str, port: int) -> int:
         server.start_tcp(host, port)
     else:
         server.start_io()
-    return 0
+    # pygls swallows the SystemExit of `exit`; the code must still say whether shutdown came.
+    return server.exit_code
 
 
 def read_source(path: Path) -> str:

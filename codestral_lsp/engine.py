@@ -28,6 +28,7 @@ from codestral_lsp.providers import (
     Provider,
     ProviderError,
     RateLimitError,
+    UpstreamError,
     UpstreamTimeout,
     is_loopback,
 )
@@ -290,8 +291,9 @@ class Engine:
         return should_stop(gen.text, gen.ctx, gen.multiline)
 
     def _fail(self, gen: Generation, err: ProviderError) -> None:
-        if isinstance(err, UpstreamTimeout) and "\n" in gen.text.lstrip("\n"):
-            # Keep the complete lines that arrived in time rather than nothing.
+        if isinstance(err, UpstreamTimeout | UpstreamError) and "\n" in gen.text.lstrip("\n"):
+            # Keep the complete lines that arrived (in time, or before the stream broke off)
+            # rather than nothing.
             gen.text = gen.text[: gen.text.rstrip("\n").rfind("\n") + 1]
             gen.finish()
             return

@@ -14,10 +14,12 @@ from pygls.uris import to_fs_path
 from pygls.workspace import ServerTextPosition, TextDocument
 
 from codestral_lsp import __version__, context, items, status
+from codestral_lsp.document import LspDocument, LspWorkspace
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
+from codestral_lsp.protocol import CodestralProtocol
 from codestral_lsp.providers import (
     AuthError,
     BadRequestError,
@@ -37,7 +39,7 @@ class CodestralServer(LanguageServer):
     """Server state: settings layers, the engine, and what was already told to the user."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__("codestral-lsp", __version__)
+        super().__init__("codestral-lsp", __version__, protocol_cls=CodestralProtocol)
         self.layers: dict[str, dict[str, Any]] = {
             "env": from_env(os.environ if environ is None else environ),
             "init": {},
@@ -50,6 +52,12 @@ class CodestralServer(LanguageServer):
         self.status = status.StatusTracker(self._send_status)
         self.offers = Offers()
         self.recent = RecentEdits()
+        self.shutdown_requested = False
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit code LSP asks for: 0 after ``shutdown``, else 1."""
+        return 0 if self.shutdown_requested else 1
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
@@ -88,6 +96,11 @@ class CodestralServer(LanguageServer):
             [self.layers["env"], self.layers["init"], self.layers["client"]]
         )
         REDACTOR.add(settings.api_key)
+        changed = settings != self.settings
+        if changed:
+            # Before reporting: the problems of the new settings are news even if an earlier
+            # push had the same ones, and the same push repeated must not show them again.
+            self.notifier.reset()
         for problem in problems:
             if problem.unknown:
                 if problem.key not in self._warned_unknown:
@@ -95,9 +108,8 @@ class CodestralServer(LanguageServer):
                     log.info("%s", problem.message)
             else:
                 self.notifier.once(f"setting:{problem.key}", WARNING, problem.message)
-        if settings != self.settings:
+        if changed:
             self.settings = settings
-            self.notifier.reset()
             await self.engine.configure(settings)
             log.info(
                 "settings: provider=%s endpoint=%s model=%s key=%s",
@@ -124,12 +136,25 @@ class CodestralServer(LanguageServer):
         else:
             self.notifier.once(err.kind, WARNING, f"Codestral: {err}")
 
-    def build_context(self, uri: str, position: types.Position) -> context.Context | None:
-        """The FIM context at a client position, or ``None`` for an unknown document."""
-        doc = self.workspace.text_documents.get(uri)
-        if doc is None:
-            self.notifier.once(f"unknown:{uri}", WARNING, f"codestral-lsp: {uri} was never opened")
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls' default turns every failed notification into an error popup (a storm, for a
+        client that keeps sending a bad one); log each, and tell the user once."""
+        log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
+        self.notifier.once("server-error", ERROR, f"codestral-lsp: internal error: {error}")
+
+    def document(self, uri: str, what: str) -> LspDocument | None:
+        """The open document at ``uri``; ``None`` (logged once) when it was never opened."""
+        workspace = self.workspace
+        if not isinstance(workspace, LspWorkspace):
             return None
+        doc = workspace.find(uri)
+        if doc is None:
+            workspace.note_unknown(uri, what)
+        return doc
+
+    def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
+        """The FIM context at a client position in ``doc``."""
+        uri = doc.uri
         settings = self.settings
         return context.build(
             doc.source,
@@ -154,11 +179,12 @@ class CodestralServer(LanguageServer):
         """Other open documents that may lend a snippet, most recently edited first; excluded
         files never."""
         found: list[context.OtherFile] = []
+        excluded = self.settings.exclude
         roots = self.workspace_roots()
         docs = self.workspace.text_documents
         for other, offset in self.recent.ordered(list(docs)):
             doc = docs.get(other)
-            if other == uri or doc is None or is_excluded(doc.path or other, self.settings.exclude):
+            if doc is None or uri in (other, doc.uri) or is_excluded(doc.path or other, excluded):
                 continue
             path = context.display_path(doc.path, roots)
             found.append(context.OtherFile(path, doc.source, offset))
@@ -168,7 +194,8 @@ class CodestralServer(LanguageServer):
 
     def is_current(self, uri: str, version: int | None) -> bool:
         """Whether ``uri`` is still at ``version`` (the stale-suggestion guard)."""
-        doc = self.workspace.text_documents.get(uri)
+        workspace = self.workspace
+        doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
         return doc is not None and doc.version == version
 
 
@@ -184,17 +211,10 @@ def auth_message(settings: Settings, err: ProviderError) -> str:
 
 
 def offset_at(doc: TextDocument, position: types.Position) -> int:
-    """Code-point offset of a client position, clamped into the document."""
-    lines = doc.lines
-    if position.line >= len(lines):
-        return len(doc.source)
-    line = max(0, position.line)
-    clamped = types.Position(line=line, character=max(0, position.character))
-    offset = doc.offset_at_position(clamped)
-    line_start = doc.offset_at_position(types.Position(line=line, character=0))
-    text = lines[line]
-    body = len(text.rstrip("\r\n"))
-    return min(offset, line_start + body)
+    """Code-point offset of a client position, clamped into the document (LSP lines)."""
+    if not isinstance(doc, LspDocument):
+        doc = LspDocument(doc.uri, doc.source, position_codec=doc.position_codec)
+    return doc.offset_at_position(position)
 
 
 def position_at(doc: TextDocument, offset: int) -> types.Position:
@@ -226,6 +246,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.INITIALIZE)
     async def initialize(ls: CodestralServer, params: types.InitializeParams) -> None:
+        # pygls built its workspace before calling us; swap in one with LSP line handling.
+        ls.protocol._workspace = LspWorkspace.replacing(
+            ls.workspace, types.TextDocumentSyncKind.Incremental
+        )
         ls.layers["init"] = section(params.initialization_options)
         await ls.apply_settings()
 
@@ -248,7 +272,9 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        ls.recent.touch(uri, edit_offset(ls.workspace.get_text_document(uri), params))
+        doc = ls.document(uri, "didChange")
+        if doc is not None:
+            ls.recent.touch(uri, edit_offset(doc, params))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -260,13 +286,13 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ls: CodestralServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
         uri = params.text_document.uri
-        ctx = ls.build_context(uri, params.position)
-        if ctx is None:
+        doc = ls.document(uri, "inlineCompletion")
+        if doc is None:
             return types.InlineCompletionList(items=[])
+        ctx = ls.build_context(doc, params.position)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
-        doc = ls.workspace.get_text_document(uri)
         found = items.inline_items(text, ctx, lambda offset: position_at(doc, offset), "", more)
         for item in found.items:
             shown = (
@@ -280,14 +306,14 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ls: CodestralServer, params: types.CompletionParams
     ) -> types.CompletionList:
         uri = params.text_document.uri
-        ctx = ls.build_context(uri, params.position)
-        if ctx is None:
+        doc = ls.document(uri, "completion")
+        if doc is None:
             return types.CompletionList(is_incomplete=True, items=[])
+        ctx = ls.build_context(doc, params.position)
         invoked = params.context is None or (
             params.context.trigger_kind == types.CompletionTriggerKind.Invoked
         )
         text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
-        doc = ls.workspace.get_text_document(uri)
         caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
         return items.completion_list(
@@ -304,6 +330,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
+        ls.shutdown_requested = True
         await ls.engine.aclose()
 
     return server

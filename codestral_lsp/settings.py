@@ -18,6 +18,7 @@ SECTION = "codestral"
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".env",
+    ".env*",  # .env.local, .envrc (direnv exports secrets too)
     ".env.*",
     "*.env",
     "*.pem",

@@ -10,6 +10,7 @@ import contextlib
 import json
 import select
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ class Reply:
     hang: bool = False
     cut: bool = False
     malformed: bool = False
+    close: bool = False  # hang up without any answer
+    garbage: bool = False  # a 200 event stream whose events are not JSON
 
 
 @dataclass
@@ -50,7 +53,7 @@ Answer = Reply | Callable[[Received], Reply]
 class FakeFim:
     """Threaded fake endpoint; use as a context manager or call ``start``/``stop``."""
 
-    def __init__(self, answer: Answer | None = None) -> None:
+    def __init__(self, answer: Answer | None = None, port: int = 0) -> None:
         self.answer: Answer = answer or Reply()
         self.requests: list[Received] = []
         self.disconnects = 0
@@ -58,7 +61,7 @@ class FakeFim:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         handler = type("Handler", (self.handler_base(),), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -73,7 +76,14 @@ class FakeFim:
     @property
     def url(self) -> str:
         """Base URL in the form the ``baseUrl`` setting takes."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if isinstance(self._httpd.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
+
+    def use_tls(self, context: ssl.SSLContext) -> FakeFim:
+        """Serve HTTPS with ``context`` (call before ``start``). A client that rejects the
+        certificate fails the handshake, which the server drops silently, before any request."""
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        return self
 
     def start(self) -> FakeFim:
         self._thread.start()
@@ -138,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.fake.reply_for(received)
         if reply.delay and self._wait_or_disconnect(reply.delay):
             return
+        if reply.close:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if reply.hang:
             self._wait_or_disconnect(60)
             return
@@ -147,7 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.malformed:
             self._send_whole(200, "{not json", {})
             return
-        if body.get("stream"):
+        if reply.garbage:
+            self._garbage()
+        elif body.get("stream"):
             self._stream(reply)
         else:
             self._send_whole(200, json.dumps(_response(reply.text)), reply.headers)
@@ -186,6 +202,16 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.fake.note_disconnect()
             self.close_connection = True
+
+    def _garbage(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._chunk("data: <html>502 Bad Gateway</html>\n\n")
+        self._chunk("data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.fake.note_completed()
 
     def _chunk(self, event: str) -> None:
         data = event.encode()

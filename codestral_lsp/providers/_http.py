@@ -62,7 +62,7 @@ async def post(
         async with client.stream("POST", url, json=body, headers=headers) as response:
             if response.status_code >= 400:
                 await response.aread()
-                raise error_for(response)
+                raise without_key(error_for(response), headers)
             yield response
     except httpx.TimeoutException as err:
         raise UpstreamTimeout(f"{url} did not answer in time ({type(err).__name__})") from None
@@ -72,6 +72,16 @@ async def post(
         raise UpstreamError(f"{url} broke off the answer: {_reason(err)}") from None
     except httpx.HTTPError as err:
         raise UpstreamError(f"request to {url} failed: {_reason(err)}") from None
+
+
+def without_key(err: ProviderError, headers: Mapping[str, str]) -> ProviderError:
+    """``err`` with the bearer token removed from its text: some gateways echo the header they
+    rejected, and error text travels on to logs and messages."""
+    token = headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and token in err.message:
+        err.message = err.message.replace(token, "***")
+        err.args = (err.message,)
+    return err
 
 
 def _reason(err: Exception) -> str:

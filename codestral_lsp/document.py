@@ -1,0 +1,166 @@
+"""Open documents with LSP's idea of lines, positions clamped the way LSP says, and lenient edits.
+
+pygls' ``TextDocument`` splits lines with ``str.splitlines``, which also breaks at form feed,
+vertical tab, ``\\x1c``-``\\x1e``, NEL, U+2028 and U+2029; LSP knows only ``\\n``, ``\\r\\n`` and
+``\\r``. Python's own standard library contains form feeds, so with pygls' splitting every
+position after one lands on the wrong line. pygls also maps a column past the end of the last
+line to the character *before* the last, and a change for a document that was never opened
+raises (and pygls turns that into an error popup). This module fixes all three.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from lsprotocol import types
+from pygls.workspace import TextDocument, Workspace
+from pygls.workspace.position_codec import ServerTextPosition
+
+log = logging.getLogger(__name__)
+
+_EOL = re.compile(r"(\r\n|\r|\n)")
+# Unknown URIs are remembered only so each is logged once; the bound keeps that memory flat.
+_MAX_REMEMBERED = 256
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """``text`` as LSP lines, each with its line ending (``\\n``, ``\\r\\n`` or ``\\r``)."""
+    parts = _EOL.split(text)
+    lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return tuple(lines)
+
+
+def line_body(line: str) -> str:
+    """A line without its line ending."""
+    if line.endswith("\r\n"):
+        return line[:-2]
+    return line[:-1] if line.endswith(("\n", "\r")) else line
+
+
+def code_points(body: str, units: int, encoding: str) -> int:
+    """How many code points of ``body`` the first ``units`` code units of ``encoding`` cover
+    (clamped to the line; a position inside a character rounds down)."""
+    if encoding == types.PositionEncodingKind.Utf32 or body.isascii():
+        return min(units, len(body))
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(body.encode("utf-8")[:units].decode("utf-8", "ignore"))
+    # UTF-16: 2 bytes a unit; a cut inside a surrogate pair leaves half a pair, ignored.
+    return len(body.encode("utf-16-le")[: 2 * units].decode("utf-16-le", "ignore"))
+
+
+class LspDocument(TextDocument):
+    """A ``TextDocument`` whose lines, offsets and edits follow the LSP specification."""
+
+    _cached: tuple[str, tuple[str, ...], tuple[int, ...]] | None = None
+
+    def _index(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """Lines and their start offsets, computed once per version of the text."""
+        source = self.source
+        cached = self._cached
+        if cached is None or cached[0] is not source:
+            lines = split_lines(source)
+            starts = (0, *itertools.accumulate(len(line) for line in lines))
+            cached = self._cached = (source, lines, starts)
+        return cached[1], cached[2]
+
+    @property
+    def lines(self) -> Sequence[str]:
+        return self._index()[0]
+
+    def offset_at_position(self, client_position: types.Position) -> int:
+        """Code-point offset of a client position; a line past the end means the end of the
+        document, a column past the end of a line means the end of that line (LSP 3.17)."""
+        lines, starts = self._index()
+        if client_position.line >= len(lines):
+            return len(self.source)
+        body = line_body(lines[client_position.line])
+        encoding = self.position_codec.encoding or types.PositionEncodingKind.Utf16
+        column = code_points(body, max(0, client_position.character), encoding)
+        return starts[client_position.line] + column
+
+    def offset_at_server_position(self, server_position: ServerTextPosition) -> int:
+        lines, starts = self._index()
+        if server_position.line >= len(lines):
+            return len(self.source)
+        return starts[server_position.line] + server_position.character
+
+    def server_position_at_offset(self, offset: int) -> ServerTextPosition:
+        """Line and code-point column of an offset (pygls' version fails on an empty document:
+        completing in a new, empty file raised)."""
+        lines, starts = self._index()
+        offset = max(0, min(offset, starts[-1]))
+        line = bisect.bisect_right(starts, offset) - 1
+        if line < len(lines):
+            return ServerTextPosition(line, offset - starts[line])
+        if lines and not lines[-1].endswith(("\n", "\r")):
+            return ServerTextPosition(len(lines) - 1, len(lines[-1]))
+        return ServerTextPosition(len(lines), 0)
+
+    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+        """Replace the (clamped) range; a reversed range is read as its forward twin."""
+        start = self.offset_at_position(change.range.start)
+        end = self.offset_at_position(change.range.end)
+        start, end = min(start, end), max(start, end)
+        source = self.source
+        self._source = source[:start] + change.text + source[end:]
+
+
+class LspWorkspace(Workspace):
+    """A workspace of :class:`LspDocument` that shrugs off changes to unknown documents."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unknown: set[str] = set()
+
+    @classmethod
+    def replacing(cls, old: Workspace, sync_kind: types.TextDocumentSyncKind) -> LspWorkspace:
+        """A fresh workspace with ``old``'s root, folders and position encoding."""
+        return cls(old.root_uri, sync_kind, list(old.folders.values()), old.position_encoding)
+
+    def _create_text_document(
+        self,
+        doc_uri: str,
+        source: str | None = None,
+        version: int | None = None,
+        language_id: str | None = None,
+    ) -> TextDocument:
+        return LspDocument(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=self._sync_kind,
+            position_codec=self.position_codec,
+        )
+
+    def find(self, uri: str) -> LspDocument | None:
+        """The open document at ``uri`` (percent-encoded or not), or ``None``."""
+        doc = self.text_documents.get(unquote(uri))
+        return doc if isinstance(doc, LspDocument) else None
+
+    def update_text_document(
+        self,
+        text_doc: types.VersionedTextDocumentIdentifier,
+        change: types.TextDocumentContentChangeEvent,
+    ) -> None:
+        if self.find(text_doc.uri) is None:
+            self.note_unknown(text_doc.uri, "didChange")
+            return
+        super().update_text_document(text_doc, change)
+
+    def note_unknown(self, uri: str, what: str) -> None:
+        """Log (once per URI, within a bound) that a client named a document it never opened."""
+        if uri in self._unknown:
+            return
+        if len(self._unknown) >= _MAX_REMEMBERED:
+            self._unknown.clear()
+        self._unknown.add(uri)
+        log.info("%s for %s, which was never opened; ignored", what, uri)

@@ -1,0 +1,233 @@
+"""Upstream faults, one test per kind, against the local fake: every request answers (empty or
+partial) within its deadline, later requests are not blocked, the user is told at most once per
+kind, circuits pause requests for 429 and 401/403, and service comes back by itself.
+
+Timing is never asserted; ``asyncio.wait_for`` with a bound several times the deadline only
+detects hangs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_lsp
+from conftest import CLIENTS, SERVER, capabilities, init_options, inline, insert_text, open_doc
+from fake_fim import FakeFim, Received, Reply
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+TIMEOUT_MS = 600
+BOUND_S = 6 * TIMEOUT_MS / 1000 + 3  # a hang detector, not a latency check
+# Rejected by the C library's resolver before any query is sent (empty label): a name-resolution
+# failure without DNS traffic. A plain ``*.invalid`` name would be forwarded to this machine's
+# non-loopback nameserver.
+UNRESOLVABLE = "https://a..invalid/v1"
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def base_url(fake: FakeFim, request: pytest.FixtureRequest) -> str:
+    kind = getattr(request, "param", "fake")
+    if kind == "refused":
+        return f"http://127.0.0.1:{closed_port()}/v1"
+    if kind == "unresolvable":
+        return UNRESOLVABLE
+    return fake.url
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def lsp(lsp_client: LanguageClient, fake: FakeFim, base_url: str) -> AsyncIterator[None]:
+    """One VS Code-like client with a short deadline and no debounce."""
+    options = init_options(fake, timeoutMs=TIMEOUT_MS, debounceMs=0, baseUrl=base_url)
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]), initialization_options=options
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def ask(client: LanguageClient, uri: str, invoked: bool = True) -> list[str]:
+    """Complete at the end of the one-line document ``uri``; fail if it takes unboundedly long."""
+    items = await asyncio.wait_for(inline(client, uri, 0, 4, invoked), BOUND_S)
+    return [insert_text(item) for item in items]
+
+
+def told(client: LanguageClient, *words: str) -> list[str]:
+    """Popups (``window/showMessage``) mentioning all of ``words``."""
+    return [m.message for m in client.messages if all(w in m.message for w in words)]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+async def test_server_errors_told_once_and_recover_at_once(
+    lsp: LanguageClient, fake: FakeFim, status: int
+) -> None:
+    fake.answer = Reply(status=status, body=f'{{"message":"upstream trouble {status}"}}')
+    for i in range(3):
+        open_doc(lsp, f"file:///p/e{i}.py", "x = \n")
+        assert await ask(lsp, f"file:///p/e{i}.py") == []
+
+    assert len(fake.requests) == 3  # no circuit for 5xx: each request was tried
+    assert len(told(lsp, f"HTTP {status}")) == 1
+    assert len(lsp.messages) == 1
+    fake.answer = Reply(text="back")
+    open_doc(lsp, "file:///p/ok.py", "x = \n")
+    assert await ask(lsp, "file:///p/ok.py") == ["back"]
+
+
+@pytest.mark.parametrize("retry_after", ["1", None], ids=["retry-after", "no-retry-after"])
+async def test_rate_limit_pauses_until_its_time_then_recovers(
+    lsp: LanguageClient, fake: FakeFim, retry_after: str | None
+) -> None:
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    fake.answer = Reply(status=429, body='{"message":"rate limit exceeded"}', headers=headers)
+    open_doc(lsp, "file:///p/a.py", "x = \n")
+    open_doc(lsp, "file:///p/b.py", "y = \n")
+
+    assert await ask(lsp, "file:///p/a.py") == []
+    assert await ask(lsp, "file:///p/b.py", invoked=False) == []
+    assert await ask(lsp, "file:///p/b.py", invoked=True) == []
+    assert len(fake.requests) == 1  # the circuit is open: nothing else went out
+    assert len(told(lsp, "rate limited")) == 1
+
+    fake.answer = Reply(text="again")
+    # 1 s from Retry-After; 2 s is the first backoff step without it.
+    await asyncio.sleep(1.2 if retry_after else 2.2)
+    assert await ask(lsp, "file:///p/b.py") == ["again"]
+    assert len(told(lsp, "rate limited")) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_auth_failure_pauses_until_settings_change(
+    lsp: LanguageClient, fake: FakeFim, status: int
+) -> None:
+    fake.answer = Reply(status=status, body='{"detail":"Unauthorized"}')
+    open_doc(lsp, "file:///p/a.py", "x = \n")
+    for invoked in (True, False, True):
+        assert await ask(lsp, "file:///p/a.py", invoked) == []
+
+    assert len(fake.requests) == 1
+    assert len(told(lsp, "CODESTRAL_API_KEY")) == 1
+    assert len(lsp.messages) == 1
+
+    fake.answer = Reply(text="welcome")
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"codestral": {"apiKey": "sk-a-new-key-0123456789"}}
+        )
+    )
+    await asyncio.sleep(0.3)  # a notification has no answer to wait for
+    assert await ask(lsp, "file:///p/a.py") == ["welcome"]
+    assert fake.requests[-1].headers["Authorization"] == "Bearer sk-a-new-key-0123456789"
+
+
+async def test_hanging_upstream_answers_empty_in_time_and_blocks_nothing(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    hung: list[Received] = []
+
+    def hang(received: Received) -> Reply:
+        hung.append(received)
+        return Reply(hang=True)
+
+    fake.answer = hang
+    uris = [f"file:///p/h{i}.py" for i in range(4)]  # more than the concurrent-stream slots
+    for uri in uris:
+        open_doc(lsp, uri, "x = \n")
+
+    results = await asyncio.gather(*(ask(lsp, uri) for uri in uris))
+
+    assert results == [[]] * 4
+    fake.answer = Reply(text="free")
+    open_doc(lsp, "file:///p/next.py", "x = \n")
+    assert await ask(lsp, "file:///p/next.py") == ["free"]
+    # Every call that hung was hung up on, not left to run for the fake's 60 s.
+    assert hung
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == len(hung))
+    assert len(lsp.messages) <= 1
+
+
+async def test_dripping_upstream_is_cut_at_the_deadline(lsp: LanguageClient, fake: FakeFim) -> None:
+    # One character at a time, slower than the deadline allows: the read timeout never fires
+    # (bytes keep coming), so only the engine's deadline can end the request.
+    fake.answer = Reply(text="abcdefghijklmnop", chunk_chars=1, chunk_delay=0.25)
+    open_doc(lsp, "file:///p/drip.py", "x = \n")
+
+    result = await ask(lsp, "file:///p/drip.py")
+
+    # Nothing, or the part that arrived in time.
+    assert all("abcdefghijklmnop".startswith(text) for text in result)
+    fake.answer = Reply(text="fast")
+    open_doc(lsp, "file:///p/after.py", "y = \n")
+    assert await ask(lsp, "file:///p/after.py") == ["fast"]
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects >= 1)
+
+
+@pytest.mark.parametrize("fault", ["malformed", "garbage", "close"])
+async def test_broken_answers_give_empty_and_are_told_once(
+    lsp: LanguageClient, fake: FakeFim, fault: str
+) -> None:
+    fake.answer = Reply(**{fault: True})  # type: ignore[arg-type]
+    for i in range(3):
+        open_doc(lsp, f"file:///p/m{i}.py", "x = \n")
+        assert await ask(lsp, f"file:///p/m{i}.py") == []
+
+    assert len(fake.requests) >= 3
+    assert len(lsp.messages) == 1
+    fake.answer = Reply(text="sane")
+    open_doc(lsp, "file:///p/sane.py", "x = \n")
+    assert await ask(lsp, "file:///p/sane.py") == ["sane"]
+
+
+async def test_stream_cut_before_done_keeps_complete_lines(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(text="total = 0\n    for x in xs:\n        tot", cut=True)
+    uri = "file:///p/cut.py"
+    open_doc(lsp, uri, "def f(xs):\n    \n")
+
+    items = await asyncio.wait_for(inline(lsp, uri, 1, 4), BOUND_S)
+
+    # The complete lines that arrived before the cut, never the torn last one.
+    assert [insert_text(i) for i in items] == ["total = 0\n    for x in xs:"]
+    fake.answer = Reply(text="whole")
+    open_doc(lsp, "file:///p/next.py", "x = \n")
+    assert await ask(lsp, "file:///p/next.py") == ["whole"]
+
+
+@pytest.mark.parametrize("base_url", ["refused"], indirect=True)
+async def test_connection_refused_told_once_and_recovers(
+    lsp: LanguageClient, base_url: str
+) -> None:
+    open_doc(lsp, "file:///p/a.py", "x = \n")
+    for invoked in (True, False, True):
+        assert await ask(lsp, "file:///p/a.py", invoked) == []
+    assert len(told(lsp, "cannot reach")) == 1
+    assert len(lsp.messages) == 1
+
+    port = int(base_url.split(":")[2].split("/")[0])
+    with FakeFim(Reply(text="up again"), port=port) as revived:
+        assert await ask(lsp, "file:///p/a.py") == ["up again"]
+        assert len(revived.requests) == 1
+
+
+@pytest.mark.parametrize("base_url", ["unresolvable"], indirect=True)
+async def test_unresolvable_host_told_once(
+    lsp: LanguageClient, fake: FakeFim, base_url: str
+) -> None:
+    open_doc(lsp, "file:///p/a.py", "x = \n")
+    for _ in range(3):
+        assert await ask(lsp, "file:///p/a.py") == []
+    assert len(told(lsp, "cannot reach", "a..invalid")) == 1
+    assert len(lsp.messages) == 1
+    assert fake.requests == []

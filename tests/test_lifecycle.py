@@ -1,0 +1,249 @@
+"""Process lifecycle over raw stdio: exit codes after ``shutdown``/``exit``, exit when stdin closes
+(also mid-request), nothing but LSP frames on stdout; and per-document state that is released."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Any
+
+from conftest import server_env
+from fake_fim import FakeFim, Reply
+from lsprotocol import types
+
+from codestral_lsp.document import _MAX_REMEMBERED, LspWorkspace
+from codestral_lsp.server import create_server
+from codestral_lsp.settings import SECTION
+
+BOUND_S = 15  # the process must be gone well before this; a hang detector only
+
+
+class Stdio:
+    """The server as a subprocess spoken to in raw JSON-RPC frames."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self._ids = 0
+
+    @classmethod
+    async def start(cls) -> Stdio:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "codestral_lsp",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=server_env(),
+        )
+        return cls(proc)
+
+    def send(self, method: str, params: Any = None, request: bool = False) -> int | None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        msg_id = None
+        if request:
+            self._ids += 1
+            msg_id = message["id"] = self._ids
+        body = json.dumps(message).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        return msg_id
+
+    async def read(self) -> dict[str, Any]:
+        """One frame; anything on stdout that is not a frame fails the test."""
+        assert self.proc.stdout is not None
+        length = None
+        while True:
+            line = await self.proc.stdout.readline()
+            assert line.endswith(b"\r\n"), f"not an LSP header: {line!r}"
+            if line == b"\r\n":
+                break
+            name, _, value = line.decode().partition(":")
+            assert name in ("Content-Length", "Content-Type"), line
+            if name == "Content-Length":
+                length = int(value)
+        assert length is not None
+        return dict(json.loads(await self.proc.stdout.readexactly(length)))
+
+    async def answer(self, msg_id: int | None) -> dict[str, Any]:
+        """Read frames until the response to ``msg_id``."""
+        while True:
+            message = await self.read()
+            if message.get("id") == msg_id and "method" not in message:
+                return message
+
+    async def initialize(self, options: dict[str, Any] | None = None) -> None:
+        msg_id = self.send(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": None,
+                "capabilities": {},
+                "initializationOptions": options,
+            },
+            request=True,
+        )
+        assert "result" in await asyncio.wait_for(self.answer(msg_id), BOUND_S)
+        self.send("initialized", {})
+
+    async def exit_code(self) -> int:
+        return await asyncio.wait_for(self.proc.wait(), BOUND_S)
+
+
+async def test_exit_after_shutdown_is_zero() -> None:
+    server = await Stdio.start()
+    await server.initialize()
+    msg_id = server.send("shutdown", request=True)
+    assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+    server.send("exit")
+
+    assert await server.exit_code() == 0
+
+
+async def test_exit_without_shutdown_is_one() -> None:
+    server = await Stdio.start()
+    await server.initialize()
+    server.send("exit")
+
+    assert await server.exit_code() == 1
+
+
+async def test_closed_stdin_ends_the_process() -> None:
+    server = await Stdio.start()
+    await server.initialize()
+    assert server.proc.stdin is not None
+    server.proc.stdin.close()
+
+    await server.exit_code()
+    assert server.proc.returncode is not None
+
+
+async def test_closed_stdin_ends_the_process_mid_request() -> None:
+    with FakeFim(Reply(hang=True)) as fake:
+        server = await Stdio.start()
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        server.send(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": "file:///p/a.py",
+                    "languageId": "python",
+                    "version": 1,
+                    "text": "x = \n",
+                }
+            },
+        )
+        server.send(
+            "textDocument/inlineCompletion",
+            {
+                "textDocument": {"uri": "file:///p/a.py"},
+                "position": {"line": 0, "character": 4},
+                "context": {"triggerKind": 1},
+            },
+            request=True,
+        )
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        assert server.proc.stdin is not None
+        server.proc.stdin.close()
+
+        await server.exit_code()
+        # The hanging upstream call died with the process.
+        assert await asyncio.to_thread(
+            fake.wait_for, lambda: fake.disconnects == len(fake.requests)
+        )
+
+
+async def test_shutdown_with_a_request_in_flight_still_exits_zero() -> None:
+    with FakeFim(Reply(hang=True)) as fake:
+        server = await Stdio.start()
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        server.send(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": "file:///p/a.py",
+                    "languageId": "python",
+                    "version": 1,
+                    "text": "x = \n",
+                }
+            },
+        )
+        server.send(
+            "textDocument/inlineCompletion",
+            {
+                "textDocument": {"uri": "file:///p/a.py"},
+                "position": {"line": 0, "character": 4},
+                "context": {"triggerKind": 1},
+            },
+            request=True,
+        )
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        msg_id = server.send("shutdown", request=True)
+        assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+        server.send("exit")
+
+        assert await server.exit_code() == 0
+        assert await asyncio.to_thread(
+            fake.wait_for, lambda: fake.disconnects == len(fake.requests)
+        )
+
+
+def test_closed_documents_are_released() -> None:
+    workspace = LspWorkspace(None)
+    for i in range(50):
+        workspace.put_text_document(
+            types.TextDocumentItem(
+                uri=f"file:///p/{i}.py", language_id="python", version=1, text="x" * 1000
+            )
+        )
+    for i in range(50):
+        workspace.remove_text_document(f"file:///p/{i}.py")
+
+    assert workspace.text_documents == {}
+
+
+def test_memory_of_unknown_documents_is_bounded() -> None:
+    workspace = LspWorkspace(None)
+    change = types.TextDocumentContentChangeWholeDocument(text="boo")
+    for i in range(10 * _MAX_REMEMBERED):
+        workspace.update_text_document(
+            types.VersionedTextDocumentIdentifier(uri=f"file:///ghost/{i}.py", version=2), change
+        )
+
+    assert len(workspace._unknown) <= _MAX_REMEMBERED
+    assert workspace.text_documents == {}
+
+
+def test_handled_notifications_are_not_remembered() -> None:
+    # pygls files every generator-handled notification under a fresh id and never removes it:
+    # two objects a keystroke, for the life of the process, until CodestralProtocol.
+    server = create_server({})
+    protocol = server.protocol
+    protocol._workspace = LspWorkspace(None)
+    for i in range(200):
+        uri = f"file:///p/{i}.py"
+        protocol._handle_notification(
+            types.TEXT_DOCUMENT_DID_OPEN,
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text="x = 1\n"
+                )
+            ),
+        )
+        protocol._handle_notification(
+            types.TEXT_DOCUMENT_DID_CHANGE,
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text="y = 2\n")],
+            ),
+        )
+        protocol._handle_notification(
+            types.TEXT_DOCUMENT_DID_CLOSE,
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)),
+        )
+
+    assert protocol._request_futures == {}
+    assert protocol.workspace.text_documents == {}

@@ -1,0 +1,345 @@
+"""Secrets: at the most verbose logging and trace, a recognisable key reaches no place the user or
+the client can see (stderr, ``window/logMessage``, ``window/showMessage``, any other message,
+exception text, reprs); excluded files never reach the endpoint, not even as context for another
+file; the key goes only to the configured host, and never in clear text across the network."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import ssl
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import pytest_lsp
+from conftest import CLIENTS, SERVER, capabilities, init_options, inline, insert_text, open_doc
+from fake_fim import FakeFim, Received, Reply
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from codestral_lsp.exclude import is_excluded
+from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create
+from codestral_lsp.settings import DEFAULT_EXCLUDE, Settings
+
+# Three keys, one per way a key reaches the server; all recognisable, none of a known shape.
+KEY_INIT = "sk-canary-INIT-5e1f0c3a9d7b24aa"
+KEY_PULL = "sk-canary-PULL-77c2e0d4b9a1f3bb"
+KEY_PUSH = "sk-canary-PUSH-0b8d6e2f4a9c11cc"
+KEYS = (KEY_INIT, KEY_PULL, KEY_PUSH)
+# The server logs stderr through a file here, so the test sees every byte, tracebacks included.
+WRAPPER = (
+    "import os, sys\n"
+    "fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\n"
+    "os.dup2(fd, 2)\n"
+    "from codestral_lsp.cli import main\n"
+    "sys.exit(main(['--log-level', 'DEBUG']))\n"
+)
+
+
+def leaks(text: str) -> list[str]:
+    """Keys found in ``text``; only the last 4 characters may ever be shown (as a mask)."""
+    return [key for key in KEYS if key[:-4] in text]
+
+
+def echo(status: int) -> Any:
+    """An upstream that rejects the call and echoes the header it got (some gateways do)."""
+
+    def answer(received: Received) -> Reply:
+        auth = received.headers.get("Authorization", "")
+        return Reply(status=status, body=json.dumps({"message": f"invalid token {auth}"}))
+
+    return answer
+
+
+class Session:
+    """A server at DEBUG, its stderr file and every message the client received."""
+
+    def __init__(self, client: LanguageClient, stderr: Path) -> None:
+        self.client = client
+        self.stderr = stderr
+        self.received: list[str] = []
+        original = client.protocol.handle_message
+
+        def spy(message: Any) -> Any:
+            self.received.append(repr(message))
+            return original(message)
+
+        client.protocol.handle_message = spy  # type: ignore[method-assign]
+
+    def everything(self) -> str:
+        client = self.client
+        shown = [m.message for m in client.messages] + [m.message for m in client.log_messages]
+        return "\n".join([self.stderr.read_text(), *self.received, *shown])
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def lsp(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
+    """One client is enough where the editor's capabilities play no part."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]), initialization_options=init_options(fake)
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_asyncio.fixture
+async def session(tmp_path: Path, fake: FakeFim) -> AsyncIterator[Session]:
+    stderr = tmp_path / "stderr.log"
+    config = ClientServerConfig(
+        server_command=[sys.executable, "-c", WRAPPER, str(stderr)],
+        server_env=SERVER.server_env,
+    )
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    yield Session(client, stderr)
+    await client.stop()
+
+
+async def test_key_never_visible_at_debug_and_verbose_trace(
+    session: Session, fake: FakeFim
+) -> None:
+    client = session.client
+    client.set_configuration({"apiKey": KEY_PULL, "baseUrl": fake.url}, section="codestral")
+    fake.answer = echo(401)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]),
+            initialization_options=init_options(fake, apiKey=KEY_INIT, debounceMs=0),
+            trace=types.TraceValue.Verbose,
+        )
+    )
+    client.set_trace(types.SetTraceParams(value=types.TraceValue.Verbose))
+    open_doc(client, "file:///p/a.py", "x = \n")
+    await asyncio.sleep(0.3)  # the pulled configuration applies after `initialized`
+
+    assert await inline(client, "file:///p/a.py", 0, 4) == []
+    fake.answer = echo(500)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"codestral": {"apiKey": KEY_PUSH, "baseUrl": fake.url}}
+        )
+    )
+    await asyncio.sleep(0.3)
+    assert await inline(client, "file:///p/a.py", 0, 4) == []
+    await client.shutdown_session()
+
+    # The scenario happened: every key was used, both failures were told, pygls logged the
+    # initialize parameters and the configuration it pulled.
+    sent = [r.headers["Authorization"] for r in fake.requests]
+    assert sent == [f"Bearer {KEY_PULL}", f"Bearer {KEY_PUSH}"]
+    assert any("CODESTRAL_API_KEY" in m.message for m in client.messages)
+    assert any("HTTP 500" in m.message for m in client.messages)
+    log = session.stderr.read_text()
+    assert "initialization_options" in log and "DEBUG" in log
+    assert "Received result for message" in log  # the configuration the server pulled
+    assert leaks(session.everything()) == []
+
+
+def test_commands_at_debug_never_print_the_key(fake: FakeFim, tmp_path: Path) -> None:
+    fake.answer = echo(401)
+    source = tmp_path / "a.py"
+    source.write_text("x = \n")
+    env = {
+        **SERVER.server_env,  # type: ignore[dict-item]
+        "CODESTRAL_API_KEY": KEY_INIT,
+        "CODESTRAL_BASE_URL": fake.url,
+        "CODESTRAL_LOG_LEVEL": "DEBUG",
+    }
+    for args in (["check"], ["complete", f"{source}:1:5"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "codestral_lsp", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode != 0  # the key was rejected
+        assert leaks(done.stdout + done.stderr) == [], args
+    assert len(fake.requests) == 2
+
+
+async def test_exception_text_and_reprs_hide_the_key(fake: FakeFim) -> None:
+    fake.answer = echo(401)
+    endpoint = Endpoint("mistral", fake.url, KEY_INIT)
+    provider = create(endpoint)
+    try:
+        with pytest.raises(ProviderError) as caught:
+            async for _ in provider.stream(FimRequest("a", "b", "codestral-latest", 4)):
+                pass
+    finally:
+        await provider.aclose()
+
+    assert "invalid token Bearer ***" in str(caught.value)
+    texts = [str(caught.value), repr(caught.value), repr(endpoint), repr(provider)]
+    texts.append(repr(Settings(api_key=KEY_INIT)))
+    assert leaks("\n".join(texts)) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/repo/.env",
+        "/repo/.env.production",
+        "/repo/.envrc",
+        "/repo/deploy/prod.env",
+        "/repo/certs/server.pem",
+        "/etc/ssl/private/tls.key",
+        "/home/u/.ssh/id_rsa",
+        "/home/u/.ssh/id_rsa.pub",
+        "/home/u/.ssh/id_ed25519",
+        "/repo/store.p12",
+        "/home/u/.npmrc",
+        "/home/u/.pypirc",
+        "/home/u/.aws/credentials",
+        "/repo/credentials.json",
+        "/repo/secrets/db.yaml",
+        "/repo/config/secrets/deep/token.txt",
+        "C:\\repo\\.env",
+        "/repo/.ENV.LOCAL",
+    ],
+)
+def test_default_excludes_cover_secret_files(path: str) -> None:
+    assert is_excluded(path, DEFAULT_EXCLUDE)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/repo/environment.py", "/repo/keyboard.py", "/repo/src/secretary.py", "/repo/monkey.ts"],
+)
+def test_default_excludes_spare_ordinary_files(path: str) -> None:
+    assert not is_excluded(path, DEFAULT_EXCLUDE)
+
+
+EXCLUDED = [
+    "file:///repo/.env",
+    "file:///repo/.env.local",
+    "file:///repo/certs/server.pem",
+    "file:///home/u/.ssh/id_rsa",
+    "file:///repo/secrets/db.yaml",
+    "file:///repo/my%20secrets/../secrets/api.txt",
+    "file:///repo/.npmrc",
+]
+
+
+async def test_excluded_files_never_reach_the_endpoint(lsp: LanguageClient, fake: FakeFim) -> None:
+    fake.answer = Reply(text="x")
+    for i, uri in enumerate(EXCLUDED):
+        open_doc(lsp, uri, f"TOKEN = 'MARKER-{i}-do-not-send'\nVALUE = \n", language="text")
+    for uri in EXCLUDED:
+        assert await inline(lsp, uri, 1, 8) == []
+    # Other files, opened after them, may draw on open documents for context: never these.
+    open_doc(lsp, "file:///repo/app/main.py", "import os\n\nTOKEN = \n")
+    open_doc(lsp, "file:///repo/app/util.py", "def helper():\n    return \n")
+
+    items = await inline(lsp, "file:///repo/app/main.py", 2, 8)
+    await inline(lsp, "file:///repo/app/util.py", 1, 11)
+
+    assert [insert_text(i) for i in items] == ["x"]
+    assert len(fake.requests) == 2
+    wire = json.dumps([r.body for r in fake.requests] + [r.headers for r in fake.requests])
+    assert "MARKER" not in wire and "do-not-send" not in wire
+
+
+async def test_key_goes_only_to_the_configured_host(lsp: LanguageClient, fake: FakeFim) -> None:
+    with FakeFim(Reply(text="stolen")) as elsewhere:
+        location = elsewhere.url + "/fim/completions"
+        fake.answer = Reply(status=307, headers={"Location": location})
+        open_doc(lsp, "file:///p/a.py", "x = \n")
+
+        assert await inline(lsp, "file:///p/a.py", 0, 4) == []
+
+        assert len(fake.requests) == 1
+        assert elsewhere.requests == []  # redirects are not followed, with or without the key
+
+
+async def test_plain_http_to_another_host_is_refused_and_told_once(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    # Never contacted: the gate stops the call before any connection (or name lookup).
+    remote = "http://codestral.example.invalid/v1"
+    for _ in range(2):
+        lsp.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": remote}})
+        )
+    await asyncio.sleep(0.3)
+    open_doc(lsp, "file:///p/a.py", "x = \n")
+
+    assert await inline(lsp, "file:///p/a.py", 0, 4) == []
+    told = [m for m in lsp.messages if "plain HTTP" in m.message]
+    assert len(told) == 1 and "allowInsecureHttp" in told[0].message
+
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": fake.url}})
+    )
+    await asyncio.sleep(0.3)
+    fake.answer = Reply(text="ok")
+    assert [insert_text(i) for i in await inline(lsp, "file:///p/a.py", 0, 4)] == ["ok"]
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for 127.0.0.1 and its key, made with the openssl tool."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")
+async def test_key_not_sent_when_tls_is_not_verified(
+    lsp: LanguageClient, fake: FakeFim, tmp_path: Path
+) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with FakeFim(Reply(text="tls")).use_tls(context) as untrusted:
+        # The fake itself works for a client that trusts its certificate.
+        trusting = ssl.create_default_context(cafile=str(cert))
+        body = {"model": "m", "prompt": "a", "suffix": "", "stream": False}
+        async with httpx.AsyncClient(verify=trusting) as direct:
+            answer = await direct.post(untrusted.url + "/fim/completions", json=body)
+        assert answer.status_code == 200 and len(untrusted.requests) == 1
+
+        lsp.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": untrusted.url}})
+        )
+        await asyncio.sleep(0.3)
+        open_doc(lsp, "file:///p/a.py", "x = \n")
+        for _ in range(2):
+            assert await inline(lsp, "file:///p/a.py", 0, 4) == []
+
+        assert len(untrusted.requests) == 1  # only the trusting client's: no request, no key
+        told = [m.message for m in lsp.messages if "certificate" in m.message.lower()]
+        assert len(told) == 1
