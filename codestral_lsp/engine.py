@@ -11,13 +11,14 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from codestral_lsp.cache import GenerationStore
 from codestral_lsp.context import Context
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
+from codestral_lsp.pace import Pace
 from codestral_lsp.postprocess import clean, first_line_done, wants_multiline
 from codestral_lsp.providers import (
     AuthError,
@@ -32,7 +33,6 @@ from codestral_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEBOUNCE_MS = 150
 DEADLINE_AUTOMATIC_S = 5.0
 DEADLINE_INVOKED_S = 15.0
 MAX_TOKENS_SINGLE = 64
@@ -41,10 +41,36 @@ GLOBAL_STREAMS = 2
 # How long an unwatched stream may live on: long enough for the next keystroke's request to
 # attach to it, short enough that abandoned generations stop costing tokens.
 LINGER_S = 0.25
+# Soft deadline: a stream still going this long after it started, with a complete non-blank
+# line in hand, is stopped and what arrived is kept (the user is waiting).
+SOFT_DEADLINE_S = 1.2
+# A multi-line answer whose first line is complete is sent if the rest takes longer than this.
+PARTIAL_AFTER_S = 0.1
 RATE_LIMIT_MAX_BACKOFF_S = 60.0
 
 ProviderFactory = Callable[[Endpoint], Provider]
 Reporter = Callable[[ProviderError], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Engine switches for benchmarking (environment only, not user settings).
+
+    ``CODESTRAL_LSP_NAIVE=1``: one upstream request per completion request, no debounce, no
+    typing-through, no cache (the bench's baseline). ``CODESTRAL_LSP_NO_PREFETCH=1``: do not
+    fetch the continuation at once after a suggestion was taken whole.
+    """
+
+    naive: bool = False
+    prefetch: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Options:
+        """Read the switches from an environment."""
+        return cls(
+            naive=environ.get("CODESTRAL_LSP_NAIVE", "") == "1",
+            prefetch=environ.get("CODESTRAL_LSP_NO_PREFETCH", "") != "1",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +118,16 @@ def cache_key(uri: str) -> str:
 class Engine:
     """Turns cursors into suggestions; one per server."""
 
-    def __init__(self, settings: Settings, report: Reporter, factory: ProviderFactory) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        report: Reporter,
+        factory: ProviderFactory,
+        options: Options | None = None,
+    ) -> None:
         self.settings = settings
+        self.options = options or Options()
+        self.pace = Pace()
         self._report = report
         self._factory = factory
         self._provider: Provider | None = None
@@ -115,8 +149,13 @@ class Engine:
         if old is not None:
             await old.aclose()
 
+    def document_changed(self, uri: str) -> None:
+        """Note an edit of ``uri`` (feeds the adaptive debounce; O(1))."""
+        self.pace.edited(uri)
+
     def document_closed(self, uri: str) -> None:
         """Release everything held for a closed document."""
+        self.pace.forget(uri)
         for gen in self.store.drop_document(uri):
             self._stop(gen)
         live = self._live.pop(uri, None)
@@ -156,20 +195,25 @@ class Engine:
 
     async def _suggest(self, request: Request, multiline: bool) -> str:
         ctx = request.ctx
+        if self.options.naive:
+            return await self._fetch(request, multiline)
         reused = self._reusable(ctx)
         if reused is not None:
             return await self._serve(reused[0], reused[1], ctx, multiline)
-        if not request.invoked:
-            await asyncio.sleep(self._debounce_s())
+        if not request.invoked and not (self.options.prefetch and self._taken_whole(ctx)):
+            await asyncio.sleep(self._debounce_s(ctx))
             if not request.is_current():
                 return ""
             reused = self._reusable(ctx)
             if reused is not None:
                 return await self._serve(reused[0], reused[1], ctx, multiline)
+        return await self._fetch(request, multiline)
+
+    async def _fetch(self, request: Request, multiline: bool) -> str:
         if not self.circuit.allows():
             return ""
-        gen = self._start(ctx, multiline, request.invoked)
-        return await self._serve(gen, "", ctx, multiline)
+        gen = self._start(request.ctx, multiline, request.invoked)
+        return await self._serve(gen, "", request.ctx, multiline)
 
     def _reusable(self, ctx: Context) -> tuple[Generation, str] | None:
         for gen in self.store.recent(ctx.uri):
@@ -178,12 +222,24 @@ class Engine:
                 return gen, typed
         return None
 
+    def _taken_whole(self, ctx: Context) -> bool:
+        """Whether the newest suggestion was just accepted or typed through to its end: the
+        user wants the continuation now ("ready before asked"), so it skips the debounce."""
+        for gen in self.store.recent(ctx.uri):
+            typed = gen.typed_since(ctx)
+            if typed is None or not gen.done or gen.error is not None:
+                continue
+            shown = gen.shown
+            return bool(shown) and typed.startswith(shown) and len(typed) - len(shown) <= 2
+        return False
+
     def _start(self, ctx: Context, multiline: bool, invoked: bool) -> Generation:
         previous = self._live.pop(ctx.uri, None)
         if previous is not None:
             self._stop(previous)
         gen = Generation(ctx=ctx, multiline=multiline)
-        self.store.add(gen)
+        if not self.options.naive:
+            self.store.add(gen)
         self._live[ctx.uri] = gen
         gen.task = asyncio.create_task(self._run(gen, self._fim_request(ctx, multiline, invoked)))
         return gen
@@ -225,19 +281,14 @@ class Engine:
         stream = provider.stream(request)
         try:
             async for delta in stream:
+                if gen.first_token is None:
+                    self.pace.observed(time.monotonic() - gen.started)
                 gen.append(delta)
                 self.store.resize(gen)
-                if self._complete_enough(gen):
+                if complete_enough(gen):
                     break
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
-
-    def _complete_enough(self, gen: Generation) -> bool:
-        """Early stop: the first line in single-line mode, a blank line after a block."""
-        if not gen.multiline:
-            return first_line_done(gen.text)
-        body = gen.text.lstrip("\n")
-        return "\n\n" in body.rstrip(" \t")
 
     def _fail(self, gen: Generation, err: ProviderError) -> None:
         if isinstance(err, UpstreamTimeout) and "\n" in gen.text.lstrip("\n"):
@@ -253,6 +304,8 @@ class Engine:
 
     async def _serve(self, gen: Generation, typed: str, ctx: Context, multiline: bool) -> str:
         gen.waiters += 1
+        gen.wanted_at = time.monotonic()
+        partial_at: float | None = None
         try:
             while True:
                 if gen.error is not None:
@@ -263,15 +316,30 @@ class Engine:
                 rest = shown[len(typed) :]
                 if gen.done or (not multiline and first_line_done(rest)):
                     return clean(rest, ctx, multiline)
+                if multiline and first_line_done(rest):
+                    # Show the complete lines if the rest of the block is slow to come.
+                    partial_at = partial_at or time.monotonic() + PARTIAL_AFTER_S
+                    if not await gen.changed_within(partial_at - time.monotonic()):
+                        return clean(complete_lines(rest), ctx, multiline)
+                    continue
                 await gen.changed()
         finally:
             gen.waiters -= 1
+            gen.wanted_at = time.monotonic()
             if gen.waiters == 0 and not gen.done:
-                asyncio.get_running_loop().call_later(LINGER_S, self._stop_if_idle, gen)
+                linger = 0.0 if self.options.naive else LINGER_S
+                asyncio.get_running_loop().call_later(linger, self._stop_if_idle, gen)
 
     def _stop_if_idle(self, gen: Generation) -> None:
-        if gen.waiters == 0 and not gen.done:
+        """Close a stream nobody waited for during the linger (a later attach re-arms it)."""
+        if gen.waiters or gen.done:
+            return
+        idle = time.monotonic() - gen.wanted_at
+        linger = 0.0 if self.options.naive else LINGER_S
+        if idle >= linger:
             self._stop(gen)
+        else:
+            asyncio.get_running_loop().call_later(linger - idle, self._stop_if_idle, gen)
 
     def _stop(self, gen: Generation) -> None:
         if gen.task is not None and not gen.task.done():
@@ -291,9 +359,9 @@ class Engine:
             )
         return self._provider
 
-    def _debounce_s(self) -> float:
+    def _debounce_s(self, ctx: Context) -> float:
         ms = self.settings.debounce_ms
-        return (DEBOUNCE_MS if ms is None else ms) / 1000
+        return self.pace.delay(ctx) if ms is None else ms / 1000
 
     def _deadline(self, invoked: bool) -> float:
         if self.settings.timeout_ms is not None:
@@ -303,3 +371,41 @@ class Engine:
     async def aclose(self) -> None:
         """Stop every stream and close the provider."""
         await self.configure(self.settings)
+
+
+def complete_enough(gen: Generation) -> bool:
+    """Early stop: the first line in single-line mode; in multi-line mode a blank line after
+    the block, the model starting to re-type the line after the cursor, or the soft deadline
+    with a complete line in hand."""
+    text = gen.text
+    if not gen.multiline:
+        return first_line_done(text)
+    body = text.lstrip("\n")
+    if "\n\n" in body.rstrip(" \t"):
+        return True
+    if not text.endswith("\n") or not body.strip():
+        return False
+    if repeats_suffix(text, gen.ctx):
+        return True
+    return time.monotonic() - gen.started >= SOFT_DEADLINE_S
+
+
+def repeats_suffix(text: str, ctx: Context) -> bool:
+    """Whether the last complete line of ``text`` equals the first non-blank line after the
+    cursor's line (the model started writing what already follows)."""
+    lines = text.rstrip("\n").rsplit("\n", 1)
+    last = lines[-1].strip()
+    if not last or len(lines) < 2:
+        return False
+    after = ctx.suffix[len(ctx.line_suffix) :]
+    for line in after.splitlines()[:8]:
+        if line.strip():
+            return line.strip() == last
+    return False
+
+
+def complete_lines(text: str) -> str:
+    """``text`` up to its last line break that follows some content."""
+    body_start = len(text) - len(text.lstrip("\n"))
+    end = text.rfind("\n")
+    return text[:end] if end > body_start else ""

@@ -12,8 +12,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items
-from codestral_lsp.engine import Engine, Request
+from codestral_lsp import __version__, context, items, positions
+from codestral_lsp.engine import Engine, Options, Request
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.providers import (
     AuthError,
@@ -34,14 +34,17 @@ class CodestralServer(LanguageServer):
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         super().__init__("codestral-lsp", __version__)
+        env = os.environ if environ is None else environ
         self.layers: dict[str, dict[str, Any]] = {
-            "env": from_env(os.environ if environ is None else environ),
+            "env": from_env(env),
             "init": {},
             "client": {},
         }
         self.settings = Settings()
         self.notifier = Notifier(self._show)
-        self.engine = Engine(self.settings, self.report_provider_error, create)
+        self.engine = Engine(
+            self.settings, self.report_provider_error, create, Options.from_env(env)
+        )
         self._warned_unknown: set[str] = set()
 
     def _show(self, level: int, message: str) -> None:
@@ -129,17 +132,26 @@ def auth_message(settings: Settings, err: ProviderError) -> str:
 
 
 def offset_at(doc: TextDocument, position: types.Position) -> int:
-    """Code-point offset of a client position, clamped into the document."""
-    lines = doc.lines
-    if position.line >= len(lines):
-        return len(doc.source)
-    line = max(0, position.line)
-    clamped = types.Position(line=line, character=max(0, position.character))
-    offset = doc.offset_at_position(clamped)
-    line_start = doc.offset_at_position(types.Position(line=line, character=0))
-    text = lines[line]
-    body = len(text.rstrip("\r\n"))
-    return min(offset, line_start + body)
+    """Code-point offset of a client position, clamped into the document (no whole-document
+    split: see :mod:`codestral_lsp.positions`)."""
+    encoding = _encoding(doc)
+    return positions.offset_at(doc.source, position.line, position.character, encoding)
+
+
+def position_of(doc: TextDocument) -> items.ToPosition:
+    """Offset -> client position for ``doc`` (the cheap path of :mod:`codestral_lsp.positions`)."""
+    encoding = _encoding(doc)
+
+    def convert(offset: int) -> types.Position:
+        line, character = positions.position_at(doc.source, offset, encoding)
+        return types.Position(line=line, character=character)
+
+    return convert
+
+
+def _encoding(doc: TextDocument) -> str:
+    encoding = doc.position_codec.encoding
+    return str(getattr(encoding, "value", encoding) or positions.UTF16)
 
 
 def snippet_support(caps: types.ClientCapabilities) -> bool:
@@ -174,6 +186,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         else:
             await pull_configuration(ls)
 
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.engine.document_changed(params.text_document.uri)
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.engine.document_closed(params.text_document.uri)
@@ -191,7 +207,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         )
         doc = ls.workspace.get_text_document(uri)
-        return items.inline_items(text, ctx, doc.client_position_at_offset, str(ctx.offset))
+        return items.inline_items(text, ctx, position_of(doc), str(ctx.offset))
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(
@@ -209,7 +225,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         )
         doc = ls.workspace.get_text_document(uri)
         snippets = snippet_support(ls.client_capabilities)
-        return items.completion_list(text, ctx, doc.client_position_at_offset, snippets, "0")
+        return items.completion_list(text, ctx, position_of(doc), snippets, "0")
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, args: Any) -> None:
