@@ -47,7 +47,9 @@ async def client(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[Lan
     )
     lsp_client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=URI, language_id="python", version=1, text=TEXT)
+            text_document=types.TextDocumentItem(
+                uri=URI, language_id="python", version=1, text=TEXT
+            )
         )
     )
     yield lsp_client
