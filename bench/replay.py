@@ -14,9 +14,10 @@ Method (issue 3):
   automatic completion request per keystroke, ``$/cancelRequest`` for the pending previous one,
   human cadence (log-normal, median 110 ms). When the visible suggestion's first 8+ characters
   match the upcoming text, the user accepts the matching part of its first line.
-* Modes, same run: ``ours`` (codestral-lsp), ``ours-no-prefetch`` (default run only: measures
-  "ready before asked"), ``naive`` (``CODESTRAL_LSP_NAIVE=1``), ``tabby`` (tabby-agent 1.5.0,
-  ``textDocument/completion``; installed with npm into a temporary directory).
+* Modes, same run: ``ours`` (codestral-lsp), ``ours+prefetch`` (default run only: measures
+  "ready before asked", ``CODESTRAL_LSP_PREFETCH=1``), ``naive`` (``CODESTRAL_LSP_NAIVE=1``),
+  ``tabby`` (tabby-agent 1.5.0, ``textDocument/completion``; installed with npm into a
+  temporary directory outside the repository).
 * Everything runs inside ``unshare -n`` (loopback only) when possible, so no peer can reach the
   network; if that is impossible tabby-agent is not run and the report says so.
 
@@ -53,6 +54,8 @@ TABBY_VERSION = "1.5.0"
 CHARS_PER_TOKEN = 3.5
 # Codestral list price, USD per million tokens (input, output).
 PRICE_IN, PRICE_OUT = 0.3, 0.9
+DEBUG = os.environ.get("REPLAY_DEBUG") == "1"
+DEBUG_SEEN: list[int] = []
 TARGETS = {
     "requests_per_100_chars": "<= 3 and < tabby",
     "no_wait_share": ">= 0.95",
@@ -162,7 +165,11 @@ def scope(middle: str, text: str, pos: int) -> str:
     if middle[:line_end].strip():
         return middle[:line_end]
     lines = middle[line_end + 1 :].split("\n")
-    if not lines or not lines[0].strip():
+    blank = 0
+    while blank < len(lines) - 1 and not lines[blank].strip():
+        blank += 1
+    lines = lines[blank:]
+    if not lines[0].strip():
         return ""
     indent = len(lines[0]) - len(lines[0].lstrip())
     kept: list[str] = []
@@ -170,7 +177,7 @@ def scope(middle: str, text: str, pos: int) -> str:
         if not line.strip() or (kept and len(line) - len(line.lstrip()) < indent):
             break
         kept.append(line)
-    return "\n" + "\n".join(kept)
+    return "\n" * (blank + 1) + "\n".join(kept)
 
 
 def wrong(truth: str, text: str, rnd: random.Random) -> str:
@@ -253,8 +260,8 @@ class _Handler(BaseHTTPRequestHandler):
             if self._wait(wait):
                 return
             oracle.output_chars += len(text)
-            self._json({"id": "bench", "choices": [{"index": 0, "text": text}]})
             oracle.note("end")
+            self._json({"id": "bench", "choices": [{"index": 0, "text": text}]})
             return
         max_chars = int(body.get("max_tokens", 64) * CHARS_PER_TOKEN)
         text = oracle.answer(body.get("prompt", ""), body.get("suffix", ""), max_chars)
@@ -265,8 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         oracle.output_chars += len(text)
         message = {"role": "assistant", "content": text}
-        self._json({"id": "b", "choices": [{"index": 0, "message": message}]})
         oracle.note("end")
+        self._json({"id": "b", "choices": [{"index": 0, "message": message}]})
 
     def _json(self, obj: Any, status: int = 200) -> None:
         data = json.dumps(obj).encode()
@@ -292,13 +299,15 @@ class _Handler(BaseHTTPRequestHandler):
                 last = i == len(pieces) - 1
                 choice = {"index": 0, "delta": {"content": piece}}
                 choice["finish_reason"] = "stop" if last else None
+                # Noted before the write: the client may process the chunk before this thread
+                # runs again.
+                oracle.note("chunk")
                 self._chunk("data: " + json.dumps({"id": "b", "choices": [choice]}) + "\n\n")
                 oracle.output_chars += len(piece)
-                oracle.note("chunk")
+            oracle.note("end")
             self._chunk("data: [DONE]\n\n")
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-            oracle.note("end")
         except OSError:
             oracle.disconnects += 1
             self.close_connection = True
@@ -444,6 +453,7 @@ class Asked:
     arrived: float | None = None
     text: str = ""
     cancelled: bool = False
+    current: bool = False
 
 
 @dataclass
@@ -456,6 +466,9 @@ class Stats:
     asked: list[Asked] = field(default_factory=list)
     stale: int = 0
     seconds: float = 0.0
+    # Why the user typed a key instead of accepting: nothing shown, a wrong suggestion shown,
+    # a correct one shown but shorter than the 8 characters the user needs to accept it.
+    typed_because: dict[str, int] = field(default_factory=dict)
 
 
 def position(text: str, offset: int) -> dict[str, int]:
@@ -511,7 +524,13 @@ class User:
             else:
                 insert = upcoming[0]
                 self.stats.typed += 1
-                keystroke, continues = True, bool(shown) and shown[0] == insert
+                # The key continues a shown correct suggestion when the suggestion's first line
+                # is what comes next and something of it is left after this key.
+                line = first_line(shown)
+                keystroke = True
+                continues = len(shown) > 1 and upcoming.startswith(line[: len(upcoming)])
+                why = "none" if not shown else "short" if match == len(shown) else "wrong"
+                self.stats.typed_because[why] = self.stats.typed_because.get(why, 0) + 1
             text = text[:cursor] + insert + text[cursor:]
             start = position(text, cursor)
             cursor += len(insert)
@@ -538,6 +557,7 @@ class User:
             watcher.add_done_callback(self.watchers.discard)
         self.stats.produced += len(target)
         await asyncio.sleep(0.3)
+        self.now = (-1, text, cursor)  # answers from here on arrive for a closed document
         self.stats.seconds += time.monotonic() - started
         self.lsp.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 
@@ -555,6 +575,10 @@ class User:
     async def _watch(self, future: asyncio.Future[Any], asked: Asked) -> None:
         arrived, message = await future
         asked.arrived = arrived
+        asked.current = self.now[0] == asked.version
+        if DEBUG and len(DEBUG_SEEN) < 6 and message.get("result"):
+            DEBUG_SEEN.append(1)
+            print("DEBUG result:", json.dumps(message["result"])[:600], file=sys.stderr)
         if "error" in message:
             asked.cancelled = True
             return
@@ -657,11 +681,22 @@ def summarise(
     keys = [a for a in answered if a.keystroke and a.text]
     latency = [(a.arrived - a.sent) * 1000 for a in keys if a.arrived]
     overhead = []
-    for a in answered:
+    current = [a for a in answered if a.current]  # superseded answers: nobody looks at them
+    for a in current:
         assert a.arrived is not None
         i = bisect.bisect_right(times, a.arrived)
         last = max(a.sent, times[i - 1]) if i else a.sent
         overhead.append((a.arrived - last) * 1000)
+    if DEBUG:
+        worst = sorted(range(len(overhead)), key=overhead.__getitem__)[-5:]
+        for i in worst:
+            a = current[i]
+            near = [
+                (round((e.at - a.sent) * 1000), e.kind)
+                for e in events
+                if a.sent - 0.5 < e.at < a.arrived + 0.05
+            ]
+            print("DEBUG overhead", name, round(overhead[i]), a, near[-12:], file=sys.stderr)
     continuing = [a for a in stats.asked if a.keystroke and a.continues_shown]
     no_wait = 0
     for a in continuing:
@@ -693,6 +728,7 @@ def summarise(
         "rss_mb": round(memory.get("VmRSS", 0) / 1024, 1),
         "peak_rss_mb": round(memory.get("VmHWM", 0) / 1024, 1),
         "typing_seconds": round(stats.seconds, 1),
+        "typed_because": stats.typed_because,
     }
 
 
@@ -785,7 +821,8 @@ def reexec_in_netns(argv: list[str]) -> int | None:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     quick = args.quick
     seed = args.seed
-    site_count = 2 if quick else 6
+    site_count = args.sites or (2 if quick else 8)
+    wanted = set(args.modes.split(",")) if args.modes else None
     sites = pick_sites(site_count, seed)
     oracle = Oracle(sites, args.accuracy, seed)
     up = FakeUpstream(oracle, seed)
@@ -808,14 +845,24 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     began = time.monotonic()
     report["startup"] = await startup(3 if quick else 7)
     modes = report["modes"]
-    modes.append(await run_mode("ours", ours_cmd, env, settings, "inline", sites, up, seed, None))
-    if not quick:
-        no_prefetch = {**env, "CODESTRAL_LSP_NO_PREFETCH": "1"}
+    if wanted is None or "ours" in wanted:
+        modes.append(
+            await run_mode("ours", ours_cmd, env, settings, "inline", sites, up, seed, None)
+        )
+    if (wanted is None and not quick) or (wanted and "ours+prefetch" in wanted):
+        prefetch = {**env, "CODESTRAL_LSP_PREFETCH": "1"}
         modes.append(
             await run_mode(
-                "ours-no-prefetch", ours_cmd, no_prefetch, settings, "inline", sites, up, seed, None
+                "ours+prefetch", ours_cmd, prefetch, settings, "inline", sites, up, seed, None
             )
         )
+    if wanted is not None and "naive" not in wanted:
+        report["tabby"] = "skipped (--modes)"
+        if "tabby" in wanted:
+            report["tabby"] = await run_tabby(args, sites, up, seed, modes)
+        report["seconds"] = round(time.monotonic() - began, 1)
+        up.stop()
+        return report
     naive_env = {**env, "CODESTRAL_LSP_NAIVE": "1"}
     naive_sites = sites[:1] if quick else sites[:2]
     modes.append(
@@ -871,6 +918,8 @@ async def run_tabby(
 def verdicts(report: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     """(figure, value, target, met) for each target."""
     modes = {m["mode"]: m for m in report["modes"]}
+    if "ours" not in modes:
+        return []
     ours, tabby = modes["ours"], modes.get("tabby")
     rows: list[tuple[str, str, str, bool | None]] = []
     rp = ours["requests_per_100_chars"]
@@ -941,8 +990,12 @@ def table(report: dict[str, Any]) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    p.add_argument("--quick", action="store_true", help="2 sites, no no-prefetch run (< 1 min)")
+    p.add_argument("--quick", action="store_true", help="2 sites, no prefetch run (< 1 min)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--sites", type=int, help="number of sites (default 6, quick 2)")
+    p.add_argument(
+        "--modes", help="comma-separated subset (development): ours,ours+prefetch,naive,tabby"
+    )
     p.add_argument("--accuracy", type=float, default=0.6)
     p.add_argument("--no-tabby", action="store_true", help="skip the tabby-agent baseline")
     p.add_argument("--no-unshare", action="store_true", help="do not enter a network namespace")

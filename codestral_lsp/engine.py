@@ -8,6 +8,7 @@ editor does not kill a stream the next keystroke can attach to.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from codestral_lsp.cache import GenerationStore
-from codestral_lsp.context import Context
+from codestral_lsp.context import PREFIX_TOKENS, Context, token_budget_chars, trim_prefix
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
 from codestral_lsp.pace import Pace
@@ -57,19 +58,21 @@ class Options:
     """Engine switches for benchmarking (environment only, not user settings).
 
     ``CODESTRAL_LSP_NAIVE=1``: one upstream request per completion request, no debounce, no
-    typing-through, no cache (the bench's baseline). ``CODESTRAL_LSP_NO_PREFETCH=1``: do not
-    fetch the continuation at once after a suggestion was taken whole.
+    typing-through, no cache (the bench's baseline). ``CODESTRAL_LSP_PREFETCH=1``: "ready
+    before asked", fetch what follows a suggestion as soon as the user types into it. Off by
+    default: in bench/replay.py it raised upstream requests by about half for a gain of under
+    two points of accepted characters.
     """
 
     naive: bool = False
-    prefetch: bool = True
+    prefetch: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Options:
         """Read the switches from an environment."""
         return cls(
             naive=environ.get("CODESTRAL_LSP_NAIVE", "") == "1",
-            prefetch=environ.get("CODESTRAL_LSP_NO_PREFETCH", "") != "1",
+            prefetch=environ.get("CODESTRAL_LSP_PREFETCH", "") == "1",
         )
 
 
@@ -199,8 +202,12 @@ class Engine:
             return await self._fetch(request, multiline)
         reused = self._reusable(ctx)
         if reused is not None:
-            return await self._serve(reused[0], reused[1], ctx, multiline)
-        if not request.invoked and not (self.options.prefetch and self._taken_whole(ctx)):
+            gen, typed = reused
+            if typed and not gen.confirmed and self.options.prefetch:
+                gen.confirmed = True
+                self._prefetch(gen)
+            return await self._serve(gen, typed, ctx, multiline)
+        if not request.invoked and not self._taken_whole(ctx):
             await asyncio.sleep(self._debounce_s(ctx))
             if not request.is_current():
                 return ""
@@ -224,7 +231,7 @@ class Engine:
 
     def _taken_whole(self, ctx: Context) -> bool:
         """Whether the newest suggestion was just accepted or typed through to its end: the
-        user wants the continuation now ("ready before asked"), so it skips the debounce."""
+        user wants the continuation now, so it skips the debounce."""
         for gen in self.store.recent(ctx.uri):
             typed = gen.typed_since(ctx)
             if typed is None or not gen.done or gen.error is not None:
@@ -233,9 +240,28 @@ class Engine:
             return bool(shown) and typed.startswith(shown) and len(typed) - len(shown) <= 2
         return False
 
+    def _prefetch(self, gen: Generation) -> None:
+        """ "Ready before asked": once the user typed into a finished suggestion, fetch what
+        follows it, so the next suggestion is there when this one is used up."""
+        if not self.options.prefetch or not gen.done or gen.error is not None:
+            return
+        shown = gen.shown
+        if not shown or gen.prefetched or not self.circuit.allows():
+            return
+        gen.prefetched = True
+        ctx = gen.ctx
+        line = (ctx.line_prefix + shown).rsplit("\n", 1)[-1]
+        after = dataclasses.replace(
+            ctx,
+            offset=ctx.offset + len(shown),
+            prefix=trim_prefix(ctx.prefix + shown, token_budget_chars(PREFIX_TOKENS)),
+            line_prefix=line,
+        )
+        self._start(after, wants_multiline(after, self.settings.multiline), invoked=False)
+
     def _start(self, ctx: Context, multiline: bool, invoked: bool) -> Generation:
         previous = self._live.pop(ctx.uri, None)
-        if previous is not None:
+        if previous is not None and not previous.done:
             self._stop(previous)
         gen = Generation(ctx=ctx, multiline=multiline)
         if not self.options.naive:
@@ -267,6 +293,8 @@ class Engine:
                 await self._pump(gen, self._get_provider(), request)
             self.circuit.success()
             gen.finish()
+            if gen.confirmed:
+                self._prefetch(gen)
         except ProviderError as err:
             self._fail(gen, err)
         except asyncio.CancelledError:

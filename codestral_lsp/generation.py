@@ -29,6 +29,10 @@ class Generation:
     done: bool = False
     error: ProviderError | None = None
     waiters: int = 0
+    # The user typed into this suggestion (so its continuation is worth fetching), and that
+    # continuation was already asked for.
+    confirmed: bool = False
+    prefetched: bool = False
     task: asyncio.Task[None] | None = None
     started: float = field(default_factory=time.monotonic)
     wanted_at: float = field(default_factory=time.monotonic)

@@ -28,6 +28,14 @@ CONFIG = ClientServerConfig(
     server_command=[sys.executable, "-m", "codestral_lsp"],
     server_env={**os.environ, "CODESTRAL_API_KEY": "test-key-123456"},
 )
+PREFETCH_CONFIG = ClientServerConfig(
+    server_command=[sys.executable, "-m", "codestral_lsp"],
+    server_env={
+        **os.environ,
+        "CODESTRAL_API_KEY": "test-key-123456",
+        "CODESTRAL_LSP_PREFETCH": "1",
+    },
+)
 
 
 @pytest.fixture
@@ -38,6 +46,17 @@ def fake() -> Iterator[FakeFim]:
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    async for ready in _session(lsp_client, fake):
+        yield ready
+
+
+@pytest_lsp.fixture(config=PREFETCH_CONFIG)
+async def prefetching(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    async for ready in _session(lsp_client, fake):
+        yield ready
+
+
+async def _session(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
     caps = pytest_lsp.client_capabilities("neovim@v0.11.0")
     assert caps.text_document is not None
     caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
@@ -88,6 +107,13 @@ class Doc:
             )
         )
 
+    async def synced(self) -> None:
+        """Wait until the server has read everything sent so far (a request round trip)."""
+        with pytest.raises(Exception, match="sync"):
+            await self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="codestral.test.sync")
+            )
+
     async def suggest(self, invoked: bool = False) -> str:
         kind = types.InlineCompletionTriggerKind
         result = await self.client.text_document_inline_completion_async(
@@ -119,7 +145,11 @@ async def test_typing_through_returns_the_rest_without_a_request(
     for typed, rest in [("r", "eturn a + b"), ("et", "urn a + b"), ("urn a", " + b")]:
         doc.type(typed)
         assert await doc.suggest() == rest
-    assert len(fake.requests) == 1
+    assert prompts(fake) == [TEXT]
+
+
+def prompts(fake: FakeFim) -> list[str]:
+    return [str(received.body["prompt"]) for received in fake.requests]
 
 
 async def test_backspace_and_divergence_invalidate(client: LanguageClient, fake: FakeFim) -> None:
@@ -130,13 +160,12 @@ async def test_backspace_and_divergence_invalidate(client: LanguageClient, fake:
     # Backspace over the cursor's own typing still continues the suggestion.
     doc.replace(types.Position(line=1, character=6), types.Position(line=1, character=7), "")
     assert await doc.suggest() == "turn a + b"
-    assert len(fake.requests) == 1
+    assert prompts(fake) == [TEXT]
     # Typing something the suggestion does not contain needs a new answer.
     fake.answer = Reply(text="x = 1\n")
     doc.type("X")
     assert await doc.suggest() == "x = 1"
-    assert len(fake.requests) == 2
-    assert fake.requests[1].body["prompt"] == "def add(a, b):\n    reX"
+    assert prompts(fake) == [TEXT, "def add(a, b):\n    reX"]
 
 
 async def test_edit_elsewhere_invalidates(client: LanguageClient, fake: FakeFim) -> None:
@@ -179,13 +208,14 @@ async def test_attaches_to_a_live_stream(client: LanguageClient, fake: FakeFim) 
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
     # The user types on while the answer is still on its way: the new request joins the stream.
     doc.type("re")
+    await doc.synced()
     second = asyncio.ensure_future(doc.suggest())
-    await asyncio.sleep(0)
+    await doc.synced()
     gate.set()
     assert await second == "turn a + b"
     # The first request belongs to an older document version: the stale guard empties it.
     assert await first == ""
-    assert len(fake.requests) == 1
+    assert prompts(fake) == [TEXT]
 
 
 async def test_cancellation_closes_the_upstream_stream(
@@ -224,5 +254,27 @@ async def test_stale_answer_is_never_returned(client: LanguageClient, fake: Fake
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
     # An edit the suggestion does not continue arrives before the answer.
     doc.type("pass")
+    await doc.synced()
     gate.set()
     assert await pending == ""
+
+
+async def test_prefetch_fetches_what_follows_a_suggestion_the_user_types_into(
+    prefetching: LanguageClient, fake: FakeFim
+) -> None:
+    def answer(received: Received) -> Reply:
+        after = str(received.body["prompt"]).endswith("return a + b")
+        return Reply(text="\n\ndef sub(a, b):\n" if after else "return a + b\n")
+
+    fake.answer = answer
+    doc = Doc(prefetching)
+    assert await doc.suggest() == "return a + b"
+    doc.type("r")
+    assert await doc.suggest() == "eturn a + b"
+    # Typing into the suggestion asked for its continuation at once...
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+    assert prompts(fake)[1] == TEXT + "return a + b"
+    # ...which is what the user gets, with no further request, once the suggestion is used up.
+    doc.type("eturn a + b")
+    assert await doc.suggest() == "\n\ndef sub(a, b):"
+    assert len(fake.requests) == 2
