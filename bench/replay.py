@@ -828,7 +828,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     up = FakeUpstream(oracle, seed)
     env = {**os.environ, "CODESTRAL_API_KEY": "bench-key-0000", "PYTHONPATH": str(ROOT)}
     ours_cmd = [sys.executable, "-m", "codestral_lsp"]
-    settings = {"baseUrl": f"http://127.0.0.1:{up.port}/v1", "allowInsecureHttp": True}
+    settings: dict[str, Any] = {
+        "baseUrl": f"http://127.0.0.1:{up.port}/v1",
+        "allowInsecureHttp": True,
+    }
+    for pair in args.setting or []:
+        key, _, value = pair.partition("=")
+        settings[key] = json.loads(value)
     report: dict[str, Any] = {
         "method": {
             "seed": seed,
@@ -992,6 +998,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     p.add_argument("--quick", action="store_true", help="2 sites, no prefetch run (< 1 min)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--setting", action="append", help="extra codestral setting KEY=JSON (development)"
+    )
     p.add_argument("--sites", type=int, help="number of sites (default 6, quick 2)")
     p.add_argument(
         "--modes", help="comma-separated subset (development): ours,ours+prefetch,naive,tabby"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -115,6 +114,8 @@ class Circuit:
 
 def cache_key(uri: str) -> str:
     """``prompt_cache_key`` per file, so Mistral bills a repeated prefix at 10 %."""
+    import hashlib  # lazy: start-up time matters more than the first request's microseconds
+
     return "codestral-lsp-" + hashlib.sha256(uri.encode()).hexdigest()[:24]
 
 

@@ -14,7 +14,6 @@ Invoked triggers never wait (the engine does not ask). All state is O(1) per key
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import deque
 
@@ -60,12 +59,14 @@ class Pace:
         """Median gap between keystrokes (a default until enough were seen)."""
         if len(self._gaps) < 4:
             return DEFAULT_GAP_S
-        return statistics.median(self._gaps)
+        ordered = sorted(self._gaps)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
     @property
     def latency(self) -> float:
         """Mean recent time-to-first-token (0 until one was seen)."""
-        return statistics.fmean(self._latencies) if self._latencies else 0.0
+        return sum(self._latencies) / len(self._latencies) if self._latencies else 0.0
 
     def delay(self, ctx: Context) -> float:
         """Seconds an automatic request at ``ctx`` waits before going upstream."""
