@@ -128,6 +128,12 @@ class Oracle:
         self.disconnects = 0
         self.lock = threading.Lock()
 
+    def reset(self) -> None:
+        """Start a mode afresh: every mode sees the same right/wrong draws at each position."""
+        with self.lock:
+            self._asked.clear()
+            self.events.clear()
+
     def note(self, kind: str) -> None:
         with self.lock:
             self.events.append(Event(time.monotonic(), kind))
@@ -200,7 +206,7 @@ class FakeUpstream:
         self.ttft = ttft
         self.per_token = per_token
         handler = type("Handler", (_Handler,), {"up": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _Quiet(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -214,6 +220,11 @@ class FakeUpstream:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up mid-answer is normal here (cancellation)."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -256,6 +267,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/v1/completions"):  # Tabby
             segments = body.get("segments") or {}
             text = oracle.answer(segments.get("prefix", ""), segments.get("suffix") or "", 224)
+            if DEBUG:
+                print(
+                    "DEBUG tabby body", json.dumps(body)[-300:], "->", repr(text), file=sys.stderr
+                )
             wait = self.up.first_token_delay() + self.up.per_token * len(text) / CHARS_PER_TOKEN
             if self._wait(wait):
                 return
@@ -648,7 +663,7 @@ async def run_mode(
 ) -> dict[str, Any]:
     """Replay ``sites`` into one server and summarise."""
     oracle = up.oracle
-    oracle.events.clear()
+    oracle.reset()
     before = (oracle.requests, oracle.prompt_chars, oracle.output_chars)
     lsp = await Lsp.start(cmd, env, settings)
     await lsp.initialize({"codestral": settings} if settings else None, CAPABILITIES)
@@ -913,7 +928,7 @@ async def run_tabby(
                 sites,
                 up,
                 seed,
-                None,
+                100 if args.quick else 150,
             )
         )
     finally:
