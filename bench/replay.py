@@ -484,6 +484,7 @@ class Stats:
     # Why the user typed a key instead of accepting: nothing shown, a wrong suggestion shown,
     # a correct one shown but shorter than the 8 characters the user needs to accept it.
     typed_because: dict[str, int] = field(default_factory=dict)
+    hung_up: int = 0
 
 
 def position(text: str, offset: int) -> dict[str, int]:
@@ -604,8 +605,12 @@ class User:
         version, text, cursor = self.now
         if version != asked.version:
             typed = text[asked.cursor : cursor] if cursor >= asked.cursor else None
-            if typed is None or not suggestion.startswith(typed) or typed == suggestion:
+            if typed == suggestion:
+                return  # used up by typing: nothing left to show
+            if typed is None or not suggestion.startswith(typed):
                 self.stats.stale += 1
+                if DEBUG:
+                    print("DEBUG stale", asked, repr(typed), self.now[0], file=sys.stderr)
                 return
             suggestion = suggestion[len(typed) :]
         self.visible, self.visible_version = suggestion, version
@@ -664,7 +669,7 @@ async def run_mode(
     """Replay ``sites`` into one server and summarise."""
     oracle = up.oracle
     oracle.reset()
-    before = (oracle.requests, oracle.prompt_chars, oracle.output_chars)
+    before = (oracle.requests, oracle.prompt_chars, oracle.output_chars, oracle.disconnects)
     lsp = await Lsp.start(cmd, env, settings)
     await lsp.initialize({"codestral": settings} if settings else None, CAPABILITIES)
     await asyncio.sleep(0.5 if kind == "completion" else 0.05)
@@ -677,6 +682,7 @@ async def run_mode(
     requests = oracle.requests - before[0]
     prompt_chars = oracle.prompt_chars - before[1]
     output_chars = oracle.output_chars - before[2]
+    stats.hung_up = oracle.disconnects - before[3]
     return summarise(name, stats, oracle.events[:], requests, prompt_chars, output_chars, memory)
 
 
@@ -729,6 +735,7 @@ def summarise(
         "chars_accepted": stats.accepted,
         "keystrokes": stats.typed,
         "upstream_requests": requests,
+        "upstream_closed_early": stats.hung_up,
         "requests_per_100_chars": round(100 * requests / max(1, stats.produced), 2),
         "continuing_keystrokes": len(continuing),
         "no_wait_share": round(no_wait / len(continuing), 3) if continuing else None,

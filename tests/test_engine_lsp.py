@@ -28,6 +28,10 @@ CONFIG = ClientServerConfig(
     server_command=[sys.executable, "-m", "codestral_lsp"],
     server_env={**os.environ, "CODESTRAL_API_KEY": "test-key-123456"},
 )
+NAIVE_CONFIG = ClientServerConfig(
+    server_command=[sys.executable, "-m", "codestral_lsp"],
+    server_env={**os.environ, "CODESTRAL_API_KEY": "test-key-123456", "CODESTRAL_LSP_NAIVE": "1"},
+)
 PREFETCH_CONFIG = ClientServerConfig(
     server_command=[sys.executable, "-m", "codestral_lsp"],
     server_env={
@@ -52,6 +56,12 @@ async def client(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[Lan
 
 @pytest_lsp.fixture(config=PREFETCH_CONFIG)
 async def prefetching(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    async for ready in _session(lsp_client, fake):
+        yield ready
+
+
+@pytest_lsp.fixture(config=NAIVE_CONFIG)
+async def naive(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
     async for ready in _session(lsp_client, fake):
         yield ready
 
@@ -278,3 +288,14 @@ async def test_prefetch_fetches_what_follows_a_suggestion_the_user_types_into(
     doc.type("eturn a + b")
     assert await doc.suggest() == "\n\ndef sub(a, b):"
     assert len(fake.requests) == 2
+
+
+async def test_naive_mode_asks_upstream_for_every_request(
+    naive: LanguageClient, fake: FakeFim
+) -> None:
+    doc = Doc(naive)
+    assert await doc.suggest() == "return a + b"
+    fake.answer = Reply(text="eturn a + b\n")
+    doc.type("r")
+    assert await doc.suggest() == "eturn a + b"
+    assert prompts(fake) == [TEXT, TEXT + "r"]
