@@ -153,6 +153,19 @@ class Engine:
         if old is not None:
             await old.aclose()
 
+    def warm_up(self) -> None:
+        """Import the HTTP stack in the background once the session is up: it is kept out of
+        start-up (spawn to ``initialize``), and should not land on the first keystroke either."""
+        import importlib
+        import threading
+
+        threading.Thread(
+            target=importlib.import_module,
+            args=("codestral_lsp.providers._http",),
+            name="warm-up",
+            daemon=True,
+        ).start()
+
     def document_changed(self, uri: str) -> None:
         """Note an edit of ``uri`` (feeds the adaptive debounce; O(1))."""
         self.pace.edited(uri)

@@ -173,6 +173,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodestralServer, params: types.InitializedParams) -> None:
+        ls.engine.warm_up()
         await pull_configuration(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
