@@ -18,7 +18,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.fake_fim import FakeFim, Received, Reply
+from fake_fim import FakeFim, Received, Reply
 
 URI = "file:///work/demo.py"
 TEXT = "def add(a, b):\n    "
