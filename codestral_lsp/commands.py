@@ -6,12 +6,21 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from codestral_lsp import context
 from codestral_lsp.engine import Engine, Request
-from codestral_lsp.providers import FimRequest, ProviderError, create
-from codestral_lsp.settings import Problem, Settings, from_env, mask, resolve
+from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create, is_loopback
+from codestral_lsp.settings import Problem, Settings, from_env, key_hosts, mask, resolve
+
+WIRE_NAMES = {
+    "mistral": "Mistral FIM, /fim/completions, SSE",
+    "openai": "OpenAI text completions with suffix, /completions, SSE",
+    "chat": "OpenAI chat completions with a hole-filling prompt, /chat/completions, SSE",
+    "ollama": "Ollama generate with suffix, /api/generate, NDJSON",
+    "llamacpp": "llama.cpp infill, /infill, SSE",
+}
 
 
 def load_settings() -> tuple[Settings, list[Problem]]:
@@ -67,6 +76,7 @@ async def complete_command(spot: str) -> int:
         return _fail(_blocked_text(blocked, path))
     try:
         suggestion = await engine.complete(Request(ctx, invoked=True, is_current=lambda: True))
+        await engine.settle()
     finally:
         await engine.aclose()
     if errors:
@@ -84,23 +94,66 @@ def _blocked_text(reason: str, path: Path) -> str:
     }.get(reason, reason)
 
 
-async def check_command() -> int:
-    """Show the effective configuration and the result of one tiny request."""
+async def check_command(hosts: Mapping[str, str] | None = None) -> int:
+    """Show the effective configuration, where the key belongs and one tiny request's result.
+
+    ``hosts`` replaces the two Mistral hosts of key-type detection (tests use local servers).
+    """
     settings, problems = load_settings()
+    hosts = key_hosts() if hosts is None else hosts
     out = sys.stdout
     out.write(f"codestral-lsp configuration (key shown as {mask(settings.api_key)}):\n")
     out.write(json.dumps(settings.public_view(), indent=2) + "\n")
-    out.write(f"wire format: {settings.preset.wire}\n")
-    out.write(f"endpoint: {settings.endpoint}\n")
     for problem in problems:
         out.write(f"problem: {problem.message}\n")
-    if settings.preset.needs_key and not settings.api_key:
-        return _fail("no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)")
-    from codestral_lsp.providers import Endpoint
-
-    provider = create(
-        Endpoint(settings.preset.wire, settings.endpoint, settings.api_key, read_timeout=10)
+    engine = Engine(settings, lambda err: None, create, hosts)
+    endpoint = Endpoint(
+        settings.preset.wire,
+        engine.endpoint(),
+        settings.api_key,
+        read_timeout=10,
+        allow_insecure_http=settings.allow_insecure_http,
+        needs_key=settings.preset.needs_key,
     )
+    out.write(f"provider: {settings.provider} ({WIRE_NAMES[endpoint.wire]})\n")
+    out.write(f"wire format: {endpoint.wire}\n")
+    out.write(f"endpoint: {endpoint.base_url}\n")
+    out.write(f"model: {settings.effective_model}\n")
+    if not endpoint.base_url:
+        return _fail("no endpoint: set CODESTRAL_BASE_URL (codestral.baseUrl)")
+    out.write(f"request: POST {endpoint.url}\n")
+    if not settings.api_key:
+        if settings.preset.needs_key and not is_loopback(endpoint.base_url):
+            return _fail(
+                "no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)"
+            )
+        out.write("key: none (not needed by a server on this machine)\n")
+    advice = ""
+    if settings.api_key and not settings.base_url and settings.provider in hosts:
+        line, advice = await _key_host_report(settings, hosts)
+        out.write(line + "\n")
+    return await _test_request(settings, endpoint, advice)
+
+
+async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tuple[str, str]:
+    """The ``key:`` line for the Mistral hosts, and what to set if the key is on the wrong one."""
+    from codestral_lsp.providers import keyhost
+
+    found = await keyhost.owner(settings.api_key, hosts)
+    used = keyhost.host_of(hosts[settings.provider])
+    key = mask(settings.api_key)
+    if found is None:
+        names = " or ".join(keyhost.host_of(url) for url in hosts.values())
+        return f"key: {key} was accepted by neither {names}", ""
+    owner_host = keyhost.host_of(hosts[found])
+    if found == settings.provider:
+        return f'key: {key} belongs to {owner_host} (provider "{found}")', ""
+    advice = keyhost.switch_advice(found)
+    return f"key: {key} belongs to {owner_host}, not {used}: {advice}", advice
+
+
+async def _test_request(settings: Settings, endpoint: Endpoint, advice: str) -> int:
+    """Send one tiny non-streamed request and print its result and latency."""
     request = FimRequest(
         prompt="def add(a, b):\n    return ",
         suffix="\n",
@@ -110,10 +163,15 @@ async def check_command() -> int:
     )
     started = time.monotonic()
     try:
-        text = "".join([delta async for delta in provider.stream(request)])
+        provider = create(endpoint)
+        try:
+            text = "".join([delta async for delta in provider.stream(request)])
+        finally:
+            await provider.aclose()
     except ProviderError as err:
-        return _fail(f"request failed after {(time.monotonic() - started) * 1e3:.0f} ms: {err}")
-    finally:
-        await provider.aclose()
-    out.write(f"test request: ok in {(time.monotonic() - started) * 1e3:.0f} ms: {text!r}\n")
+        hint = f" ({advice})" if advice else ""
+        ms = (time.monotonic() - started) * 1e3
+        return _fail(f"test request failed after {ms:.0f} ms: {err}{hint}")
+    ms = (time.monotonic() - started) * 1e3
+    sys.stdout.write(f"test request: ok in {ms:.0f} ms: {text!r}\n")
     return 0

@@ -1,17 +1,70 @@
-"""Cursor to prompt: split the document at the cursor and trim both sides to a budget.
+"""Cursor to prompt: split the document at the cursor, trim both sides to a token budget, and
+put a file-path header and snippets of other open documents before the prefix.
 
 Everything here works on code-point offsets into the document text; the conversion from the
 client's position encoding happens once, in the server, through pygls' document helpers.
+
+The header uses Codestral's multi-file format: each file is a block that starts with a line
+``+++++ <path>``; the current file's block comes last and ends with the prefix. The model then
+marks a new file with ``\n+++++ `` if it runs on, so that string is a stop sequence.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Codestral's tokenizer averages ~3.5 characters a token on source code.
 CHARS_PER_TOKEN = 3.5
-PREFIX_TOKENS = 1650
-SUFFIX_TOKENS = 450
+PROMPT_TOKENS = 3000
+SUFFIX_SHARE = 0.15
+OTHER_FILES_SHARE = 0.30
+# At least this share of the prompt always goes to the prefix, whatever the other shares say.
+MIN_PREFIX_SHARE = 0.1
+MAX_OTHER_FILES = 3
+# A snippet shorter than this tells the model nothing; its budget goes to the next file.
+MIN_SNIPPET_CHARS = 120
+FILE_MARK = "+++++ "
+FILE_STOP = "\n+++++ "
+
+
+Snippets = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How many estimated tokens the prompt may hold and how they are shared out."""
+
+    prompt_tokens: int = PROMPT_TOKENS
+    suffix_share: float = SUFFIX_SHARE
+    other_files_share: float = OTHER_FILES_SHARE
+
+    @property
+    def prefix_chars(self) -> int:
+        """Characters for the prefix: what the suffix and the other files leave."""
+        share = max(MIN_PREFIX_SHARE, 1.0 - self.suffix_share - self.other_files_share)
+        return token_budget_chars(round(self.prompt_tokens * share))
+
+    @property
+    def suffix_chars(self) -> int:
+        """Characters for the suffix."""
+        return token_budget_chars(round(self.prompt_tokens * self.suffix_share))
+
+    @property
+    def other_chars(self) -> int:
+        """Characters for the other open documents' snippets, headers included."""
+        return token_budget_chars(round(self.prompt_tokens * self.other_files_share))
+
+
+@dataclass(frozen=True, slots=True)
+class OtherFile:
+    """An open document that may lend a snippet: its path as shown, its text, and where it was
+    last edited (the snippet is centred there; ``None`` means its head)."""
+
+    path: str
+    text: str
+    offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +80,18 @@ class Context:
     language: str = ""
     path: str = ""
     version: int | None = None
+    header: str = ""
+    snippets: Snippets = ()
+
+    @property
+    def prompt(self) -> str:
+        """What is sent as the FIM prompt: the multi-file header, then the prefix."""
+        return self.header + self.prefix
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        """Stop sequences the prompt's format calls for."""
+        return (FILE_STOP,) if self.header else ()
 
     @property
     def word_before(self) -> str:
@@ -72,11 +137,24 @@ def build(
     language: str = "",
     path: str = "",
     version: int | None = None,
-    prefix_chars: int = token_budget_chars(PREFIX_TOKENS),
-    suffix_chars: int = token_budget_chars(SUFFIX_TOKENS),
+    budget: Budget = Budget(),
+    shown_path: str = "",
+    others: Sequence[OtherFile] = (),
+    prefix_chars: int | None = None,
+    suffix_chars: int | None = None,
 ) -> Context:
-    """Split ``text`` at ``offset`` (code points) into a budgeted prefix and suffix."""
+    """Split ``text`` at ``offset`` (code points) into a budgeted prefix and suffix.
+
+    ``shown_path`` (usually workspace-relative) names the file in the header; ``others`` are
+    the other open documents, most recently edited first, already filtered of excluded files.
+    ``prefix_chars``/``suffix_chars`` override the budget's split when given.
+    """
+    if prefix_chars is None:
+        prefix_chars = budget.prefix_chars
+    if suffix_chars is None:
+        suffix_chars = budget.suffix_chars
     offset = max(0, min(offset, len(text)))
+    parts = snippets(shown_path, others, budget.other_chars) if shown_path else ()
     # Searches are bounded by the budgets so a 5 MB minified line costs no more than a short one.
     low = max(0, offset - prefix_chars)
     line_start = max(text.rfind("\n", low, offset), text.rfind("\r", low, offset), low - 1) + 1
@@ -94,7 +172,76 @@ def build(
         language=language,
         path=path,
         version=version,
+        header=header(shown_path, parts),
+        snippets=parts,
     )
+
+
+def snippets(shown_path: str, others: Sequence[OtherFile], budget_chars: int) -> Snippets:
+    """``(path, snippet)`` of up to :data:`MAX_OTHER_FILES` other documents, in the order
+    given, within ``budget_chars`` counted as multi-file blocks (marker line included)."""
+    found: list[tuple[str, str]] = []
+    remaining = budget_chars
+    candidates = [o for o in others if o.path != shown_path][:MAX_OTHER_FILES]
+    for i, other in enumerate(candidates):
+        share = remaining // (len(candidates) - i)
+        mark = len(FILE_MARK) + len(other.path) + 1
+        body = snippet(other.text, other.offset, share - mark - 2).strip("\n")
+        if len(body.strip()) < MIN_SNIPPET_CHARS:
+            continue
+        found.append((other.path, body))
+        remaining -= mark + len(body) + 2
+    return tuple(found)
+
+
+def header(shown_path: str, parts: Snippets) -> str:
+    """The multi-file header: the snippets' blocks, then the current file's path line. Empty
+    when the current file has no path to show."""
+    if not shown_path:
+        return ""
+    blocks = [f"{FILE_MARK}{path}\n{body}" for path, body in parts]
+    return "\n\n".join([*blocks, f"{FILE_MARK}{shown_path}\n"])
+
+
+def request_parts(ctx: Context, wire: str) -> tuple[str, tuple[str, ...], Snippets]:
+    """``(prompt, stops, other_files)`` for a wire format. Backends that take other files
+    natively (llama.cpp's ``input_extra``) and chat hole-fillers (which name the file
+    themselves) get the bare prefix; FIM endpoints get Codestral's multi-file prompt."""
+    if wire == "llamacpp":
+        return ctx.prefix, (), ctx.snippets
+    if wire == "chat":
+        return ctx.prefix, (), ()
+    return ctx.prompt, ctx.stops, ()
+
+
+def snippet(text: str, offset: int | None, budget_chars: int) -> str:
+    """At most ``budget_chars`` of ``text`` in whole lines, centred on ``offset`` (the head of
+    the text when ``offset`` is ``None``)."""
+    if budget_chars <= 0:
+        return ""
+    if len(text) <= budget_chars:
+        return text
+    centre = 0 if offset is None else max(0, min(offset, len(text)))
+    start = max(0, min(centre - budget_chars // 2, len(text) - budget_chars))
+    window = text[start : start + budget_chars]
+    if start > 0:
+        window = window[window.find("\n") + 1 :]
+    end = window.rfind("\n")
+    return window[: end + 1] if end > 0 else window
+
+
+def display_path(path: str, roots: Sequence[str]) -> str:
+    """The path to name a file by: relative to the workspace root holding it, else its last
+    two components (never the absolute path: it says nothing and leaks the home directory)."""
+    if not path:
+        return ""
+    normal = os.path.normpath(path)
+    for root in roots:
+        base = os.path.normpath(root)
+        if normal.startswith(base.rstrip(os.sep) + os.sep):
+            return os.path.relpath(normal, base).replace(os.sep, "/")
+    parts = normal.replace(os.sep, "/").split("/")
+    return "/".join(parts[-2:])
 
 
 def _line_end(text: str, offset: int, high: int) -> int:

@@ -14,22 +14,25 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from codestral_lsp import candidates
 from codestral_lsp.cache import GenerationStore
-from codestral_lsp.context import PREFIX_TOKENS, Context, token_budget_chars, trim_prefix
+from codestral_lsp.context import Budget, Context, request_parts, trim_prefix
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
 from codestral_lsp.pace import Pace
-from codestral_lsp.postprocess import clean, first_line_done, wants_multiline
+from codestral_lsp.postprocess import clean, first_line_done, should_stop, wants_multiline
 from codestral_lsp.providers import (
     AuthError,
     Endpoint,
     FimRequest,
+    KeyHostSwitched,
     Provider,
     ProviderError,
     RateLimitError,
     UpstreamTimeout,
+    is_loopback,
 )
-from codestral_lsp.settings import Settings
+from codestral_lsp.settings import Settings, key_hosts
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +130,16 @@ class Engine:
         settings: Settings,
         report: Reporter,
         factory: ProviderFactory,
+        hosts: Mapping[str, str] | None = None,
         options: Options | None = None,
     ) -> None:
         self.settings = settings
         self.options = options or Options()
         self.pace = Pace()
+        # The Mistral hosts a key may belong to (tests point them at local servers).
+        self._hosts = dict(key_hosts() if hosts is None else hosts)
+        self._host: str | None = None
+        self._detection: asyncio.Task[None] | None = None
         self._report = report
         self._factory = factory
         self._provider: Provider | None = None
@@ -149,9 +157,26 @@ class Engine:
         for gen in list(self._live.values()):
             self._stop(gen)
         self.circuit = Circuit()
+        self._host = None
+        if self._detection is not None:
+            self._detection.cancel()
+            self._detection = None
         old, self._provider = self._provider, None
         if old is not None:
             await old.aclose()
+
+    def endpoint(self) -> str:
+        """The base URL requests go to: the settings', or the other Mistral host after a key-type
+        switch."""
+        settings = self.settings
+        if not settings.base_url and settings.provider in self._hosts:
+            return self._hosts[self._host or settings.provider].rstrip("/")
+        return settings.endpoint
+
+    async def settle(self) -> None:
+        """Wait for a key-type detection in flight (the CLI's last word must include it)."""
+        if self._detection is not None:
+            await asyncio.shield(self._detection)
 
     def warm_up(self) -> None:
         """Import the HTTP stack in the background once the session is up: it is kept out of
@@ -186,10 +211,11 @@ class Engine:
             return "disabled"
         if is_excluded(ctx.path or ctx.uri, settings.exclude):
             return "excluded"
-        if settings.preset.needs_key and not settings.api_key:
-            return "no-key"
-        if not settings.endpoint:
+        endpoint = self.endpoint()
+        if not endpoint:
             return "no-endpoint"
+        if settings.preset.needs_key and not settings.api_key and not is_loopback(endpoint):
+            return "no-key"
         return None
 
     async def complete(self, request: Request) -> str:
@@ -209,6 +235,26 @@ class Engine:
             log.debug("dropped a stale suggestion for %s", ctx.uri)
             return ""
         return text
+
+    async def alternatives(self, request: Request) -> list[str]:
+        """Extra candidates for an invoked request (distinct seeds, warmer); none otherwise."""
+        ctx = request.ctx
+        count = self.settings.invoked_candidates - 1
+        if count < 1 or not request.invoked or self.blocked_reason(ctx):
+            return []
+        if not self.circuit.allows():
+            return []
+        multiline = wants_multiline(ctx, self.settings.multiline)
+        base = self._fim_request(ctx, multiline, invoked=True)
+        try:
+            async with asyncio.timeout(self._deadline(True)):
+                found = await candidates.extra(
+                    self._get_provider(), base, ctx, multiline, self._slots, count
+                )
+        except (TimeoutError, ProviderError):
+            # The first suggestion's path meets and reports the same trouble.
+            return []
+        return found if request.is_current() else []
 
     async def _suggest(self, request: Request, multiline: bool) -> str:
         ctx = request.ctx
@@ -268,10 +314,14 @@ class Engine:
         after = dataclasses.replace(
             ctx,
             offset=ctx.offset + len(shown),
-            prefix=trim_prefix(ctx.prefix + shown, token_budget_chars(PREFIX_TOKENS)),
+            prefix=trim_prefix(ctx.prefix + shown, self._budget().prefix_chars),
             line_prefix=line,
         )
         self._start(after, wants_multiline(after, self.settings.multiline), invoked=False)
+
+    def _budget(self) -> Budget:
+        settings = self.settings
+        return Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
 
     def _start(self, ctx: Context, multiline: bool, invoked: bool) -> Generation:
         previous = self._live.pop(ctx.uri, None)
@@ -287,17 +337,19 @@ class Engine:
     def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
         settings = self.settings
         default_tokens = MAX_TOKENS_MULTI if multiline else MAX_TOKENS_SINGLE
+        prompt, stops, other_files = request_parts(ctx, settings.preset.wire)
         return FimRequest(
-            prompt=ctx.prefix,
+            prompt=prompt,
             suffix=ctx.suffix,
             model=settings.effective_model,
             max_tokens=settings.max_tokens or default_tokens,
             temperature=settings.temperature,
-            stop=settings.stop,
+            stop=settings.stop + stops,
             stream=True,
             prompt_cache_key=cache_key(ctx.uri),
             min_tokens=1 if invoked else None,
             path=ctx.path,
+            other_files=other_files,
         )
 
     async def _run(self, gen: Generation, request: FimRequest) -> None:
@@ -342,7 +394,40 @@ class Engine:
         gen.finish(err)
         self.circuit.record(err)
         log.warning("completion failed: %s", err)
+        if isinstance(err, AuthError) and self._may_detect_key_host():
+            if self._detection is None:
+                self._detection = asyncio.create_task(self._detect_key_host(err))
+            if not self._detection.done():
+                return  # the detection reports, with the better message
         self._report(err)
+
+    def _may_detect_key_host(self) -> bool:
+        settings = self.settings
+        return not settings.base_url and settings.provider in self._hosts and bool(settings.api_key)
+
+    async def _detect_key_host(self, err: AuthError) -> None:
+        """A 401 from one Mistral host: if the other accepts the key, switch to it and say what
+        to set; otherwise report the 401 as it is."""
+        from codestral_lsp.providers import keyhost  # httpx: imported only when needed
+
+        current = self._host or self.settings.provider
+        others = {name: url for name, url in self._hosts.items() if name != current}
+        found = await keyhost.owner(self.settings.api_key, others)
+        if found is None:
+            self._report(err)
+            return
+        self._host = found
+        self.circuit = Circuit()
+        old, self._provider = self._provider, None
+        if old is not None:
+            await old.aclose()
+        self._report(
+            KeyHostSwitched(
+                f"the API key was refused by {keyhost.host_of(self._hosts[current])}; "
+                f"using {keyhost.host_of(self._hosts[found])} for this session. To keep it, "
+                + keyhost.switch_advice(found)
+            )
+        )
 
     async def _serve(self, gen: Generation, typed: str, ctx: Context, multiline: bool) -> str:
         gen.waiters += 1
@@ -394,9 +479,11 @@ class Engine:
             self._provider = self._factory(
                 Endpoint(
                     wire=settings.preset.wire,
-                    base_url=settings.endpoint,
+                    base_url=self.endpoint(),
                     api_key=settings.api_key,
                     read_timeout=read_timeout,
+                    allow_insecure_http=settings.allow_insecure_http,
+                    needs_key=settings.preset.needs_key,
                 )
             )
         return self._provider
@@ -416,34 +503,16 @@ class Engine:
 
 
 def complete_enough(gen: Generation) -> bool:
-    """Early stop: the first line in single-line mode; in multi-line mode a blank line after
-    the block, the model starting to re-type the line after the cursor, or the soft deadline
-    with a complete line in hand."""
+    """Early stop: whatever the post-processing rules already decide (first line done in
+    single-line mode, a cut point in multi-line mode), or the soft deadline with a complete
+    non-blank line in hand."""
     text = gen.text
-    if not gen.multiline:
-        return first_line_done(text)
+    if should_stop(text, gen.ctx, gen.multiline):
+        return True
     body = text.lstrip("\n")
-    if "\n\n" in body.rstrip(" \t"):
-        return True
-    if not text.endswith("\n") or not body.strip():
+    if "\n" not in body or not body.strip():
         return False
-    if repeats_suffix(text, gen.ctx):
-        return True
     return time.monotonic() - gen.started >= SOFT_DEADLINE_S
-
-
-def repeats_suffix(text: str, ctx: Context) -> bool:
-    """Whether the last complete line of ``text`` equals the first non-blank line after the
-    cursor's line (the model started writing what already follows)."""
-    lines = text.rstrip("\n").rsplit("\n", 1)
-    last = lines[-1].strip()
-    if not last or len(lines) < 2:
-        return False
-    after = ctx.suffix[len(ctx.line_suffix) :]
-    for line in after.splitlines()[:8]:
-        if line.strip():
-            return line.strip() == last
-    return False
 
 
 def complete_lines(text: str) -> str:

@@ -84,9 +84,9 @@ class Generation:
 
     def typed_since(self, ctx: Context) -> str | None:
         """The text typed since this generation's cursor if ``ctx`` is that cursor moved forward
-        by typing (nothing else edited in the prompt window), else ``None``."""
-        if ctx.uri != self.ctx.uri:
-            return None
+        by typing (nothing else edited in the prompt window or its header), else ``None``."""
+        if ctx.uri != self.ctx.uri or ctx.header != self.ctx.header:
+            return None  # another file (or the path) changed the prompt's header
         n = ctx.offset - self.ctx.offset
         if n < 0 or n > len(ctx.prefix) or n > len(self.text) + 64:
             return None

@@ -10,10 +10,12 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from codestral_lsp import __version__, context, items, positions
 from codestral_lsp.engine import Engine, Options, Request
+from codestral_lsp.exclude import is_excluded
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
 from codestral_lsp.providers import (
     AuthError,
@@ -22,6 +24,7 @@ from codestral_lsp.providers import (
     RateLimitError,
     create,
 )
+from codestral_lsp.recent import RecentEdits
 from codestral_lsp.settings import Settings, from_env, mask, resolve, section
 
 log = logging.getLogger(__name__)
@@ -43,9 +46,10 @@ class CodestralServer(LanguageServer):
         self.settings = Settings()
         self.notifier = Notifier(self._show)
         self.engine = Engine(
-            self.settings, self.report_provider_error, create, Options.from_env(env)
+            self.settings, self.report_provider_error, create, options=Options.from_env(env)
         )
         self._warned_unknown: set[str] = set()
+        self.recent = RecentEdits()
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
@@ -105,6 +109,7 @@ class CodestralServer(LanguageServer):
         if doc is None:
             self.notifier.once(f"unknown:{uri}", WARNING, f"codestral-lsp: {uri} was never opened")
             return None
+        settings = self.settings
         return context.build(
             doc.source,
             offset_at(doc, position),
@@ -112,7 +117,33 @@ class CodestralServer(LanguageServer):
             language=doc.language_id or "",
             path=doc.path,
             version=doc.version,
+            budget=context.Budget(
+                settings.prompt_tokens, settings.suffix_share, settings.other_files_share
+            ),
+            shown_path=context.display_path(doc.path, self.workspace_roots()),
+            others=self.other_files(uri),
         )
+
+    def workspace_roots(self) -> list[str]:
+        """Filesystem paths of the workspace folders (and the root), for relative paths."""
+        roots = [to_fs_path(folder.uri) or "" for folder in self.workspace.folders.values()]
+        return [root for root in [*roots, self.workspace.root_path or ""] if root]
+
+    def other_files(self, uri: str) -> list[context.OtherFile]:
+        """Other open documents that may lend a snippet, most recently edited first; excluded
+        files never."""
+        found: list[context.OtherFile] = []
+        roots = self.workspace_roots()
+        docs = self.workspace.text_documents
+        for other, offset in self.recent.ordered(list(docs)):
+            doc = docs.get(other)
+            if other == uri or doc is None or is_excluded(doc.path or other, self.settings.exclude):
+                continue
+            path = context.display_path(doc.path, roots)
+            found.append(context.OtherFile(path, doc.source, offset))
+            if len(found) == context.MAX_OTHER_FILES:
+                break
+        return found
 
     def is_current(self, uri: str, version: int | None) -> bool:
         """Whether ``uri`` is still at ``version`` (the stale-suggestion guard)."""
@@ -154,11 +185,12 @@ def _encoding(doc: TextDocument) -> str:
     return str(getattr(encoding, "value", encoding) or positions.UTF16)
 
 
-def snippet_support(caps: types.ClientCapabilities) -> bool:
-    """Whether the client declared snippet support for completion items."""
-    completion = caps.text_document and caps.text_document.completion
-    item = completion and completion.completion_item
-    return bool(item and item.snippet_support)
+def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) -> int | None:
+    """Where the last change of a ``didChange`` landed (``None`` for a full-text change)."""
+    change = params.content_changes[-1] if params.content_changes else None
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return None
+    return offset_at(doc, change.range.start)
 
 
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
@@ -189,11 +221,14 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.engine.document_changed(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.engine.document_changed(uri)
+        ls.recent.touch(uri, edit_offset(ls.workspace.get_text_document(uri), params))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.engine.document_closed(params.text_document.uri)
+        ls.recent.forget(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
@@ -204,11 +239,12 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if ctx is None:
             return types.InlineCompletionList(items=[])
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        text = await ls.engine.complete(
-            Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        text, more = await asyncio.gather(
+            ls.engine.complete(request), ls.engine.alternatives(request)
         )
         doc = ls.workspace.get_text_document(uri)
-        return items.inline_items(text, ctx, position_of(doc), str(ctx.offset))
+        return items.inline_items(text, ctx, position_of(doc), str(ctx.offset), more)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(
@@ -225,8 +261,8 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         )
         doc = ls.workspace.get_text_document(uri)
-        snippets = snippet_support(ls.client_capabilities)
-        return items.completion_list(text, ctx, position_of(doc), snippets, "0")
+        caps = items.ItemCaps.of(ls.client_capabilities)
+        return items.completion_list(text, ctx, position_of(doc), caps, "0")
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, args: Any) -> None:

@@ -40,6 +40,11 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 MULTILINE_MODES = ("auto", "always", "never")
+# Prompt budget bounds (estimated tokens); the prefix always keeps part of the prompt, so each
+# other share is capped.
+MIN_PROMPT_TOKENS = 200
+MAX_PROMPT_TOKENS = 100_000
+MAX_SHARE = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +63,17 @@ PRESETS: dict[str, Preset] = {
     "langdock": Preset("https://api.langdock.com/mistral/{region}/v1", "mistral"),
     "openai-compatible": Preset("", "openai"),
     "aimlapi": Preset("https://api.aimlapi.com/v1", "chat", model="mistralai/codestral-2501"),
-    "ollama": Preset("http://127.0.0.1:11434", "ollama", needs_key=False),
+    "ollama": Preset("http://127.0.0.1:11434", "ollama", model="codestral", needs_key=False),
     "llamacpp": Preset("http://127.0.0.1:8080", "llamacpp", needs_key=False),
 }
+
+# The two Mistral hosts whose keys are not interchangeable (key-type detection).
+KEY_HOST_PRESETS: tuple[str, ...] = ("codestral", "mistral")
+
+
+def key_hosts() -> dict[str, str]:
+    """Preset name to base URL of each Mistral host a key may belong to."""
+    return {name: PRESETS[name].base_url for name in KEY_HOST_PRESETS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,10 @@ class Settings:
     region: str = "eu"
     multiline: str = "auto"
     allow_insecure_http: bool = False
+    prompt_tokens: int = 3000
+    suffix_share: float = 0.15
+    other_files_share: float = 0.30
+    invoked_candidates: int = 3
 
     @property
     def preset(self) -> Preset:
@@ -162,6 +179,28 @@ def _temperature(raw: Any) -> float:
     return float(raw)
 
 
+def _prompt_tokens(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+        raise Invalid(f"a whole number from {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS}")
+    if not MIN_PROMPT_TOKENS <= raw <= MAX_PROMPT_TOKENS:
+        raise Invalid(f"a whole number from {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS}")
+    return int(raw)
+
+
+def _share(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise Invalid(f"a number from 0 to {MAX_SHARE}")
+    if not 0 <= raw <= MAX_SHARE:
+        raise Invalid(f"a number from 0 to {MAX_SHARE}")
+    return float(raw)
+
+
+def _candidates(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw not in (1, 2, 3):
+        raise Invalid("1, 2 or 3")
+    return int(raw)
+
+
 def _str_list(raw: Any) -> tuple[str, ...]:
     if isinstance(raw, str):
         return (raw,) if raw else ()
@@ -210,6 +249,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("region", "region", _str),
     Spec("multiline", "multiline", _choice(MULTILINE_MODES)),
     Spec("allowInsecureHttp", "allow_insecure_http", _bool),
+    Spec("promptTokens", "prompt_tokens", _prompt_tokens),
+    Spec("suffixShare", "suffix_share", _share),
+    Spec("otherFilesShare", "other_files_share", _share),
+    Spec("invokedCandidates", "invoked_candidates", _candidates),
 )
 KEYS = frozenset(spec.key for spec in SPECS)
 

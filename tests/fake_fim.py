@@ -6,6 +6,7 @@ answer (text, status, delays, hangs, broken streams) and read back exactly what 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
@@ -56,10 +57,14 @@ class FakeFim:
         self.completed = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type("Handler", (self.handler_base(),), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def handler_base(self) -> type[BaseHTTPRequestHandler]:
+        """The request handler class; fakes of other wire formats return their own."""
+        return _Handler
 
     @property
     def port(self) -> int:
@@ -116,6 +121,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def handle(self) -> None:
+        # Clients that hang up between keep-alive requests are normal, not errors.
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            super().handle()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

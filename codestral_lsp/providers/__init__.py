@@ -12,14 +12,19 @@ Error tree (httpx exceptions are translated in :mod:`._http` and nowhere else)::
     ├── UpstreamError      5xx or a stream that broke off
     ├── UpstreamTimeout    no answer within the deadline
     ├── ConnectError       connection refused, DNS failure, TLS failure
-    └── BadResponseError   an answer that is not the wire format
+    ├── BadResponseError   an answer that is not the wire format
+    ├── InsecureHttpError  the key would travel over plain HTTP to another machine
+    └── KeyHostSwitched    not a failure: the key belongs to the other Mistral host
 """
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,19 @@ class BadResponseError(ProviderError):
     kind = "bad-response"
 
 
+class InsecureHttpError(ProviderError):
+    """The key would be sent over plain HTTP to a host that is not this machine."""
+
+    kind = "insecure-http"
+
+
+class KeyHostSwitched(ProviderError):
+    """The key was refused by one Mistral host and accepted by the other; the message says
+    what was switched and which setting makes it permanent."""
+
+    kind = "key-host"
+
+
 class Provider(Protocol):
     """An endpoint that streams the middle of a FIM request."""
 
@@ -109,6 +127,16 @@ class Provider(Protocol):
         ...
 
 
+# The path each wire format posts to, below the base URL.
+WIRE_PATHS: dict[str, str] = {
+    "mistral": "/fim/completions",
+    "openai": "/completions",
+    "chat": "/chat/completions",
+    "ollama": "/api/generate",
+    "llamacpp": "/infill",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """Plain values a provider is built from."""
@@ -118,12 +146,74 @@ class Endpoint:
     api_key: str = field(repr=False)
     connect_timeout: float = 2.0
     read_timeout: float = 5.0
+    allow_insecure_http: bool = False
+    needs_key: bool = True
+
+    @property
+    def url(self) -> str:
+        """The URL completion requests are posted to."""
+        return self.base_url.rstrip("/") + WIRE_PATHS[self.wire]
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_insecure(url: str) -> bool:
+    """Plain HTTP to another machine: anyone on the path can read what is sent."""
+    return urlsplit(url).scheme == "http" and not is_loopback(url)
+
+
+def guard_key(endpoint: Endpoint) -> Endpoint:
+    """Refuse to send a key over plain HTTP to another machine unless the user opted in.
+
+    A keyless preset (a local model server) just drops a key it does not need, so a
+    ``CODESTRAL_API_KEY`` in the environment never leaks to a LAN server; a preset that needs
+    the key raises :class:`InsecureHttpError`, naming the setting that allows it.
+    """
+    if not endpoint.api_key or endpoint.allow_insecure_http or not is_insecure(endpoint.base_url):
+        return endpoint
+    if not endpoint.needs_key:
+        return dataclasses.replace(endpoint, api_key="")
+    host = urlsplit(endpoint.base_url).hostname
+    raise InsecureHttpError(
+        f"refusing to send the API key over plain HTTP to {host}: use an https:// baseUrl, "
+        "or set codestral.allowInsecureHttp = true if this network is trusted"
+    )
 
 
 def create(endpoint: Endpoint) -> Provider:
-    """Build the provider for a wire format (imported lazily: httpx costs start-up time)."""
+    """Build the provider for a wire format (imported lazily: httpx costs start-up time).
+
+    Raises :class:`InsecureHttpError` (see :func:`guard_key`) and ``ValueError`` for a wire
+    format nobody speaks.
+    """
+    endpoint = guard_key(endpoint)
     if endpoint.wire == "mistral":
         from codestral_lsp.providers.mistral import MistralFim
 
         return MistralFim(endpoint)
-    raise ValueError(f"no provider speaks the {endpoint.wire!r} wire format yet")
+    if endpoint.wire == "openai":
+        from codestral_lsp.providers.openai import OpenAiCompletions
+
+        return OpenAiCompletions(endpoint)
+    if endpoint.wire == "chat":
+        from codestral_lsp.providers.chat import ChatCompletions
+
+        return ChatCompletions(endpoint)
+    if endpoint.wire == "ollama":
+        from codestral_lsp.providers.ollama import OllamaGenerate
+
+        return OllamaGenerate(endpoint)
+    if endpoint.wire == "llamacpp":
+        from codestral_lsp.providers.llamacpp import LlamaCppInfill
+
+        return LlamaCppInfill(endpoint)
+    raise ValueError(f"no provider speaks the {endpoint.wire!r} wire format")

@@ -142,8 +142,12 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-async def sse_data(response: httpx.Response) -> AsyncIterator[str]:
-    """Yield the payload of each ``data:`` line until ``[DONE]``; comments and blanks skipped."""
+async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIterator[str]:
+    """Yield the payload of each ``data:`` line until ``[DONE]``; comments and blanks skipped.
+
+    With ``until_done`` a stream that ends without ``[DONE]`` was cut; servers that have no
+    such line (llama.cpp) pass ``False`` and judge the end from their own events.
+    """
     try:
         async for line in response.aiter_lines():
             if not line.startswith("data:"):
@@ -157,7 +161,8 @@ async def sse_data(response: httpx.Response) -> AsyncIterator[str]:
         raise UpstreamTimeout("the stream stalled") from None
     except httpx.HTTPError as err:
         raise UpstreamError(f"the stream broke off: {_reason(err)}") from None
-    raise UpstreamError("the stream ended before [DONE]")
+    if until_done:
+        raise UpstreamError("the stream ended before [DONE]")
 
 
 async def ndjson(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:

@@ -74,7 +74,7 @@ class MistralFim:
     """Provider for the Mistral FIM wire format, JSON and SSE."""
 
     def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.base_url.rstrip("/") + "/fim/completions"
+        self._url = endpoint.url
         self._headers = auth_headers(endpoint.api_key)
         self._client = make_client(endpoint)
 

@@ -1,0 +1,138 @@
+"""Pure text rules that turn raw model output into a suggestion worth showing.
+
+Every function takes plain strings (or a :class:`~codestral_lsp.context.Context`) and returns a
+plain value; nothing here does I/O, so each rule is tested on golden cases (``tests/golden``).
+
+The pipeline, in order (:func:`clean`):
+
+1. line endings to ``\\n``; Codestral's stray leading newline and leading space (``spacing``);
+2. single-line mode keeps the first line; multi-line mode cuts at the first line that ends the
+   answer: a blank line, a new top-level definition, the end of the cursor's scope by
+   indentation (``scope``), the start of a re-typing of the code below the cursor
+   (``overlap``), or a repeated line or block (``repeats``);
+3. within the line, the re-typed rest of the line is removed (``overlap``);
+4. trailing whitespace is trimmed and too-small output dropped (``spacing``).
+
+Auto-closed punctuation after the cursor is not cut but replaced through the item's range:
+:func:`replace_length` (``brackets``). The cuts of step 2 also run on the stream
+(:func:`should_stop`), so the upstream generation stops as soon as the answer is decided.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess import overlap, repeats, scope, spacing
+from codestral_lsp.postprocess.brackets import replace_length
+from codestral_lsp.postprocess.lines import last_code_line
+
+__all__ = ["clean", "first_line_done", "replace_length", "should_stop", "wants_multiline"]
+
+_WORD = re.compile(r"\w")
+# A cursor line ending with one of these opens a block: the answer is its body.
+_BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
+
+
+def wants_multiline(ctx: Context, mode: str) -> bool:
+    """Line policy: ``always``/``never`` win. ``auto`` is single-line when word characters
+    follow the cursor on its line (the user is editing inside a line); multi-line at an empty
+    line, after a block opener (``:``, ``{``, ``(``, ...) and at the end of a line; single-line
+    in the remaining case, mid-line before punctuation only (inside ``print("|")``)."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    if _WORD.search(ctx.line_suffix):
+        return False
+    return (
+        not ctx.line_prefix.strip()
+        or ctx.line_prefix.rstrip().endswith(_BLOCK_OPENERS)
+        or (not ctx.line_suffix.strip())
+    )
+
+
+def first_line_done(text: str) -> bool:
+    """True once a single-line suggestion is complete: a newline after some real content."""
+    return "\n" in text.lstrip("\n")
+
+
+def clean(text: str, ctx: Context, multiline: bool) -> str:
+    """Apply the rules in order; an empty result means "show nothing"."""
+    text = _normalize(text, ctx)
+    text = _cut(text, ctx) if multiline else single_line(text, ctx)
+    text = overlap.within_line(text, ctx)
+    text = spacing.trailing_space(text, ctx)
+    return "" if spacing.too_small(text, ctx) else text
+
+
+def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
+    """Whether the stream so far already decides the answer, so upstream can stop.
+
+    Single-line: the first line is complete. Multi-line: a complete line is one that
+    :func:`clean` would cut at (the answer ends before it whatever follows).
+    """
+    if not multiline:
+        return first_line_done(text)
+    body = _normalize(text, ctx)
+    complete = body[: body.rfind("\n") + 1]
+    if not complete.strip():
+        return False
+    lines = _full_lines(complete[:-1], ctx)
+    return _cut_index(lines, ctx, final=False) is not None
+
+
+def single_line(text: str, ctx: Context) -> str:
+    """Keep only the first line. A suggestion that starts with a line break is dropped when the
+    cursor's line already has text after it (it would split the line)."""
+    if text.startswith("\n"):
+        if ctx.line_suffix.strip():
+            return ""
+        text = text.lstrip("\n")
+    return text.split("\n", 1)[0]
+
+
+def _normalize(text: str, ctx: Context) -> str:
+    text = text.replace("\r\n", "\n")
+    text = spacing.leading_newline(text, ctx)
+    return spacing.leading_space(text, ctx)
+
+
+def _full_lines(text: str, ctx: Context) -> list[str]:
+    """The suggestion's lines, the first one preceded by the cursor line's text."""
+    lines = text.split("\n")
+    lines[0] = ctx.line_prefix + lines[0]
+    return lines
+
+
+def _cut(text: str, ctx: Context) -> str:
+    lines = _full_lines(text, ctx)
+    cut = _cut_index(lines, ctx, final=True)
+    if cut is not None:
+        lines = lines[:cut]
+    if not lines:
+        return ""
+    if _at_blank_line(ctx) and repeats.repeats_line_above(lines[0], last_code_line(ctx)):
+        rest = "\n".join(lines[1:])
+        return rest[len(ctx.line_prefix) :] if rest.startswith(ctx.line_prefix) else ""
+    return "\n".join(lines)[len(ctx.line_prefix) :]
+
+
+def _at_blank_line(ctx: Context) -> bool:
+    return not ctx.line_prefix.strip() and not ctx.line_suffix.strip()
+
+
+def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
+    """The first line the answer must not include, by any multi-line rule. ``final`` says the
+    lines are the whole answer, not a stream that may go on."""
+    cuts = (
+        scope.blank_line_cut(lines),
+        scope.stop_word_cut(lines, ctx.language),
+        scope.scope_cut(lines, ctx),
+        overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
+        repeats.repeated_line_cut(lines, final),
+        repeats.repeated_block_cut(lines, final),
+        repeats.looping_end_cut(lines),
+    )
+    found = [cut for cut in cuts if cut is not None]
+    return min(found) if found else None

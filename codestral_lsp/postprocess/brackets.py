@@ -1,0 +1,158 @@
+"""Auto-closed brackets and quotes after the cursor.
+
+Editors insert the closer as the user types the opener, so the line often reads ``print(|)`` or
+``x = ["|"]``. When the suggestion itself closes what the tail closes, showing it as an insert
+would double the closer. Instead of cutting the suggestion, the item *replaces* that much of the
+line tail (Tabby's "replace to line end"): :func:`replace_length` says how many characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = {v: k for k, v in OPENERS.items()}
+QUOTES = "\"'`"
+CONTEXT_LINES = 12
+_PUNCT_TAIL = re.compile(r"^\W*$")
+
+
+class Scan:
+    """Open brackets, the open string, and what did not balance, reading code left to right.
+
+    Deliberately small: no comments; a one-quote string ends at its line's end, a triple-quoted
+    one at its closing quotes. It only has to compare a few variants of the same lines, so its
+    blind spots cost the same on each side.
+    """
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.quote = ""
+        self.extra = 0
+        self.open_strings = 0
+
+    def feed(self, code: str, lenient: bool = False) -> Scan:
+        """Read ``code``; returns ``self``. ``lenient`` code (the prefix, whose start is cut
+        off) may close brackets opened before it; elsewhere such a closer counts as ``extra``."""
+        i = 0
+        while i < len(code):
+            char = code[i]
+            if self.quote:
+                i = self._in_string(code, i)
+                continue
+            if char in QUOTES:
+                triple = code[i : i + 3] == char * 3
+                self.quote = char * 3 if triple else char
+                i += 3 if triple else 1
+                continue
+            if char in OPENERS:
+                self.stack.append(char)
+            elif char in CLOSERS:
+                self._close(char, lenient)
+            i += 1
+        return self
+
+    def _in_string(self, code: str, i: int) -> int:
+        """Advance through string text from ``i``; returns the next index to read."""
+        char = code[i]
+        if char == "\\":
+            return i + 2
+        if char == "\n" and len(self.quote) == 1:
+            self.quote = ""
+            self.open_strings += 1
+        elif code.startswith(self.quote, i):
+            i += len(self.quote) - 1
+            self.quote = ""
+        return i + 1
+
+    def _close(self, char: str, lenient: bool) -> None:
+        opener = CLOSERS[char]
+        if self.stack and self.stack[-1] == opener:
+            self.stack.pop()
+        elif lenient:
+            if opener in self.stack:
+                del self.stack[len(self.stack) - 1 - self.stack[::-1].index(opener) :]
+        else:
+            self.extra += 1
+
+
+def punctuation_tail(ctx: Context) -> str:
+    """The rest of the cursor's line when it is only punctuation (``)``, ``");``), else ``""``."""
+    tail = ctx.line_suffix.rstrip()
+    return tail if tail and _PUNCT_TAIL.match(tail) else ""
+
+
+def closes_open_bracket(text: str, prefix: str) -> bool:
+    """Whether ``text`` starts by closing the innermost bracket the recent prefix left open."""
+    stack = Scan().feed(_recent_lines(prefix), lenient=True).stack
+    return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
+
+
+def _recent_lines(prefix: str) -> str:
+    start = len(prefix)
+    for _ in range(CONTEXT_LINES):
+        start = prefix.rfind("\n", 0, start)
+        if start < 0:
+            return prefix
+    return prefix[start + 1 :]
+
+
+def replace_length(text: str, ctx: Context) -> int:
+    """How many characters after the cursor the suggestion should replace (0: insert).
+
+    Only a line tail of punctuation (``)``, ``")``, ``]);``) is ever replaced, and only the part
+    the suggestion ends by typing itself. Each candidate (insert, or replace the first ``k``
+    characters) is judged by how unbalanced the code around the cursor comes out: the lines
+    above, the suggestion, what is left of the tail, and the lines below. The most balanced
+    wins; on a tie, the longest replacement (a doubled ``;`` is as balanced as a single one).
+    ``print(|)`` + ``x)`` replaces the ``)``; ``f(|)`` + ``g(x)`` does not. When the lines
+    around do not read cleanly (the window starts inside a docstring, say), only the cursor's
+    line is judged.
+    """
+    tail = punctuation_tail(ctx)
+    if not tail or not text:
+        return 0
+    above = _recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
+    if not (_reads_cleanly(above) and _reads_cleanly(below)):
+        above = below = ""
+    return _best(text, tail, above + ctx.line_prefix, below)
+
+
+def _best(text: str, tail: str, above: str, below: str) -> int:
+    """The replacement length whose code comes out most balanced (0 unless it beats insert)."""
+    inserted = _cost(above, text + tail + below)
+    best, best_cost = 0, inserted
+    for size in range(1, len(tail) + 1):
+        if text.endswith(tail[:size]):
+            cost = _cost(above, text + tail[size:] + below)
+            if cost <= best_cost:
+                best, best_cost = size, cost
+    return best if best_cost < inserted else 0
+
+
+def _reads_cleanly(lines: str) -> bool:
+    """No string left open at a line end or at the end: the scan can be trusted here."""
+    scan = Scan().feed(lines, lenient=True)
+    return not scan.open_strings and not scan.quote
+
+
+def _cost(above: str, code: str) -> int:
+    """Closers with nothing to close, strings left open at a line end, and brackets still open
+    at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
+    scan = Scan().feed(above, lenient=True)
+    scan.extra = scan.open_strings = 0
+    scan.feed(code)
+    return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)
+
+
+def _first_lines(text: str) -> str:
+    """The first :data:`CONTEXT_LINES` lines of ``text``, from its line break on."""
+    end = 0
+    for _ in range(CONTEXT_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[:end]

@@ -1,0 +1,54 @@
+"""Line helpers shared by the rules: indentation, the lines after the cursor, closer lines."""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+
+TAB_WIDTH = 4
+_CLOSER_LINE = re.compile(r"^\s*[)\]}]+[;,]?\s*$")
+
+
+def indent(line: str) -> int:
+    """Width of the leading whitespace, tabs counted as :data:`TAB_WIDTH` columns."""
+    width = 0
+    for char in line:
+        if char == " ":
+            width += 1
+        elif char == "\t":
+            width += TAB_WIDTH
+        else:
+            break
+    return width
+
+
+def is_blank(line: str) -> bool:
+    """True for an empty or whitespace-only line."""
+    return not line.strip()
+
+
+def is_closer(line: str) -> bool:
+    """True for a line holding only closing brackets (``}``, ``});``, ``]``)."""
+    return bool(_CLOSER_LINE.match(line))
+
+
+def lines_after_cursor(ctx: Context) -> list[str]:
+    """The suffix's lines after the cursor's own line (the code the suggestion runs into)."""
+    rest = ctx.suffix[len(ctx.line_suffix) :]
+    if rest.startswith("\r\n"):
+        rest = rest[2:]
+    elif rest[:1] in ("\n", "\r"):
+        rest = rest[1:]
+    return rest.replace("\r\n", "\n").split("\n") if rest else []
+
+
+def next_code_line(ctx: Context) -> str:
+    """The first non-blank line after the cursor's line (``""`` when there is none)."""
+    return next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+
+
+def last_code_line(ctx: Context) -> str:
+    """The last non-blank line before the cursor's line (``""`` when there is none)."""
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].replace("\r\n", "\n")
+    return next((line for line in reversed(above.split("\n")) if not is_blank(line)), "")

@@ -1,0 +1,134 @@
+"""Suffix repetition: the model re-typing what already follows the cursor.
+
+Two levels: within the cursor's line (the suggestion ends with the rest of the line), and line
+level (a suggestion line reproduces the code below the cursor).
+"""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess.lines import is_blank, is_closer, lines_after_cursor
+
+_WORD = re.compile(r"\w")
+# A partial re-typing of the line tail must be at least this long to count: shorter overlaps
+# ("a", "x.") happen by chance in correct code.
+MIN_PARTIAL_OVERLAP = 3
+# Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
+_NO_DOUBLE = (".", ",")
+# A line this long (and not a bare closer) is recognised whatever its indentation.
+DISTINCT_LINE_CHARS = 8
+# On the stream, a re-typing is only certain once this many suffix lines came back in order.
+STREAM_MATCH_LINES = 3
+
+
+def within_line(text: str, ctx: Context) -> str:
+    """Single line: remove the end of the suggestion that re-types the rest of the line.
+
+    Only when the rest of the line holds a word: a tail of bare punctuation (auto-closed
+    brackets and quotes) is replaced through the item's range instead, see ``brackets``.
+    """
+    rest = ctx.line_suffix.strip()
+    if not rest or "\n" in text or not _WORD.search(rest):
+        return text
+    if text.strip() == rest:
+        return ""
+    sizes = [len(rest), *range(len(rest) - 1, MIN_PARTIAL_OVERLAP - 1, -1)]
+    for size in sizes:
+        if text.endswith(rest[:size]) and len(text) > size and _token_boundary(rest, size):
+            kept = text[: len(text) - size]
+            # The line's own space before its tail stays; the suggestion's copy of it goes.
+            return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+    return _short_punctuation(text, ctx, rest)
+
+
+def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
+    """A short re-typed run of punctuation (``(``, ``)``, ``.``) at the end of the suggestion:
+    cut when the doubled form is wrong (``..``) or the line's brackets balance better without
+    the copy (``join((slist)`` against ``join(slist)``)."""
+    for size in range(min(MIN_PARTIAL_OVERLAP - 1, len(rest)), 0, -1):
+        head = rest[:size]
+        if not text.endswith(head) or len(text) == size or _WORD.search(head):
+            continue
+        kept = text[:-size]
+        if head in _NO_DOUBLE:
+            if not kept.endswith(head):
+                return kept
+            continue
+        doubled = ctx.line_prefix + text + ctx.line_suffix
+        single = ctx.line_prefix + kept + ctx.line_suffix
+        if imbalance(single) < imbalance(doubled):
+            return kept
+    return text
+
+
+def imbalance(line: str) -> int:
+    """How unbalanced a line is: unclosed or extra brackets outside strings, plus one for a
+    string left open at its end."""
+    depth = 0
+    quote = ""
+    escaped = False
+    for char in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+    return abs(depth) + (1 if quote else 0)
+
+
+def _token_boundary(rest: str, size: int) -> bool:
+    """Whether ``rest[:size]`` ends between tokens (not in the middle of a word)."""
+    if size == len(rest):
+        return True
+    return not (_WORD.match(rest[size - 1]) and _WORD.match(rest[size]))
+
+
+def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> int | None:
+    """Index of the first suggestion line (from ``start``) that starts re-typing the code below
+    the cursor, or ``None``.
+
+    The lines from there to the end must be the lines below the cursor, in order (a
+    legitimately repeated line followed by new code is not cut). On the stream
+    (``final`` false) the answer may still diverge, so three matching lines are needed before it
+    is stopped; at the end, one suffices.
+    """
+    below = [line.rstrip() for line in lines_after_cursor(ctx) if not is_blank(line)]
+    if not below:
+        return None
+    for i in range(start, len(lines)):
+        if not same_line(lines[i], below[0]):
+            continue
+        code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
+        enough = final or len(code) >= min(STREAM_MATCH_LINES, len(below))
+        if enough and _follows(code, below):
+            return i
+    return None
+
+
+def same_line(line: str, other: str) -> bool:
+    """Equal code lines: indentation may differ when the line says enough to be unmistakable;
+    short lines and closers (``}``, ``pass``) must match exactly, indentation included."""
+    text = line.strip()
+    if text != other.strip():
+        return False
+    distinct = len(text) >= DISTINCT_LINE_CHARS and not is_closer(text)
+    return distinct or line.rstrip() == other.rstrip()
+
+
+def _follows(code: list[str], below: list[str]) -> bool:
+    """Whether ``code`` is the start of ``below`` (its last line may be cut short)."""
+    if len(code) > len(below):
+        return False
+    *whole, last = code
+    same = all(same_line(a, b) for a, b in zip(whole, below, strict=False))
+    return same and below[len(whole)].strip().startswith(last.strip())

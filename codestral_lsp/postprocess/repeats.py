@@ -1,0 +1,56 @@
+"""Repetition: a line or block produced twice, the line above re-typed, a line that loops."""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.postprocess.lines import is_closer
+
+# Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
+MIN_REPEAT_CHARS = 3
+MAX_BLOCK_LINES = 8
+_LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
+
+
+def _meaningful(line: str) -> bool:
+    return len(line.strip()) >= MIN_REPEAT_CHARS and not is_closer(line)
+
+
+def repeated_line_cut(lines: list[str], final: bool) -> int | None:
+    """Index of a line that repeats the line before it exactly, when that is a loop: the line
+    comes a third time, or the answer ends with the copy (``final``). Code that says the same
+    thing twice and moves on (common in tests) is left alone."""
+    stripped = [line.rstrip() for line in lines]
+    for i in range(1, len(lines)):
+        if stripped[i] != stripped[i - 1] or not _meaningful(lines[i]):
+            continue
+        if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
+            return i
+    return None
+
+
+def repeated_block_cut(lines: list[str], final: bool) -> int | None:
+    """Index where a block of 2 or more lines starts over right after itself: a third copy
+    follows, or the answer ends with the second one (``final``)."""
+    stripped = [line.rstrip() for line in lines]
+    for i in range(2, len(lines)):
+        for size in range(2, min(i, MAX_BLOCK_LINES) + 1):
+            block = stripped[i - size : i]
+            if stripped[i : i + size] != block or not any(_meaningful(x) for x in block):
+                continue
+            third = stripped[i + size : i + 2 * size] == block
+            if third or (final and i + size == len(lines)):
+                return i
+    return None
+
+
+def looping_end_cut(lines: list[str]) -> int | None:
+    """Index of a last line that ends by looping on a short pattern (``, 0, 0, 0, 0, 0``)."""
+    if lines and any(p.search(lines[-1]) for p in _LOOPING_END):
+        return len(lines) - 1
+    return None
+
+
+def repeats_line_above(first: str, above: str) -> bool:
+    """Whether the suggestion's first full line re-types the line above the cursor."""
+    return first.rstrip() == above.rstrip() and _meaningful(first)

@@ -1,0 +1,60 @@
+"""Whitespace rules: Codestral's stray leading space and newline, trailing space, tiny output."""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import closes_open_bracket
+
+_WORD = re.compile(r"\w")
+# A lone closing bracket or separator is more noise than help as ghost text.
+MIN_NON_WORD_CHARS = 3
+
+
+def leading_newline(text: str, ctx: Context) -> str:
+    """On a blank cursor line, drop the newline(s) a suggestion starts with, and the copy of the
+    line's indentation that follows them: the cursor line itself is where the code goes."""
+    if ctx.line_prefix.strip() or ctx.line_suffix.strip() or not text.startswith("\n"):
+        return text
+    body = text.lstrip("\n")
+    if not body.strip():
+        return ""
+    if ctx.line_prefix and body.startswith(ctx.line_prefix):
+        return body[len(ctx.line_prefix) :]
+    return body
+
+
+def leading_space(text: str, ctx: Context) -> str:
+    """Drop one stray space when the line already ends in whitespace before the cursor.
+
+    Two spaces before a trailing ``#`` comment is style, not a stray: after code and exactly
+    one space, a space before ``#`` is kept.
+    """
+    prefix = ctx.line_prefix
+    if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
+        return text
+    if text.startswith(" #") and prefix.strip() and not prefix[-2:-1].isspace():
+        return text
+    return text[1:]
+
+
+def trailing_space(text: str, ctx: Context) -> str:
+    """Drop trailing whitespace unless the text continues straight into the rest of the line."""
+    if not ctx.line_suffix.strip() or ctx.line_suffix[:1].isspace():
+        return text.rstrip()
+    if "\n" in text:
+        return text.rstrip(" \t")
+    return text
+
+
+def too_small(text: str, ctx: Context) -> bool:
+    """Whitespace only, or a couple of punctuation characters with no word in them, unless
+    they close a bracket still open before the cursor (a lone ``}`` ending a block is the
+    right answer, not noise)."""
+    body = text.strip()
+    if not body:
+        return True
+    if _WORD.search(body) or len(body) >= MIN_NON_WORD_CHARS:
+        return False
+    return not closes_open_bracket(body, ctx.prefix)

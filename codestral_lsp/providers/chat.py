@@ -1,0 +1,82 @@
+"""OpenAI-style chat completions used for FIM (``POST {baseUrl}/chat/completions``): AI/ML API
+serving ``mistralai/codestral-2501``, or any chat-only gateway.
+
+The answer is collected whole and cut down by :func:`holefill.extract`: whether a fence or a
+sentence comes first is only known once the answer is in, and an autocomplete answer is short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from codestral_lsp.providers import Endpoint, FimRequest
+from codestral_lsp.providers._http import (
+    auth_headers,
+    make_client,
+    post,
+    read_json,
+    sse_data,
+)
+from codestral_lsp.providers._http import parse_json as _parse
+from codestral_lsp.providers.holefill import extract, messages
+from codestral_lsp.providers.mistral import first_choice, message_text
+
+# Room for what a chat model wraps around the code (a fence, a short sentence), so the code
+# itself still gets the engine's token budget.
+WRAPPING_TOKENS = 32
+
+
+def chat_body(request: FimRequest) -> dict[str, Any]:
+    """The request body. Stop sequences are not sent: a chat answer may open with a fence or a
+    sentence that a code-oriented stop would cut before the code arrives."""
+    body: dict[str, Any] = {
+        "model": request.model,
+        "messages": messages(request.prompt, request.suffix, request.path),
+        "max_tokens": request.max_tokens + WRAPPING_TOKENS,
+        "temperature": request.temperature,
+        "stream": request.stream,
+    }
+    if request.random_seed is not None:
+        body["seed"] = request.random_seed
+    return body
+
+
+class ChatCompletions:
+    """Provider for chat completions with a hole-filling prompt, JSON and SSE."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._url = endpoint.url
+        self._headers = auth_headers(endpoint.api_key)
+        self._client = make_client(endpoint)
+
+    def __repr__(self) -> str:
+        return f"ChatCompletions({self._url!r})"
+
+    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the extracted code once the whole answer is in."""
+        answer = await self._answer(request)
+        code = extract(answer, request.prompt)
+        if code:
+            yield code
+
+    async def _answer(self, request: FimRequest) -> str:
+        accept = "text/event-stream" if request.stream else "application/json"
+        headers = {**self._headers, "Accept": accept}
+        parts: list[str] = []
+        async with post(self._client, self._url, chat_body(request), headers) as response:
+            if not request.stream:
+                choice = first_choice(await read_json(response))
+                return "" if choice is None else message_text(choice, "message")
+            async for payload in sse_data(response):
+                choice = first_choice(_parse(payload))
+                if choice is None:
+                    continue
+                parts.append(message_text(choice, "delta"))
+                if choice.get("finish_reason"):
+                    break
+        return "".join(parts)
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()

@@ -1,0 +1,48 @@
+"""Which Mistral host a key belongs to.
+
+A key from codestral.mistral.ai is refused by api.mistral.ai and the other way round, both
+with a bare 401. Asking each host's ``GET /models`` with the key tells them apart without
+spending tokens. The hosts are parameters so tests point them at local servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import httpx
+
+from codestral_lsp.providers._http import USER_AGENT, auth_headers
+
+PROBE_TIMEOUT_S = 5.0
+
+
+async def key_works(base_url: str, api_key: str) -> bool | None:
+    """``True`` if the host accepts the key, ``False`` if it refuses it, ``None`` if unknown."""
+    headers = {**auth_headers(api_key), "User-Agent": USER_AGENT, "Accept": "application/json"}
+    try:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, trust_env=False) as client:
+            response = await client.get(base_url.rstrip("/") + "/models", headers=headers)
+    except httpx.HTTPError:
+        return None
+    if response.status_code in (401, 403):
+        return False
+    return True if response.is_success else None
+
+
+async def owner(api_key: str, hosts: Mapping[str, str]) -> str | None:
+    """The name (preset) of the first host in ``hosts`` that accepts the key, else ``None``."""
+    names = list(hosts)
+    results = await asyncio.gather(*(key_works(hosts[name], api_key) for name in names))
+    return next((name for name, ok in zip(names, results, strict=True) if ok), None)
+
+
+def host_of(url: str) -> str:
+    """The host name of a base URL, for messages."""
+    return urlsplit(url).netloc or url
+
+
+def switch_advice(owner_name: str) -> str:
+    """Exactly what to set so the key goes to the host it belongs to."""
+    return f'set codestral.provider = "{owner_name}" (or CODESTRAL_PROVIDER={owner_name})'

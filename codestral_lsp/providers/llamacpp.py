@@ -1,0 +1,81 @@
+"""llama.cpp server's infill API (``POST {baseUrl}/infill``): prefix, suffix and other open
+files as ``input_extra``; the server applies the model's FIM (and repo-level) template. The
+stream is SSE without a ``[DONE]`` line: the last event says ``"stop": true``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from codestral_lsp.providers import BadResponseError, Endpoint, FimRequest, UpstreamError
+from codestral_lsp.providers._http import (
+    auth_headers,
+    make_client,
+    post,
+    raise_stream_error,
+    read_json,
+    sse_data,
+)
+from codestral_lsp.providers._http import parse_json as _parse
+
+
+def infill_body(request: FimRequest) -> dict[str, Any]:
+    """The request body; other files become ``input_extra`` chunks the model sees first."""
+    body: dict[str, Any] = {
+        "input_prefix": request.prompt,
+        "input_suffix": request.suffix,
+        "input_extra": [{"filename": name, "text": text} for name, text in request.other_files],
+        "n_predict": request.max_tokens,
+        "temperature": request.temperature,
+        "stream": request.stream,
+    }
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.random_seed is not None:
+        body["seed"] = request.random_seed
+    return body
+
+
+def content(chunk: Any) -> tuple[str, bool]:
+    """The text of one result object and whether generation stopped there."""
+    if not isinstance(chunk, Mapping):
+        raise BadResponseError("the answer is not a JSON object")
+    raise_stream_error(chunk)
+    text = chunk.get("content", "")
+    if not isinstance(text, str):
+        raise BadResponseError("'content' is not a string")
+    return text, bool(chunk.get("stop"))
+
+
+class LlamaCppInfill:
+    """Provider for llama.cpp's ``/infill``, JSON and SSE."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._url = endpoint.url
+        self._headers = auth_headers(endpoint.api_key)
+        self._client = make_client(endpoint)
+
+    def __repr__(self) -> str:
+        return f"LlamaCppInfill({self._url!r})"
+
+    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the generated middle as it arrives."""
+        accept = "text/event-stream" if request.stream else "application/json"
+        headers = {**self._headers, "Accept": accept}
+        async with post(self._client, self._url, infill_body(request), headers) as response:
+            if not request.stream:
+                text, _ = content(await read_json(response))
+                if text:
+                    yield text
+                return
+            async for payload in sse_data(response, until_done=False):
+                text, stop = content(_parse(payload))
+                if text:
+                    yield text
+                if stop:
+                    return
+            raise UpstreamError("the stream ended before its 'stop' event")
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()

@@ -1,0 +1,80 @@
+"""Ollama's native generate API (``POST {baseUrl}/api/generate`` with ``suffix``): the model's
+own FIM template is applied by Ollama; the stream is newline-delimited JSON, not SSE."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from codestral_lsp.providers import BadResponseError, Endpoint, FimRequest, UpstreamError
+from codestral_lsp.providers._http import (
+    auth_headers,
+    make_client,
+    ndjson,
+    post,
+    raise_stream_error,
+    read_json,
+)
+
+
+def generate_body(request: FimRequest) -> dict[str, Any]:
+    """The request body; sampling settings go under ``options`` as Ollama expects."""
+    options: dict[str, Any] = {
+        "temperature": request.temperature,
+        "num_predict": request.max_tokens,
+    }
+    if request.stop:
+        options["stop"] = list(request.stop)
+    if request.random_seed is not None:
+        options["seed"] = request.random_seed
+    return {
+        "model": request.model,
+        "prompt": request.prompt,
+        "suffix": request.suffix,
+        "stream": request.stream,
+        "options": options,
+    }
+
+
+def response_text(chunk: Any) -> tuple[str, bool]:
+    """The text of one answer object and whether it is the last one."""
+    if not isinstance(chunk, Mapping):
+        raise BadResponseError("the answer is not a JSON object")
+    raise_stream_error(chunk)
+    text = chunk.get("response", "")
+    if not isinstance(text, str):
+        raise BadResponseError("'response' is not a string")
+    return text, bool(chunk.get("done"))
+
+
+class OllamaGenerate:
+    """Provider for Ollama's ``/api/generate``, JSON and NDJSON."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._url = endpoint.url
+        self._headers = auth_headers(endpoint.api_key)
+        self._client = make_client(endpoint)
+
+    def __repr__(self) -> str:
+        return f"OllamaGenerate({self._url!r})"
+
+    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the generated middle as it arrives."""
+        headers = {**self._headers, "Accept": "application/x-ndjson, application/json"}
+        async with post(self._client, self._url, generate_body(request), headers) as response:
+            if not request.stream:
+                text, _ = response_text(await read_json(response))
+                if text:
+                    yield text
+                return
+            async for chunk in ndjson(response):
+                text, done = response_text(chunk)
+                if text:
+                    yield text
+                if done:
+                    return
+        raise UpstreamError("the stream ended before its 'done' line")
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()

@@ -1,0 +1,122 @@
+"""OpenAI-style text completions with ``suffix`` (``POST {baseUrl}/completions``): a LiteLLM
+proxy in front of Codestral, DeepSeek's beta endpoint, Ollama's ``/v1``, vLLM.
+
+vLLM answers 400 "suffix is not currently supported". On that answer the provider switches,
+for its lifetime, to the raw Codestral FIM template (the model's own control tokens in the
+prompt, no ``suffix`` field) and repeats the request, so vLLM works with no extra setting.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from codestral_lsp.providers import BadRequestError, BadResponseError, Endpoint, FimRequest
+from codestral_lsp.providers._http import (
+    auth_headers,
+    make_client,
+    post,
+    read_json,
+    sse_data,
+)
+from codestral_lsp.providers._http import parse_json as _parse
+from codestral_lsp.providers.mistral import first_choice
+
+log = logging.getLogger(__name__)
+
+# Control tokens of Codestral's FIM template; stop on them so a raw-mode answer never runs on.
+RAW_STOPS = ("[PREFIX]", "[SUFFIX]")
+
+
+def raw_prompt(prefix: str, suffix: str) -> str:
+    """Codestral's FIM template, for servers that take only a prompt: suffix first."""
+    return f"<s>[SUFFIX]{suffix}[PREFIX]{prefix}"
+
+
+def completions_body(request: FimRequest, raw: bool = False) -> dict[str, Any]:
+    """The request body: only fields every OpenAI-compatible server accepts, never ``null``."""
+    stop = list(request.stop)
+    body: dict[str, Any] = {"model": request.model}
+    if raw:
+        body["prompt"] = raw_prompt(request.prompt, request.suffix)
+        stop += [s for s in RAW_STOPS if s not in stop]
+    else:
+        body["prompt"] = request.prompt
+        body["suffix"] = request.suffix
+    body["max_tokens"] = request.max_tokens
+    body["temperature"] = request.temperature
+    body["stream"] = request.stream
+    if stop:
+        body["stop"] = stop
+    if request.random_seed is not None:
+        body["seed"] = request.random_seed
+    return body
+
+
+def rejects_suffix(err: BadRequestError) -> bool:
+    """vLLM's (and similar servers') refusal of the ``suffix`` field."""
+    text = err.message.lower()
+    return err.status == 400 and "suffix" in text and "not" in text and "support" in text
+
+
+def choice_text(choice: Mapping[str, Any]) -> str:
+    """``choices[i].text`` of a text completion or chunk."""
+    text = choice.get("text")
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise BadResponseError("a choice's 'text' is not a string")
+    return text
+
+
+class OpenAiCompletions:
+    """Provider for ``/completions`` with ``suffix`` (or the raw template), JSON and SSE."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._url = endpoint.url
+        self._headers = auth_headers(endpoint.api_key)
+        self._client = make_client(endpoint)
+        self.raw = False
+
+    def __repr__(self) -> str:
+        return f"OpenAiCompletions({self._url!r}, raw={self.raw})"
+
+    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the generated middle as it arrives."""
+        if not self.raw:
+            try:
+                async for text in self._call(request, raw=False):
+                    yield text
+                return
+            except BadRequestError as err:
+                if not rejects_suffix(err):
+                    raise
+                log.info("%s does not take 'suffix'; using the raw FIM template", self._url)
+                self.raw = True
+        async for text in self._call(request, raw=True):
+            yield text
+
+    async def _call(self, request: FimRequest, raw: bool) -> AsyncIterator[str]:
+        accept = "text/event-stream" if request.stream else "application/json"
+        headers = {**self._headers, "Accept": accept}
+        body = completions_body(request, raw)
+        async with post(self._client, self._url, body, headers) as response:
+            if not request.stream:
+                choice = first_choice(await read_json(response))
+                if choice is not None:
+                    yield choice_text(choice)
+                return
+            async for payload in sse_data(response):
+                choice = first_choice(_parse(payload))
+                if choice is None:
+                    continue
+                text = choice_text(choice)
+                if text:
+                    yield text
+                if choice.get("finish_reason"):
+                    return
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()

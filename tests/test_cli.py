@@ -1,0 +1,102 @@
+"""The command line: `complete`, `check`, `--version`, as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import API_KEY, server_env
+from fake_fim import FakeFim, Reply
+
+from codestral_lsp import __version__
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codestral_lsp", *args],
+        env=server_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"codestral-lsp {__version__}"
+
+
+def test_complete_prints_the_suggestion(tmp_path: Path, fake: FakeFim) -> None:
+    fake.answer = Reply(text="a + b")
+    source = tmp_path / "calc.py"
+    source.write_text("def add(a, b):\n    return \n")
+
+    result = run(
+        "complete", f"{source}:2:12", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "a + b\n"
+    assert fake.requests[0].body["prompt"] == "def add(a, b):\n    return "
+    assert API_KEY not in result.stderr
+
+
+def test_complete_bad_position_exits_non_zero(tmp_path: Path, fake: FakeFim) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+
+    result = run(
+        "complete", f"{source}:9:1", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url
+    )
+
+    assert result.returncode != 0
+    assert "outside" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert fake.requests == []
+
+
+def test_complete_without_key_says_which_variable(tmp_path: Path) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+
+    result = run("complete", f"{source}:1:5")
+
+    assert result.returncode != 0
+    assert "CODESTRAL_API_KEY" in result.stderr
+
+
+def test_complete_unreachable_endpoint(tmp_path: Path) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+
+    result = run(
+        "complete",
+        f"{source}:1:5",
+        CODESTRAL_API_KEY=API_KEY,
+        CODESTRAL_BASE_URL="http://127.0.0.1:9/v1",
+    )
+
+    assert result.returncode != 0
+    assert "127.0.0.1:9" in result.stderr
+
+
+def test_check_reports_configuration_and_latency(fake: FakeFim) -> None:
+    fake.answer = Reply(text="a + b")
+
+    result = run("check", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url)
+
+    assert result.returncode == 0, result.stderr
+    assert f"endpoint: {fake.url}" in result.stdout
+    assert "test request: ok in" in result.stdout
+    assert API_KEY not in result.stdout and API_KEY[-4:] in result.stdout
+
+
+def test_check_reports_rejected_key(fake: FakeFim) -> None:
+    fake.answer = Reply(status=401, body='{"message":"Unauthorized"}')
+
+    result = run("check", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url)
+
+    assert result.returncode != 0
+    assert "401" in result.stderr

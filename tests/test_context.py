@@ -1,0 +1,91 @@
+"""Context: the prompt/suffix split at the cursor, positions in every encoding, budgets."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import PositionCodec
+
+from codestral_lsp.context import build, trim_prefix, trim_suffix
+from codestral_lsp.server import offset_at
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "prefix", "suffix", "line_prefix", "line_suffix"),
+    [
+        pytest.param("", 0, "", "", "", "", id="empty-document"),
+        pytest.param("abc\ndef\n", 0, "", "abc\ndef\n", "", "abc", id="start"),
+        pytest.param("abc\ndef\n", 8, "abc\ndef\n", "", "", "", id="end"),
+        pytest.param("abc\ndef\n", 5, "abc\nd", "ef\n", "d", "ef", id="middle"),
+        pytest.param("a\r\nbc\r\n", 4, "a\r\nb", "c\r\n", "b", "c", id="crlf"),
+        pytest.param("x = '日本'\n", 7, "x = '日本", "'\n", "x = '日本", "'", id="cjk"),
+        pytest.param("a\rb", 3, "a\rb", "", "b", "", id="lone-cr"),
+    ],
+)
+def test_split(
+    text: str, offset: int, prefix: str, suffix: str, line_prefix: str, line_suffix: str
+) -> None:
+    ctx = build(text, offset, "file:///t.py")
+    assert (ctx.prefix, ctx.suffix) == (prefix, suffix)
+    assert (ctx.line_prefix, ctx.line_suffix) == (line_prefix, line_suffix)
+    assert ctx.prefix + ctx.suffix == text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "character"),
+    [
+        pytest.param(types.PositionEncodingKind.Utf16, 15, id="utf-16"),
+        pytest.param(types.PositionEncodingKind.Utf8, 18, id="utf-8"),
+        pytest.param(types.PositionEncodingKind.Utf32, 14, id="utf-32"),
+    ],
+)
+def test_offset_after_emoji_in_each_encoding(
+    encoding: types.PositionEncodingKind, character: int
+) -> None:
+    text = 'x = 1\ns = "😀é"; t = \n'
+    doc = TextDocument("file:///t.py", text, position_codec=PositionCodec(encoding))
+    offset = offset_at(doc, types.Position(line=1, character=character))
+    assert text[:offset] == 'x = 1\ns = "😀é"; t = '
+
+
+@pytest.mark.parametrize(
+    ("position", "expected"),
+    [
+        pytest.param(types.Position(line=0, character=99), 3, id="past-line-end"),
+        pytest.param(types.Position(line=9, character=0), 9, id="past-document-end"),
+        pytest.param(types.Position(line=1, character=99), 7, id="crlf-line-end"),
+    ],
+)
+def test_offset_clamps(position: types.Position, expected: int) -> None:
+    doc = TextDocument("file:///t.py", "abc\ndef\r\n")
+    assert offset_at(doc, position) == expected
+
+
+def test_trim_prefix_keeps_whole_lines_from_the_end() -> None:
+    text = "".join(f"line {i}\n" for i in range(100)) + "tail"
+    trimmed = trim_prefix(text, 40)
+    assert len(trimmed) <= 40
+    assert text.endswith(trimmed)
+    assert trimmed.startswith("line ")
+
+
+def test_trim_suffix_keeps_whole_lines_from_the_start() -> None:
+    text = "head\n" + "".join(f"line {i}\n" for i in range(100))
+    trimmed = trim_suffix(text, 40)
+    assert len(trimmed) <= 40 and text.startswith(trimmed) and trimmed.endswith("\n")
+
+
+def test_minified_single_line_is_cut_mid_line() -> None:
+    text = "x" * 100_000
+    ctx = build(text, 50_000, "file:///min.js", prefix_chars=1000, suffix_chars=500)
+    assert ctx.prefix == "x" * 1000 and ctx.suffix == "x" * 500
+    assert len(ctx.line_prefix) <= 1000 and len(ctx.line_suffix) <= 500
+
+
+def test_budget_trims_far_ends_only() -> None:
+    text = "".join(f"def f{i}():\n    return {i}\n" for i in range(500))
+    offset = len(text) // 2
+    ctx = build(text, offset, "file:///t.py", prefix_chars=300, suffix_chars=120)
+    assert text[:offset].endswith(ctx.prefix) and text[offset:].startswith(ctx.suffix)
+    assert len(ctx.prefix) <= 300 and len(ctx.suffix) <= 120

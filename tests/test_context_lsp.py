@@ -1,0 +1,117 @@
+"""End to end: the server sends the file-path header and snippets of the other open documents,
+most recently edited first, never from excluded files; and it replaces auto-closed punctuation
+through the item's range."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest_lsp
+from fake_fim import FakeFim, Reply
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+HELPER = "".join(f"def helper_{i}(value):\n    return value * {i}\n\n" for i in range(30))
+NOTES = "".join(f"NOTE_{i} = 'remember {i}'\n" for i in range(30))
+SECRET = "".join(f"API_TOKEN_{i}=sk-live-{i:04d}\n" for i in range(30))
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-m", "codestral_lsp"], server_env=dict(os.environ)
+    )
+)
+async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def start(client: LanguageClient, fake: FakeFim, root: Path) -> None:
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="w")],
+            initialization_options={
+                "codestral": {"provider": "mistral", "baseUrl": fake.url, "apiKey": "test-key"}
+            },
+        )
+    )
+
+
+def open_doc(client: LanguageClient, path: Path, text: str) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=text
+            )
+        )
+    )
+    return uri
+
+
+async def invoke(client: LanguageClient, uri: str, line: int, character: int) -> Any:
+    return await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+            ),
+        )
+    )
+
+
+async def test_prompt_has_header_and_recent_documents_but_no_excluded(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(text="helper_1(3)")) as fake:
+        await start(client, fake, tmp_path)
+        (tmp_path / "pkg").mkdir()
+        open_doc(client, tmp_path / "notes.py", NOTES)
+        open_doc(client, tmp_path / ".env", SECRET)
+        helper = open_doc(client, tmp_path / "pkg" / "helper.py", HELPER)
+        main = open_doc(client, tmp_path / "pkg" / "main.py", "x = \n")
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=helper, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=0, character=0),
+                            end=types.Position(line=0, character=0),
+                        ),
+                        text="# edited\n",
+                    )
+                ],
+            )
+        )
+        result = await invoke(client, main, 0, 4)
+        assert result.items[0].insert_text == "helper_1(3)"
+        body = fake.requests[-1].body
+        prompt = body["prompt"]
+        assert "sk-live" not in prompt and ".env" not in prompt
+        marks = [line for line in prompt.split("\n") if line.startswith("+++++ ")]
+        assert marks == ["+++++ pkg/helper.py", "+++++ notes.py", "+++++ pkg/main.py"]
+        assert "# edited\ndef helper_0(value):" in prompt
+        assert prompt.endswith("+++++ pkg/main.py\nx = ")
+        assert "\n+++++ " in body["stop"]
+
+
+async def test_auto_closed_bracket_is_replaced_through_the_range(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(text="total)")) as fake:
+        await start(client, fake, tmp_path)
+        main = open_doc(client, tmp_path / "main.py", "total = 1\nprint()\n")
+        result = await invoke(client, main, 1, 6)
+        item = result.items[0]
+        assert item.insert_text == "total)"
+        assert item.range == types.Range(
+            start=types.Position(line=1, character=6), end=types.Position(line=1, character=7)
+        )

@@ -1,0 +1,88 @@
+"""Invoked triggers get up to 3 distinct candidates (distinct seeds, warmer), deduplicated;
+automatic triggers get one upstream call and one item."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest_lsp
+from conftest import SERVER, capabilities, inline, insert_text, open_doc
+from fake_fim import FakeFim, Received, Reply
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from codestral_lsp.candidates import CANDIDATE_TEMPERATURE, distinct, variants
+from codestral_lsp.providers import FimRequest
+
+URI = "file:///work/project/calc.py"
+BY_SEED = {None: "a + b", 1: "a - b", 2: "a + b"}
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def bare(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """A client the test initialises itself (with its own settings)."""
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+def by_seed(received: Received) -> Reply:
+    return Reply(text=BY_SEED[received.body.get("random_seed")])
+
+
+async def start(client: LanguageClient, fake: FakeFim, **settings: object) -> None:
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities("neovim@v0.11.0"),
+            initialization_options={
+                "apiKey": "sk-test-1234567890",
+                "baseUrl": fake.url,
+                **settings,
+            },
+        )
+    )
+
+
+def test_variants_have_distinct_seeds_and_warmer_sampling() -> None:
+    base = FimRequest(prompt="p", suffix="s", model="m", max_tokens=8, temperature=0.0)
+    found = variants(base, 2)
+    assert [r.random_seed for r in found] == [1, 2]
+    assert {r.temperature for r in found} == {CANDIDATE_TEMPERATURE}
+    hot = FimRequest(prompt="p", suffix="s", model="m", max_tokens=8, temperature=0.9)
+    assert {r.temperature for r in variants(hot, 2)} == {0.9}
+
+
+def test_distinct_drops_empty_and_duplicates_keeping_order() -> None:
+    assert distinct("a + b", ["a - b", " a + b ", "", "a - b"]) == ["a + b", "a - b"]
+    assert distinct("", ["x"]) == ["x"]
+
+
+async def test_invoked_returns_distinct_candidates(bare: LanguageClient) -> None:
+    with FakeFim(by_seed) as fake:
+        await start(bare, fake)
+        open_doc(bare, URI, "def sub(a, b):\n    return \n")
+        items = await inline(bare, URI, 1, 11)
+        assert [insert_text(i) for i in items] == ["a + b", "a - b"]
+        seeds = sorted(str(r.body.get("random_seed")) for r in fake.requests)
+        assert seeds == ["1", "2", "None"]
+        warm = [r.body["temperature"] for r in fake.requests if "random_seed" in r.body]
+        assert warm == [CANDIDATE_TEMPERATURE, CANDIDATE_TEMPERATURE]
+
+
+async def test_automatic_trigger_makes_one_call(bare: LanguageClient) -> None:
+    with FakeFim(by_seed) as fake:
+        await start(bare, fake, debounceMs=0)
+        open_doc(bare, URI, "def sub(a, b):\n    return \n")
+        items = await inline(bare, URI, 1, 11, invoked=False)
+        assert [insert_text(i) for i in items] == ["a + b"]
+        await asyncio.sleep(0.2)
+        assert len(fake.requests) == 1
+
+
+async def test_one_candidate_setting(bare: LanguageClient) -> None:
+    with FakeFim(by_seed) as fake:
+        await start(bare, fake, invokedCandidates=1)
+        open_doc(bare, URI, "def sub(a, b):\n    return \n")
+        items = await inline(bare, URI, 1, 11)
+        assert [insert_text(i) for i in items] == ["a + b"]
+        assert len(fake.requests) == 1

@@ -1,0 +1,45 @@
+"""Items replace the auto-closed punctuation their suggestion types itself (single-line ranges)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from codestral_lsp import context, items
+
+
+def position_in(text: str) -> items.ToPosition:
+    def to_position(offset: int) -> types.Position:
+        line = text.count("\n", 0, offset)
+        start = text.rfind("\n", 0, offset) + 1
+        return types.Position(line=line, character=offset - start)
+
+    return to_position
+
+
+def test_inline_item_replaces_the_doubled_closer() -> None:
+    text = 'x = 1\nprint("")\n'
+    ctx = context.build(text, text.index('")'), "file:///a.py")
+    result = items.inline_items('hi")', ctx, position_in(text), "1")
+    assert result.items[0].range == types.Range(
+        start=types.Position(line=1, character=7), end=types.Position(line=1, character=9)
+    )
+
+
+def test_inline_item_inserts_when_the_closer_is_its_own() -> None:
+    text = "f()\n"
+    ctx = context.build(text, 2, "file:///a.py")
+    result = items.inline_items("g(x)", ctx, position_in(text), "1")
+    cursor = types.Position(line=0, character=2)
+    assert result.items[0].range == types.Range(start=cursor, end=cursor)
+
+
+def test_completion_edit_spans_word_and_replaced_closer() -> None:
+    text = "print(tot)\n"
+    ctx = context.build(text, 9, "file:///a.py")
+    result = items.completion_list("al)", ctx, position_in(text), items.ItemCaps(), "1")
+    edit = result.items[0].text_edit
+    assert isinstance(edit, types.TextEdit)
+    assert edit.new_text == "total)"
+    assert edit.range == types.Range(
+        start=types.Position(line=0, character=6), end=types.Position(line=0, character=10)
+    )

@@ -1,0 +1,41 @@
+"""The post-processing rules run on the stream: once they decide the answer, the server stops
+reading and closes the upstream generation instead of paying for the rest."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest_lsp
+from conftest import SERVER, capabilities, inline, insert_text, open_doc
+from fake_fim import FakeFim, Reply
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+URI = "file:///work/project/box.py"
+RUN_ON = "return len(self.items)\n    def clear(self):\n" + "        self.items = []\n" * 60
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def bare(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def test_run_on_stops_the_upstream_stream(bare: LanguageClient) -> None:
+    with FakeFim(Reply(text=RUN_ON, chunk_chars=8, chunk_delay=0.02)) as fake:
+        await bare.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities("neovim@v0.11.0"),
+                initialization_options={
+                    "apiKey": "sk-test-1234567890",
+                    "baseUrl": fake.url,
+                    "invokedCandidates": 1,
+                },
+            )
+        )
+        open_doc(bare, URI, "class Box:\n    def size(self):\n        \n")
+        items = await inline(bare, URI, 2, 8)
+        assert [insert_text(i) for i in items] == ["return len(self.items)"]
+        assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+        assert fake.completed == 0

@@ -1,0 +1,157 @@
+"""Key-type detection between the two Mistral hosts, played by two local fakes."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from fake_fim import Reply
+from fake_wires import FakeWire
+
+from codestral_lsp import context
+from codestral_lsp.commands import check_command
+from codestral_lsp.engine import Engine, Request
+from codestral_lsp.providers import AuthError, KeyHostSwitched, ProviderError, create, keyhost
+from codestral_lsp.settings import Settings
+
+CODESTRAL_KEY = "codestral-key-1111aaaa"
+MISTRAL_KEY = "mistral-key-2222bbbb"
+
+
+@pytest.fixture
+def hosts() -> Iterator[tuple[FakeWire, FakeWire]]:
+    """``codestral.mistral.ai`` and ``api.mistral.ai``, each accepting only its own key."""
+    with (
+        FakeWire("mistral", Reply(text="a + b"), keys={CODESTRAL_KEY}) as codestral,
+        FakeWire("mistral", Reply(text="a - b"), keys={MISTRAL_KEY}) as mistral,
+    ):
+        yield codestral, mistral
+
+
+def urls(codestral: FakeWire, mistral: FakeWire) -> dict[str, str]:
+    return {"codestral": codestral.url, "mistral": mistral.url}
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
+async def test_owner_names_the_host_that_accepts_the_key(
+    hosts: tuple[FakeWire, FakeWire],
+) -> None:
+    both = urls(*hosts)
+    assert await keyhost.owner(CODESTRAL_KEY, both) == "codestral"
+    assert await keyhost.owner(MISTRAL_KEY, both) == "mistral"
+    assert await keyhost.owner("other-key-00000000", both) is None
+    probe = hosts[1].requests[0]
+    assert (probe.method, probe.path) == ("GET", "/v1/models")
+    assert probe.headers["Authorization"].startswith("Bearer ")
+
+
+async def test_unreachable_host_is_unknown() -> None:
+    assert await keyhost.key_works(closed_port_url(), MISTRAL_KEY) is None
+
+
+def request(text: str = "def add(a, b):\n    return ") -> Request:
+    ctx = context.build(text, len(text), "file:///add.py", path="/add.py")
+    return Request(ctx, invoked=True, is_current=lambda: True)
+
+
+async def test_engine_switches_to_the_host_the_key_belongs_to(
+    hosts: tuple[FakeWire, FakeWire],
+) -> None:
+    codestral, mistral = hosts
+    reports: list[ProviderError] = []
+    settings = Settings(api_key=MISTRAL_KEY, provider="codestral")
+    engine = Engine(settings, reports.append, create, urls(codestral, mistral))
+    try:
+        assert engine.endpoint() == codestral.url
+        assert await engine.complete(request()) == ""
+        await engine.settle()
+        [report] = reports
+        assert isinstance(report, KeyHostSwitched)
+        assert f"using 127.0.0.1:{mistral.port} for this session" in str(report)
+        assert 'codestral.provider = "mistral"' in str(report)
+        assert "CODESTRAL_PROVIDER=mistral" in str(report)
+        assert MISTRAL_KEY not in str(report)
+        assert engine.endpoint() == mistral.url
+        assert await engine.complete(request("def sub(a, b):\n    return ")) == "a - b"
+    finally:
+        await engine.aclose()
+    assert [r.path for r in codestral.completions] == ["/v1/fim/completions"]
+    assert [r.path for r in mistral.completions] == ["/v1/fim/completions"]
+
+
+async def test_engine_reports_the_401_when_no_host_takes_the_key(
+    hosts: tuple[FakeWire, FakeWire],
+) -> None:
+    reports: list[ProviderError] = []
+    settings = Settings(api_key="stranger-key-9999", provider="mistral")
+    engine = Engine(settings, reports.append, create, urls(*hosts))
+    try:
+        assert await engine.complete(request()) == ""
+        await engine.settle()
+        assert engine.circuit.auth_failed
+    finally:
+        await engine.aclose()
+    [report] = reports
+    assert isinstance(report, AuthError)
+
+
+async def test_no_detection_when_the_user_chose_a_base_url(
+    hosts: tuple[FakeWire, FakeWire],
+) -> None:
+    codestral, mistral = hosts
+    reports: list[ProviderError] = []
+    settings = Settings(api_key=MISTRAL_KEY, provider="codestral", base_url=codestral.url)
+    engine = Engine(settings, reports.append, create, urls(codestral, mistral))
+    try:
+        assert await engine.complete(request()) == ""
+        await engine.settle()
+    finally:
+        await engine.aclose()
+    assert [type(r) for r in reports] == [AuthError]
+    assert mistral.requests == []
+
+
+@pytest.mark.parametrize(
+    ("provider", "key", "exit_code", "line"),
+    [
+        ("codestral", CODESTRAL_KEY, 0, 'belongs to {codestral} (provider "codestral")'),
+        ("mistral", MISTRAL_KEY, 0, 'belongs to {mistral} (provider "mistral")'),
+        (
+            "codestral",
+            MISTRAL_KEY,
+            1,
+            'belongs to {mistral}, not {codestral}: set codestral.provider = "mistral"',
+        ),
+        ("mistral", "stranger-key-9999", 1, "was accepted by neither {codestral} or {mistral}"),
+    ],
+)
+async def test_check_reports_the_key_host(
+    hosts: tuple[FakeWire, FakeWire],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    provider: str,
+    key: str,
+    exit_code: int,
+    line: str,
+) -> None:
+    codestral, mistral = hosts
+    for var in ("CODESTRAL_BASE_URL", "MISTRAL_API_KEY", "CODESTRAL_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CODESTRAL_API_KEY", key)
+    monkeypatch.setenv("CODESTRAL_PROVIDER", provider)
+    assert await check_command(urls(codestral, mistral)) == exit_code
+    out, err = capsys.readouterr()
+    names = {"codestral": f"127.0.0.1:{codestral.port}", "mistral": f"127.0.0.1:{mistral.port}"}
+    assert line.format(**names) in out
+    assert key not in out + err
+    if exit_code == 0:
+        assert "test request: ok in" in out
+    else:
+        assert "HTTP 401" in err

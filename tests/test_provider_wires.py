@@ -1,0 +1,354 @@
+"""Contract tests of every wire format against a real HTTP server on 127.0.0.1.
+
+For each format: the request the provider sends (path, headers, body fields, nothing the API
+does not know, never ``null``), the completion it returns streamed and not, and how each
+documented error body becomes a typed error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fake_fim import Reply
+from fake_wires import FIELDS, PATHS, FakeWire
+
+from codestral_lsp.providers import (
+    AuthError,
+    BadRequestError,
+    BadResponseError,
+    Endpoint,
+    FimRequest,
+    Provider,
+    ProviderError,
+    RateLimitError,
+    UpstreamError,
+    create,
+)
+from codestral_lsp.providers.chat import WRAPPING_TOKENS
+
+WIRES = ("mistral", "openai", "chat", "ollama", "llamacpp")
+KEY = "sk-test-0123456789abcd"
+PREFIX = "def add(a, b):\n    return "
+SUFFIX = "\n\nprint(add(1, 2))\n"
+MIDDLE = "a + b"
+
+
+def request(stream: bool = True, **extra: Any) -> FimRequest:
+    return FimRequest(
+        prompt=PREFIX,
+        suffix=SUFFIX,
+        model="codestral-latest",
+        max_tokens=32,
+        stream=stream,
+        **extra,
+    )
+
+
+@pytest.fixture(params=WIRES)
+def wire(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fake(wire: str) -> Iterator[FakeWire]:
+    with FakeWire(wire, Reply(text=MIDDLE), keys={KEY}) as server:
+        yield server
+
+
+async def collect(provider: Provider, req: FimRequest) -> str:
+    try:
+        return "".join([delta async for delta in provider.stream(req)])
+    finally:
+        await provider.aclose()
+
+
+def provider_for(fake: FakeWire, key: str = KEY) -> Provider:
+    return create(Endpoint(fake.wire, fake.url, key))
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_completion_and_request_shape(fake: FakeWire, stream: bool) -> None:
+    assert await collect(provider_for(fake), request(stream)) == MIDDLE
+    [sent] = fake.completions
+    assert sent.path == PATHS[fake.wire]
+    assert sent.headers["Authorization"] == f"Bearer {KEY}"
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.headers["User-Agent"].startswith("codestral-lsp/")
+    assert set(sent.body) <= FIELDS[fake.wire]
+    assert None not in sent.body.values()
+    assert sent.body["stream"] is stream
+
+
+async def test_mistral_body() -> None:
+    req = request(stop=("\n\n",), prompt_cache_key="ck", random_seed=7, min_tokens=1)
+    with FakeWire("mistral", Reply(text=MIDDLE)) as fake:
+        assert await collect(provider_for(fake), req) == MIDDLE
+    assert fake.completions[0].body == {
+        "model": "codestral-latest",
+        "prompt": PREFIX,
+        "suffix": SUFFIX,
+        "max_tokens": 32,
+        "temperature": 0.0,
+        "stream": True,
+        "stop": ["\n\n"],
+        "prompt_cache_key": "ck",
+        "random_seed": 7,
+        "min_tokens": 1,
+    }
+
+
+async def test_openai_body_leaves_out_mistral_only_fields() -> None:
+    req = request(stop=("\n\n",), prompt_cache_key="ck", random_seed=7, min_tokens=1)
+    with FakeWire("openai", Reply(text=MIDDLE)) as fake:
+        assert await collect(provider_for(fake), req) == MIDDLE
+    assert fake.completions[0].body == {
+        "model": "codestral-latest",
+        "prompt": PREFIX,
+        "suffix": SUFFIX,
+        "max_tokens": 32,
+        "temperature": 0.0,
+        "stream": True,
+        "stop": ["\n\n"],
+        "seed": 7,
+    }
+
+
+async def test_chat_body_carries_the_file_with_a_hole() -> None:
+    req = request(stop=("\n\n",), prompt_cache_key="ck", path="/src/add.py")
+    with FakeWire("chat", Reply(text=MIDDLE)) as fake:
+        assert await collect(provider_for(fake), req) == MIDDLE
+    body = fake.completions[0].body
+    assert set(body) == {"model", "messages", "max_tokens", "temperature", "stream"}
+    assert body["max_tokens"] == 32 + WRAPPING_TOKENS
+    system, user = body["messages"]
+    assert system["role"] == "system" and "no code fences" in system["content"]
+    assert user["role"] == "user"
+    assert f"{PREFIX}<FILL_HERE>{SUFFIX}" in user["content"]
+    assert "/src/add.py" in user["content"]
+
+
+async def test_ollama_body_puts_sampling_under_options() -> None:
+    req = request(stop=("\n\n",), prompt_cache_key="ck", random_seed=3)
+    with FakeWire("ollama", Reply(text=MIDDLE)) as fake:
+        assert await collect(provider_for(fake, ""), req) == MIDDLE
+    sent = fake.completions[0]
+    assert "Authorization" not in sent.headers
+    assert sent.body == {
+        "model": "codestral-latest",
+        "prompt": PREFIX,
+        "suffix": SUFFIX,
+        "stream": True,
+        "options": {"temperature": 0.0, "num_predict": 32, "stop": ["\n\n"], "seed": 3},
+    }
+
+
+async def test_llamacpp_body_sends_other_files_as_input_extra() -> None:
+    others = (("util.py", "def sub(a, b):\n    return a - b\n"),)
+    req = request(other_files=others, prompt_cache_key="ck")
+    with FakeWire("llamacpp", Reply(text=MIDDLE)) as fake:
+        assert await collect(provider_for(fake, ""), req) == MIDDLE
+    assert fake.completions[0].body == {
+        "input_prefix": PREFIX,
+        "input_suffix": SUFFIX,
+        "input_extra": [{"filename": "util.py", "text": others[0][1]}],
+        "n_predict": 32,
+        "temperature": 0.0,
+        "stream": True,
+    }
+
+
+async def test_fake_refuses_unknown_and_null_fields(fake: FakeWire) -> None:
+    """The strictness the shape tests rely on: the fake answers 422 like Mistral does."""
+    body = {"frequency_penalty": 0.1, "stream": None}
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            fake.url.removesuffix("/v1") + PATHS[fake.wire], json=body, headers=headers
+        )
+    assert response.status_code == 422
+    fields = {item["loc"][1] for item in response.json()["detail"]}
+    assert fields == {"frequency_penalty", "stream"}
+
+
+async def test_wrong_key_is_an_auth_error(fake: FakeWire) -> None:
+    with pytest.raises(AuthError) as caught:
+        await collect(provider_for(fake, "sk-wrong-key-000000"), request())
+    assert caught.value.status == 401
+    assert "Unauthorized" in str(caught.value)
+    assert "sk-wrong" not in str(caught.value)
+
+
+ERROR_BODIES: list[tuple[int, dict[str, str], Any, type[ProviderError], str]] = [
+    # Mistral 422, the three shapes seen in the field.
+    (
+        422,
+        {},
+        {"detail": [{"type": "extra_forbidden", "loc": ["body", "store"], "msg": "Extra inputs"}]},
+        BadRequestError,
+        "store: Extra inputs",
+    ),
+    (
+        422,
+        {},
+        {
+            "object": "error",
+            "message": {
+                "detail": [{"loc": ["body", "n"], "msg": "Extra inputs are not permitted"}]
+            },
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        },
+        BadRequestError,
+        "n: Extra inputs are not permitted",
+    ),
+    (
+        422,
+        {},
+        {
+            "object": "Error",
+            "detail": [{"loc": ["body", "max_tokens"], "msg": "Input should be a valid integer"}],
+            "message": [{"loc": ["body", "max_tokens"], "msg": "Input should be a valid integer"}],
+            "type": "invalid_request_error",
+            "code": 3001,
+        },
+        BadRequestError,
+        "max_tokens: Input should be a valid integer",
+    ),
+    # 401, two shapes.
+    (401, {}, {"message": "Unauthorized", "request_id": "c61f"}, AuthError, "Unauthorized"),
+    (401, {}, {"detail": "Unauthorized"}, AuthError, "Unauthorized"),
+    # 429, two shapes, with the two ways of saying when to come back.
+    (
+        429,
+        {"Retry-After": "7"},
+        {"message": "Requests rate limit exceeded"},
+        RateLimitError,
+        "Requests rate limit exceeded",
+    ),
+    (
+        429,
+        {"ratelimitbysize-reset": "12"},
+        {
+            "object": "error",
+            "message": "Rate limit exceeded",
+            "type": "rate_limited",
+            "param": None,
+            "code": "1300",
+        },
+        RateLimitError,
+        "Rate limit exceeded",
+    ),
+    # OpenAI-style (LiteLLM, aimlapi, llama.cpp) and Ollama-style bodies.
+    (
+        400,
+        {},
+        {"error": {"message": "Invalid model name", "type": "invalid_request_error", "code": 400}},
+        BadRequestError,
+        "Invalid model name",
+    ),
+    (
+        404,
+        {},
+        {"error": 'model "codestral" not found, try pulling it first'},
+        BadRequestError,
+        "try pulling it first",
+    ),
+    (503, {}, {"message": "Service unavailable", "type": "server_error"}, UpstreamError, "503"),
+]
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "kind", "detail"), ERROR_BODIES)
+async def test_error_bodies(
+    fake: FakeWire,
+    status: int,
+    headers: dict[str, str],
+    body: Any,
+    kind: type[ProviderError],
+    detail: str,
+) -> None:
+    fake.answer = Reply(status=status, body=json.dumps(body), headers=headers)
+    with pytest.raises(kind) as caught:
+        await collect(provider_for(fake), request())
+    assert detail in str(caught.value)
+    if kind is RateLimitError:
+        assert isinstance(caught.value, RateLimitError)
+        assert caught.value.retry_after == float(next(iter(headers.values())))
+
+
+async def test_cut_stream_is_an_upstream_error(fake: FakeWire) -> None:
+    fake.answer = Reply(text="a + b and more", cut=True)
+    with pytest.raises(UpstreamError):
+        await collect(provider_for(fake), request())
+
+
+async def test_malformed_answer_is_a_bad_response(fake: FakeWire) -> None:
+    fake.answer = Reply(malformed=True)
+    with pytest.raises(BadResponseError):
+        await collect(provider_for(fake), request(stream=False))
+
+
+@pytest.mark.parametrize("wire", [w for w in WIRES if w != "chat"])  # chat: extracted whole
+async def test_streams_arrive_in_pieces(wire: str) -> None:
+    text = "a + b\n    # ünïcode and more"
+    with FakeWire(wire, Reply(text=text, chunk_chars=3)) as fake:
+        provider = provider_for(fake)
+        try:
+            deltas = [delta async for delta in provider.stream(request())]
+        finally:
+            await provider.aclose()
+    assert len(deltas) > 3
+    assert "".join(deltas) == text
+
+
+async def test_vllm_suffix_refusal_switches_to_the_raw_template() -> None:
+    with FakeWire("openai", Reply(text=MIDDLE), rejects_suffix=True) as fake:
+        provider = provider_for(fake)
+        try:
+            first = "".join([d async for d in provider.stream(request())])
+            second = "".join([d async for d in provider.stream(request(stream=False))])
+        finally:
+            await provider.aclose()
+    assert first == second == MIDDLE
+    refused, raw, later = (r.body for r in fake.completions)
+    assert refused["suffix"] == SUFFIX
+    for body in (raw, later):
+        assert "suffix" not in body
+        assert body["prompt"] == f"<s>[SUFFIX]{SUFFIX}[PREFIX]{PREFIX}"
+        assert body["stop"] == ["[PREFIX]", "[SUFFIX]"]
+
+
+async def test_other_400s_are_not_retried_raw() -> None:
+    body = {"error": {"message": "max_tokens is too large", "type": "invalid_request_error"}}
+    with (
+        FakeWire("openai", Reply(status=400, body=json.dumps(body))) as fake,
+        pytest.raises(BadRequestError, match="max_tokens is too large"),
+    ):
+        await collect(provider_for(fake), request())
+    assert len(fake.completions) == 1
+
+
+async def test_ollama_error_line_inside_the_stream() -> None:
+    """Ollama reports a failure after the 200 as an ``error`` line of the NDJSON stream."""
+    lines = [{"response": "a +", "done": False}, {"error": "llama runner process has terminated"}]
+    content = "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+    def answer(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=content, headers={"Content-Type": "application/x-ndjson"}
+        )
+
+    provider = create(Endpoint("ollama", "http://127.0.0.1:11434", ""))
+    provider._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))  # type: ignore[attr-defined]
+    seen: list[str] = []
+    with pytest.raises(UpstreamError, match="llama runner process has terminated"):
+        try:
+            async for delta in provider.stream(request()):
+                seen.append(delta)
+        finally:
+            await provider.aclose()
+    assert seen == ["a +"]

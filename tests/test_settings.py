@@ -1,0 +1,107 @@
+"""Settings: defaults, precedence, validation, and the README table kept in step."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from codestral_lsp.settings import SPECS, Settings, from_env, mask, resolve, section
+
+
+def test_defaults_match_interface() -> None:
+    settings, problems = resolve([])
+    assert problems == []
+    assert settings.provider == "codestral"
+    assert settings.endpoint == "https://codestral.mistral.ai/v1"
+    assert settings.model == "codestral-latest"
+    assert settings.enable is True
+    assert settings.multiline == "auto"
+    assert settings.region == "eu"
+    assert settings.allow_insecure_http is False
+    assert ".env" in settings.exclude and "*.pem" in settings.exclude
+
+
+def test_env_codestral_key_wins_over_mistral_key() -> None:
+    layer = from_env({"MISTRAL_API_KEY": "mistral-key", "CODESTRAL_API_KEY": "codestral-key"})
+    assert layer["apiKey"] == "codestral-key"
+    assert from_env({"MISTRAL_API_KEY": "mistral-key"})["apiKey"] == "mistral-key"
+
+
+def test_env_base_url_overrides_preset_and_client_overrides_env() -> None:
+    env = from_env({"CODESTRAL_BASE_URL": "http://127.0.0.1:9/v1", "CODESTRAL_API_KEY": "k1"})
+    settings, _ = resolve([env])
+    assert settings.endpoint == "http://127.0.0.1:9/v1"
+    settings, _ = resolve([env, {"apiKey": "k2"}, {"baseUrl": "https://gw.example/v1/"}])
+    assert settings.api_key == "k2"
+    assert settings.endpoint == "https://gw.example/v1"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        pytest.param("temperature", "hot", "0 to 1.5", id="temperature-string"),
+        pytest.param("temperature", 3, "0 to 1.5", id="temperature-range"),
+        pytest.param("maxTokens", 0, "at least 1", id="max-tokens-zero"),
+        pytest.param("maxTokens", True, "at least 1", id="max-tokens-bool"),
+        pytest.param("debounceMs", -5, "at least 0", id="debounce-negative"),
+        pytest.param("enable", "yes", "true or false", id="enable-string"),
+        pytest.param("multiline", "sometimes", '"auto"', id="multiline-choice"),
+        pytest.param("provider", "openai", '"codestral"', id="provider-unknown"),
+        pytest.param("exclude", [1, 2], "list of strings", id="exclude-ints"),
+        pytest.param("baseUrl", "ftp://x", "http", id="base-url-scheme"),
+    ],
+)
+def test_wrong_value_names_key_and_falls_back(key: str, value: object, expected: str) -> None:
+    settings, problems = resolve([{key: value, "model": "codestral-2508"}])
+    (problem,) = problems
+    assert problem.key == key
+    assert f"codestral.{key}" in problem.message and expected in problem.message
+    spec = next(s for s in SPECS if s.key == key)
+    assert getattr(settings, spec.attr) == getattr(Settings(), spec.attr)
+    assert settings.model == "codestral-2508"
+
+
+def test_bad_api_key_value_is_not_echoed() -> None:
+    _, problems = resolve([{"apiKey": ["sk-secret-value"]}])
+    assert "sk-secret-value" not in problems[0].message
+
+
+def test_unknown_keys_are_flagged_not_fatal() -> None:
+    settings, problems = resolve([{"modle": "x", "temperature": 0.2}])
+    assert settings.temperature == 0.2
+    assert [(p.key, p.unknown) for p in problems] == [("modle", True)]
+
+
+def test_null_means_default_and_stop_accepts_a_string() -> None:
+    settings, problems = resolve([{"maxTokens": 5}, {"maxTokens": None, "stop": "\n\n"}])
+    assert problems == []
+    assert settings.max_tokens is None
+    assert settings.stop == ("\n\n",)
+
+
+def test_section_unwraps_whole_settings_tree() -> None:
+    assert section({"codestral": {"model": "m"}, "other": {}}) == {"model": "m"}
+    assert section({"model": "m"}) == {"model": "m"}
+    assert section(None) == {}
+
+
+def test_langdock_region_and_preset_model() -> None:
+    settings, _ = resolve([{"provider": "langdock", "region": "us"}])
+    assert settings.endpoint == "https://api.langdock.com/mistral/us/v1"
+    settings, _ = resolve([{"provider": "aimlapi"}])
+    assert settings.effective_model == "mistralai/codestral-2501"
+
+
+def test_key_is_masked_everywhere_it_is_shown() -> None:
+    settings, _ = resolve([{"apiKey": "sk-abcdefghijkl-1234"}])
+    assert "sk-abcdefghijkl" not in repr(settings)
+    assert settings.public_view()["apiKey"] == "…1234"
+    assert mask("") == "(not set)"
+
+
+def test_readme_settings_table_lists_every_key() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    listed = set(re.findall(r"^\| `(\w+)` \|", readme, re.MULTILINE))
+    assert {spec.key for spec in SPECS} <= listed
