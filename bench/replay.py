@@ -52,6 +52,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TABBY_VERSION = "1.5.0"
 CHARS_PER_TOKEN = 3.5
+FILE_MARK = "+++++ "
 # Codestral list price, USD per million tokens (input, output).
 PRICE_IN, PRICE_OUT = 0.3, 0.9
 DEBUG = os.environ.get("REPLAY_DEBUG") == "1"
@@ -143,6 +144,10 @@ class Oracle:
         with self.lock:
             self.requests += 1
             self.prompt_chars += len(prefix) + len(suffix)
+        if prefix.startswith(FILE_MARK):
+            # Codestral's multi-file prompt: other files, then "+++++ <this file>\n" + prefix.
+            header = prefix.rfind(FILE_MARK)
+            prefix = prefix[prefix.find("\n", header) + 1 :]
         for index, site in enumerate(self.sites):
             pos = site.truth.find(prefix[-2000:]) if prefix else -1
             if pos < 0:
@@ -353,6 +358,12 @@ class _Handler(BaseHTTPRequestHandler):
 # ----------------------------------------------------------------------------- LSP client
 
 
+def server_stderr() -> Any:
+    """Where a server's stderr goes: ``REPLAY_STDERR`` (a file, for debugging) or nowhere."""
+    path = os.environ.get("REPLAY_STDERR")
+    return open(path, "ab") if path else subprocess.DEVNULL
+
+
 class Lsp:
     """A plain JSON-RPC client over a subprocess's stdio."""
 
@@ -369,7 +380,7 @@ class Lsp:
             *cmd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=server_stderr(),
             env=env,
             limit=2**24,
         )
@@ -511,6 +522,7 @@ class User:
         self.visible = ""
         self.visible_version = -1
         self.now: tuple[int, str, int] = (0, "", 0)
+        self.trace_site: Site | None = None
         self.watchers: set[asyncio.Future[None]] = set()
 
     def gap(self) -> float:
@@ -518,6 +530,8 @@ class User:
 
     async def replay(self, site: Site, uri: str, limit: int | None) -> None:
         target = site.truth[site.start : site.end]
+        if DEBUG and site.name == os.environ.get("REPLAY_TRACE"):
+            self.trace_site = site
         if limit is not None:
             target = target[:limit]
         text = site.truth[: site.start] + site.truth[site.end :]
@@ -535,6 +549,8 @@ class User:
             match = common_prefix(shown, upcoming)
             if match >= 8:
                 insert = upcoming[: min(match, len(first_line(shown)))]
+                if DEBUG and site is self.trace_site:
+                    print("DEBUG accept", repr(insert), file=sys.stderr)
                 self.stats.accepted += len(insert)
                 keystroke, continues = False, False
             else:
@@ -546,6 +562,8 @@ class User:
                 keystroke = True
                 continues = len(shown) > 1 and upcoming.startswith(line[: len(upcoming)])
                 why = "none" if not shown else "short" if match == len(shown) else "wrong"
+                if DEBUG and site is self.trace_site:
+                    print("DEBUG key", repr(upcoming[:12]), why, repr(shown[:40]), file=sys.stderr)
                 self.stats.typed_because[why] = self.stats.typed_because.get(why, 0) + 1
             text = text[:cursor] + insert + text[cursor:]
             start = position(text, cursor)
@@ -572,6 +590,8 @@ class User:
             self.watchers.add(watcher)
             watcher.add_done_callback(self.watchers.discard)
         self.stats.produced += len(target)
+        if DEBUG:
+            print("DEBUG site", site.name, "accepted so far", self.stats.accepted, file=sys.stderr)
         await asyncio.sleep(0.3)
         self.now = (-1, text, cursor)  # answers from here on arrive for a closed document
         self.stats.seconds += time.monotonic() - started

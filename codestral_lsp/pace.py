@@ -2,8 +2,10 @@
 
 Three signals, in the spirit of tabby-agent's debouncer (see completion-engineering.md B2):
 
-* typing speed: the median gap between the document's recent edits (fed from ``didChange``),
-  so a fast typist's burst does not send a request per pause-free keystroke;
+* typing speed: the median gap between the document's recent edits (fed from ``didChange``):
+  the wait is about one gap, so a request goes out at the first hesitation. It is shorter than
+  tabby-agent's (which waits for a real pause) because a request sent early is rarely wasted
+  here: the keys typed while it streams attach to it instead of starting new ones;
 * position in the line: at a line end or right after punctuation/space a suggestion is both
   likelier to be accepted and less likely to be outdated by the next key, so wait less;
 * observed latency: when the upstream is slow, every millisecond of debounce adds to an already
@@ -19,12 +21,12 @@ from collections import deque
 
 from codestral_lsp.context import Context
 
-DEFAULT_GAP_S = 0.15
+DEFAULT_GAP_S = 0.12
 # Gaps longer than this are pauses, not typing speed.
 MAX_GAP_S = 1.0
 GAP_SAMPLES = 16
 LATENCY_SAMPLES = 8
-MIN_DELAY_S = 0.04
+MIN_DELAY_S = 0.03
 MAX_DELAY_S = 0.4
 # Share of the observed time-to-first-token taken off the delay.
 LATENCY_CREDIT = 0.25
@@ -71,7 +73,7 @@ class Pace:
     def delay(self, ctx: Context) -> float:
         """Seconds an automatic request at ``ctx`` waits before going upstream."""
         score = position_score(ctx)
-        wait = self.typing_gap * (1.6 - score) - LATENCY_CREDIT * self.latency
+        wait = self.typing_gap * (1.0 - 0.5 * score) - LATENCY_CREDIT * self.latency
         return min(MAX_DELAY_S, max(MIN_DELAY_S, wait))
 
 

@@ -243,7 +243,9 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         text, more = await asyncio.gather(
             ls.engine.complete(request), ls.engine.alternatives(request)
         )
-        doc = ls.workspace.get_text_document(uri)
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None:  # closed meanwhile (get_text_document would read it from disk)
+            return types.InlineCompletionList(items=[])
         return items.inline_items(text, ctx, position_of(doc), str(ctx.offset), more)
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
@@ -260,7 +262,9 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         text = await ls.engine.complete(
             Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         )
-        doc = ls.workspace.get_text_document(uri)
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None:  # closed meanwhile (get_text_document would read it from disk)
+            return types.CompletionList(is_incomplete=True, items=[])
         caps = items.ItemCaps.of(ls.client_capabilities)
         return items.completion_list(text, ctx, position_of(doc), caps, "0")
 
