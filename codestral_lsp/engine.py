@@ -442,7 +442,7 @@ class Engine:
                     return ""
                 rest = shown[len(typed) :]
                 if gen.done or (not multiline and first_line_done(rest)):
-                    return clean(rest, ctx, multiline)
+                    return _rest(rest, typed, ctx, multiline)
                 if multiline and first_line_done(rest):
                     # Show the complete lines if the rest of the block is slow to come.
                     partial_at = partial_at or time.monotonic() + PARTIAL_AFTER_S
@@ -513,6 +513,16 @@ def complete_enough(gen: Generation) -> bool:
     if "\n" not in body or not body.strip():
         return False
     return time.monotonic() - gen.started >= SOFT_DEADLINE_S
+
+
+def _rest(rest: str, typed: str, ctx: Context, multiline: bool) -> str:
+    """The remainder of a suggestion, cleaned for the cursor it is now shown at. A remainder the
+    rules would drop as a whole answer (a lone ``):`` is "too small") is still the rest of a
+    suggestion the user is typing through, so it is shown as it is."""
+    cleaned = clean(rest, ctx, multiline)
+    if cleaned or not typed or not rest.strip():
+        return cleaned
+    return rest.rstrip()
 
 
 def complete_lines(text: str) -> str:
