@@ -22,6 +22,8 @@ from lsprotocol import types
 from pygls.workspace import TextDocument, Workspace
 from pygls.workspace.position_codec import ServerTextPosition
 
+from codestral_lsp import positions
+
 log = logging.getLogger(__name__)
 
 _EOL = re.compile(r"(\r\n|\r|\n)")
@@ -36,24 +38,6 @@ def split_lines(text: str) -> tuple[str, ...]:
     if parts[-1]:
         lines.append(parts[-1])
     return tuple(lines)
-
-
-def line_body(line: str) -> str:
-    """A line without its line ending."""
-    if line.endswith("\r\n"):
-        return line[:-2]
-    return line[:-1] if line.endswith(("\n", "\r")) else line
-
-
-def code_points(body: str, units: int, encoding: str) -> int:
-    """How many code points of ``body`` the first ``units`` code units of ``encoding`` cover
-    (clamped to the line; a position inside a character rounds down)."""
-    if encoding == types.PositionEncodingKind.Utf32 or body.isascii():
-        return min(units, len(body))
-    if encoding == types.PositionEncodingKind.Utf8:
-        return len(body.encode("utf-8")[:units].decode("utf-8", "ignore"))
-    # UTF-16: 2 bytes a unit; a cut inside a surrogate pair leaves half a pair, ignored.
-    return len(body.encode("utf-16-le")[: 2 * units].decode("utf-16-le", "ignore"))
 
 
 class LspDocument(TextDocument):
@@ -77,14 +61,15 @@ class LspDocument(TextDocument):
 
     def offset_at_position(self, client_position: types.Position) -> int:
         """Code-point offset of a client position; a line past the end means the end of the
-        document, a column past the end of a line means the end of that line (LSP 3.17)."""
-        lines, starts = self._index()
-        if client_position.line >= len(lines):
-            return len(self.source)
-        body = line_body(lines[client_position.line])
-        encoding = self.position_codec.encoding or types.PositionEncodingKind.Utf16
-        column = code_points(body, max(0, client_position.character), encoding)
-        return starts[client_position.line] + column
+        document, a column past the end of a line means the end of that line (LSP 3.17).
+        A scan for line breaks, not a split: this runs for every edit of every keystroke."""
+        encoding = self.position_codec.encoding
+        return positions.offset_at(
+            self.source,
+            client_position.line,
+            client_position.character,
+            str(getattr(encoding, "value", encoding) or positions.UTF16),
+        )
 
     def offset_at_server_position(self, server_position: ServerTextPosition) -> int:
         lines, starts = self._index()

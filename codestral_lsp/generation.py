@@ -29,8 +29,13 @@ class Generation:
     done: bool = False
     error: ProviderError | None = None
     waiters: int = 0
+    # The user typed into this suggestion (so its continuation is worth fetching), and that
+    # continuation was already asked for.
+    confirmed: bool = False
+    prefetched: bool = False
     task: asyncio.Task[None] | None = None
     started: float = field(default_factory=time.monotonic)
+    wanted_at: float = field(default_factory=time.monotonic)
     first_token: float | None = None
     id: int = field(default_factory=lambda: next(_ids))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -66,16 +71,32 @@ class Generation:
         """Wait for the next append or the end."""
         await self._changed.wait()
 
+    async def changed_within(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the next append or the end; False on timeout."""
+        if seconds <= 0:
+            return False
+        try:
+            async with asyncio.timeout(seconds):
+                await self._changed.wait()
+        except TimeoutError:
+            return False
+        return True
+
     def typed_since(self, ctx: Context) -> str | None:
         """The text typed since this generation's cursor if ``ctx`` is that cursor moved forward
-        by typing (nothing else edited in the prompt window), else ``None``."""
-        if ctx.uri != self.ctx.uri:
-            return None
+        by typing (nothing else edited in the prompt window or its header), else ``None``."""
+        if ctx.uri != self.ctx.uri or ctx.header != self.ctx.header:
+            return None  # another file (or the path) changed the prompt's header
         n = ctx.offset - self.ctx.offset
         if n < 0 or n > len(ctx.prefix) or n > len(self.text) + 64:
             return None
-        head = ctx.prefix[: len(ctx.prefix) - n]
-        if not (head.endswith(self.ctx.prefix) or self.ctx.prefix.endswith(head)):
+        # Compare in place (no slicing of the prompt windows): the text before the old cursor
+        # and after the cursor must be what it was, up to the budget trims at their far ends.
+        old, head_len = self.ctx.prefix, len(ctx.prefix) - n
+        if not (
+            ctx.prefix.endswith(old, 0, head_len)
+            or (head_len <= len(old) and old.startswith(ctx.prefix[:head_len], len(old) - head_len))
+        ):
             return None
         if not (ctx.suffix.startswith(self.ctx.suffix) or self.ctx.suffix.startswith(ctx.suffix)):
             return None

@@ -11,11 +11,11 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
-from pygls.workspace import ServerTextPosition, TextDocument
+from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items, status
+from codestral_lsp import __version__, context, items, positions, status
 from codestral_lsp.document import LspDocument, LspWorkspace
-from codestral_lsp.engine import Engine, Request
+from codestral_lsp.engine import Engine, Options, Request
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
@@ -40,14 +40,17 @@ class CodestralServer(LanguageServer):
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         super().__init__("codestral-lsp", __version__, protocol_cls=CodestralProtocol)
+        env = os.environ if environ is None else environ
         self.layers: dict[str, dict[str, Any]] = {
-            "env": from_env(os.environ if environ is None else environ),
+            "env": from_env(env),
             "init": {},
             "client": {},
         }
         self.settings = Settings()
         self.notifier = Notifier(self._show)
-        self.engine = Engine(self.settings, self.report_provider_error, create)
+        self.engine = Engine(
+            self.settings, self.report_provider_error, create, options=Options.from_env(env)
+        )
         self._warned_unknown: set[str] = set()
         self.status = status.StatusTracker(self._send_status)
         self.offers = Offers()
@@ -211,24 +214,26 @@ def auth_message(settings: Settings, err: ProviderError) -> str:
 
 
 def offset_at(doc: TextDocument, position: types.Position) -> int:
-    """Code-point offset of a client position, clamped into the document (LSP lines)."""
-    if not isinstance(doc, LspDocument):
-        doc = LspDocument(doc.uri, doc.source, position_codec=doc.position_codec)
-    return doc.offset_at_position(position)
+    """Code-point offset of a client position, clamped into the document (no whole-document
+    split: see :mod:`codestral_lsp.positions`)."""
+    encoding = _encoding(doc)
+    return positions.offset_at(doc.source, position.line, position.character, encoding)
 
 
-def position_at(doc: TextDocument, offset: int) -> types.Position:
-    """Client position of a code-point offset.
+def position_of(doc: TextDocument) -> items.ToPosition:
+    """Offset -> client position for ``doc`` (the cheap path of :mod:`codestral_lsp.positions`)."""
+    encoding = _encoding(doc)
 
-    pygls 2.1 maps the very end of a document whose last line has no newline to the start of a
-    line that does not exist (Neovim then fails to show the item, others misplace it); that
-    spot is the end of the last line.
-    """
-    lines = doc.lines
-    if lines and offset >= len(doc.source) and not lines[-1].endswith("\n"):
-        end = ServerTextPosition(len(lines) - 1, len(lines[-1]))
-        return doc.position_to_client_units(end)
-    return doc.client_position_at_offset(offset)
+    def convert(offset: int) -> types.Position:
+        line, character = positions.position_at(doc.source, offset, encoding)
+        return types.Position(line=line, character=character)
+
+    return convert
+
+
+def _encoding(doc: TextDocument) -> str:
+    encoding = doc.position_codec.encoding
+    return str(getattr(encoding, "value", encoding) or positions.UTF16)
 
 
 def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) -> int | None:
@@ -255,6 +260,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: CodestralServer, params: types.InitializedParams) -> None:
+        ls.engine.warm_up()
         await pull_configuration(ls)
         ls.status.start()
 
@@ -274,6 +280,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         uri = params.text_document.uri
         doc = ls.document(uri, "didChange")
         if doc is not None:
+            ls.engine.document_changed(uri)
             ls.recent.touch(uri, edit_offset(doc, params))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -293,7 +300,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
-        found = items.inline_items(text, ctx, lambda offset: position_at(doc, offset), "", more)
+        found = items.inline_items(text, ctx, position_of(doc), "", more)
         for item in found.items:
             shown = (
                 item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
@@ -316,9 +323,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
         caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
-        return items.completion_list(
-            text, ctx, lambda offset: position_at(doc, offset), caps, item_id
-        )
+        return items.completion_list(text, ctx, position_of(doc), caps, item_id)
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, *args: Any) -> None:

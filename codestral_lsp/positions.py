@@ -1,0 +1,93 @@
+"""Client positions <-> code-point offsets without splitting the whole document.
+
+pygls' ``TextDocument.lines`` re-splits the document on every access, so its
+``offset_at_position``/``client_position_at_offset`` cost O(document) in Python objects per
+call. Here the work is a C-speed scan for line breaks (``str.find``/``str.count``, no copy)
+plus a walk over one line. Line breaks are the three LSP knows: ``\\n``, ``\\r\\n`` and ``\\r``.
+Columns are counted in the negotiated encoding: ``utf-8`` (bytes), ``utf-16`` (code units,
+the LSP default) or ``utf-32`` (code points).
+"""
+
+from __future__ import annotations
+
+UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+
+
+def line_start(text: str, line: int) -> int | None:
+    """Offset where 0-based ``line`` starts, or ``None`` when the text has fewer lines."""
+    if line <= 0:
+        return 0
+    pos = 0
+    if "\r" not in text:
+        for _ in range(line):
+            pos = text.find("\n", pos) + 1
+            if pos == 0:
+                return None
+        return pos
+    for _ in range(line):
+        pos = _next_break_end(text, pos)
+        if pos < 0:
+            return None
+    return pos
+
+
+def _next_break_end(text: str, pos: int) -> int:
+    """Offset just past the next line break at or after ``pos`` (-1 when there is none)."""
+    nl = text.find("\n", pos)
+    cr = text.find("\r", pos, nl if nl >= 0 else len(text))
+    if cr >= 0:
+        return cr + 2 if text.startswith("\n", cr + 1) else cr + 1
+    return nl + 1 if nl >= 0 else -1
+
+
+def line_end(text: str, start: int) -> int:
+    """Offset of the line break ending the line that starts at ``start`` (or the text's end)."""
+    nl = text.find("\n", start)
+    stop = nl if nl >= 0 else len(text)
+    cr = text.find("\r", start, stop)
+    return cr if cr >= 0 else stop
+
+
+def units(text: str, encoding: str) -> int:
+    """Length of ``text`` in the encoding's units."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    if encoding == UTF8:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _column_to_chars(line: str, column: int, encoding: str) -> int:
+    """Code points of ``line`` covered by ``column`` units (clamped to the line)."""
+    if encoding == UTF32 or line.isascii():
+        return min(column, len(line))
+    seen = 0
+    for i, ch in enumerate(line):
+        code = ord(ch)
+        if encoding == UTF16:
+            width = 2 if code > 0xFFFF else 1
+        else:
+            width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        seen += width
+        if seen > column:
+            return i
+    return len(line)
+
+
+def offset_at(text: str, line: int, character: int, encoding: str) -> int:
+    """Code-point offset of a client position, clamped into the document and its line."""
+    start = line_start(text, max(0, line))
+    if start is None:
+        return len(text)
+    end = line_end(text, start)
+    return start + _column_to_chars(text[start:end], max(0, character), encoding)
+
+
+def position_at(text: str, offset: int, encoding: str) -> tuple[int, int]:
+    """Client ``(line, character)`` of a code-point offset."""
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset)
+    if "\r" in text:
+        line += text.count("\r", 0, offset) - text.count("\r\n", 0, offset)
+    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    return line, units(text[start:offset], encoding)

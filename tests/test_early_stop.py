@@ -1,0 +1,48 @@
+"""When the engine stops reading a stream (the deadline case backdates the start, no waiting)."""
+
+from __future__ import annotations
+
+import time
+
+from codestral_lsp import context
+from codestral_lsp.engine import SOFT_DEADLINE_S, complete_enough, complete_lines
+from codestral_lsp.generation import Generation
+
+TEXT = "def f(x):\n    |\n    return y\n"
+
+
+def gen(text: str, multiline: bool = True, doc: str = TEXT) -> Generation:
+    offset = doc.index("|")
+    ctx = context.build(doc.replace("|", ""), offset, "file:///x.py")
+    return Generation(ctx=ctx, multiline=multiline, text=text)
+
+
+def test_single_line_stops_at_the_first_line_end() -> None:
+    assert not complete_enough(gen("y = x", multiline=False))
+    assert complete_enough(gen("y = x\n", multiline=False))
+    assert not complete_enough(gen("\n", multiline=False))
+
+
+def test_multi_line_stops_at_a_blank_line_after_the_block() -> None:
+    assert not complete_enough(gen("y = x\n    z = y\n"))
+    assert complete_enough(gen("y = x\n\n"))
+
+
+def test_multi_line_stops_when_the_model_retypes_the_line_below() -> None:
+    assert complete_enough(gen("y = 1\n    return y\n"))
+    assert not complete_enough(gen("y = 1\n    z = y\n"))
+
+
+def test_soft_deadline_needs_a_complete_line() -> None:
+    late = gen("y = x\n")
+    late.started = time.monotonic() - SOFT_DEADLINE_S - 1
+    assert complete_enough(late)
+    partial = gen("y = x")
+    partial.started = late.started
+    assert not complete_enough(partial)
+
+
+def test_complete_lines_keeps_whole_lines_only() -> None:
+    assert complete_lines("a\nb\nc") == "a\nb"
+    assert complete_lines("\n\nabc") == ""
+    assert complete_lines("\nabc\nde") == "\nabc"

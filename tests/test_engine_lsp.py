@@ -1,0 +1,307 @@
+"""The engine over real LSP (pytest-lsp, server as a subprocess) against a real HTTP fake.
+
+Behaviour only: whether a request went upstream, what came back, whether the fake saw the
+stream closed. No assertion looks at a clock: where a test needs a stream to still be open it
+makes the fake hold it open until the test says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_lsp
+from fake_fim import FakeFim, Received, Reply
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+URI = "file:///work/demo.py"
+TEXT = "def add(a, b):\n    "
+END = types.Position(line=1, character=4)
+
+CONFIG = ClientServerConfig(
+    server_command=[sys.executable, "-m", "codestral_lsp"],
+    server_env={**os.environ, "CODESTRAL_API_KEY": "test-key-123456"},
+)
+NAIVE_CONFIG = ClientServerConfig(
+    server_command=[sys.executable, "-m", "codestral_lsp"],
+    server_env={**os.environ, "CODESTRAL_API_KEY": "test-key-123456", "CODESTRAL_LSP_NAIVE": "1"},
+)
+PREFETCH_CONFIG = ClientServerConfig(
+    server_command=[sys.executable, "-m", "codestral_lsp"],
+    server_env={
+        **os.environ,
+        "CODESTRAL_API_KEY": "test-key-123456",
+        "CODESTRAL_LSP_PREFETCH": "1",
+    },
+)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeFim]:
+    with FakeFim(Reply(text="return a + b\n")) as server:
+        yield server
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def client(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    async for ready in _session(lsp_client, fake):
+        yield ready
+
+
+@pytest_lsp.fixture(config=PREFETCH_CONFIG)
+async def prefetching(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    async for ready in _session(lsp_client, fake):
+        yield ready
+
+
+@pytest_lsp.fixture(config=NAIVE_CONFIG)
+async def naive(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    async for ready in _session(lsp_client, fake):
+        yield ready
+
+
+async def _session(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
+    caps = pytest_lsp.client_capabilities("neovim@v0.11.0")
+    assert caps.text_document is not None
+    caps.text_document.inline_completion = types.InlineCompletionClientCapabilities()
+    # One candidate per request: these tests count upstream requests.
+    settings = {
+        "baseUrl": fake.url,
+        "allowInsecureHttp": True,
+        "debounceMs": 0,
+        "invokedCandidates": 1,
+    }
+    await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=caps, initialization_options={"codestral": settings})
+    )
+    lsp_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=URI, language_id="python", version=1, text=TEXT
+            )
+        )
+    )
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+class Doc:
+    """The client's view of the open document: applies edits and sends them incrementally."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.lines = TEXT.split("\n")
+        self.version = 1
+
+    @property
+    def cursor(self) -> types.Position:
+        return types.Position(line=len(self.lines) - 1, character=len(self.lines[-1]))
+
+    def type(self, text: str) -> None:
+        """Insert ``text`` (one line) at the end of the document."""
+        self.replace(self.cursor, self.cursor, text)
+
+    def replace(self, start: types.Position, end: types.Position, text: str) -> None:
+        line = self.lines[start.line]
+        assert start.line == end.line and "\n" not in text
+        self.lines[start.line] = line[: start.character] + text + line[end.character :]
+        self.version += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=self.version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(start=start, end=end), text=text
+                    )
+                ],
+            )
+        )
+
+    async def synced(self) -> None:
+        """Wait until the server has read everything sent so far (a request round trip)."""
+        with pytest.raises(Exception, match="sync"):
+            await self.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="codestral.test.sync")
+            )
+
+    async def suggest(self, invoked: bool = False) -> str:
+        kind = types.InlineCompletionTriggerKind
+        result = await self.client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=URI),
+                position=self.cursor,
+                context=types.InlineCompletionContext(
+                    trigger_kind=kind.Invoked if invoked else kind.Automatic
+                ),
+            )
+        )
+        assert isinstance(result, types.InlineCompletionList)
+        if not result.items:
+            return ""
+        text = result.items[0].insert_text
+        assert isinstance(text, str)
+        return text
+
+
+async def test_typing_through_returns_the_rest_without_a_request(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    doc = Doc(client)
+    assert await doc.suggest() == "return a + b"
+    assert len(fake.requests) == 1
+    body = fake.requests[0].body
+    assert prompts(fake) == [TEXT] and body["stream"] is True
+    assert str(body["prompt_cache_key"]).startswith("codestral-lsp-")
+    for typed, rest in [("r", "eturn a + b"), ("et", "urn a + b"), ("urn a", " + b")]:
+        doc.type(typed)
+        assert await doc.suggest() == rest
+    assert prompts(fake) == [TEXT]
+
+
+def prompts(fake: FakeFim) -> list[str]:
+    """The prompts the fake received, without the multi-file header naming the file."""
+    return [str(r.body["prompt"]).removeprefix("+++++ work/demo.py\n") for r in fake.requests]
+
+
+async def test_backspace_and_divergence_invalidate(client: LanguageClient, fake: FakeFim) -> None:
+    doc = Doc(client)
+    assert await doc.suggest() == "return a + b"
+    doc.type("ret")
+    assert await doc.suggest() == "urn a + b"
+    # Backspace over the cursor's own typing still continues the suggestion.
+    doc.replace(types.Position(line=1, character=6), types.Position(line=1, character=7), "")
+    assert await doc.suggest() == "turn a + b"
+    assert prompts(fake) == [TEXT]
+    # Typing something the suggestion does not contain needs a new answer.
+    fake.answer = Reply(text="x = 1\n")
+    doc.type("X")
+    assert await doc.suggest() == "x = 1"
+    assert prompts(fake) == [TEXT, "def add(a, b):\n    reX"]
+
+
+async def test_edit_elsewhere_invalidates(client: LanguageClient, fake: FakeFim) -> None:
+    doc = Doc(client)
+    assert await doc.suggest() == "return a + b"
+    # Rename a parameter on the line above: the prompt changed, the old answer may not be reused.
+    fake.answer = Reply(text="return x + b\n")
+    doc.replace(types.Position(line=0, character=8), types.Position(line=0, character=9), "x")
+    assert await doc.suggest() == "return x + b"
+    assert len(fake.requests) == 2
+    assert prompts(fake)[1] == "def add(x, b):\n    "
+
+
+async def test_cursor_jump_invalidates(client: LanguageClient, fake: FakeFim) -> None:
+    doc = Doc(client)
+    assert await doc.suggest() == "return a + b"
+    fake.answer = Reply(text="-> int")
+    kind = types.InlineCompletionTriggerKind
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=URI),
+            position=types.Position(line=0, character=13),
+            context=types.InlineCompletionContext(trigger_kind=kind.Automatic),
+        )
+    )
+    assert result is not None and len(fake.requests) == 2
+    assert prompts(fake)[1] == "def add(a, b)"
+
+
+async def test_attaches_to_a_live_stream(client: LanguageClient, fake: FakeFim) -> None:
+    gate = threading.Event()
+
+    def answer(received: Received) -> Reply:
+        gate.wait(10)
+        return Reply(text="return a + b\n")
+
+    fake.answer = answer
+    doc = Doc(client)
+    first = asyncio.ensure_future(doc.suggest())
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    # The user types on while the answer is still on its way: the new request joins the stream.
+    doc.type("re")
+    await doc.synced()
+    second = asyncio.ensure_future(doc.suggest())
+    await doc.synced()
+    gate.set()
+    assert await second == "turn a + b"
+    # The first request belongs to an older document version: the stale guard empties it.
+    assert await first == ""
+    assert prompts(fake) == [TEXT]
+
+
+async def test_cancellation_closes_the_upstream_stream(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(hang=True)
+    doc = Doc(client)
+    params = types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=URI),
+        position=doc.cursor,
+        context=types.InlineCompletionContext(
+            trigger_kind=types.InlineCompletionTriggerKind.Invoked
+        ),
+    )
+    pending = asyncio.ensure_future(
+        client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=77)
+    )
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    client.cancel_request(types.CancelParams(id=77))
+    with pytest.raises(Exception, match="cancel"):
+        await pending
+    # Nobody waits for the stream any more: the server hangs up on the fake.
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+
+
+async def test_stale_answer_is_never_returned(client: LanguageClient, fake: FakeFim) -> None:
+    gate = threading.Event()
+
+    def answer(received: Received) -> Reply:
+        gate.wait(10)
+        return Reply(text="return a + b\n")
+
+    fake.answer = answer
+    doc = Doc(client)
+    pending = asyncio.ensure_future(doc.suggest(invoked=True))
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    # An edit the suggestion does not continue arrives before the answer.
+    doc.type("pass")
+    await doc.synced()
+    gate.set()
+    assert await pending == ""
+
+
+async def test_prefetch_fetches_what_follows_a_suggestion_the_user_types_into(
+    prefetching: LanguageClient, fake: FakeFim
+) -> None:
+    def answer(received: Received) -> Reply:
+        after = str(received.body["prompt"]).endswith("return a + b")
+        return Reply(text=" if a else b\n" if after else "return a + b\n")
+
+    fake.answer = answer
+    doc = Doc(prefetching)
+    assert await doc.suggest() == "return a + b"
+    doc.type("r")
+    assert await doc.suggest() == "eturn a + b"
+    # Typing into the suggestion asked for its continuation at once...
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+    assert prompts(fake)[1] == TEXT + "return a + b"
+    # ...which is what the user gets, with no further request, once the suggestion is used up.
+    doc.type("eturn a + b")
+    assert await doc.suggest() == " if a else b"
+    assert len(fake.requests) == 2
+
+
+async def test_naive_mode_asks_upstream_for_every_request(
+    naive: LanguageClient, fake: FakeFim
+) -> None:
+    doc = Doc(naive)
+    assert await doc.suggest() == "return a + b"
+    fake.answer = Reply(text="eturn a + b\n")
+    doc.type("r")
+    assert await doc.suggest() == "eturn a + b"
+    assert prompts(fake) == [TEXT, TEXT + "r"]

@@ -1,0 +1,55 @@
+"""The cheap position <-> offset path agrees with a plain reference in every encoding."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codestral_lsp import positions
+
+ENCODINGS = ("utf-8", "utf-16", "utf-32")
+PIECES = st.sampled_from(["a", "b", " ", "\t", "\n", "\r", "\r\n", "é", "€", "😀"])
+TEXTS = st.lists(PIECES, max_size=30).map("".join)
+
+
+def reference_lines(text: str) -> list[tuple[int, str]]:
+    """(start offset, content) of each LSP line: breaks are \\n, \\r\\n and \\r only."""
+    out, start = [], 0
+    for m in re.finditer(r"\r\n|\r|\n", text):
+        out.append((start, text[start : m.start()]))
+        start = m.end()
+    out.append((start, text[start:]))
+    return out
+
+
+def width(ch: str, encoding: str) -> int:
+    if encoding == "utf-32":
+        return 1
+    if encoding == "utf-16":
+        return 2 if ord(ch) > 0xFFFF else 1
+    return len(ch.encode())
+
+
+@given(TEXTS, st.sampled_from(ENCODINGS), st.integers(0, 12), st.integers(0, 12))
+def test_offset_at_matches_reference(text: str, encoding: str, line: int, column: int) -> None:
+    lines = reference_lines(text)
+    if line >= len(lines):
+        expected = len(text)
+    else:
+        start, body = lines[line]
+        seen = taken = 0
+        while taken < len(body) and seen + width(body[taken], encoding) <= column:
+            seen += width(body[taken], encoding)
+            taken += 1
+        expected = start + taken
+    assert positions.offset_at(text, line, column, encoding) == expected
+
+
+@given(TEXTS, st.sampled_from(ENCODINGS))
+def test_position_at_matches_reference(text: str, encoding: str) -> None:
+    for number, (start, body) in enumerate(reference_lines(text)):
+        for taken in range(len(body) + 1):
+            column = sum(width(ch, encoding) for ch in body[:taken])
+            assert positions.position_at(text, start + taken, encoding) == (number, column)
