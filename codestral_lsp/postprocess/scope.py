@@ -22,6 +22,7 @@ _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
 # Codestral's multi-file prompt marks files with this line; echoing it means the answer is over.
 FILE_MARK = "+++++ "
+_OPENER = re.compile(r"[{(\[:]\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 
 
@@ -50,13 +51,15 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
     """Index of the first line that leaves the cursor's scope, by indentation.
 
     ``lines`` are full lines: the first one starts with the cursor line's text. On a blank
-    cursor line, code at that indentation or deeper is in scope; when the cursor continues a
-    line with text, only deeper lines are (the body of a block the line opens). A line that
+    cursor line, or after a finished line the suggestion starts below, code at that indentation
+    or deeper is in scope (the next statements); when the suggestion continues a line with
+    text, or the line opens a block, only deeper lines are (the block's body). A line that
     closes and reopens (``} else {``) stays in scope. One closing-bracket line at the boundary
     is kept when the code below the cursor does not already close there.
     """
     limit = indent(ctx.line_prefix)
-    if ctx.line_prefix.strip():
+    adds_to_line = lines[0].rstrip() != ctx.line_prefix.rstrip()
+    if ctx.line_prefix.strip() and (adds_to_line or _OPENER.search(lines[0])):
         limit += 1
     for i in range(1, len(lines)):
         line = lines[i]
