@@ -9,7 +9,7 @@ import email.utils
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
@@ -211,3 +211,26 @@ def raise_stream_error(chunk: Mapping[str, Any]) -> None:
     """Some endpoints report failures as an ``error`` object inside a 200 stream."""
     if chunk.get("error"):
         raise UpstreamError(f"the endpoint reported: {_describe(chunk['error'])[:200]}")
+
+
+class HttpProvider:
+    """What every HTTP provider shares: its URL, key header, pooled client and their closing."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._url = endpoint.url
+        self._headers = auth_headers(endpoint.api_key)
+        self._client = make_client(endpoint)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._url!r})"
+
+    def _post(
+        self, body: Mapping[str, Any], stream: bool, accept: str | None = None
+    ) -> AbstractAsyncContextManager[httpx.Response]:
+        """POST ``body`` asking for an event stream or a JSON answer (or ``accept``)."""
+        wanted = accept or ("text/event-stream" if stream else "application/json")
+        return post(self._client, self._url, body, {**self._headers, "Accept": wanted})
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._client.aclose()

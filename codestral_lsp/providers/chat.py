@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from codestral_lsp.providers import Endpoint, FimRequest
+from codestral_lsp.providers import FimRequest
 from codestral_lsp.providers._http import (
-    auth_headers,
-    make_client,
-    post,
+    HttpProvider,
     read_json,
     sse_data,
 )
@@ -42,16 +40,8 @@ def chat_body(request: FimRequest) -> dict[str, Any]:
     return body
 
 
-class ChatCompletions:
+class ChatCompletions(HttpProvider):
     """Provider for chat completions with a hole-filling prompt, JSON and SSE."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.url
-        self._headers = auth_headers(endpoint.api_key)
-        self._client = make_client(endpoint)
-
-    def __repr__(self) -> str:
-        return f"ChatCompletions({self._url!r})"
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the extracted code once the whole answer is in."""
@@ -61,10 +51,8 @@ class ChatCompletions:
             yield code
 
     async def _answer(self, request: FimRequest) -> str:
-        accept = "text/event-stream" if request.stream else "application/json"
-        headers = {**self._headers, "Accept": accept}
         parts: list[str] = []
-        async with post(self._client, self._url, chat_body(request), headers) as response:
+        async with self._post(chat_body(request), request.stream) as response:
             if not request.stream:
                 choice = first_choice(await read_json(response))
                 return "" if choice is None else message_text(choice, "message")
@@ -76,7 +64,3 @@ class ChatCompletions:
                 if choice.get("finish_reason"):
                     break
         return "".join(parts)
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()

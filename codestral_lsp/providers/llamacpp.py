@@ -7,11 +7,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, Endpoint, FimRequest, UpstreamError
+from codestral_lsp.providers import BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
-    auth_headers,
-    make_client,
-    post,
+    HttpProvider,
     raise_stream_error,
     read_json,
     sse_data,
@@ -47,22 +45,12 @@ def content(chunk: Any) -> tuple[str, bool]:
     return text, bool(chunk.get("stop"))
 
 
-class LlamaCppInfill:
+class LlamaCppInfill(HttpProvider):
     """Provider for llama.cpp's ``/infill``, JSON and SSE."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.url
-        self._headers = auth_headers(endpoint.api_key)
-        self._client = make_client(endpoint)
-
-    def __repr__(self) -> str:
-        return f"LlamaCppInfill({self._url!r})"
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
-        accept = "text/event-stream" if request.stream else "application/json"
-        headers = {**self._headers, "Accept": accept}
-        async with post(self._client, self._url, infill_body(request), headers) as response:
+        async with self._post(infill_body(request), request.stream) as response:
             if not request.stream:
                 text, _ = content(await read_json(response))
                 if text:
@@ -75,7 +63,3 @@ class LlamaCppInfill:
                 if stop:
                     return
             raise UpstreamError("the stream ended before its 'stop' event")
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, Endpoint, FimRequest
+from codestral_lsp.providers import BadResponseError, FimRequest
 from codestral_lsp.providers._http import (
-    auth_headers,
-    make_client,
-    post,
+    HttpProvider,
     raise_stream_error,
     read_json,
     sse_data,
@@ -70,22 +68,12 @@ def first_choice(body: Any) -> Mapping[str, Any] | None:
     return choice
 
 
-class MistralFim:
+class MistralFim(HttpProvider):
     """Provider for the Mistral FIM wire format, JSON and SSE."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.url
-        self._headers = auth_headers(endpoint.api_key)
-        self._client = make_client(endpoint)
-
-    def __repr__(self) -> str:
-        return f"MistralFim({self._url!r})"
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
-        accept = "text/event-stream" if request.stream else "application/json"
-        headers = {**self._headers, "Accept": accept}
-        async with post(self._client, self._url, fim_body(request), headers) as response:
+        async with self._post(fim_body(request), request.stream) as response:
             if not request.stream:
                 choice = first_choice(await read_json(response))
                 if choice is not None:
@@ -100,7 +88,3 @@ class MistralFim:
                     yield text
                 if choice.get("finish_reason"):
                     return
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()

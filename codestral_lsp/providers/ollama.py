@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, Endpoint, FimRequest, UpstreamError
+from codestral_lsp.providers import BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
-    auth_headers,
-    make_client,
+    HttpProvider,
     ndjson,
-    post,
     raise_stream_error,
     read_json,
 )
@@ -47,21 +45,14 @@ def response_text(chunk: Any) -> tuple[str, bool]:
     return text, bool(chunk.get("done"))
 
 
-class OllamaGenerate:
+class OllamaGenerate(HttpProvider):
     """Provider for Ollama's ``/api/generate``, JSON and NDJSON."""
-
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.url
-        self._headers = auth_headers(endpoint.api_key)
-        self._client = make_client(endpoint)
-
-    def __repr__(self) -> str:
-        return f"OllamaGenerate({self._url!r})"
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
-        headers = {**self._headers, "Accept": "application/x-ndjson, application/json"}
-        async with post(self._client, self._url, generate_body(request), headers) as response:
+        async with self._post(
+            generate_body(request), request.stream, "application/x-ndjson, application/json"
+        ) as response:
             if not request.stream:
                 text, _ = response_text(await read_json(response))
                 if text:
@@ -74,7 +65,3 @@ class OllamaGenerate:
                 if done:
                     return
         raise UpstreamError("the stream ended before its 'done' line")
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()

@@ -14,9 +14,7 @@ from typing import Any
 
 from codestral_lsp.providers import BadRequestError, BadResponseError, Endpoint, FimRequest
 from codestral_lsp.providers._http import (
-    auth_headers,
-    make_client,
-    post,
+    HttpProvider,
     read_json,
     sse_data,
 )
@@ -70,13 +68,11 @@ def choice_text(choice: Mapping[str, Any]) -> str:
     return text
 
 
-class OpenAiCompletions:
+class OpenAiCompletions(HttpProvider):
     """Provider for ``/completions`` with ``suffix`` (or the raw template), JSON and SSE."""
 
     def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.url
-        self._headers = auth_headers(endpoint.api_key)
-        self._client = make_client(endpoint)
+        super().__init__(endpoint)
         self.raw = False
 
     def __repr__(self) -> str:
@@ -98,10 +94,8 @@ class OpenAiCompletions:
             yield text
 
     async def _call(self, request: FimRequest, raw: bool) -> AsyncIterator[str]:
-        accept = "text/event-stream" if request.stream else "application/json"
-        headers = {**self._headers, "Accept": accept}
         body = completions_body(request, raw)
-        async with post(self._client, self._url, body, headers) as response:
+        async with self._post(body, request.stream) as response:
             if not request.stream:
                 choice = first_choice(await read_json(response))
                 if choice is not None:
@@ -116,7 +110,3 @@ class OpenAiCompletions:
                     yield text
                 if choice.get("finish_reason"):
                     return
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()
