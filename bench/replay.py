@@ -14,8 +14,7 @@ Method (issue 3):
   automatic completion request per keystroke, ``$/cancelRequest`` for the pending previous one,
   human cadence (log-normal, median 110 ms). When the visible suggestion's first 8+ characters
   match the upcoming text, the user accepts the matching part of its first line.
-* Modes, same run: ``ours`` (codestral-lsp), ``ours+prefetch`` (default run only: measures
-  "ready before asked", ``CODESTRAL_LSP_PREFETCH=1``), ``naive`` (``CODESTRAL_LSP_NAIVE=1``),
+* Modes, same run: ``ours`` (codestral-lsp), ``naive`` (``CODESTRAL_LSP_NAIVE=1``),
   ``tabby`` (tabby-agent 1.5.0, ``textDocument/completion``; installed with npm into a
   temporary directory outside the repository).
 * Everything runs inside ``unshare -n`` (loopback only) when possible, so no peer can reach the
@@ -897,13 +896,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         modes.append(
             await run_mode("ours", ours_cmd, env, settings, "inline", sites, up, seed, None)
         )
-    if (wanted is None and not quick) or (wanted and "ours+prefetch" in wanted):
-        prefetch = {**env, "CODESTRAL_LSP_PREFETCH": "1"}
-        modes.append(
-            await run_mode(
-                "ours+prefetch", ours_cmd, prefetch, settings, "inline", sites, up, seed, None
-            )
-        )
     if wanted is not None and "naive" not in wanted:
         report["tabby"] = "skipped (--modes)"
         if "tabby" in wanted:
@@ -1038,15 +1030,13 @@ def table(report: dict[str, Any]) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    p.add_argument("--quick", action="store_true", help="2 sites, no prefetch run (< 1 min)")
+    p.add_argument("--quick", action="store_true", help="2 sites (< 1 min)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument(
         "--setting", action="append", help="extra codestral setting KEY=JSON (development)"
     )
     p.add_argument("--sites", type=int, help="number of sites (default 6, quick 2)")
-    p.add_argument(
-        "--modes", help="comma-separated subset (development): ours,ours+prefetch,naive,tabby"
-    )
+    p.add_argument("--modes", help="comma-separated subset (development): ours,naive,tabby")
     p.add_argument("--accuracy", type=float, default=0.6)
     p.add_argument("--no-tabby", action="store_true", help="skip the tabby-agent baseline")
     p.add_argument("--no-unshare", action="store_true", help="do not enter a network namespace")

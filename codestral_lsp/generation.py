@@ -31,8 +31,6 @@ class Generation:
     waiters: int = 0
     # The user typed into this suggestion (so its continuation is worth fetching), and that
     # continuation was already asked for.
-    confirmed: bool = False
-    prefetched: bool = False
     task: asyncio.Task[None] | None = None
     started: float = field(default_factory=time.monotonic)
     wanted_at: float = field(default_factory=time.monotonic)

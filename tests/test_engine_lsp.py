@@ -31,14 +31,6 @@ NAIVE_CONFIG = ClientServerConfig(
     server_command=[sys.executable, "-m", "codestral_lsp"],
     server_env={**os.environ, "CODESTRAL_API_KEY": "test-key-123456", "CODESTRAL_LSP_NAIVE": "1"},
 )
-PREFETCH_CONFIG = ClientServerConfig(
-    server_command=[sys.executable, "-m", "codestral_lsp"],
-    server_env={
-        **os.environ,
-        "CODESTRAL_API_KEY": "test-key-123456",
-        "CODESTRAL_LSP_PREFETCH": "1",
-    },
-)
 
 
 @pytest.fixture
@@ -49,12 +41,6 @@ def fake() -> Iterator[FakeFim]:
 
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
-    async for ready in _session(lsp_client, fake):
-        yield ready
-
-
-@pytest_lsp.fixture(config=PREFETCH_CONFIG)
-async def prefetching(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[LanguageClient]:
     async for ready in _session(lsp_client, fake):
         yield ready
 
@@ -273,27 +259,6 @@ async def test_stale_answer_is_never_returned(client: LanguageClient, fake: Fake
     await doc.synced()
     gate.set()
     assert await pending == ""
-
-
-async def test_prefetch_fetches_what_follows_a_suggestion_the_user_types_into(
-    prefetching: LanguageClient, fake: FakeFim
-) -> None:
-    def answer(received: Received) -> Reply:
-        after = str(received.body["prompt"]).endswith("return a + b")
-        return Reply(text=" if a else b\n" if after else "return a + b\n")
-
-    fake.answer = answer
-    doc = Doc(prefetching)
-    assert await doc.suggest() == "return a + b"
-    doc.type("r")
-    assert await doc.suggest() == "eturn a + b"
-    # Typing into the suggestion asked for its continuation at once...
-    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
-    assert prompts(fake)[1] == TEXT + "return a + b"
-    # ...which is what the user gets, with no further request, once the suggestion is used up.
-    doc.type("eturn a + b")
-    assert await doc.suggest() == " if a else b"
-    assert len(fake.requests) == 2
 
 
 async def test_naive_mode_asks_upstream_for_every_request(
