@@ -112,6 +112,18 @@ class Circuit:
         self._strikes = 0
 
 
+def unusable(settings: Settings, endpoint: str) -> str | None:
+    """Why these settings cannot call ``endpoint`` at all ("disabled", "no-endpoint", "no-key"),
+    or ``None``. The engine's gate and the status editors show both read it."""
+    if not settings.enable:
+        return "disabled"
+    if not endpoint:
+        return "no-endpoint"
+    if settings.preset.needs_key and not settings.api_key and not is_loopback(endpoint):
+        return "no-key"
+    return None
+
+
 def cache_key(uri: str) -> str:
     """``prompt_cache_key`` per file, so Mistral bills a repeated prefix at 10 %."""
     import hashlib  # lazy: start-up time matters more than the first request's microseconds
@@ -203,17 +215,9 @@ class Engine:
 
     def blocked_reason(self, ctx: Context) -> str | None:
         """Why no request may be sent for this cursor, or ``None``."""
-        settings = self.settings
-        if not settings.enable:
-            return "disabled"
-        if is_excluded(ctx.path or ctx.uri, settings.exclude):
+        if self.settings.enable and is_excluded(ctx.path or ctx.uri, self.settings.exclude):
             return "excluded"
-        endpoint = self.endpoint()
-        if not endpoint:
-            return "no-endpoint"
-        if settings.preset.needs_key and not settings.api_key and not is_loopback(endpoint):
-            return "no-key"
-        return None
+        return unusable(self.settings, self.endpoint())
 
     async def complete(self, request: Request) -> str:
         """The suggestion for ``request.ctx`` (empty when there is none)."""

@@ -125,10 +125,9 @@ class CodestralServer(LanguageServer):
 
     def report_provider_error(self, err: ProviderError) -> None:
         """Tell the user about upstream trouble, once per kind."""
-        settings = self.settings
         self.status.set(status.from_error(err))
         if isinstance(err, AuthError):
-            self.notifier.once("auth", ERROR, auth_message(settings, err))
+            self.notifier.once("auth", ERROR, auth_message(self.engine.endpoint(), err))
         elif isinstance(err, RateLimitError):
             wait = f"{err.retry_after:.0f} s" if err.retry_after is not None else "a while"
             self.notifier.once(
@@ -202,10 +201,10 @@ class CodestralServer(LanguageServer):
         return doc is not None and doc.version == version
 
 
-def auth_message(settings: Settings, err: ProviderError) -> str:
+def auth_message(endpoint: str, err: ProviderError) -> str:
     """The one message a rejected key gets: which variable, which endpoint, which key type."""
     return (
-        f"Codestral: the API key was rejected by {settings.endpoint} ({err}). "
+        f"Codestral: the API key was rejected by {endpoint} ({err}). "
         "Set CODESTRAL_API_KEY (or the codestral.apiKey setting) to a key for this endpoint: "
         'a Codestral key works only on codestral.mistral.ai (provider "codestral"), a Mistral '
         'key only on api.mistral.ai (provider "mistral"). No further requests until the '

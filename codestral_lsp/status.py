@@ -11,12 +11,12 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from codestral_lsp.engine import unusable
 from codestral_lsp.providers import (
     AuthError,
     KeyHostSwitched,
     ProviderError,
     RateLimitError,
-    is_loopback,
 )
 from codestral_lsp.settings import Settings
 
@@ -43,11 +43,12 @@ READY = Status(NORMAL, "ready")
 
 def from_settings(settings: Settings) -> Status:
     """The status the settings alone imply (before any upstream call)."""
-    if not settings.enable:
+    reason = unusable(settings, settings.endpoint)
+    if reason == "disabled":
         return Status(INACTIVE, "disabled (codestral.enable is false)")
-    if not settings.endpoint:
+    if reason == "no-endpoint":
         return Status(ERROR, "no endpoint: set codestral.baseUrl")
-    if settings.preset.needs_key and not settings.api_key and not is_loopback(settings.endpoint):
+    if reason == "no-key":
         return Status(ERROR, "no API key: set CODESTRAL_API_KEY or codestral.apiKey")
     return READY
 
