@@ -158,6 +158,7 @@ class CodestralServer(LanguageServer):
         """The FIM context at a client position in ``doc``."""
         uri = doc.uri
         settings = self.settings
+        roots = self.workspace_roots()
         return context.build(
             doc.source,
             offset_at(doc, position),
@@ -168,8 +169,8 @@ class CodestralServer(LanguageServer):
             budget=context.Budget(
                 settings.prompt_tokens, settings.suffix_share, settings.other_files_share
             ),
-            shown_path=context.display_path(doc.path, self.workspace_roots()),
-            others=self.other_files(uri),
+            shown_path=context.display_path(doc.path, roots),
+            others=self.other_files(uri, roots),
         )
 
     def workspace_roots(self) -> list[str]:
@@ -177,12 +178,11 @@ class CodestralServer(LanguageServer):
         roots = [to_fs_path(folder.uri) or "" for folder in self.workspace.folders.values()]
         return [root for root in [*roots, self.workspace.root_path or ""] if root]
 
-    def other_files(self, uri: str) -> list[context.OtherFile]:
+    def other_files(self, uri: str, roots: list[str]) -> list[context.OtherFile]:
         """Other open documents that may lend a snippet, most recently edited first; excluded
         files never."""
         found: list[context.OtherFile] = []
         excluded = self.settings.exclude
-        roots = self.workspace_roots()
         docs = self.workspace.text_documents
         for other, offset in self.recent.ordered(list(docs)):
             doc = docs.get(other)
