@@ -137,14 +137,19 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(ConnectionResetError, BrokenPipeError):
             super().handle()
 
-    def do_POST(self) -> None:
+    def _received(self) -> Received:
+        """The POST request as read off the socket (a body that is not JSON kept raw)."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
             body = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
             body = {"_raw": raw.decode("utf-8", "replace")}
-        received = Received("POST", self.path, dict(self.headers.items()), body)
+        return Received("POST", self.path, dict(self.headers.items()), body)
+
+    def do_POST(self) -> None:
+        received = self._received()
+        body = received.body
         reply = self.fake.reply_for(received)
         if reply.delay and self._wait_or_disconnect(reply.delay):
             return

@@ -112,13 +112,8 @@ class _WireHandler(_Handler):
             self._send_whole(401, json.dumps({"detail": "Unauthorized"}), {})
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else {}
-        except json.JSONDecodeError:
-            body = {"_raw": raw.decode("utf-8", "replace")}
-        received = Received("POST", self.path, dict(self.headers.items()), body)
+        received = self._received()
+        body = received.body
         reply = self.fake.reply_for(received)
         refusal = self._refusal(body)
         if refusal is not None:
