@@ -16,6 +16,8 @@ Sites (the cursor and the true middle):
 * ``block``: after a line's indentation, the middle the lines to the end of the block (a blank
   line or a less indented line, at most 8 lines);
 * ``opener``: at the end of a line ending with ``:``, the middle the block's body;
+* ``next``: at the end of a finished line, the middle the statements below it, from the next
+  line at its own indentation (it may close blocks) to a blank line or a less indented line;
 * ``bracket``: right after an opening bracket or quote whose closer ends the line, as an
   editor's auto-close leaves it; the middle what is between.
 
@@ -48,7 +50,7 @@ from pathlib import Path
 from codestral_lsp import context
 from codestral_lsp.postprocess import clean, replace_length, should_stop, wants_multiline
 
-SITES = ("midline", "line_end", "block", "opener", "bracket")
+SITES = ("midline", "line_end", "block", "opener", "next", "bracket")
 # How often each fault is given to a site that can carry it; the rest of the outputs are clean.
 FAULT_RATES = {
     "suffix_repeat": 0.12,
@@ -202,6 +204,33 @@ def opener_site(path: str, lines: list[str], row: int, code: set[int]) -> Site |
     return Site("opener", path, before, middle, after)
 
 
+def next_site(path: str, lines: list[str], row: int, code: set[int]) -> Site | None:
+    """Cursor at the end of a finished line (brackets balanced, not opening a block): the
+    middle is the statements below, from the next line at its own indentation (which may close
+    blocks) to a blank line or a line less indented than that first one."""
+    line = lines[row].rstrip("\n")
+    if row + 1 not in code or line.endswith((":", ",", "\\")) or not balanced(line):
+        return None
+    base = indent(lines[row + 1])
+    end = row + 1
+    while (
+        end + 1 < len(lines)
+        and end + 1 - row <= MAX_BLOCK_LINES
+        and end + 1 in code
+        and indent(lines[end + 1]) >= base
+    ):
+        end += 1
+    middle = "\n" + "".join(lines[row + 1 : end + 1]).rstrip("\n")
+    before, after = split(lines, row, len(line), middle)
+    return Site("next", path, before, middle, after)
+
+
+def balanced(line: str) -> bool:
+    """Whether a line's brackets (outside simple string literals) close what they open."""
+    code = re.sub(r"'[^']*'|\"[^\"]*\"", "", line)
+    return all(code.count(o) == code.count(c) for o, c in PAIRS.items())
+
+
 def bracket_site(path: str, lines: list[str], row: int, rng: random.Random) -> Site | None:
     """Cursor right after an opener whose closer (auto-inserted by the editor) ends the line."""
     line = lines[row].rstrip("\n")
@@ -257,13 +286,15 @@ def faults(site: Site, defs: list[str], rng: random.Random) -> dict[str, Callabl
         # The whole rest of the line again, or only its first tokens.
         cuts = [m.end() for m in _TOKEN.finditer(tail)]
         makers["suffix_repeat"] = lambda: site.middle + tail[: rng.choice([len(tail), *cuts])]
-    if site.kind in ("line_end", "block", "opener") and any(x.strip() for x in after_lines[1:4]):
+    if site.kind in ("line_end", "block", "opener", "next") and any(
+        x.strip() for x in after_lines[1:4]
+    ):
         count = rng.randint(1, 3)
         makers["suffix_repeat"] = lambda: site.middle + "\n".join(after_lines[: count + 1])
     if site.kind == "bracket":
         closers = tail.rstrip()
         makers["bracket_doubled"] = lambda: site.middle + closers[: rng.randint(1, len(closers))]
-    if site.kind in ("line_end", "block", "opener"):
+    if site.kind in ("line_end", "block", "opener", "next"):
         pad = " " * enclosing_def_indent(site.before)
         gap = rng.choice(["\n", "\n\n", "\n\n\n"])
         makers["run_on"] = lambda: site.middle + gap + "\n".join(pad + x for x in rng.choice(defs))
@@ -323,6 +354,8 @@ def make_cases(total: int, seed: int) -> list[Case]:
             site = block_site(path, lines, row, code)
         elif kind == "opener":
             site = opener_site(path, lines, row, code)
+        elif kind == "next":
+            site = next_site(path, lines, row, code)
         else:
             site = bracket_site(path, lines, row, rng)
         if site is None:
@@ -384,9 +417,7 @@ def run(total: int, seed: int, show: bool = False) -> dict[str, Counter[str]]:
 
 def table(stats: dict[str, Counter[str]]) -> str:
     """The report: per fault kind, cases and share repaired to exactly the ground truth."""
-    rows = [
-        "| output kind | cases | sites (midline/line_end/block/opener/bracket) | exact | target |"
-    ]
+    rows = ["| output kind | cases | sites (" + "/".join(SITES) + ") | exact | target |"]
     rows.append("| --- | ---: | --- | ---: | ---: |")
     faulty_n = faulty_exact = 0
     for kind in ["clean", *FAULT_RATES]:

@@ -126,13 +126,13 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     """The first line the answer must not include, by any multi-line rule. ``final`` says the
     lines are the whole answer, not a stream that may go on."""
     cuts = (
-        scope.blank_line_cut(lines),
+        scope.blank_line_cut(lines, ctx),
         scope.stop_word_cut(lines, ctx.language),
         scope.scope_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
         repeats.repeated_line_cut(lines, final),
         repeats.repeated_block_cut(lines, final),
-        repeats.looping_end_cut(lines),
+        repeats.looping_end_cut(lines) if final else None,
     )
     found = [cut for cut in cuts if cut is not None]
     return min(found) if found else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from codestral_lsp.context import Context
 
@@ -52,3 +53,17 @@ def last_code_line(ctx: Context) -> str:
     """The last non-blank line before the cursor's line (``""`` when there is none)."""
     above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].replace("\r\n", "\n")
     return next((line for line in reversed(above.split("\n")) if not is_blank(line)), "")
+
+
+def enclosing_lines(ctx: Context) -> Iterator[str]:
+    """The lines that open the blocks around the cursor's line, innermost first: each is the
+    nearest code line above the one before that is less indented (as far as the prompt shows)."""
+    level = indent(ctx.line_prefix)
+    end = len(ctx.prefix) - len(ctx.line_prefix)
+    while level and end > 0:
+        start = ctx.prefix.rfind("\n", 0, end - 1) + 1
+        line = ctx.prefix[start : end - 1]
+        if not is_blank(line) and indent(line) < level:
+            level = indent(line)
+            yield line
+        end = start

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import indent, is_blank, is_closer, next_code_line
+from codestral_lsp.postprocess.lines import (
+    enclosing_lines,
+    indent,
+    is_blank,
+    is_closer,
+    next_code_line,
+)
 
 # Lines at column 0 that begin a new top-level item: the suggestion has run past its own.
 _TOP_LEVEL: dict[str, tuple[str, ...]] = {
@@ -26,11 +32,13 @@ _OPENER = re.compile(r"[{(\[:]\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 
 
-def blank_line_cut(lines: list[str]) -> int | None:
-    """Index of the first blank line that follows some code (multi-line answers end there)."""
-    seen_code = False
-    for i, line in enumerate(lines):
-        if not is_blank(line):
+def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index of the first blank line that follows some code of the answer (multi-line answers
+    end there). Blank lines between a finished cursor line and the answer's first code are a
+    paragraph break the model chose (the imports after a module docstring), not its end."""
+    seen_code = _adds_to_line(lines, ctx) and not is_blank(lines[0])
+    for i in range(1, len(lines)):
+        if not is_blank(lines[i]):
             seen_code = True
         elif seen_code:
             return i
@@ -51,16 +59,15 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
     """Index of the first line that leaves the cursor's scope, by indentation.
 
     ``lines`` are full lines: the first one starts with the cursor line's text. On a blank
-    cursor line, or after a finished line the suggestion starts below, code at that indentation
-    or deeper is in scope (the next statements); when the suggestion continues a line with
-    text, or the line opens a block, only deeper lines are (the block's body). A line that
-    closes and reopens (``} else {``) stays in scope. One closing-bracket line at the boundary
-    is kept when the code below the cursor does not already close there.
+    cursor line, code at that indentation or deeper is in scope. When the suggestion continues
+    a line with text, or the line opens a block, only deeper lines are (the block's body).
+    After a finished line the answer may start below it at any level inside the top-level
+    definition around the cursor (the code after an ``if`` whose body ends with a ``raise``,
+    an ``else:`` two levels up, the next method); what follows stays at that first line's level
+    or deeper. A line that closes and reopens (``} else {``) stays in scope. One closing-bracket
+    line at the boundary is kept when the code below the cursor does not already close there.
     """
-    limit = indent(ctx.line_prefix)
-    adds_to_line = lines[0].rstrip() != ctx.line_prefix.rstrip()
-    if ctx.line_prefix.strip() and (adds_to_line or _OPENER.search(lines[0])):
-        limit += 1
+    limit = _scope_limit(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
@@ -69,6 +76,37 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
             return i + 1
         return i
     return None
+
+
+def _scope_limit(lines: list[str], ctx: Context) -> int:
+    """The least indentation an answer's line may have and stay in the cursor's scope."""
+    own = indent(ctx.line_prefix)
+    if not ctx.line_prefix.strip():
+        return own
+    if _adds_to_line(lines, ctx) or _OPENER.search(lines[0]):
+        return own + 1
+    first = next((line for line in lines[1:] if not is_blank(line)), None)
+    if first is None or indent(first) >= own:
+        return own
+    return max(indent(first), _definition_floor(ctx))
+
+
+def _definition_floor(ctx: Context) -> int:
+    """The least indentation of a line that stays inside the top-level definition (function,
+    class) around the cursor: 1 inside one, 0 in top-level code, and the outermost level the
+    prompt shows when its window starts inside a block."""
+    words = _TOP_LEVEL.get(ctx.language, _GENERIC)
+    level, outermost = indent(ctx.line_prefix), ""
+    for line in enclosing_lines(ctx):
+        level, outermost = indent(line), line
+    if level == 0 and outermost.startswith(words):
+        return 1
+    return level
+
+
+def _adds_to_line(lines: list[str], ctx: Context) -> bool:
+    """Whether the answer continues the cursor line's text (rather than starting below it)."""
+    return lines[0].rstrip() != ctx.line_prefix.rstrip()
 
 
 def _closes_below(line: str, below: str) -> bool:
