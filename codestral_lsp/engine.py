@@ -47,9 +47,13 @@ LINGER_S = 0.25
 # Soft deadline: a stream still going this long after it started, with a complete non-blank
 # line in hand, is stopped and what arrived is kept (the user is waiting).
 SOFT_DEADLINE_S = 1.2
-# A multi-line answer whose first line is complete is sent if the rest takes longer than this.
+# A multi-line answer whose first line is complete is sent if the rest takes longer than this
+# (counted once per generation), or at once to a user still typing.
 PARTIAL_AFTER_S = 0.1
 RATE_LIMIT_MAX_BACKOFF_S = 60.0
+# Before the stale guard's last look: long enough for an edit already on the server's stdin to
+# be applied, short next to anything a user notices.
+SETTLE_S = 0.001
 
 ProviderFactory = Callable[[Endpoint], Provider]
 Reporter = Callable[[ProviderError], None]
@@ -232,7 +236,12 @@ class Engine:
         except TimeoutError:
             log.info("no suggestion within %.1f s", deadline)
             return ""
-        if text and not request.is_current():
+        if not text:
+            return ""
+        # pygls reads stdin on a worker thread, a few hops per message: an edit the editor sent
+        # just before this answer may be read but not yet applied. Let it land, then check.
+        await asyncio.sleep(SETTLE_S)
+        if not request.is_current():
             log.debug("dropped a stale suggestion for %s", ctx.uri)
             return ""
         return text
@@ -261,17 +270,35 @@ class Engine:
         ctx = request.ctx
         if self.options.naive:
             return await self._fetch(request, multiline)
-        reused = self._reusable(ctx)
-        if reused is not None:
-            return await self._serve(reused[0], reused[1], ctx, multiline)
+        began = time.monotonic()
+        text = await self._attach(ctx, multiline)
+        if text is not None:
+            return text
         if not request.invoked and not self._taken_whole(ctx):
-            await asyncio.sleep(self._debounce_s(ctx))
-            if not request.is_current():
-                return ""
-            reused = self._reusable(ctx)
-            if reused is not None:
-                return await self._serve(reused[0], reused[1], ctx, multiline)
+            # A request that already waited on a suggestion which then went another way has
+            # had its pause: the rest of the debounce only.
+            delay = self._debounce_s(ctx) - (time.monotonic() - began)
+            if delay > 0:
+                await asyncio.sleep(delay)
+                if not request.is_current():
+                    return ""
+                text = await self._attach(ctx, multiline)
+                if text is not None:
+                    return text
         return await self._fetch(request, multiline)
+
+    async def _attach(self, ctx: Context, multiline: bool) -> str | None:
+        """The rest of a suggestion the user is typing through (``""`` when nothing of it is
+        worth showing), or ``None`` when there is none to attach to, or the one attached to
+        turned out not to continue what was typed (the cursor needs a suggestion of its own)."""
+        reused = self._reusable(ctx)
+        if reused is None:
+            return None
+        gen, typed = reused
+        text = await self._serve(gen, typed, ctx, multiline)
+        if text or gen.error is not None or gen.continues(typed):
+            return text
+        return None
 
     async def _fetch(self, request: Request, multiline: bool) -> str:
         if not self.circuit.allows():
@@ -405,7 +432,6 @@ class Engine:
     async def _serve(self, gen: Generation, typed: str, ctx: Context, multiline: bool) -> str:
         gen.waiters += 1
         gen.wanted_at = time.monotonic()
-        partial_at: float | None = None
         try:
             while True:
                 if gen.error is not None:
@@ -417,10 +443,10 @@ class Engine:
                 if gen.done or (not multiline and first_line_done(rest)):
                     return _rest(rest, typed, ctx, multiline)
                 if multiline and first_line_done(rest):
-                    # Show the complete lines if the rest of the block is slow to come.
-                    partial_at = partial_at or time.monotonic() + PARTIAL_AFTER_S
-                    if not await gen.changed_within(partial_at - time.monotonic()):
+                    wait = self._wait_for_more(gen, ctx.uri)
+                    if wait <= 0:
                         return clean(complete_lines(rest), ctx, multiline)
+                    await gen.changed_within(wait)
                     continue
                 await gen.changed()
         finally:
@@ -429,6 +455,18 @@ class Engine:
             if gen.waiters == 0 and not gen.done:
                 linger = 0.0 if self.options.naive else LINGER_S
                 asyncio.get_running_loop().call_later(linger, self._stop_if_idle, gen)
+
+    def _wait_for_more(self, gen: Generation, uri: str) -> float:
+        """How much longer the complete lines of a block still streaming are held back in the
+        hope of the rest (0: send them now). A user in the middle of typing gets them at once:
+        the next key asks again anyway and attaches to the stream for more. A user who stopped
+        to look gets the block whole unless it is slow to come; that wait counts once per
+        generation, not per keystroke."""
+        if self.pace.typing(uri):
+            return 0.0
+        if gen.partial_at is None:
+            gen.partial_at = time.monotonic() + PARTIAL_AFTER_S
+        return gen.partial_at - time.monotonic()
 
     def _stop_if_idle(self, gen: Generation) -> None:
         """Close a stream nobody waited for during the linger (a later attach re-arms it)."""

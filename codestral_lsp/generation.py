@@ -29,12 +29,13 @@ class Generation:
     done: bool = False
     error: ProviderError | None = None
     waiters: int = 0
-    # The user typed into this suggestion (so its continuation is worth fetching), and that
-    # continuation was already asked for.
     task: asyncio.Task[None] | None = None
     started: float = field(default_factory=time.monotonic)
     wanted_at: float = field(default_factory=time.monotonic)
     first_token: float | None = None
+    # When a waiter may stop waiting for the rest of a multi-line block and take the complete
+    # lines in hand (set by the first waiter that saw a complete line).
+    partial_at: float | None = None
     id: int = field(default_factory=lambda: next(_ids))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -30,6 +30,8 @@ MIN_DELAY_S = 0.03
 MAX_DELAY_S = 0.4
 # Share of the observed time-to-first-token taken off the delay.
 LATENCY_CREDIT = 0.25
+# A user whose last edit is more recent than this many typing gaps is still typing.
+TYPING_GAPS = 1.5
 
 
 class Pace:
@@ -47,6 +49,12 @@ class Pace:
         self._last_edit[uri] = now
         if last is not None and 0 < now - last <= MAX_GAP_S:
             self._gaps.append(now - last)
+
+    def typing(self, uri: str, now: float | None = None) -> bool:
+        """Whether the user is in the middle of typing into ``uri`` (the next key is due)."""
+        last = self._last_edit.get(uri)
+        now = time.monotonic() if now is None else now
+        return last is not None and now - last < TYPING_GAPS * self.typing_gap
 
     def forget(self, uri: str) -> None:
         """Drop a closed document's timing."""

@@ -197,27 +197,49 @@ async def test_cursor_jump_invalidates(client: LanguageClient, fake: FakeFim) ->
     assert prompts(fake)[1] == "def add(a, b)"
 
 
-async def test_attaches_to_a_live_stream(client: LanguageClient, fake: FakeFim) -> None:
+async def typed_during_first_answer(
+    client: LanguageClient, fake: FakeFim, first_answer: str
+) -> tuple[str, str]:
+    """Ask, type "re" while the answer (``first_answer``, then ``turn a + b``) is held back,
+    ask again, release it: the two suggestions."""
     gate = threading.Event()
 
     def answer(received: Received) -> Reply:
+        if len(fake.requests) > 1:
+            return Reply(text="turn a + b\n")
         gate.wait(10)
-        return Reply(text="return a + b\n")
+        return Reply(text=first_answer)
 
     fake.answer = answer
     doc = Doc(client)
     first = asyncio.ensure_future(doc.suggest())
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
-    # The user types on while the answer is still on its way: the new request joins the stream.
     doc.type("re")
     await doc.synced()
     second = asyncio.ensure_future(doc.suggest())
     await doc.synced()
     gate.set()
-    assert await second == "turn a + b"
+    return await first, await second
+
+
+async def test_attaches_to_a_live_stream(client: LanguageClient, fake: FakeFim) -> None:
+    # The user types on while the answer is still on its way: the new request joins the stream.
+    first, second = await typed_during_first_answer(client, fake, "return a + b\n")
+    assert second == "turn a + b"
     # The first request belongs to an older document version: the stale guard empties it.
-    assert await first == ""
+    assert first == ""
     assert prompts(fake) == [TEXT]
+
+
+async def test_a_stream_that_goes_another_way_is_replaced_at_once(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # The answer the second request joined does not continue "re": that request asks again, so
+    # a user who stopped typing there still gets a suggestion.
+    first, second = await typed_during_first_answer(client, fake, "pass\n")
+    assert second == "turn a + b"
+    assert first == ""
+    assert prompts(fake) == [TEXT, TEXT + "re"]
 
 
 async def test_cancellation_closes_the_upstream_stream(

@@ -43,3 +43,11 @@ def test_slow_upstream_shortens_the_wait() -> None:
     quick.observed(0.05)
     slow.observed(0.6)
     assert slow.delay(here) < quick.delay(here)
+
+
+def test_typing_until_a_pause_of_a_few_typing_gaps() -> None:
+    pace = typed(Pace(), 0.1)
+    last = 100.0 + 9 * 0.1
+    assert pace.typing("file:///x.py", now=last + 0.1)
+    assert not pace.typing("file:///x.py", now=last + 0.5)
+    assert not pace.typing("file:///other.py", now=last)
