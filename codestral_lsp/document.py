@@ -44,6 +44,10 @@ class LspDocument(TextDocument):
     """A ``TextDocument`` whose lines, offsets and edits follow the LSP specification."""
 
     _cached: tuple[str, tuple[str, ...], tuple[int, ...]] | None = None
+    # A line start known to hold for the text it names: (text, line, offset). Positions arrive
+    # around the cursor, so walking from the last one keeps each conversion O(distance), not
+    # O(lines above the cursor).
+    _anchor: tuple[str, int, int] | None = None
 
     def _index(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Lines and their start offsets, computed once per version of the text."""
@@ -63,10 +67,17 @@ class LspDocument(TextDocument):
         """Code-point offset of a client position; a line past the end means the end of the
         document, a column past the end of a line means the end of that line (LSP 3.17).
         A scan for line breaks, not a split: this runs for every edit of every keystroke."""
+        source = self.source
+        line = max(0, client_position.line)
+        anchor = self._anchor
+        known = anchor[1:] if anchor is not None and anchor[0] is source else (0, 0)
+        start = positions.line_start(source, line, known)
+        if start is not None:
+            self._anchor = (source, line, start)
         encoding = self.position_codec.encoding
-        return positions.offset_at(
-            self.source,
-            client_position.line,
+        return positions.offset_in_line(
+            source,
+            start,
             client_position.character,
             str(getattr(encoding, "value", encoding) or positions.UTF16),
         )
@@ -96,6 +107,18 @@ class LspDocument(TextDocument):
         start, end = min(start, end), max(start, end)
         source = self.source
         self._source = source[:start] + change.text + source[end:]
+        self._keep_anchor(source, start)
+
+    def _keep_anchor(self, old: str, edit_start: int) -> None:
+        """Carry the line-start anchor over an edit that leaves the text before it alone (and
+        does not turn a ``\r`` ending just before it into ``\r\n``)."""
+        anchor = self._anchor
+        if anchor is None or anchor[0] is not old:
+            return
+        _, line, start = anchor
+        new = self.source
+        merges = start == edit_start and new[start - 1 : start + 1] == "\r\n"
+        self._anchor = (new, line, start) if start <= edit_start and not merges else None
 
 
 class LspWorkspace(Workspace):

@@ -13,18 +13,21 @@ from __future__ import annotations
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 
 
-def line_start(text: str, line: int) -> int | None:
-    """Offset where 0-based ``line`` starts, or ``None`` when the text has fewer lines."""
+def line_start(text: str, line: int, anchor: tuple[int, int] = (0, 0)) -> int | None:
+    """Offset where 0-based ``line`` starts, or ``None`` when the text has fewer lines.
+
+    ``anchor`` is a known ``(line, start offset)``: the walk starts there when it is at or
+    before ``line``, so asking about the cursor's line again after an edit near it is cheap."""
     if line <= 0:
         return 0
-    pos = 0
+    known, pos = anchor if 0 <= anchor[0] <= line else (0, 0)
     if "\r" not in text:
-        for _ in range(line):
+        for _ in range(line - known):
             pos = text.find("\n", pos) + 1
             if pos == 0:
                 return None
         return pos
-    for _ in range(line):
+    for _ in range(line - known):
         pos = _next_break_end(text, pos)
         if pos < 0:
             return None
@@ -76,7 +79,12 @@ def _column_to_chars(line: str, column: int, encoding: str) -> int:
 
 def offset_at(text: str, line: int, character: int, encoding: str) -> int:
     """Code-point offset of a client position, clamped into the document and its line."""
-    start = line_start(text, max(0, line))
+    return offset_in_line(text, line_start(text, max(0, line)), character, encoding)
+
+
+def offset_in_line(text: str, start: int | None, character: int, encoding: str) -> int:
+    """Code-point offset of column ``character`` of the line starting at ``start`` (``None``:
+    a line past the end, which means the end of the text), clamped to the line."""
     if start is None:
         return len(text)
     end = line_end(text, start)

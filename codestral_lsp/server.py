@@ -215,6 +215,8 @@ def auth_message(endpoint: str, err: ProviderError) -> str:
 def offset_at(doc: TextDocument, position: types.Position) -> int:
     """Code-point offset of a client position, clamped into the document (no whole-document
     split: see :mod:`codestral_lsp.positions`)."""
+    if isinstance(doc, LspDocument):
+        return doc.offset_at_position(position)
     encoding = _encoding(doc)
     return positions.offset_at(doc.source, position.line, position.character, encoding)
 

@@ -19,7 +19,7 @@ import pytest
 import pytest_lsp
 from conftest import CLIENTS, SERVER, capabilities, init_options, inline, open_doc
 from fake_fim import FakeFim, Reply
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -134,6 +134,18 @@ def test_positions_round_trip(text: str, enc: str, data: st.DataObject) -> None:
     assert doc.offset_at_position(position) == offset
 
 
+def edit(doc: LspDocument, start: tuple[int, int], end: tuple[int, int], new: str) -> None:
+    doc.apply_change(
+        types.TextDocumentContentChangePartial(
+            range=types.Range(
+                start=types.Position(line=start[0], character=start[1]),
+                end=types.Position(line=end[0], character=end[1]),
+            ),
+            text=new,
+        )
+    )
+
+
 @given(TEXTS, EDITS, st.sampled_from(ENCODINGS))
 def test_edit_sequences_match_the_lsp_model(
     text: str, edits: list[tuple[tuple[int, int], tuple[int, int], str]], enc: str
@@ -141,17 +153,32 @@ def test_edit_sequences_match_the_lsp_model(
     doc = document(text, enc)
     expected = text
     for start, end, new in edits:
-        doc.apply_change(
-            types.TextDocumentContentChangePartial(
-                range=types.Range(
-                    start=types.Position(line=start[0], character=start[1]),
-                    end=types.Position(line=end[0], character=end[1]),
-                ),
-                text=new,
-            )
-        )
+        edit(doc, start, end, new)
         expected = model_edit(expected, start, end, new, enc)
     assert doc.source == expected
+
+
+# Edits and questions near line starts, where a line-start anchor can go wrong.
+NEAR = st.tuples(st.integers(0, 6), st.one_of(st.just(0), st.integers(0, 4)))
+STEPS = st.lists(st.tuples(NEAR, NEAR, TEXTS, NEAR), max_size=8)
+
+
+@given(TEXTS, STEPS, st.sampled_from(ENCODINGS))
+# A "\n" typed at the start of the line after a lone "\r" merges the two into one break.
+@example("ab\rcd\nef", [((1, 0), (1, 0), "\nX", (1, 0))], "utf-16")
+def test_positions_after_each_edit_match_the_lsp_model(
+    text: str, steps: list[tuple[tuple[int, int], tuple[int, int], str, tuple[int, int]]], enc: str
+) -> None:
+    """An edit, then a question about a position, repeatedly: the document walks from the last
+    line start it found, which must survive only the edits that leave it valid (none before
+    it, no ``\r`` + ``\n`` merged into one break at it)."""
+    doc = document(text, enc)
+    expected = text
+    for start, end, new, probe in steps:
+        edit(doc, start, end, new)
+        expected = model_edit(expected, start, end, new, enc)
+        asked = types.Position(line=probe[0], character=probe[1])
+        assert doc.offset_at_position(asked) == model_offset(expected, *probe, enc)
 
 
 @given(
