@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
+import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items, positions, status
+from codestral_lsp import __version__, context, items, positions, status, stdio
 from codestral_lsp.document import LspDocument, LspWorkspace
 from codestral_lsp.engine import Engine, Options, Request
 from codestral_lsp.exclude import is_excluded
@@ -66,6 +69,34 @@ class CodestralServer(LanguageServer):
         self.window_show_message(
             types.ShowMessageParams(type=types.MessageType(level), message=message)
         )
+
+    def _start_io_async(
+        self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
+    ) -> None:
+        """pygls' stdio loop, except that a stdin pipe is read on the event loop (see
+        :mod:`codestral_lsp.stdio`); anything else goes to pygls' own reader."""
+        stdin = stdin or sys.stdin.buffer
+        if not stdio.is_pipe(stdin):
+            super()._start_io_async(stdin, stdout)
+            return
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=stdio.PipeReader(stdin),
+                    protocol=self.protocol,
+                    logger=logging.getLogger("pygls.server"),
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.error("the connection to the editor is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it untyped
 
     def _send_status(self, current: status.Status) -> None:
         self.protocol.notify(status.METHOD, current.to_json())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -15,6 +16,7 @@ from lsprotocol import types
 from codestral_lsp.document import _MAX_REMEMBERED, LspWorkspace
 from codestral_lsp.server import create_server
 from codestral_lsp.settings import SECTION
+from codestral_lsp.stdio import is_pipe
 
 BOUND_S = 15  # the process must be gone well before this; a hang detector only
 
@@ -189,6 +191,52 @@ async def test_shutdown_with_a_request_in_flight_still_exits_zero() -> None:
         assert await asyncio.to_thread(
             fake.wait_for, lambda: fake.disconnects == len(fake.requests)
         )
+
+
+def frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
+    """Editors give the server a pipe (read on the event loop); a regular file cannot be
+    watched by the loop, so the server reads it the way pygls does."""
+    script = tmp_path / "session.jsonrpc"
+    params = {"processId": None, "rootUri": None, "capabilities": {}}
+    script.write_bytes(
+        frame({"id": 1, "method": "initialize", "params": params})
+        + frame({"method": "initialized", "params": {}})
+        + frame({"id": 2, "method": "shutdown"})
+        + frame({"method": "exit"})
+    )
+    with script.open("rb") as stdin:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "codestral_lsp",
+            stdin=stdin,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=server_env(),
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), BOUND_S)
+    assert proc.returncode == 0
+    bodies = [
+        json.loads(part.split(b"\r\n\r\n", 1)[1]) for part in out.split(b"Content-Length")[1:]
+    ]
+    answers = {body["id"]: body["result"] for body in bodies if "id" in body}
+    assert "capabilities" in answers[1] and answers[2] is None
+
+
+def test_only_pipes_and_sockets_are_read_on_the_loop(tmp_path: Any) -> None:
+    read_end, write_end = os.pipe()
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            assert is_pipe(pipe) == (os.name == "posix")
+    finally:
+        os.close(write_end)
+    with (tmp_path / "f").open("wb+") as regular:
+        assert not is_pipe(regular)
 
 
 def test_closed_documents_are_released() -> None:
