@@ -66,7 +66,8 @@ class LspDocument(TextDocument):
     def offset_at_position(self, client_position: types.Position) -> int:
         """Code-point offset of a client position; a line past the end means the end of the
         document, a column past the end of a line means the end of that line (LSP 3.17).
-        A scan for line breaks, not a split: this runs for every edit of every keystroke."""
+        A scan for line breaks from the last line start found, not a split: this runs for
+        every edit of every keystroke."""
         source = self.source
         line = max(0, client_position.line)
         anchor = self._anchor

@@ -240,8 +240,8 @@ class Engine:
             return ""
         if not text:
             return ""
-        # pygls reads stdin on a worker thread, a few hops per message: an edit the editor sent
-        # just before this answer may be read but not yet applied. Let it land, then check.
+        # An edit the editor sent just before this answer may be waiting on stdin, unread or
+        # not yet applied: give the loop a moment to take it in, then check.
         await asyncio.sleep(SETTLE_S)
         if not request.is_current():
             log.debug("dropped a stale suggestion for %s", ctx.uri)

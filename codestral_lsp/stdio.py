@@ -34,8 +34,12 @@ class PipeReader:
         return self._reader
 
     async def readline(self) -> bytes:
-        """One header line (``b""`` at end of input)."""
-        return await (await self._stream()).readline()
+        """One header line (``b""`` at end of input). An overlong line is dropped (the stream
+        reader discards it) and read as a line that is no header, as pygls would."""
+        try:
+            return await (await self._stream()).readline()
+        except ValueError:
+            return b"invalid header line\r\n"
 
     async def readexactly(self, n: int) -> bytes:
         """A message body of ``n`` bytes (``b""`` when input ends first)."""

@@ -228,6 +228,17 @@ async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
     assert "capabilities" in answers[1] and answers[2] is None
 
 
+async def test_an_overlong_header_line_is_skipped() -> None:
+    server = await Stdio.start()
+    assert server.proc.stdin is not None
+    server.proc.stdin.write(b"X-Junk: " + b"x" * 200_000 + b"\r\n")
+    await server.initialize()
+    msg_id = server.send("shutdown", request=True)
+    assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+    server.send("exit")
+    assert await server.exit_code() == 0
+
+
 def test_only_pipes_and_sockets_are_read_on_the_loop(tmp_path: Any) -> None:
     read_end, write_end = os.pipe()
     try:
