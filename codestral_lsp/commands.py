@@ -22,6 +22,18 @@ WIRE_NAMES = {
     "llamacpp": "llama.cpp infill, /infill, SSE",
 }
 
+# LSP language ids by file extension, for the languages the post-processing rules know.
+LANGUAGE_IDS = {
+    ".py": "python",
+    ".rs": "rust",
+    ".go": "go",
+    ".js": "javascript",
+    ".jsx": "javascriptreact",
+    ".ts": "typescript",
+    ".tsx": "typescriptreact",
+    ".java": "java",
+}
+
 
 def load_settings() -> tuple[Settings, list[Problem]]:
     """Settings for the commands: defaults and environment."""
@@ -69,7 +81,21 @@ async def complete_command(spot: str) -> int:
         sys.stderr.write(f"codestral-lsp: {problem.message}\n")
     errors: list[ProviderError] = []
     engine = Engine(settings, errors.append, create)
-    ctx = context.build(text, offset, path.resolve().as_uri(), path=str(path.resolve()))
+    full = str(path.resolve())
+    # The prompt an editor's server would send for this cursor: the same budget, the file named
+    # in the multi-file header (relative to the current directory, as to a workspace root), and
+    # the language the line rules know it by.
+    ctx = context.build(
+        text,
+        offset,
+        path.resolve().as_uri(),
+        language=LANGUAGE_IDS.get(path.suffix.lower(), ""),
+        path=full,
+        budget=context.Budget(
+            settings.prompt_tokens, settings.suffix_share, settings.other_files_share
+        ),
+        shown_path=context.display_path(full, [os.getcwd()]),
+    )
     blocked = engine.blocked_reason(ctx)
     if blocked:
         await engine.aclose()

@@ -12,10 +12,11 @@ from fake_fim import FakeFim, Reply
 from codestral_lsp import __version__
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "codestral_lsp", *args],
         env=server_env(**env),
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=60,
@@ -40,8 +41,30 @@ def test_complete_prints_the_suggestion(tmp_path: Path, fake: FakeFim) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "a + b\n"
-    assert fake.requests[0].body["prompt"] == "def add(a, b):\n    return "
+    # The prompt an editor's server would send: the file named in Codestral's multi-file header.
+    header, _, prefix = str(fake.requests[0].body["prompt"]).partition("\n")
+    assert header == f"+++++ {tmp_path.name}/calc.py"
+    assert prefix == "def add(a, b):\n    return "
     assert API_KEY not in result.stderr
+
+
+def test_complete_names_the_file_relative_to_the_current_directory(
+    tmp_path: Path, fake: FakeFim
+) -> None:
+    (tmp_path / "pkg").mkdir()
+    source = tmp_path / "pkg" / "calc.py"
+    source.write_text("def add(a, b):\n    return \n")
+
+    result = run(
+        "complete",
+        "pkg/calc.py:2:12",
+        cwd=tmp_path,
+        CODESTRAL_API_KEY=API_KEY,
+        CODESTRAL_BASE_URL=fake.url,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert str(fake.requests[0].body["prompt"]).startswith("+++++ pkg/calc.py\n")
 
 
 def test_complete_bad_position_exits_non_zero(tmp_path: Path, fake: FakeFim) -> None:
