@@ -82,6 +82,36 @@ def open_doc(client: LanguageClient, uri: str, text: str, language: str = "pytho
     )
 
 
+def partial_change(
+    start: tuple[int, int], end: tuple[int, int], text: str
+) -> types.TextDocumentContentChangePartial:
+    """An incremental change replacing (line, character) ``start``..``end`` with ``text``."""
+    return types.TextDocumentContentChangePartial(
+        range=types.Range(
+            start=types.Position(line=start[0], character=start[1]),
+            end=types.Position(line=end[0], character=end[1]),
+        ),
+        text=text,
+    )
+
+
+def change(
+    client: LanguageClient,
+    uri: str,
+    version: int,
+    start: tuple[int, int],
+    end: tuple[int, int],
+    text: str,
+) -> None:
+    """Send one incremental ``didChange``."""
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[partial_change(start, end, text)],
+        )
+    )
+
+
 async def inline(
     client: LanguageClient, uri: str, line: int, character: int, invoked: bool = True
 ) -> list[types.InlineCompletionItem]:

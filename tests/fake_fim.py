@@ -151,27 +151,32 @@ class _Handler(BaseHTTPRequestHandler):
         received = self._received()
         body = received.body
         reply = self.fake.reply_for(received)
-        if reply.delay and self._wait_or_disconnect(reply.delay):
+        if self._fault(reply):
             return
-        if reply.close:
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        if reply.hang:
-            self._wait_or_disconnect(60)
-            return
-        if reply.status != 200:
-            self._send_whole(reply.status, reply.body or "{}", reply.headers)
-            return
-        if reply.malformed:
-            self._send_whole(200, "{not json", {})
-            return
-        if reply.garbage:
-            self._garbage()
-        elif body.get("stream"):
+        if body.get("stream"):
             self._stream(reply)
         else:
             self._send_whole(200, json.dumps(_response(reply.text)), reply.headers)
+
+    def _fault(self, reply: Reply) -> bool:
+        """Act out the fault ``reply`` asks for, if any (True: the request is answered, or
+        the client hung up while it waited)."""
+        if reply.delay and self._wait_or_disconnect(reply.delay):
+            return True
+        if reply.close:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif reply.hang:
+            self._wait_or_disconnect(60)
+        elif reply.status != 200:
+            self._send_whole(reply.status, reply.body or "{}", reply.headers)
+        elif reply.malformed:
+            self._send_whole(200, "{not json", {})
+        elif reply.garbage:
+            self._garbage()
+        else:
+            return False
+        return True
 
     def _send_whole(self, status: int, text: str, headers: dict[str, str]) -> None:
         data = text.encode()

@@ -119,16 +119,9 @@ class _WireHandler(_Handler):
         if refusal is not None:
             self._send_whole(refusal[0], json.dumps(refusal[1]), {})
             return
-        if reply.delay and self._wait_or_disconnect(reply.delay):
+        if self._fault(reply):
             return
-        if reply.hang:
-            self._wait_or_disconnect(60)
-            return
-        if reply.status != 200:
-            self._send_whole(reply.status, reply.body or "{}", reply.headers)
-        elif reply.malformed:
-            self._send_whole(200, "{not json", {})
-        elif body.get("stream"):
+        if body.get("stream"):
             self._stream_wire(reply)
         else:
             self._send_whole(200, json.dumps(_whole(self.fake.wire, reply.text)), reply.headers)

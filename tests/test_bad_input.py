@@ -10,7 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
-from conftest import CLIENTS, SERVER, capabilities, init_options, inline, insert_text, open_doc
+from conftest import (
+    CLIENTS,
+    SERVER,
+    capabilities,
+    change,
+    init_options,
+    inline,
+    insert_text,
+    open_doc,
+)
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -111,30 +120,6 @@ def code_of(prompt: str) -> str:
     names this file; other open documents' snippets come before it)."""
     mark = prompt.rfind(FILE_MARK)
     return prompt if mark < 0 else prompt[prompt.index("\n", mark) + 1 :]
-
-
-def change(
-    client: LanguageClient,
-    uri: str,
-    version: int,
-    start: tuple[int, int],
-    end: tuple[int, int],
-    text: str,
-) -> None:
-    client.text_document_did_change(
-        types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(
-                        start=types.Position(line=start[0], character=start[1]),
-                        end=types.Position(line=end[0], character=end[1]),
-                    ),
-                    text=text,
-                )
-            ],
-        )
-    )
 
 
 async def still_serves(client: LanguageClient, fake: FakeFim) -> None:

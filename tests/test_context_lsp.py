@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest_lsp
+from conftest import change
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -77,20 +78,7 @@ async def test_prompt_has_header_and_recent_documents_but_no_excluded(
         open_doc(client, tmp_path / ".env", SECRET)
         helper = open_doc(client, tmp_path / "pkg" / "helper.py", HELPER)
         main = open_doc(client, tmp_path / "pkg" / "main.py", "x = \n")
-        client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=helper, version=2),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(
-                        range=types.Range(
-                            start=types.Position(line=0, character=0),
-                            end=types.Position(line=0, character=0),
-                        ),
-                        text="# edited\n",
-                    )
-                ],
-            )
-        )
+        change(client, helper, 2, (0, 0), (0, 0), "# edited\n")
         result = await invoke(client, main, 0, 4)
         assert result.items[0].insert_text == "helper_1(3)"
         body = fake.requests[-1].body

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
+from conftest import change
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -97,16 +98,8 @@ class Doc:
         assert start.line == end.line and "\n" not in text
         self.lines[start.line] = line[: start.character] + text + line[end.character :]
         self.version += 1
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=self.version),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(
-                        range=types.Range(start=start, end=end), text=text
-                    )
-                ],
-            )
-        )
+        at, to = (start.line, start.character), (end.line, end.character)
+        change(self.client, URI, self.version, at, to, text)
 
     async def synced(self) -> None:
         """Wait until the server has read everything sent so far (a request round trip)."""

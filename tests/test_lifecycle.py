@@ -91,6 +91,28 @@ class Stdio:
         assert "result" in await asyncio.wait_for(self.answer(msg_id), BOUND_S)
         self.send("initialized", {})
 
+    @classmethod
+    async def with_request_upstream(cls, fake: FakeFim) -> Stdio:
+        """A server with a completion request whose upstream call ``fake`` has received."""
+        server = await cls.start()
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        uri = "file:///p/a.py"
+        server.send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}},
+        )
+        server.send(
+            "textDocument/inlineCompletion",
+            {
+                "textDocument": {"uri": uri},
+                "position": {"line": 0, "character": 4},
+                "context": {"triggerKind": 1},
+            },
+            request=True,
+        )
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        return server
+
     async def exit_code(self) -> int:
         return await asyncio.wait_for(self.proc.wait(), BOUND_S)
 
@@ -125,29 +147,7 @@ async def test_closed_stdin_ends_the_process() -> None:
 
 async def test_closed_stdin_ends_the_process_mid_request() -> None:
     with FakeFim(Reply(hang=True)) as fake:
-        server = await Stdio.start()
-        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
-        server.send(
-            "textDocument/didOpen",
-            {
-                "textDocument": {
-                    "uri": "file:///p/a.py",
-                    "languageId": "python",
-                    "version": 1,
-                    "text": "x = \n",
-                }
-            },
-        )
-        server.send(
-            "textDocument/inlineCompletion",
-            {
-                "textDocument": {"uri": "file:///p/a.py"},
-                "position": {"line": 0, "character": 4},
-                "context": {"triggerKind": 1},
-            },
-            request=True,
-        )
-        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        server = await Stdio.with_request_upstream(fake)
         assert server.proc.stdin is not None
         server.proc.stdin.close()
 
@@ -160,29 +160,7 @@ async def test_closed_stdin_ends_the_process_mid_request() -> None:
 
 async def test_shutdown_with_a_request_in_flight_still_exits_zero() -> None:
     with FakeFim(Reply(hang=True)) as fake:
-        server = await Stdio.start()
-        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
-        server.send(
-            "textDocument/didOpen",
-            {
-                "textDocument": {
-                    "uri": "file:///p/a.py",
-                    "languageId": "python",
-                    "version": 1,
-                    "text": "x = \n",
-                }
-            },
-        )
-        server.send(
-            "textDocument/inlineCompletion",
-            {
-                "textDocument": {"uri": "file:///p/a.py"},
-                "position": {"line": 0, "character": 4},
-                "context": {"triggerKind": 1},
-            },
-            request=True,
-        )
-        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        server = await Stdio.with_request_upstream(fake)
         msg_id = server.send("shutdown", request=True)
         assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
         server.send("exit")

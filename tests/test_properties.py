@@ -17,7 +17,16 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
-from conftest import CLIENTS, SERVER, capabilities, init_options, inline, open_doc
+from conftest import (
+    CLIENTS,
+    SERVER,
+    capabilities,
+    change,
+    init_options,
+    inline,
+    open_doc,
+    partial_change,
+)
 from fake_fim import FakeFim, Reply
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -135,15 +144,7 @@ def test_positions_round_trip(text: str, enc: str, data: st.DataObject) -> None:
 
 
 def edit(doc: LspDocument, start: tuple[int, int], end: tuple[int, int], new: str) -> None:
-    doc.apply_change(
-        types.TextDocumentContentChangePartial(
-            range=types.Range(
-                start=types.Position(line=start[0], character=start[1]),
-                end=types.Position(line=end[0], character=end[1]),
-            ),
-            text=new,
-        )
-    )
+    doc.apply_change(partial_change(start, end, new))
 
 
 @given(TEXTS, EDITS, st.sampled_from(ENCODINGS))
@@ -247,20 +248,7 @@ async def test_server_prompt_is_the_edited_document_split_at_the_cursor(
     open_doc(lsp, uri, text)
     expected = text
     for version, (start, end, new) in enumerate(edits, start=2):
-        lsp.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(
-                        range=types.Range(
-                            start=types.Position(line=start[0], character=start[1]),
-                            end=types.Position(line=end[0], character=end[1]),
-                        ),
-                        text=new,
-                    )
-                ],
-            )
-        )
+        change(lsp, uri, version, start, end, new)
         expected = model_edit(expected, start, end, new, "utf-16")
     before = len(shared_fake.requests)
 
