@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import Scan
 from codestral_lsp.postprocess.lines import (
     enclosing_lines,
     indent,
@@ -29,6 +30,9 @@ _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
 # Codestral's multi-file prompt marks files with this line; echoing it means the answer is over.
 FILE_MARK = "+++++ "
 _OPENER = re.compile(r"[{(\[:]\s*$")
+_COMMENT = ("#", "//", "/*", "*", "--", ";")
+# How far above the cursor a statement split over lines is looked for.
+STATEMENT_LINES = 12
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 
 
@@ -60,7 +64,9 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
 
     ``lines`` are full lines: the first one starts with the cursor line's text. On a blank
     cursor line, code at that indentation or deeper is in scope. When the suggestion continues
-    a line with text, or the line opens a block, only deeper lines are (the block's body).
+    a line with text, or the line opens a block, only lines deeper than the statement the line
+    belongs to are (the block's body; a continuation line is measured by the statement's first
+    line).
     After a finished line the answer may start below it at any level inside the top-level
     definition around the cursor (the code after an ``if`` whose body ends with a ``raise``,
     an ``else:`` two levels up, the next method); what follows stays at that first line's level
@@ -80,15 +86,51 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
 
 def _scope_limit(lines: list[str], ctx: Context) -> int:
     """The least indentation an answer's line may have and stay in the cursor's scope."""
-    own = indent(ctx.line_prefix)
     if not ctx.line_prefix.strip():
-        return own
+        return indent(ctx.line_prefix)
+    own = statement_indent(ctx)
     if _adds_to_line(lines, ctx) or _OPENER.search(lines[0]):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
     if first is None or indent(first) >= own:
         return own
     return max(indent(first), _definition_floor(ctx))
+
+
+def statement_indent(ctx: Context) -> int:
+    """Indentation of the line that began the statement the cursor's line belongs to. A line
+    continued from above (a backslash, or brackets still open) is measured by that first line:
+    the body of ``for x in \\`` / ``        items():`` is one level below the ``for``."""
+    above = _lines_above(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    # Braces hold statements in most languages (a block, not a continued line); in Python
+    # they are a dict or set, like any other bracket.
+    holds = "([{" if ctx.language == "python" else "(["
+    scan, start, continued = Scan(), None, False
+    for i, line in enumerate(above):
+        line = line.rstrip("\r")
+        if line.lstrip().startswith(_COMMENT) and not scan.quote:
+            continue  # a bracket in prose opens nothing
+        if not (_open_in(scan, holds) or scan.quote or continued):
+            start = i
+        scan.feed(line + "\n", lenient=True)
+        continued = line.endswith("\\")
+    if start is None or scan.quote or not (_open_in(scan, holds) or continued):
+        return indent(ctx.line_prefix)
+    return indent(above[start])
+
+
+def _open_in(scan: Scan, brackets: str) -> bool:
+    return any(bracket in brackets for bracket in scan.stack)
+
+
+def _lines_above(head: str) -> list[str]:
+    """The last :data:`STATEMENT_LINES` lines of ``head`` (the prompt above the cursor line)."""
+    start = len(head) - 1
+    for _ in range(STATEMENT_LINES):
+        start = head.rfind("\n", 0, start)
+        if start < 0:
+            break
+    return head[start + 1 : -1].split("\n") if head else []
 
 
 def _definition_floor(ctx: Context) -> int:
