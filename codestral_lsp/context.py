@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Codestral's tokenizer averages ~3.5 characters a token on source code.
 CHARS_PER_TOKEN = 3.5
@@ -100,6 +100,19 @@ class Context:
         while i > 0 and (self.line_prefix[i - 1].isalnum() or self.line_prefix[i - 1] == "_"):
             i -= 1
         return self.line_prefix[i:]
+
+
+def moved(ctx: Context, text: str, prefix_chars: int) -> Context:
+    """The context once ``text`` is typed at the cursor: where a suggestion taken whole leaves
+    the user. The prefix window keeps ``prefix_chars``; the suffix is what it was."""
+    line_start = max(text.rfind("\n"), text.rfind("\r"))
+    return replace(
+        ctx,
+        offset=ctx.offset + len(text),
+        prefix=trim_prefix(ctx.prefix + text, prefix_chars),
+        line_prefix=ctx.line_prefix + text if line_start < 0 else text[line_start + 1 :],
+        version=None,
+    )
 
 
 def token_budget_chars(tokens: int) -> int:

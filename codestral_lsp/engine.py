@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from codestral_lsp import candidates
 from codestral_lsp.cache import GenerationStore
-from codestral_lsp.context import Context, request_parts
+from codestral_lsp.context import Budget, Context, moved, request_parts
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
 from codestral_lsp.pace import Pace
@@ -54,6 +55,9 @@ RATE_LIMIT_MAX_BACKOFF_S = 60.0
 # Before the stale guard's last look: long enough for an edit already on the server's stdin to
 # be applied, short next to anything a user notices.
 SETTLE_S = 0.001
+# "Ready before asked" goes ahead only for the last word of a suggestion's line: the rest of the
+# word being typed, then punctuation (``ces(),``).
+_LAST_WORD = re.compile(r"\w*[^\w\n]*")
 
 ProviderFactory = Callable[[Endpoint], Provider]
 Reporter = Callable[[ProviderError], None]
@@ -66,11 +70,12 @@ class Options:
     ``CODESTRAL_LSP_NAIVE=1``: one upstream request per completion request, no debounce, no
     typing-through, no cache (the bench's baseline).
 
-    "Ready before asked" (fetching what follows a suggestion as soon as the user types into it)
-    was built and measured in bench/replay.py: it raised upstream requests by 6-49 % for at most
-    two points of accepted characters, so it is not part of the engine. Nor is its narrower form
-    (asking ahead once the user types into the last 8 characters of a finished one-line
-    suggestion): 5-10 % more requests for half a point.
+    "Ready before asked" is kept only in the form bench/replay.py showed to cost no requests
+    (:meth:`Engine._follow`, while the last word of a line is typed). Broader forms were
+    measured and dropped: fetching what follows any suggestion once the user types into it
+    (6-49 % more upstream requests for at most two points of accepted characters), once the
+    last 8 characters of a one-line suggestion are reached (5-10 % more for half a point), or
+    once two characters of its last line are typed (5-9 % more for 1.5 points).
     """
 
     naive: bool = False
@@ -273,7 +278,7 @@ class Engine:
         if self.options.naive:
             return await self._fetch(request, multiline)
         began = time.monotonic()
-        text = await self._attach(ctx, multiline)
+        text = await self._attach(ctx, multiline, request.invoked)
         if text is not None:
             return text
         if not request.invoked and not self._taken_whole(ctx):
@@ -284,21 +289,23 @@ class Engine:
                 await asyncio.sleep(delay)
                 if not request.is_current():
                     return ""
-                text = await self._attach(ctx, multiline)
+                text = await self._attach(ctx, multiline, request.invoked)
                 if text is not None:
                     return text
         return await self._fetch(request, multiline)
 
-    async def _attach(self, ctx: Context, multiline: bool) -> str | None:
+    async def _attach(self, ctx: Context, multiline: bool, invoked: bool) -> str | None:
         """The rest of a suggestion the user is typing through (``""`` when nothing of it is
         worth showing), or ``None`` when there is none to attach to, or the one attached to
-        turned out not to continue what was typed (the cursor needs a suggestion of its own)."""
-        reused = self._reusable(ctx)
+        turned out not to continue what was typed (the cursor needs a suggestion of its own).
+        An automatic request at the very cursor of a finished empty answer gets that answer
+        again: the same prompt would bring the same nothing."""
+        reused = self._reusable(ctx, exact_empty=not invoked)
         if reused is None:
             return None
         gen, typed = reused
         text = await self._serve(gen, typed, ctx, multiline)
-        if text or gen.error is not None or gen.continues(typed):
+        if text or gen.error is not None or gen.continues(typed) or (gen.done and not typed):
             return text
         return None
 
@@ -308,10 +315,12 @@ class Engine:
         gen = self._start(request.ctx, multiline, request.invoked)
         return await self._serve(gen, "", request.ctx, multiline)
 
-    def _reusable(self, ctx: Context) -> tuple[Generation, str] | None:
+    def _reusable(self, ctx: Context, exact_empty: bool) -> tuple[Generation, str] | None:
         for gen in self.store.recent(ctx.uri):
             typed = gen.typed_since(ctx)
-            if typed is not None and gen.error is None and gen.continues(typed):
+            if typed is None or gen.error is not None:
+                continue
+            if gen.continues(typed) or (exact_empty and not typed and gen.done):
                 return gen, typed
         return None
 
@@ -366,6 +375,7 @@ class Engine:
             self._fail(gen, err)
         except asyncio.CancelledError:
             self.store.discard(gen)
+            gen.cancelled = True
             gen.finish()
             raise
         finally:
@@ -442,7 +452,11 @@ class Engine:
                 if not shown.startswith(typed) and (gen.done or not typed.startswith(shown)):
                     return ""
                 rest = shown[len(typed) :]
-                if gen.done or (not multiline and first_line_done(rest)):
+                if gen.done:
+                    self._follow(gen, typed)
+                    text = _rest(rest, typed, ctx, multiline)
+                    return text + _followed(gen, text, rest, multiline)
+                if not multiline and first_line_done(rest):
                     return _rest(rest, typed, ctx, multiline)
                 if multiline and first_line_done(rest):
                     wait = self._wait_for_more(gen, ctx.uri)
@@ -457,6 +471,26 @@ class Engine:
             if gen.waiters == 0 and not gen.done:
                 linger = 0.0 if self.options.naive else LINGER_S
                 asyncio.get_running_loop().call_later(linger, self._stop_if_idle, gen)
+
+    def _follow(self, gen: Generation, typed: str) -> None:
+        """Ready before asked, where it pays: once the user is typing the last word of a
+        finished suggestion that ends its line, ask for what comes after it. The request the
+        user would make at the line's end goes out a few keys early, so its answer is there
+        (and shown after the rest of the line) when the line is done. Only the end of the word
+        and punctuation are left unconfirmed: a suggestion that goes wrong mostly does so at a
+        word, and a suggestion the user has not reached the last word of is not asked ahead
+        for (the bench measured both: broader triggers cost more requests than they save)."""
+        if self.options.naive or gen.follow is not None or not self.circuit.allows():
+            return
+        rest = gen.shown[len(typed) :]
+        if not typed or not rest or gen.ctx.line_suffix.strip():
+            return
+        if not _LAST_WORD.fullmatch(rest) or (_is_word(rest[0]) and not _is_word(typed[-1])):
+            return  # more than the end of a word begun is left unconfirmed
+        settings = self.settings
+        budget = Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
+        after = moved(gen.ctx, gen.shown, budget.prefix_chars)
+        gen.follow = self._start(after, wants_multiline(after, settings.multiline), invoked=False)
 
     def _wait_for_more(self, gen: Generation, uri: str) -> float:
         """How much longer the complete lines of a block still streaming are held back in the
@@ -536,6 +570,23 @@ def _rest(rest: str, typed: str, ctx: Context, multiline: bool) -> str:
     if cleaned or not typed or not rest.strip():
         return cleaned
     return rest.rstrip()
+
+
+def _followed(gen: Generation, text: str, rest: str, multiline: bool) -> str:
+    """What the suggestion asked for ahead (:meth:`Engine._follow`) adds to ``text``, the rest
+    of ``gen`` as shown: its complete lines so far, shown as one suggestion with it (only when
+    the rest is shown whole, so the two join where the second was asked for)."""
+    follow = gen.follow
+    if follow is None or follow.cancelled or follow.error is not None:
+        return ""
+    if not multiline or not text or text != rest:
+        return ""
+    more = follow.shown
+    return more if follow.done else complete_lines(more)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def complete_lines(text: str) -> str:

@@ -27,6 +27,8 @@ class Generation:
     multiline: bool
     text: str = ""
     done: bool = False
+    # Stopped before its end (superseded, or nobody waited): what it holds is cut off.
+    cancelled: bool = False
     error: ProviderError | None = None
     waiters: int = 0
     task: asyncio.Task[None] | None = None
@@ -36,6 +38,8 @@ class Generation:
     # When a waiter may stop waiting for the rest of a multi-line block and take the complete
     # lines in hand (set by the first waiter that saw a complete line).
     partial_at: float | None = None
+    # What follows this suggestion, asked for before the user reached its end.
+    follow: Generation | None = None
     id: int = field(default_factory=lambda: next(_ids))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -285,3 +285,61 @@ async def test_naive_mode_asks_upstream_for_every_request(
     doc.type("r")
     assert await doc.suggest() == "eturn a + b"
     assert prompts(fake) == [TEXT, TEXT + "r"]
+
+
+async def test_the_next_line_is_asked_for_while_the_last_word_is_typed(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    line = "total = a + base_value"
+
+    def answer(received: Received) -> Reply:
+        if len(fake.requests) == 1:
+            return Reply(text=line + "\n")
+        return Reply(text="\n    return total\n", chunk_chars=64)
+
+    fake.answer = answer
+    doc = Doc(client)
+    assert await doc.suggest() == line
+    # Into the last word: what follows the line is asked for now, at the line's end.
+    doc.type("total = a + ba")
+    assert (await doc.suggest()).startswith("se_value")
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+    assert prompts(fake)[1] == TEXT + line
+    # Once it is in, it is shown after the rest of the line, as one suggestion.
+    doc.type("s")
+    shown = await doc.suggest()
+    for _ in range(100):
+        if shown != "e_value":
+            break
+        await asyncio.sleep(0.02)
+        shown = await doc.suggest()
+    assert shown == "e_value\n    return total"
+    # At the line's end it is the suggestion, with no request of its own.
+    doc.type("e_value")
+    assert await doc.suggest() == "\n    return total"
+    assert len(fake.requests) == 2
+
+
+async def test_nothing_is_asked_ahead_before_the_last_word(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # "return a + b": after "return a" more than the end of one word is left to confirm.
+    doc = Doc(client)
+    assert await doc.suggest() == "return a + b"
+    for typed in ("ret", "urn", " a", " + "):
+        doc.type(typed)
+        await doc.suggest()
+    assert len(fake.requests) == 1
+
+
+async def test_an_empty_answer_is_not_asked_for_twice(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(text="")
+    doc = Doc(client)
+    assert await doc.suggest() == ""
+    assert await doc.suggest() == ""
+    assert len(fake.requests) == 1
+    # Asked for explicitly, it is asked again (and the model must say something).
+    await doc.suggest(invoked=True)
+    assert len(fake.requests) == 2 and fake.requests[1].body["min_tokens"] == 1
