@@ -26,7 +26,9 @@ DEFAULT_GAP_S = 0.12
 MAX_GAP_S = 1.0
 GAP_SAMPLES = 16
 LATENCY_SAMPLES = 8
-MIN_DELAY_S = 0.03
+# The floor: Copilot's client waits 15 ms of idle. Below the typing gap, the debounce only
+# delays the first key of a burst; the keys after it join the stream it starts.
+MIN_DELAY_S = 0.015
 MAX_DELAY_S = 0.4
 # Share of the observed time-to-first-token taken off the delay.
 LATENCY_CREDIT = 0.25
