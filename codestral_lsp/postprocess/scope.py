@@ -3,6 +3,7 @@ end of the cursor's scope by indentation."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from codestral_lsp.context import Context
@@ -97,6 +98,7 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     return max(indent(first), _definition_floor(ctx))
 
 
+@functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
 def statement_indent(ctx: Context) -> int:
     """Indentation of the line that began the statement the cursor's line belongs to. A line
     continued from above (a backslash, or brackets still open) is measured by that first line:
