@@ -31,7 +31,8 @@ _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
 # Codestral's multi-file prompt marks files with this line; echoing it means the answer is over.
 FILE_MARK = "+++++ "
 _OPENER = re.compile(r"[{(\[:]\s*$")
-_COMMENT = ("#", "//", "/*", "*", "--", ";")
+# Lines of prose: comments, and the `` * `` lines of a block comment (not ``*args``).
+_COMMENT = ("#", "//", "/*", "* ", "*/")
 # How far above the cursor a statement split over lines is looked for.
 STATEMENT_LINES = 12
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
@@ -103,13 +104,13 @@ def statement_indent(ctx: Context) -> int:
     """Indentation of the line that began the statement the cursor's line belongs to. A line
     continued from above (a backslash, or brackets still open) is measured by that first line:
     the body of ``for x in \\`` / ``        items():`` is one level below the ``for``."""
-    above = _lines_above(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = _lines_above(head.replace("\r\n", "\n").replace("\r", "\n"))
     # Braces hold statements in most languages (a block, not a continued line); in Python
     # they are a dict or set, like any other bracket.
     holds = "([{" if ctx.language == "python" else "(["
     scan, start, continued = Scan(), None, False
     for i, line in enumerate(above):
-        line = line.rstrip("\r")
         if line.lstrip().startswith(_COMMENT) and not scan.quote:
             continue  # a bracket in prose opens nothing
         if not (_open_in(scan, holds) or scan.quote or continued):
