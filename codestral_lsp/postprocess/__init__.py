@@ -127,7 +127,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     lines are the whole answer, not a stream that may go on."""
     cuts = (
         scope.blank_line_cut(lines, ctx),
-        scope.stop_word_cut(lines, ctx.language),
+        scope.stop_word_cut(lines, ctx),
         scope.scope_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
         repeats.repeated_line_cut(lines, final),

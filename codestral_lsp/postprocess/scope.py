@@ -51,14 +51,31 @@ def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
-def stop_word_cut(lines: list[str], language: str) -> int | None:
-    """Index of the first line after the first that starts a new top-level definition."""
-    words = _TOP_LEVEL.get(language, _GENERIC)
+def stop_word_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index of the first line after the first that starts a new top-level definition (other
+    than the one the answer itself begins with, see :func:`new_definition`)."""
+    words = _TOP_LEVEL.get(ctx.language, _GENERIC)
+    head = new_definition(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
+        if head is not None and i == head:
+            head = i + 1 if line.startswith("@") else None  # decorators, then their def
+            continue
         if line.startswith(FILE_MARK) or line.startswith(words):
             return i
     return None
+
+
+def new_definition(lines: list[str], ctx: Context) -> int | None:
+    """Index of the answer's first code line when the answer is a new top-level definition:
+    below a finished or blank cursor line, after a blank line (the next function once the
+    cursor's one is done). Such an answer is the definition, not a run-on into it."""
+    if _adds_to_line(lines, ctx) or (lines[0].strip() and _OPENER.search(lines[0])):
+        return None
+    first = next((i for i in range(1, len(lines)) if not is_blank(lines[i])), None)
+    if first is None or (first == 1 and lines[0].strip()):
+        return None  # no blank line between the cursor's code and the definition
+    return first if lines[first].startswith(_TOP_LEVEL.get(ctx.language, _GENERIC)) else None
 
 
 def scope_cut(lines: list[str], ctx: Context) -> int | None:
@@ -72,8 +89,10 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
     After a finished line the answer may start below it at any level inside the top-level
     definition around the cursor (the code after an ``if`` whose body ends with a ``raise``,
     an ``else:`` two levels up, the next method); what follows stays at that first line's level
-    or deeper. A line that closes and reopens (``} else {``) stays in scope. One closing-bracket
-    line at the boundary is kept when the code below the cursor does not already close there.
+    or deeper. An answer that is a new top-level definition (:func:`new_definition`) has no
+    indentation limit. A line that closes and reopens (``} else {``) stays in scope. One
+    closing-bracket line at the boundary is kept when the code below the cursor does not
+    already close there.
     """
     limit = _scope_limit(lines, ctx)
     for i in range(1, len(lines)):
@@ -88,6 +107,8 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
 
 def _scope_limit(lines: list[str], ctx: Context) -> int:
     """The least indentation an answer's line may have and stay in the cursor's scope."""
+    if new_definition(lines, ctx) is not None:
+        return 0
     if not ctx.line_prefix.strip():
         return indent(ctx.line_prefix)
     own = statement_indent(ctx)
