@@ -1035,7 +1035,7 @@ def main() -> int:
     p.add_argument(
         "--setting", action="append", help="extra codestral setting KEY=JSON (development)"
     )
-    p.add_argument("--sites", type=int, help="number of sites (default 6, quick 2)")
+    p.add_argument("--sites", type=int, help="number of sites (default 8, quick 2)")
     p.add_argument("--modes", help="comma-separated subset (development): ours,naive,tabby")
     p.add_argument("--accuracy", type=float, default=0.6)
     p.add_argument("--no-tabby", action="store_true", help="skip the tabby-agent baseline")
