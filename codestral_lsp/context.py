@@ -97,9 +97,14 @@ class Context:
     def word_before(self) -> str:
         """The identifier characters right before the cursor (the word being typed)."""
         i = len(self.line_prefix)
-        while i > 0 and (self.line_prefix[i - 1].isalnum() or self.line_prefix[i - 1] == "_"):
+        while i > 0 and is_word_char(self.line_prefix[i - 1]):
             i -= 1
         return self.line_prefix[i:]
+
+
+def is_word_char(char: str) -> bool:
+    """Whether ``char`` belongs to an identifier (letters, digits, ``_``)."""
+    return char.isalnum() or char == "_"
 
 
 def moved(ctx: Context, text: str, prefix_chars: int) -> Context:

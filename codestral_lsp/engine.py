@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from codestral_lsp import candidates
 from codestral_lsp.cache import GenerationStore
-from codestral_lsp.context import Budget, Context, moved, request_parts
+from codestral_lsp.context import Budget, Context, is_word_char, moved, request_parts
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
 from codestral_lsp.pace import Pace
@@ -454,7 +454,7 @@ class Engine:
                     return ""
                 rest = shown[len(typed) :]
                 if gen.done:
-                    self._follow(gen, typed)
+                    self._follow(gen, shown, typed)
                     text = _rest(rest, typed, ctx, multiline)
                     return text + _followed(gen, text, rest, multiline)
                 if not multiline and first_line_done(rest):
@@ -473,7 +473,7 @@ class Engine:
                 linger = 0.0 if self.options.naive else LINGER_S
                 asyncio.get_running_loop().call_later(linger, self._stop_if_idle, gen)
 
-    def _follow(self, gen: Generation, typed: str) -> None:
+    def _follow(self, gen: Generation, shown: str, typed: str) -> None:
         """Ready before asked, where it pays: once the user is typing the last word of a
         finished suggestion that ends its line, ask for what comes after it. The request the
         user would make at the line's end goes out a few keys early, so its answer is there
@@ -483,14 +483,15 @@ class Engine:
         for (the bench measured both: broader triggers cost more requests than they save)."""
         if self.options.naive or gen.follow is not None or not self.circuit.allows():
             return
-        rest = gen.shown[len(typed) :]
+        rest = shown[len(typed) :]
         if not typed or not rest or gen.ctx.line_suffix.strip():
             return
-        if not _LAST_WORD.fullmatch(rest) or (_is_word(rest[0]) and not _is_word(typed[-1])):
+        begun = is_word_char(typed[-1]) or not is_word_char(rest[0])
+        if not (begun and _LAST_WORD.fullmatch(rest)):
             return  # more than the end of a word begun is left unconfirmed
         settings = self.settings
         budget = Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
-        after = moved(gen.ctx, gen.shown, budget.prefix_chars)
+        after = moved(gen.ctx, shown, budget.prefix_chars)
         gen.follow = self._start(after, wants_multiline(after, settings.multiline), invoked=False)
 
     def _wait_for_more(self, gen: Generation, uri: str) -> float:
@@ -584,10 +585,6 @@ def _followed(gen: Generation, text: str, rest: str, multiline: bool) -> str:
         return ""
     more = follow.shown
     return more if follow.done else complete_lines(more)
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
 
 
 def complete_lines(text: str) -> str:

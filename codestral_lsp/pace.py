@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from codestral_lsp.context import Context
+from codestral_lsp.context import Context, is_word_char
 
 DEFAULT_GAP_S = 0.12
 # Gaps longer than this are pauses, not typing speed.
@@ -93,6 +93,6 @@ def position_score(ctx: Context) -> float:
     score = 0.0
     if not ctx.line_suffix.strip():
         score += 0.6
-    if not line or not (line[-1].isalnum() or line[-1] == "_"):
+    if not line or not is_word_char(line[-1]):
         score += 0.4
     return score
