@@ -109,7 +109,11 @@ def is_word_char(char: str) -> bool:
 
 def moved(ctx: Context, text: str, prefix_chars: int) -> Context:
     """The context once ``text`` is typed at the cursor: where a suggestion taken whole leaves
-    the user. The prefix window keeps ``prefix_chars``; the suffix is what it was."""
+    the user. Its line breaks become the document's (editors insert them so); the prefix
+    window keeps ``prefix_chars``; the suffix is what it was."""
+    last_break = ctx.prefix.rfind("\n")
+    if last_break > 0 and ctx.prefix[last_break - 1] == "\r":
+        text = text.replace("\n", "\r\n")
     line_start = max(text.rfind("\n"), text.rfind("\r"))
     return replace(
         ctx,

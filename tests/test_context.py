@@ -7,7 +7,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
-from codestral_lsp.context import build, trim_prefix, trim_suffix
+from codestral_lsp.context import build, moved, trim_prefix, trim_suffix
 from codestral_lsp.server import offset_at
 
 
@@ -89,3 +89,18 @@ def test_budget_trims_far_ends_only() -> None:
     ctx = build(text, offset, "file:///t.py", prefix_chars=300, suffix_chars=120)
     assert text[:offset].endswith(ctx.prefix) and text[offset:].startswith(ctx.suffix)
     assert len(ctx.prefix) <= 300 and len(ctx.suffix) <= 120
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_moved_is_the_context_after_typing_the_text(eol: str) -> None:
+    head = f"def f():{eol}    x = 1{eol}    "
+    tail = f"{eol}    return x{eol}"
+    typed = f"y = x{eol}    return y"
+    after = moved(build(head + tail, len(head), "file:///a.py"), "y = x\n    return y", 10_000)
+    expected = build(head + typed + tail, len(head + typed), "file:///a.py")
+    assert (after.prefix, after.suffix, after.offset) == (
+        expected.prefix,
+        expected.suffix,
+        expected.offset,
+    )
+    assert (after.line_prefix, after.line_suffix) == (expected.line_prefix, expected.line_suffix)
