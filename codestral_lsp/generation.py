@@ -103,7 +103,8 @@ class Generation:
             return None
         if not (ctx.suffix.startswith(self.ctx.suffix) or self.ctx.suffix.startswith(ctx.suffix)):
             return None
-        return ctx.prefix[len(ctx.prefix) - n :] if n else ""
+        # Suggestions are cleaned to "\n"; the editor inserts the document's own line break.
+        return ctx.prefix[len(ctx.prefix) - n :].replace("\r\n", "\n") if n else ""
 
     def continues(self, typed: str) -> bool:
         """Whether the suggestion (as far as it has streamed) is consistent with ``typed``."""

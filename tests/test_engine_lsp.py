@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
-from conftest import change
+from conftest import change, inline
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -343,3 +343,24 @@ async def test_an_empty_answer_is_not_asked_for_twice(
     # Asked for explicitly, it is asked again (and the model must say something).
     await doc.suggest(invoked=True)
     assert len(fake.requests) == 2 and fake.requests[1].body["min_tokens"] == 1
+
+
+async def test_typing_through_a_line_break_in_a_crlf_document(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    uri = "file:///work/crlf.py"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text="def add(a, b):\r\n    "
+            )
+        )
+    )
+    fake.answer = Reply(text="total = a + b\n    return total\n")
+    first = await inline(client, uri, 1, 4, invoked=False)
+    assert first[0].insert_text == "total = a + b\n    return total"
+    # The editor inserts the suggestion's first line with the document's own line break.
+    change(client, uri, 2, (1, 4), (1, 4), "total = a + b\r\n    ")
+    rest = await inline(client, uri, 2, 4, invoked=False)
+    assert rest[0].insert_text == "return total"
+    assert len(fake.requests) == 1
