@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.lines import recent_lines
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
@@ -86,17 +87,8 @@ def punctuation_tail(ctx: Context) -> str:
 
 def closes_open_bracket(text: str, prefix: str) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix left open."""
-    stack = Scan().feed(_recent_lines(prefix), lenient=True).stack
+    stack = Scan().feed(recent_lines(prefix, CONTEXT_LINES), lenient=True).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
-
-
-def _recent_lines(prefix: str) -> str:
-    start = len(prefix)
-    for _ in range(CONTEXT_LINES):
-        start = prefix.rfind("\n", 0, start)
-        if start < 0:
-            return prefix
-    return prefix[start + 1 :]
 
 
 def replace_length(text: str, ctx: Context) -> int:
@@ -114,7 +106,7 @@ def replace_length(text: str, ctx: Context) -> int:
     tail = punctuation_tail(ctx)
     if not tail or not text:
         return 0
-    above = _recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    above = recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)], CONTEXT_LINES)
     below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
     if not (_reads_cleanly(above) and _reads_cleanly(below)):
         above = below = ""

@@ -55,6 +55,16 @@ def last_code_line(ctx: Context) -> str:
     return next((line for line in reversed(above.split("\n")) if not is_blank(line)), "")
 
 
+def recent_lines(text: str, count: int) -> str:
+    """The last ``count`` lines of ``text`` (all of it when it has fewer)."""
+    start = len(text)
+    for _ in range(count):
+        start = text.rfind("\n", 0, start)
+        if start < 0:
+            return text
+    return text[start + 1 :]
+
+
 def enclosing_lines(ctx: Context) -> Iterator[str]:
     """The lines that open the blocks around the cursor's line, innermost first: each is the
     nearest code line above the one before that is less indented (as far as the prompt shows)."""

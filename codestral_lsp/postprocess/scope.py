@@ -14,6 +14,7 @@ from codestral_lsp.postprocess.lines import (
     is_blank,
     is_closer,
     next_code_line,
+    recent_lines,
 )
 
 # Lines at column 0 that begin a new top-level item: the suggestion has run past its own.
@@ -126,7 +127,8 @@ def statement_indent(ctx: Context) -> int:
     continued from above (a backslash, or brackets still open) is measured by that first line:
     the body of ``for x in \\`` / ``        items():`` is one level below the ``for``."""
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    above = _lines_above(head.replace("\r\n", "\n").replace("\r", "\n"))
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    above = recent_lines(head[:-1], STATEMENT_LINES).split("\n")
     # Braces hold statements in most languages (a block, not a continued line); in Python
     # they are a dict or set, like any other bracket.
     holds = "([{" if ctx.language == "python" else "(["
@@ -145,16 +147,6 @@ def statement_indent(ctx: Context) -> int:
 
 def _open_in(scan: Scan, brackets: str) -> bool:
     return any(bracket in brackets for bracket in scan.stack)
-
-
-def _lines_above(head: str) -> list[str]:
-    """The last :data:`STATEMENT_LINES` lines of ``head`` (the prompt above the cursor line)."""
-    start = len(head) - 1
-    for _ in range(STATEMENT_LINES):
-        start = head.rfind("\n", 0, start)
-        if start < 0:
-            break
-    return head[start + 1 : -1].split("\n") if head else []
 
 
 def _definition_floor(ctx: Context) -> int:
