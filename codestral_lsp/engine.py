@@ -58,6 +58,9 @@ SETTLE_S = 0.001
 # "Ready before asked" goes ahead only for the last word of a suggestion's line: the rest of the
 # word being typed, then punctuation (``ces(),``).
 _LAST_WORD = re.compile(r"\w*[^\w\n]*")
+# The request asked ahead waits this long, so the answer to the keystroke that started it goes
+# out first: it is needed a key or more later, the keystroke's answer now.
+FOLLOW_AFTER_S = 0.01
 
 ProviderFactory = Callable[[Endpoint], Provider]
 Reporter = Callable[[ProviderError], None]
@@ -336,7 +339,9 @@ class Engine:
             return bool(shown) and typed.startswith(shown) and len(typed) - len(shown) <= 2
         return False
 
-    def _start(self, ctx: Context, multiline: bool, invoked: bool) -> Generation:
+    def _start(
+        self, ctx: Context, multiline: bool, invoked: bool, delay: float = 0.0
+    ) -> Generation:
         previous = self._live.pop(ctx.uri, None)
         if previous is not None and not previous.done:
             self._stop(previous)
@@ -344,7 +349,8 @@ class Engine:
         if not self.options.naive:
             self.store.add(gen)
         self._live[ctx.uri] = gen
-        gen.task = asyncio.create_task(self._run(gen, self._fim_request(ctx, multiline, invoked)))
+        request = self._fim_request(ctx, multiline, invoked)
+        gen.task = asyncio.create_task(self._run(gen, request, delay))
         return gen
 
     def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
@@ -365,8 +371,10 @@ class Engine:
             other_files=other_files,
         )
 
-    async def _run(self, gen: Generation, request: FimRequest) -> None:
+    async def _run(self, gen: Generation, request: FimRequest, delay: float) -> None:
         try:
+            if delay:
+                await asyncio.sleep(delay)
             async with self._slots:
                 self.upstream_calls += 1
                 await self._pump(gen, self._get_provider(), request)
@@ -492,7 +500,8 @@ class Engine:
         settings = self.settings
         budget = Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
         after = moved(gen.ctx, shown, budget.prefix_chars)
-        gen.follow = self._start(after, wants_multiline(after, settings.multiline), invoked=False)
+        multiline = wants_multiline(after, settings.multiline)
+        gen.follow = self._start(after, multiline, invoked=False, delay=FOLLOW_AFTER_S)
 
     def _wait_for_more(self, gen: Generation, uri: str) -> float:
         """How much longer the complete lines of a block still streaming are held back in the
