@@ -107,6 +107,17 @@ def is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The item selected in the editor's completion widget (LSP 3.18 ``selectedCompletionInfo``):
+    accepting it replaces ``before`` code points before the cursor and ``after`` after it, all
+    on the cursor's line, with ``text``."""
+
+    before: int
+    after: int
+    text: str
+
+
 def moved(ctx: Context, text: str, prefix_chars: int) -> Context:
     """The context once ``text`` is typed at the cursor: where a suggestion taken whole leaves
     the user. Its line breaks become the document's (editors insert them so); the prefix
@@ -114,13 +125,23 @@ def moved(ctx: Context, text: str, prefix_chars: int) -> Context:
     last_break = ctx.prefix.rfind("\n")
     if last_break > 0 and ctx.prefix[last_break - 1] == "\r":
         text = text.replace("\n", "\r\n")
+    return replace(selected(ctx, Selection(0, 0, text), prefix_chars), version=None)
+
+
+def selected(ctx: Context, selection: Selection, prefix_chars: int) -> Context:
+    """The context once ``selection`` is accepted: the prompt an inline suggestion that must
+    extend the selected item is asked with. It keeps the document's version (the stale guard
+    still compares it with the document); the prefix window keeps ``prefix_chars``."""
+    text = selection.text
+    head = ctx.line_prefix[: len(ctx.line_prefix) - selection.before]
     line_start = max(text.rfind("\n"), text.rfind("\r"))
     return replace(
         ctx,
-        offset=ctx.offset + len(text),
-        prefix=trim_prefix(ctx.prefix + text, prefix_chars),
-        line_prefix=ctx.line_prefix + text if line_start < 0 else text[line_start + 1 :],
-        version=None,
+        offset=ctx.offset - selection.before + len(text),
+        prefix=trim_prefix(ctx.prefix[: len(ctx.prefix) - selection.before] + text, prefix_chars),
+        suffix=ctx.suffix[selection.after :],
+        line_prefix=head + text if line_start < 0 else text[line_start + 1 :],
+        line_suffix=ctx.line_suffix[selection.after :],
     )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from codestral_lsp.candidates import distinct
-from codestral_lsp.context import Context
+from codestral_lsp.context import Context, Selection
 from codestral_lsp.postprocess import replace_length
 
 ToPosition = Callable[[int], types.Position]
@@ -48,16 +48,25 @@ def inline_items(
     to_position: ToPosition,
     item_id: str,
     alternatives: Sequence[str] = (),
+    selection: Selection | None = None,
 ) -> types.InlineCompletionList:
     """Ghost-text items at the cursor: the suggestion, then any distinct ``alternatives``.
     Each replaces the auto-closed punctuation after the cursor that it types itself (so
-    ``print(|)`` + ``x)`` does not end as ``print(x))``)."""
-    cursor = to_position(ctx.offset)
+    ``print(|)`` + ``x)`` does not end as ``print(x))``).
+
+    With a ``selection`` (the completion widget's item; ``ctx`` is then the context with it
+    accepted), each item starts with the item's text and replaces its range too, as LSP
+    requires for the ghost text to show beside the widget."""
+    lead = selection.text if selection else ""
+    # Offsets in the document as it is: the selection's range starts where ``lead`` does.
+    start = ctx.offset - len(lead)
+    spanned = selection.before + selection.after if selection else 0
     found = [
         types.InlineCompletionItem(
-            insert_text=candidate,
+            insert_text=lead + candidate,
             range=types.Range(
-                start=cursor, end=to_position(ctx.offset + replace_length(candidate, ctx))
+                start=to_position(start),
+                end=to_position(start + spanned + replace_length(candidate, ctx)),
             ),
             command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
         )

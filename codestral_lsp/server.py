@@ -188,7 +188,6 @@ class CodestralServer(LanguageServer):
     def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
         """The FIM context at a client position in ``doc``."""
         uri = doc.uri
-        settings = self.settings
         roots = self.workspace_roots()
         return context.build(
             doc.source,
@@ -197,11 +196,16 @@ class CodestralServer(LanguageServer):
             language=doc.language_id or "",
             path=doc.path,
             version=doc.version,
-            budget=context.Budget(
-                settings.prompt_tokens, settings.suffix_share, settings.other_files_share
-            ),
+            budget=self.budget(),
             shown_path=context.display_path(doc.path, roots),
             others=self.other_files(uri, roots),
+        )
+
+    def budget(self) -> context.Budget:
+        """The prompt budget the settings ask for."""
+        settings = self.settings
+        return context.Budget(
+            settings.prompt_tokens, settings.suffix_share, settings.other_files_share
         )
 
     def workspace_roots(self) -> list[str]:
@@ -241,6 +245,24 @@ def auth_message(endpoint: str, err: ProviderError) -> str:
         'key only on api.mistral.ai (provider "mistral"). No further requests until the '
         "settings change."
     )
+
+
+def widget_selection(
+    doc: TextDocument, ctx: context.Context, info: types.SelectedCompletionInfo | None
+) -> context.Selection | None:
+    """The completion-widget item an inline suggestion must extend, as spans around the cursor
+    at ``ctx``; ``None`` when there is none, or when its range is not around the cursor on the
+    cursor's line (the spec allows neither; the suggestion is then made for the cursor)."""
+    if info is None:
+        return None
+    before = ctx.offset - offset_at(doc, info.range.start)
+    after = offset_at(doc, info.range.end) - ctx.offset
+    if not (0 <= before <= len(ctx.line_prefix) and 0 <= after <= len(ctx.line_suffix)):
+        log.debug("ignored a selected completion item whose range is not around the cursor")
+        return None
+    if "\n" in info.text or "\r" in info.text:
+        return None  # an inline item's range must stay on one line
+    return context.Selection(before, after, info.text)
 
 
 def offset_at(doc: TextDocument, position: types.Position) -> int:
@@ -329,10 +351,13 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if doc is None:
             return types.InlineCompletionList(items=[])
         ctx = ls.build_context(doc, params.position)
+        chosen = widget_selection(doc, ctx, params.context.selected_completion_info)
+        if chosen is not None:
+            ctx = context.selected(ctx, chosen, ls.budget().prefix_chars)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
-        found = items.inline_items(text, ctx, position_of(doc), "", more)
+        found = items.inline_items(text, ctx, position_of(doc), "", more, chosen)
         for item in found.items:
             shown = (
                 item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
