@@ -23,6 +23,7 @@ from codestral_lsp.pace import Pace
 from codestral_lsp.postprocess import clean, first_line_done, should_stop, wants_multiline
 from codestral_lsp.providers import (
     AuthError,
+    ConnectError,
     Endpoint,
     FimRequest,
     KeyHostSwitched,
@@ -52,6 +53,12 @@ SOFT_DEADLINE_S = 1.2
 # (counted once per generation), or at once to a user still typing.
 PARTIAL_AFTER_S = 0.1
 RATE_LIMIT_MAX_BACKOFF_S = 60.0
+# An invoked request whose call failed before any text arrived is tried once more after this
+# pause, while its user still waits: a gateway's passing 502 or a dropped connection should not
+# answer an explicit request with nothing. Automatic requests never retry: by the time a retry
+# answered, the user has typed on and the next keystroke asks anyway.
+RETRY_PAUSE_S = 0.3
+_RETRIED = (UpstreamError, UpstreamTimeout, ConnectError)
 # Before the stale guard's last look: long enough for an edit already on the server's stdin to
 # be applied, short next to anything a user notices.
 SETTLE_S = 0.001
@@ -350,7 +357,7 @@ class Engine:
             self.store.add(gen)
         self._live[ctx.uri] = gen
         request = self._fim_request(ctx, multiline, invoked)
-        gen.task = asyncio.create_task(self._run(gen, request, delay))
+        gen.task = asyncio.create_task(self._run(gen, request, delay, retries=int(invoked)))
         return gen
 
     def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
@@ -371,13 +378,11 @@ class Engine:
             other_files=other_files,
         )
 
-    async def _run(self, gen: Generation, request: FimRequest, delay: float) -> None:
+    async def _run(self, gen: Generation, request: FimRequest, delay: float, retries: int) -> None:
         try:
             if delay:
                 await asyncio.sleep(delay)
-            async with self._slots:
-                self.upstream_calls += 1
-                await self._pump(gen, self._get_provider(), request)
+            await self._call(gen, request, retries)
             self.circuit.success()
             gen.finish()
         except ProviderError as err:
@@ -390,6 +395,24 @@ class Engine:
         finally:
             if self._live.get(gen.ctx.uri) is gen:
                 del self._live[gen.ctx.uri]
+
+    async def _call(self, gen: Generation, request: FimRequest, retries: int) -> None:
+        """Stream ``request`` into ``gen``; after a failure that a second try may not meet, with
+        nothing streamed yet and someone still waiting, try again up to ``retries`` times."""
+        while True:
+            try:
+                async with self._slots:
+                    self.upstream_calls += 1
+                    await self._pump(gen, self._get_provider(), request)
+                return
+            except _RETRIED as err:
+                if retries <= 0 or gen.text or not gen.waiters:
+                    raise
+                retries -= 1
+                log.info("completion failed, trying once more: %s", err)
+                await asyncio.sleep(RETRY_PAUSE_S)
+                if not gen.waiters:
+                    raise
 
     async def _pump(self, gen: Generation, provider: Provider, request: FimRequest) -> None:
         stream = provider.stream(request)

@@ -30,14 +30,17 @@ def test_version() -> None:
     assert result.stdout.strip() == f"codestral-lsp {__version__}"
 
 
-def test_complete_prints_the_suggestion(tmp_path: Path, fake: FakeFim) -> None:
-    fake.answer = Reply(text="a + b")
+def complete_calc(tmp_path: Path, fake: FakeFim) -> subprocess.CompletedProcess[str]:
+    """``complete`` after ``return `` in a small file, against ``fake``."""
     source = tmp_path / "calc.py"
     source.write_text("def add(a, b):\n    return \n")
+    return run("complete", f"{source}:2:12", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url)
 
-    result = run(
-        "complete", f"{source}:2:12", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url
-    )
+
+def test_complete_prints_the_suggestion(tmp_path: Path, fake: FakeFim) -> None:
+    fake.answer = Reply(text="a + b")
+
+    result = complete_calc(tmp_path, fake)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "a + b\n"
@@ -88,6 +91,17 @@ def test_complete_without_key_says_which_variable(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "CODESTRAL_API_KEY" in result.stderr
+
+
+def test_complete_tries_once_more_after_a_server_error(tmp_path: Path, fake: FakeFim) -> None:
+    replies = iter([Reply(status=503, body='{"message":"overloaded"}'), Reply(text="a + b")])
+    fake.answer = lambda received: next(replies)
+
+    result = complete_calc(tmp_path, fake)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "a + b\n"
+    assert len(fake.requests) == 2
 
 
 def test_complete_unreachable_endpoint(tmp_path: Path) -> None:

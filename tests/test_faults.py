@@ -77,12 +77,36 @@ async def test_server_errors_told_once_and_recover_at_once(
         open_doc(lsp, f"file:///p/e{i}.py", "x = \n")
         assert await ask(lsp, f"file:///p/e{i}.py") == []
 
-    assert len(fake.requests) == 3  # no circuit for 5xx: each request was tried
+    # No circuit for 5xx: each request was tried, and tried once more (they were invoked).
+    assert len(fake.requests) == 6
     assert len(told(lsp, f"HTTP {status}")) == 1
     assert len(lsp.messages) == 1
     fake.answer = Reply(text="back")
     open_doc(lsp, "file:///p/ok.py", "x = \n")
     assert await ask(lsp, "file:///p/ok.py") == ["back"]
+
+
+@pytest.mark.parametrize("fault", ["502", "close"])
+async def test_an_invoked_request_is_tried_once_more_after_a_passing_failure(
+    lsp: LanguageClient, fake: FakeFim, fault: str
+) -> None:
+    failure = Reply(status=502, body='{"message":"bad gateway"}') if fault == "502" else None
+    replies = iter([failure or Reply(close=True), Reply(text="second try")])
+    fake.answer = lambda received: next(replies)
+    open_doc(lsp, "file:///p/r.py", "x = \n")
+
+    assert await ask(lsp, "file:///p/r.py") == ["second try"]
+    assert len(fake.requests) == 2
+    assert lsp.messages == []  # the retry answered: nothing went wrong for the user
+
+
+async def test_an_automatic_request_is_not_tried_again(lsp: LanguageClient, fake: FakeFim) -> None:
+    fake.answer = Reply(status=502, body='{"message":"bad gateway"}')
+    open_doc(lsp, "file:///p/r.py", "x = \n")
+
+    assert await ask(lsp, "file:///p/r.py", invoked=False) == []
+    assert len(fake.requests) == 1
+    assert len(told(lsp, "HTTP 502")) == 1
 
 
 @pytest.mark.parametrize("retry_after", ["1", None], ids=["retry-after", "no-retry-after"])
