@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from codestral_lsp.context import FILE_MARK, build
+from codestral_lsp.context import FILE_MARK, Selection, build, selected
 from codestral_lsp.document import LspDocument, split_lines
 from codestral_lsp.server import offset_at
 
@@ -207,6 +207,29 @@ def test_prompt_and_suffix_are_the_text_trimmed_at_the_far_ends(
     assert not any(c in ctx.line_prefix + ctx.line_suffix for c in "\r\n")
 
 
+@given(st.lists(ALPHABET, max_size=120).map("".join), st.data(), TEXTS)
+def test_a_selected_item_gives_the_context_of_the_document_with_it_accepted(
+    text: str, data: st.DataObject, item: str
+) -> None:
+    offset = data.draw(st.integers(0, len(text)))
+    ctx = build(text, offset, "file:///p/t.py", prefix_chars=10_000, suffix_chars=10_000)
+    before = data.draw(st.integers(0, len(ctx.line_prefix)))
+    after = data.draw(st.integers(0, len(ctx.line_suffix)))
+    accepted = text[: offset - before] + item + text[offset + after :]
+    expected = build(
+        accepted, offset - before + len(item), ctx.uri, prefix_chars=10_000, suffix_chars=10_000
+    )
+
+    got = selected(ctx, Selection(before, after, item), 10_000)
+
+    assert (got.offset, got.prefix, got.suffix) == (
+        expected.offset,
+        expected.prefix,
+        expected.suffix,
+    )
+    assert (got.line_prefix, got.line_suffix) == (expected.line_prefix, expected.line_suffix)
+
+
 # Through the real server: one server for all examples, a fresh document per example.
 _uris = itertools.count()
 
@@ -262,4 +285,59 @@ async def test_server_prompt_is_the_edited_document_split_at_the_cursor(
     offset = model_offset(expected, *cursor, "utf-16")
     header = f"{FILE_MARK}p/prop{uri_number}.py\n"
     assert (body["prompt"], body["suffix"]) == (header + expected[:offset], expected[offset:])
+    assert lsp.messages == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=TEXTS, cursor=POSITIONS, start=POSITIONS, end=POSITIONS, item=TEXTS)
+async def test_a_selected_item_is_applied_to_the_prompt_or_ignored(
+    lsp: LanguageClient,
+    shared_fake: FakeFim,
+    text: str,
+    cursor: tuple[int, int],
+    start: tuple[int, int],
+    end: tuple[int, int],
+    item: str,
+) -> None:
+    uri_number = next(_uris)
+    uri = f"file:///p/prop{uri_number}.py"
+    open_doc(lsp, uri, text)
+    position = types.Position(line=cursor[0], character=cursor[1])
+    span = types.Range(
+        start=types.Position(line=start[0], character=start[1]),
+        end=types.Position(line=end[0], character=end[1]),
+    )
+    before = len(shared_fake.requests)
+
+    await asyncio.wait_for(
+        lsp.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=position,
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Invoked,
+                    selected_completion_info=types.SelectedCompletionInfo(range=span, text=item),
+                ),
+            )
+        ),
+        10,
+    )
+
+    lsp.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert len(shared_fake.requests) == before + 1
+    body = shared_fake.requests[-1].body
+    at = model_offset(text, *cursor, "utf-16")
+    a, b = model_offset(text, *start, "utf-16"), model_offset(text, *end, "utf-16")
+    on_line = not any(c in text[a:b] for c in "\r\n")
+    if a <= at <= b and on_line and not any(c in item for c in "\r\n"):
+        text, at = text[:a] + item + text[b:], a + len(item)
+    header = f"{FILE_MARK}p/prop{uri_number}.py\n"
+    assert (body["prompt"], body["suffix"]) == (header + text[:at], text[at:])
     assert lsp.messages == []
