@@ -251,8 +251,9 @@ def widget_selection(
     doc: TextDocument, ctx: context.Context, info: types.SelectedCompletionInfo | None
 ) -> context.Selection | None:
     """The completion-widget item an inline suggestion must extend, as spans around the cursor
-    at ``ctx``; ``None`` when there is none, or when its range is not around the cursor on the
-    cursor's line (the spec allows neither; the suggestion is then made for the cursor)."""
+    at ``ctx``; ``None`` when there is none, when its range is not around the cursor on the
+    cursor's line (the spec allows neither), or when it is a call: the suggestion is then made
+    for the cursor."""
     if info is None:
         return None
     before = ctx.offset - offset_at(doc, info.range.start)
@@ -262,6 +263,10 @@ def widget_selection(
         return None
     if "\n" in info.text or "\r" in info.text:
         return None  # an inline item's range must stay on one line
+    if ")" in info.text:
+        # A function item's snippet collapses to an empty call (``foo()``) in this text; a
+        # prompt ending there gets poor completions (Copilot leaves such items out too).
+        return None
     return context.Selection(before, after, info.text)
 
 

@@ -99,6 +99,18 @@ async def test_a_selection_that_is_not_around_the_cursor_is_ignored(
     assert fake.requests[-1].body["prompt"].endswith("os.pa")
 
 
+async def test_a_selected_call_is_not_put_into_the_prompt(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # Function items arrive as an empty call ("getcwd()"): a prompt ending there is poor.
+    fake.answer = Reply(text="etcwd()")
+    source = "import os\nos.g"
+    open_doc(client, URI, source)
+    [item] = await suggest(client, pos(1, 4), (pos(1, 3), pos(1, 4), "getcwd()"))
+    assert insert_text(item) == "etcwd()"
+    assert fake.requests[-1].body["prompt"].endswith("os.g")
+
+
 async def test_accepting_the_selected_item_keeps_the_suggestion_without_a_request(
     client: LanguageClient, fake: FakeFim
 ) -> None:

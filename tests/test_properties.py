@@ -336,7 +336,7 @@ async def test_a_selected_item_is_applied_to_the_prompt_or_ignored(
     at = model_offset(text, *cursor, "utf-16")
     a, b = model_offset(text, *start, "utf-16"), model_offset(text, *end, "utf-16")
     on_line = not any(c in text[a:b] for c in "\r\n")
-    if a <= at <= b and on_line and not any(c in item for c in "\r\n"):
+    if a <= at <= b and on_line and not any(c in item for c in "\r\n)"):
         text, at = text[:a] + item + text[b:], a + len(item)
     header = f"{FILE_MARK}p/prop{uri_number}.py\n"
     assert (body["prompt"], body["suffix"]) == (header + text[:at], text[at:])
