@@ -58,7 +58,6 @@ RATE_LIMIT_MAX_BACKOFF_S = 60.0
 # answer an explicit request with nothing. Automatic requests never retry: by the time a retry
 # answered, the user has typed on and the next keystroke asks anyway.
 RETRY_PAUSE_S = 0.3
-_RETRIED = (UpstreamError, UpstreamTimeout, ConnectError)
 # Before the stale guard's last look: long enough for an edit already on the server's stdin to
 # be applied, short next to anything a user notices.
 SETTLE_S = 0.001
@@ -405,8 +404,8 @@ class Engine:
                     self.upstream_calls += 1
                     await self._pump(gen, self._get_provider(), request)
                 return
-            except _RETRIED as err:
-                if retries <= 0 or gen.text or not gen.waiters:
+            except (UpstreamError, UpstreamTimeout, ConnectError) as err:
+                if retries <= 0 or gen.text or not gen.waiters or not _passing(err):
                     raise
                 retries -= 1
                 log.info("completion failed, trying once more: %s", err)
@@ -604,6 +603,12 @@ def _rest(rest: str, typed: str, ctx: Context, multiline: bool) -> str:
     if cleaned or not typed or not rest.strip():
         return cleaned
     return rest.rstrip()
+
+
+def _passing(err: ProviderError) -> bool:
+    """Whether a second try may not meet ``err``: a 5xx, a broken or stalled stream, a connection
+    that failed; not another status (a redirect, say), which the same request meets again."""
+    return err.status is None or err.status >= 500
 
 
 def _followed(gen: Generation, text: str, rest: str, multiline: bool) -> str:

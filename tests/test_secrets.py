@@ -135,7 +135,8 @@ async def test_key_never_visible_at_debug_and_verbose_trace(
     # The scenario happened: every key was used, both failures were told, pygls logged the
     # initialize parameters and the configuration it pulled.
     sent = [r.headers["Authorization"] for r in fake.requests]
-    assert sent == [f"Bearer {KEY_PULL}", f"Bearer {KEY_PUSH}"]
+    # The 500 was for an invoked request, so it was tried once more.
+    assert sent == [f"Bearer {KEY_PULL}", f"Bearer {KEY_PUSH}", f"Bearer {KEY_PUSH}"]
     assert any("CODESTRAL_API_KEY" in m.message for m in client.messages)
     assert any("HTTP 500" in m.message for m in client.messages)
     log = session.stderr.read_text()
@@ -260,6 +261,8 @@ async def test_key_goes_only_to_the_configured_host(lsp: LanguageClient, fake: F
 
         assert len(fake.requests) == 1
         assert elsewhere.requests == []  # redirects are not followed, with or without the key
+        # The user is told where the endpoint points, to fix baseUrl.
+        assert [m for m in lsp.messages if "redirected to" in m.message and location in m.message]
 
 
 async def test_plain_http_to_another_host_is_refused_and_told_once(

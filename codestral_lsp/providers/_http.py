@@ -60,7 +60,7 @@ async def post(
     """POST a JSON body and yield the streaming response once its status is known to be good."""
     try:
         async with client.stream("POST", url, json=body, headers=headers) as response:
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 await response.aread()
                 raise without_key(error_for(response), headers)
             yield response
@@ -100,6 +100,14 @@ def error_for(response: httpx.Response) -> ProviderError:
         return RateLimitError(f"HTTP 429 from {where}: {detail}", retry_after(response.headers))
     if status in (400, 404, 405, 413, 422):
         return BadRequestError(f"HTTP {status} from {where}: {detail}", status)
+    if 300 <= status < 400:
+        # Not followed: the key must only go where the settings say.
+        target = response.headers.get("location") or "another address"
+        return BadRequestError(
+            f"HTTP {status} from {where}: redirected to {target}; redirects are not followed, "
+            "so set baseUrl to the address that answers",
+            status,
+        )
     return UpstreamError(f"HTTP {status} from {where}: {detail}", status)
 
 
