@@ -101,11 +101,6 @@ class Context:
             i -= 1
         return self.line_prefix[i:]
 
-    @property
-    def before_word(self) -> bool:
-        """Whether an identifier character follows the cursor (``foo|bar``, ``(|name``)."""
-        return bool(self.line_suffix) and is_word_char(self.line_suffix[0])
-
 
 def is_word_char(char: str) -> bool:
     """Whether ``char`` belongs to an identifier (letters, digits, ``_``)."""

@@ -291,10 +291,6 @@ class Engine:
         text = await self._attach(ctx, multiline, request.invoked)
         if text is not None:
             return text
-        if not request.invoked and ctx.before_word:
-            # A suggestion here would have to run into the word after the cursor; editing
-            # inside code is where automatic requests are paid for and not taken.
-            return ""
         if not request.invoked and not self._taken_whole(ctx):
             # A request that already waited on a suggestion which then went another way has
             # had its pause: the rest of the debounce only.

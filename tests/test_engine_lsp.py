@@ -190,33 +190,6 @@ async def test_cursor_jump_invalidates(client: LanguageClient, fake: FakeFim) ->
     assert prompts(fake)[1] == "def add(a, b)"
 
 
-async def test_no_automatic_request_right_before_a_word(
-    client: LanguageClient, fake: FakeFim
-) -> None:
-    doc = Doc(client)
-    doc.type("total")
-    before_total = types.Position(line=1, character=4)
-    kind = types.InlineCompletionTriggerKind
-
-    async def ask(trigger: types.InlineCompletionTriggerKind) -> types.InlineCompletionList:
-        result = await client.text_document_inline_completion_async(
-            types.InlineCompletionParams(
-                text_document=types.TextDocumentIdentifier(uri=URI),
-                position=before_total,
-                context=types.InlineCompletionContext(trigger_kind=trigger),
-            )
-        )
-        assert isinstance(result, types.InlineCompletionList)
-        return result
-
-    # Typing in front of an existing word: a suggestion would run into it. Nothing is asked.
-    assert list((await ask(kind.Automatic)).items) == []
-    assert len(fake.requests) == 0
-    # Asked for explicitly, it is.
-    await ask(kind.Invoked)
-    assert prompts(fake) == [TEXT] and fake.requests[0].body["suffix"] == "total"
-
-
 async def typed_during_first_answer(
     client: LanguageClient, fake: FakeFim, first_answer: str
 ) -> tuple[str, str]:
