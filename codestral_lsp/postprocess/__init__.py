@@ -32,6 +32,8 @@ __all__ = ["clean", "first_line_done", "replace_length", "should_stop", "wants_m
 _WORD = re.compile(r"\w")
 # A cursor line ending with one of these opens a block: the answer is its body.
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
+# A line ending with one of these goes on after a line break: an operand or item is due.
+_GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 
 
 def wants_multiline(ctx: Context, mode: str) -> bool:
@@ -83,13 +85,24 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
 
 
 def single_line(text: str, ctx: Context) -> str:
-    """Keep only the first line. A suggestion that starts with a line break is dropped when the
-    cursor's line already has text after it (it would split the line)."""
-    if text.startswith("\n"):
-        if ctx.line_suffix.strip():
-            return ""
-        text = text.lstrip("\n")
-    return text.split("\n", 1)[0]
+    """Keep only the first line.
+
+    A suggestion that starts with a line break while the cursor's line has text after it puts
+    a new line of code before that text (the user is writing in front of existing code): the
+    break and that line are kept when the line before the cursor may end there, and dropped
+    when it plainly goes on (``result = |value``), when the cursor is at the line's
+    indentation, or when the new line is the rest of the line typed again.
+    """
+    if not text.startswith("\n"):
+        return text.split("\n", 1)[0]
+    line = text.lstrip("\n").split("\n", 1)[0]
+    rest = ctx.line_suffix.strip()
+    if not rest:
+        return line
+    head = ctx.line_prefix.rstrip()
+    if not head or _GOES_ON.search(head) or not line.strip() or line.rstrip().endswith(rest):
+        return ""
+    return "\n" + line
 
 
 def _normalize(text: str, ctx: Context) -> str:
