@@ -3,7 +3,9 @@
 Method (issue 3):
 
 * Corpus: modules of the running interpreter's standard library, a seeded selection. At each
-  site the user deletes 150-300 characters ending at a line end and re-types them.
+  site the user deletes 150-300 characters ending at a line end and re-types them. With
+  ``--site-ends inside`` the deleted text ends inside a line instead, so the user writes new
+  code in front of existing code on the same line (not part of the issue's method).
 * Upstream: a fake FIM server on 127.0.0.1 acting as an oracle. It finds where the prompt ends
   in the ground-truth file and, with probability ``--accuracy`` (0.6), streams the true missing
   text from there to the end of the line, or of the block when the cursor is at a line end;
@@ -81,8 +83,9 @@ class Site:
     end: int
 
 
-def pick_sites(count: int, seed: int) -> list[Site]:
-    """A seeded selection of stdlib modules and one site in each."""
+def pick_sites(count: int, seed: int, inside: bool = False) -> list[Site]:
+    """A seeded selection of stdlib modules and one site in each, ending at a line end (or,
+    with ``inside``, inside a line)."""
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = sorted(p for p in stdlib.glob("*.py") if 4_000 < p.stat().st_size < 120_000)
     rnd = random.Random(seed)
@@ -93,7 +96,8 @@ def pick_sites(count: int, seed: int) -> list[Site]:
         truth = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
         if "\r" in truth or not truth.isascii():
             continue
-        ends = [m.start() for m in re.finditer(r"\S\n", truth) if 1_000 < m.start() < len(truth)]
+        end_at = r"\S(?=[^\n])" if inside else r"\S\n"
+        ends = [m.start() for m in re.finditer(end_at, truth) if 1_000 < m.start() < len(truth)]
         if not ends:
             continue
         end = rnd.choice(ends) + 1
@@ -864,7 +868,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     seed = args.seed
     site_count = args.sites or (2 if quick else 8)
     wanted = set(args.modes.split(",")) if args.modes else None
-    sites = pick_sites(site_count, seed)
+    sites = pick_sites(site_count, seed, inside=args.site_ends == "inside")
     oracle = Oracle(sites, args.accuracy, seed)
     up = FakeUpstream(oracle, seed)
     env = {**os.environ, "CODESTRAL_API_KEY": "bench-key-0000", "PYTHONPATH": str(ROOT)}
@@ -879,6 +883,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "method": {
             "seed": seed,
+            "site_ends": args.site_ends,
             "accuracy": args.accuracy,
             "ttft_ms": 300,
             "per_token_ms": up.per_token * 1000,
@@ -1038,6 +1043,12 @@ def main() -> int:
     p.add_argument("--sites", type=int, help="number of sites (default 8, quick 2)")
     p.add_argument("--modes", help="comma-separated subset (development): ours,naive,tabby")
     p.add_argument("--accuracy", type=float, default=0.6)
+    p.add_argument(
+        "--site-ends",
+        choices=["line", "inside"],
+        default="line",
+        help="where deleted text ends: a line end (the issue's method) or inside a line",
+    )
     p.add_argument("--no-tabby", action="store_true", help="skip the tabby-agent baseline")
     p.add_argument("--no-unshare", action="store_true", help="do not enter a network namespace")
     p.add_argument(
