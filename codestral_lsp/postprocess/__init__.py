@@ -87,19 +87,22 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
 def single_line(text: str, ctx: Context) -> str:
     """Keep only the first line.
 
-    A suggestion that starts with a line break while the cursor's line has text after it puts
-    a new line of code before that text (the user is writing in front of existing code): the
-    break and that line are kept when the line before the cursor may end there, and dropped
-    when it plainly goes on (``result = |value``), when the cursor is at the line's
-    indentation, or when the new line is the rest of the line typed again.
+    A suggestion that starts with a line break after code on the cursor's line is one new
+    line: at the line's end it is kept as such (``multiline: never``). With code after the
+    cursor too, it puts a line in front of that code (the user is writing in front of existing
+    code): kept when the line before the cursor may end there, dropped when it plainly goes on
+    (``result = |value``), at the line's indentation, or when the new line is the rest of the
+    line typed again.
     """
     if not text.startswith("\n"):
         return text.split("\n", 1)[0]
     line = text.lstrip("\n").split("\n", 1)[0]
+    head = ctx.line_prefix.rstrip()
     rest = ctx.line_suffix.strip()
     if not rest:
-        return line
-    head = ctx.line_prefix.rstrip()
+        if not head:
+            return line  # a blank cursor line: the line goes there
+        return "\n" + line if line.strip() else ""  # after code: on the next line
     if not head or _GOES_ON.search(head) or not line.strip() or line.rstrip().endswith(rest):
         return ""
     return "\n" + line
