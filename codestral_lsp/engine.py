@@ -20,7 +20,13 @@ from codestral_lsp.context import Budget, Context, is_word_char, moved, request_
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
 from codestral_lsp.pace import Pace
-from codestral_lsp.postprocess import clean, first_line_done, should_stop, wants_multiline
+from codestral_lsp.postprocess import (
+    clean,
+    first_line_done,
+    in_front_of_code,
+    should_stop,
+    wants_multiline,
+)
 from codestral_lsp.providers import (
     AuthError,
     ConnectError,
@@ -487,9 +493,11 @@ class Engine:
                     self._follow(gen, shown, typed)
                     text = _rest(rest, typed, ctx, multiline)
                     return text + _followed(gen, text, rest, multiline)
-                if not multiline and first_line_done(rest):
+                # New lines in front of code on the cursor's line stream as a block too.
+                block = multiline or in_front_of_code(rest, ctx) is not None
+                if not block and first_line_done(rest):
                     return _rest(rest, typed, ctx, multiline)
-                if multiline and first_line_done(rest):
+                if block and first_line_done(rest):
                     wait = self._wait_for_more(gen, ctx.uri)
                     if wait <= 0:
                         return clean(complete_lines(rest), ctx, multiline)

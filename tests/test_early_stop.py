@@ -23,6 +23,14 @@ def test_single_line_stops_at_the_first_line_end() -> None:
     assert not complete_enough(gen("\n", multiline=False))
 
 
+def test_new_lines_in_front_of_code_stream_until_the_block_ends() -> None:
+    doc = "def f(x):\n    y = x|return y\n"
+    assert not complete_enough(gen("\n    z = y\n", multiline=False, doc=doc))
+    assert complete_enough(gen("\n    z = y\n\n", multiline=False, doc=doc))
+    # Only a line break that starts the answer opens a block; otherwise the first line ends it.
+    assert complete_enough(gen("z\n", multiline=False, doc=doc))
+
+
 def test_multi_line_stops_at_a_blank_line_after_the_block() -> None:
     assert not complete_enough(gen("y = x\n    z = y\n"))
     assert complete_enough(gen("y = x\n\n"))

@@ -21,13 +21,21 @@ Auto-closed punctuation after the cursor is not cut but replaced through the ite
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
 from codestral_lsp.postprocess.brackets import replace_length
 from codestral_lsp.postprocess.lines import last_code_line
 
-__all__ = ["clean", "first_line_done", "replace_length", "should_stop", "wants_multiline"]
+__all__ = [
+    "clean",
+    "first_line_done",
+    "in_front_of_code",
+    "replace_length",
+    "should_stop",
+    "wants_multiline",
+]
 
 _WORD = re.compile(r"\w")
 # A cursor line ending with one of these opens a block: the answer is its body.
@@ -54,6 +62,19 @@ def wants_multiline(ctx: Context, mode: str) -> bool:
     )
 
 
+def in_front_of_code(text: str, ctx: Context) -> Context | None:
+    """For an answer that starts a new line while code follows the cursor on its line (the user
+    writing in front of existing code): the context with that code moved below the cursor, to
+    judge the new lines against as a multi-line answer. ``None`` for any other answer, and when
+    the line before the cursor plainly goes on (``result = |value``) or is only indentation."""
+    if not text.startswith("\n") or not ctx.line_suffix.strip():
+        return None
+    head = ctx.line_prefix.rstrip()
+    if not head or _GOES_ON.search(head):
+        return None
+    return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
+
+
 def first_line_done(text: str) -> bool:
     """True once a single-line suggestion is complete: a newline after some real content."""
     return "\n" in text.lstrip("\n")
@@ -75,7 +96,10 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     :func:`clean` would cut at (the answer ends before it whatever follows).
     """
     if not multiline:
-        return first_line_done(text)
+        below = in_front_of_code(text, ctx)
+        if below is None:
+            return first_line_done(text)
+        ctx = below
     body = _normalize(text, ctx)
     complete = body[: body.rfind("\n") + 1]
     if not complete.strip():
@@ -88,24 +112,28 @@ def single_line(text: str, ctx: Context) -> str:
     """Keep only the first line.
 
     A suggestion that starts with a line break after code on the cursor's line is one new
-    line: at the line's end it is kept as such (``multiline: never``). With code after the
-    cursor too, it puts a line in front of that code (the user is writing in front of existing
-    code): kept when the line before the cursor may end there, dropped when it plainly goes on
-    (``result = |value``), at the line's indentation, or when the new line is the rest of the
-    line typed again.
+    line at the line's end (``multiline: never``). With code after the cursor too, it is new
+    lines in front of that code (:func:`in_front_of_code`): they end where the multi-line rules
+    end a block, or where a line re-types that code; the answer is dropped when the line before
+    the cursor plainly goes on (``result = |value``) or is only indentation.
     """
     if not text.startswith("\n"):
         return text.split("\n", 1)[0]
-    line = text.lstrip("\n").split("\n", 1)[0]
-    head = ctx.line_prefix.rstrip()
     rest = ctx.line_suffix.strip()
     if not rest:
-        if not head:
+        line = text.lstrip("\n").split("\n", 1)[0]
+        if not ctx.line_prefix.strip():
             return line  # a blank cursor line: the line goes there
         return "\n" + line if line.strip() else ""  # after code: on the next line
-    if not head or _GOES_ON.search(head) or not line.strip() or line.rstrip().endswith(rest):
+    below = in_front_of_code(text, ctx)
+    if below is None:
         return ""
-    return "\n" + line
+    kept: list[str] = []
+    for line in _cut(text, below).split("\n")[1:]:
+        if line.rstrip().endswith(rest):
+            break
+        kept.append(line)
+    return "\n" + "\n".join(kept) if kept else ""
 
 
 def _normalize(text: str, ctx: Context) -> str:
