@@ -91,9 +91,7 @@ async def complete_command(spot: str) -> int:
         path.resolve().as_uri(),
         language=LANGUAGE_IDS.get(path.suffix.lower(), ""),
         path=full,
-        budget=context.Budget(
-            settings.prompt_tokens, settings.suffix_share, settings.other_files_share
-        ),
+        budget=engine.budget(),
         shown_path=context.display_path(full, [os.getcwd()]),
     )
     blocked = engine.blocked_reason(ctx)

@@ -201,6 +201,11 @@ class Engine:
         if old is not None:
             await old.aclose()
 
+    def budget(self) -> Budget:
+        """The prompt budget the settings ask for."""
+        settings = self.settings
+        return Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
+
     def endpoint(self) -> str:
         """The base URL requests go to: the settings', or the other Mistral host after a key-type
         switch."""
@@ -527,10 +532,8 @@ class Engine:
         begun = is_word_char(typed[-1]) or not is_word_char(rest[0])
         if not (begun and _LAST_WORD.fullmatch(rest)):
             return  # more than the end of a word begun is left unconfirmed
-        settings = self.settings
-        budget = Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
-        after = moved(gen.ctx, shown, budget.prefix_chars)
-        multiline = wants_multiline(after, settings.multiline)
+        after = moved(gen.ctx, shown, self.budget().prefix_chars)
+        multiline = wants_multiline(after, self.settings.multiline)
         gen.follow = self._start(after, multiline, invoked=False, delay=FOLLOW_AFTER_S)
 
     def _wait_for_more(self, gen: Generation, uri: str) -> float:

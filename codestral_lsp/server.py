@@ -196,16 +196,9 @@ class CodestralServer(LanguageServer):
             language=doc.language_id or "",
             path=doc.path,
             version=doc.version,
-            budget=self.budget(),
+            budget=self.engine.budget(),
             shown_path=context.display_path(doc.path, roots),
             others=self.other_files(uri, roots),
-        )
-
-    def budget(self) -> context.Budget:
-        """The prompt budget the settings ask for."""
-        settings = self.settings
-        return context.Budget(
-            settings.prompt_tokens, settings.suffix_share, settings.other_files_share
         )
 
     def workspace_roots(self) -> list[str]:
@@ -358,7 +351,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ctx = ls.build_context(doc, params.position)
         chosen = widget_selection(doc, ctx, params.context.selected_completion_info)
         if chosen is not None:
-            ctx = context.selected(ctx, chosen, ls.budget().prefix_chars)
+            ctx = context.selected(ctx, chosen, ls.engine.budget().prefix_chars)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
