@@ -169,10 +169,11 @@ def _at_blank_line(ctx: Context) -> bool:
 def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     """The first line the answer must not include, by any multi-line rule. ``final`` says the
     lines are the whole answer, not a stream that may go on."""
+    head = scope.new_definition(lines, ctx)
     cuts = (
         scope.blank_line_cut(lines, ctx),
-        scope.stop_word_cut(lines, ctx),
-        scope.scope_cut(lines, ctx),
+        scope.stop_word_cut(lines, ctx, head),
+        scope.scope_cut(lines, ctx, head),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
         repeats.repeated_line_cut(lines, final),
         repeats.repeated_block_cut(lines, final),

@@ -52,11 +52,10 @@ def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
-def stop_word_cut(lines: list[str], ctx: Context) -> int | None:
+def stop_word_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
     """Index of the first line after the first that starts a new top-level definition (other
-    than the one the answer itself begins with, see :func:`new_definition`)."""
+    than ``head``, the one the answer itself begins with, see :func:`new_definition`)."""
     words = _TOP_LEVEL.get(ctx.language, _GENERIC)
-    head = new_definition(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if head is not None and i == head:
@@ -79,7 +78,7 @@ def new_definition(lines: list[str], ctx: Context) -> int | None:
     return first if lines[first].startswith(_TOP_LEVEL.get(ctx.language, _GENERIC)) else None
 
 
-def scope_cut(lines: list[str], ctx: Context) -> int | None:
+def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
     """Index of the first line that leaves the cursor's scope, by indentation.
 
     ``lines`` are full lines: the first one starts with the cursor line's text. On a blank
@@ -90,12 +89,12 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
     After a finished line the answer may start below it at any level inside the top-level
     definition around the cursor (the code after an ``if`` whose body ends with a ``raise``,
     an ``else:`` two levels up, the next method); what follows stays at that first line's level
-    or deeper. An answer that is a new top-level definition (:func:`new_definition`) has no
-    indentation limit. A line that closes and reopens (``} else {``) stays in scope. One
-    closing-bracket line at the boundary is kept when the code below the cursor does not
-    already close there.
+    or deeper. An answer that is a new top-level definition (``head``, see
+    :func:`new_definition`) has no indentation limit. A line that closes and reopens
+    (``} else {``) stays in scope. One closing-bracket line at the boundary is kept when the
+    code below the cursor does not already close there.
     """
-    limit = _scope_limit(lines, ctx)
+    limit = 0 if head is not None else _scope_limit(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
@@ -107,9 +106,8 @@ def scope_cut(lines: list[str], ctx: Context) -> int | None:
 
 
 def _scope_limit(lines: list[str], ctx: Context) -> int:
-    """The least indentation an answer's line may have and stay in the cursor's scope."""
-    if new_definition(lines, ctx) is not None:
-        return 0
+    """The least indentation an answer's line may have and stay in the cursor's scope (the
+    answer is not a new top-level definition)."""
     if not ctx.line_prefix.strip():
         return indent(ctx.line_prefix)
     own = statement_indent(ctx)
