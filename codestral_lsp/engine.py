@@ -298,14 +298,14 @@ class Engine:
         ctx = request.ctx
         if self.options.naive:
             return await self._fetch(request, multiline)
-        began = time.monotonic()
         text = await self._attach(ctx, multiline, request.invoked)
         if text is not None:
             return text
         if not request.invoked and not self._taken_whole(ctx):
-            # A request that already waited on a suggestion which then went another way has
-            # had its pause: the rest of the debounce only.
-            delay = self._debounce_s(ctx) - (time.monotonic() - began)
+            # The debounce is a quiet time after the last edit, not a wait per request: a
+            # request that already waited on a suggestion which then went another way, or one
+            # an editor sent after its own idle delay (Helix, company-mode), has had its pause.
+            delay = self._debounce_s(ctx) - self.pace.quiet_for(ctx.uri)
             if delay > 0:
                 await asyncio.sleep(delay)
                 if not request.is_current():

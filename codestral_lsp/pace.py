@@ -58,6 +58,12 @@ class Pace:
         now = time.monotonic() if now is None else now
         return last is not None and now - last < TYPING_GAPS * self.typing_gap
 
+    def quiet_for(self, uri: str, now: float | None = None) -> float:
+        """Seconds since the last edit of ``uri`` (0 when none was seen)."""
+        last = self._last_edit.get(uri)
+        now = time.monotonic() if now is None else now
+        return 0.0 if last is None else max(0.0, now - last)
+
     def forget(self, uri: str) -> None:
         """Drop a closed document's timing."""
         self._last_edit.pop(uri, None)

@@ -372,10 +372,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if doc is None:
             return types.CompletionList(is_incomplete=True, items=[])
         ctx = ls.build_context(doc, params.position)
-        invoked = params.context is None or (
-            params.context.trigger_kind == types.CompletionTriggerKind.Invoked
-        )
-        text = await ls.suggest(Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version)))
+        # Always automatic: for completion, LSP's "Invoked" also means "triggered by typing an
+        # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
+        # company) asks as the user types, so it cannot tell a key press for a suggestion.
+        text = await ls.suggest(Request(ctx, False, lambda: ls.is_current(uri, ctx.version)))
         caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
         return items.completion_list(text, ctx, position_of(doc), caps, item_id)

@@ -345,6 +345,26 @@ async def test_an_empty_answer_is_not_asked_for_twice(
     assert len(fake.requests) == 2 and fake.requests[1].body["min_tokens"] == 1
 
 
+async def test_a_completion_menu_request_is_automatic_whatever_its_trigger_kind(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # Completion menus send "Invoked" for every identifier typed (LSP: "triggered by typing an
+    # identifier ... or manual invocation"), so it does not force an answer or re-ask.
+    fake.answer = Reply(text="")
+    doc = Doc(client)
+    for _ in range(2):
+        result = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=URI),
+                position=doc.cursor,
+                context=types.CompletionContext(trigger_kind=types.CompletionTriggerKind.Invoked),
+            )
+        )
+        assert isinstance(result, types.CompletionList) and not result.items
+    assert len(fake.requests) == 1
+    assert "min_tokens" not in fake.requests[0].body
+
+
 async def test_typing_through_a_line_break_in_a_crlf_document(
     client: LanguageClient, fake: FakeFim
 ) -> None:

@@ -51,3 +51,12 @@ def test_typing_until_a_pause_of_a_few_typing_gaps() -> None:
     assert pace.typing("file:///x.py", now=last + 0.1)
     assert not pace.typing("file:///x.py", now=last + 0.5)
     assert not pace.typing("file:///other.py", now=last)
+
+
+def test_quiet_time_counts_from_the_last_edit_of_that_document() -> None:
+    pace = typed(Pace(), 0.1)
+    last = 100.0 + 9 * 0.1
+    assert abs(pace.quiet_for("file:///x.py", now=last + 0.25) - 0.25) < 1e-9
+    assert pace.quiet_for("file:///other.py", now=last) == 0.0
+    pace.forget("file:///x.py")
+    assert pace.quiet_for("file:///x.py", now=last + 1) == 0.0
