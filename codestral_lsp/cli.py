@@ -26,8 +26,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     p.add_argument(
         "--log-level",
-        default=os.environ.get("CODESTRAL_LOG_LEVEL", "INFO"),
-        help="DEBUG, INFO, WARNING or ERROR (env CODESTRAL_LOG_LEVEL; logs go to stderr)",
+        default=os.environ.get("CODESTRAL_LOG_LEVEL"),
+        help="DEBUG, INFO, WARNING or ERROR (env CODESTRAL_LOG_LEVEL; logs go to stderr): INFO "
+        "when serving, ERROR for complete and check",
     )
     sub = p.add_subparsers(dest="command")
     complete = sub.add_parser("complete", help="print one completion at FILE:LINE:COL (1-based)")
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from codestral_lsp.log import setup_stderr
 
-    setup_stderr(args.log_level)
+    # The one-shot commands answer with one line on failure; the log would repeat it.
+    setup_stderr(args.log_level or ("ERROR" if args.command else "INFO"))
     if args.command == "complete":
         from codestral_lsp.commands import complete_command
 

@@ -116,7 +116,7 @@ def test_complete_unreachable_endpoint(tmp_path: Path) -> None:
     )
 
     assert result.returncode != 0
-    assert "127.0.0.1:9" in result.stderr
+    assert "127.0.0.1:9" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_check_reports_configuration_and_latency(fake: FakeFim) -> None:
