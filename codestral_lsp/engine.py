@@ -182,6 +182,8 @@ class Engine:
         self.store = GenerationStore()
         self.circuit = Circuit()
         self._live: dict[str, Generation] = {}
+        # Documents whose exclusion was already logged (once each, until closed).
+        self._told_excluded: set[str] = set()
         self._slots = asyncio.Semaphore(GLOBAL_STREAMS)
         self.upstream_calls = 0
 
@@ -239,6 +241,7 @@ class Engine:
     def document_closed(self, uri: str) -> None:
         """Release everything held for a closed document."""
         self.pace.forget(uri)
+        self._told_excluded.discard(uri)
         for gen in self.store.drop_document(uri):
             self._stop(gen)
         live = self._live.pop(uri, None)
@@ -254,7 +257,11 @@ class Engine:
     async def complete(self, request: Request) -> str:
         """The suggestion for ``request.ctx`` (empty when there is none)."""
         ctx = request.ctx
-        if self.blocked_reason(ctx):
+        blocked = self.blocked_reason(ctx)
+        if blocked:
+            if blocked == "excluded" and ctx.uri not in self._told_excluded:
+                self._told_excluded.add(ctx.uri)
+                log.info("no completions in %s: it matches a pattern in exclude", ctx.uri)
             return ""
         multiline = wants_multiline(ctx, self.settings.multiline)
         deadline = self._deadline(request.invoked)

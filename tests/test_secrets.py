@@ -238,6 +238,10 @@ async def test_excluded_files_never_reach_the_endpoint(lsp: LanguageClient, fake
         open_doc(lsp, uri, f"TOKEN = 'MARKER-{i}-do-not-send'\nVALUE = \n", language="text")
     for uri in EXCLUDED:
         assert await inline(lsp, uri, 1, 8) == []
+    assert await inline(lsp, EXCLUDED[0], 1, 8) == []
+    # The user reading the log learns why, once per document, not per keystroke.
+    told = [m.message for m in lsp.log_messages if "matches a pattern in exclude" in m.message]
+    assert len(told) == len(EXCLUDED)
     # Other files, opened after them, may draw on open documents for context: never these.
     open_doc(lsp, "file:///repo/app/main.py", "import os\n\nTOKEN = \n")
     open_doc(lsp, "file:///repo/app/util.py", "def helper():\n    return \n")
