@@ -27,8 +27,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level",
         default=os.environ.get("CODESTRAL_LOG_LEVEL"),
-        help="DEBUG, INFO, WARNING or ERROR (env CODESTRAL_LOG_LEVEL; logs go to stderr): INFO "
-        "when serving, ERROR for complete and check",
+        help="DEBUG, INFO (default), WARNING or ERROR (env CODESTRAL_LOG_LEVEL; logs go to stderr)",
     )
     sub = p.add_subparsers(dest="command")
     complete = sub.add_parser("complete", help="print one completion at FILE:LINE:COL (1-based)")
@@ -40,19 +39,23 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `codestral-lsp` script and `python -m codestral_lsp`."""
     args = parser().parse_args(argv)
-    from codestral_lsp.log import setup_stderr
+    from codestral_lsp import log
 
-    # The one-shot commands answer with one line on failure; the log would repeat it.
-    setup_stderr(args.log_level or ("ERROR" if args.command else "INFO"))
+    log.setup_stderr(args.log_level or "INFO")
+    if args.command is None:
+        return serve(args.tcp, args.host, args.port)
+    from codestral_lsp import commands
+
+    # A one-shot command that fails says why in one line; the log lines that led there would
+    # only repeat it, so they are shown when it succeeds (unless a log level was asked for).
+    held = log.hold_stderr() if args.log_level is None else None
     if args.command == "complete":
-        from codestral_lsp.commands import complete_command
-
-        return asyncio.run(complete_command(args.spot))
-    if args.command == "check":
-        from codestral_lsp.commands import check_command
-
-        return asyncio.run(check_command())
-    return serve(args.tcp, args.host, args.port)
+        code = asyncio.run(commands.complete_command(args.spot))
+    else:
+        code = asyncio.run(commands.check_command())
+    if held is not None:
+        log.release(held, show=code == 0)
+    return code
 
 
 def serve(tcp: bool, host: str, port: int) -> int:

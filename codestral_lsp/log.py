@@ -12,6 +12,10 @@ import logging
 import re
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging.handlers
 
 _SHAPES = (
     # "apiKey": "…", 'api_key': '…', api_key='…', apiKey=… (JSON, Python reprs, env dumps)
@@ -72,6 +76,25 @@ def setup_stderr(level: str) -> None:
     numeric = numeric if isinstance(numeric, int) else logging.INFO
     root.setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
     logging.getLogger("codestral_lsp").setLevel(numeric)
+
+
+def hold_stderr() -> logging.handlers.MemoryHandler:
+    """Keep log records back from stderr until :func:`release`."""
+    import logging.handlers  # lazy: only the one-shot commands need it, not the server's start
+
+    root = logging.getLogger()
+    held = logging.handlers.MemoryHandler(1_000_000, logging.CRITICAL + 1, root.handlers[0])
+    root.handlers[:] = [held]
+    return held
+
+
+def release(held: logging.handlers.MemoryHandler, show: bool) -> None:
+    """Write what :func:`hold_stderr` kept back (``show``), or drop it."""
+    if not show:
+        held.buffer.clear()
+    held.flush()
+    if held.target is not None:
+        logging.getLogger().handlers[:] = [held.target]
 
 
 class ClientHandler(logging.Handler):
