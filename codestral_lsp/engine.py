@@ -512,7 +512,7 @@ class Engine:
                 if block and first_line_done(rest):
                     wait = self._wait_for_more(gen, ctx.uri)
                     if wait <= 0:
-                        return clean(complete_lines(rest), ctx, multiline)
+                        return _rest(complete_lines(rest), typed, ctx, multiline)
                     await gen.changed_within(wait)
                     continue
                 await gen.changed()

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
-from conftest import change, inline
+from conftest import change, inline, insert_text, open_doc
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -222,6 +222,21 @@ async def test_attaches_to_a_live_stream(client: LanguageClient, fake: FakeFim) 
     # The first request belongs to an older document version: the stale guard empties it.
     assert first == ""
     assert prompts(fake) == [TEXT]
+
+
+async def test_the_tiny_rest_of_a_streaming_block_line_is_shown(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # A C comment block streams its first line, the rest held back. Typed into, what is left
+    # of that line ("**") is shown as the rest of a suggestion, as it is once the stream has
+    # ended, not dropped as a whole answer too small to show.
+    uri = "file:///work/fault.h"
+    open_doc(client, uri, "struct fault {\n\tint addr;\n};\n\n", language="c")
+    fake.answer = Reply(text="/**\n * A fault.\n */\n", chunk_chars=6, chunk_delay=30)
+    assert [insert_text(i) for i in await inline(client, uri, 4, 0, invoked=False)] == ["/**"]
+    change(client, uri, 2, (4, 0), (4, 0), "/")
+    assert [insert_text(i) for i in await inline(client, uri, 4, 1, invoked=False)] == ["**"]
+    assert len(fake.requests) == 1
 
 
 async def test_a_stream_that_goes_another_way_is_replaced_at_once(
