@@ -305,14 +305,17 @@ class Engine:
         ctx = request.ctx
         if self.options.naive:
             return await self._fetch(request, multiline)
+        began = time.monotonic()
+        quiet = 0.0 if request.invoked else self.pace.asked(ctx.uri, began)
         text = await self._attach(ctx, multiline, request.invoked)
         if text is not None:
             return text
         if not request.invoked and not self._taken_whole(ctx):
-            # The debounce is a quiet time after the last edit, not a wait per request: a
-            # request that already waited on a suggestion which then went another way, or one
-            # an editor sent after its own idle delay (Helix, company-mode), has had its pause.
-            delay = self._debounce_s(ctx) - self.pace.quiet_for(ctx.uri)
+            # The debounce is a quiet time after the user's last edit or cursor move, not a wait
+            # per request: a request that already waited on a suggestion which then went
+            # another way, or one an editor sent after its own idle delay (Helix, company-mode),
+            # has had its pause.
+            delay = self._debounce_s(ctx) - quiet - (time.monotonic() - began)
             if delay > 0:
                 await asyncio.sleep(delay)
                 if not request.is_current():

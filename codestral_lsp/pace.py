@@ -41,6 +41,7 @@ class Pace:
 
     def __init__(self) -> None:
         self._last_edit: dict[str, float] = {}
+        self._last_asked: dict[str, float] = {}
         self._gaps: deque[float] = deque(maxlen=GAP_SAMPLES)
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
 
@@ -58,15 +59,18 @@ class Pace:
         now = time.monotonic() if now is None else now
         return last is not None and now - last < TYPING_GAPS * self.typing_gap
 
-    def quiet_for(self, uri: str, now: float | None = None) -> float:
-        """Seconds since the last edit of ``uri`` (0 when none was seen)."""
-        last = self._last_edit.get(uri)
+    def asked(self, uri: str, now: float | None = None) -> float:
+        """Record an automatic request at ``uri``; the seconds of quiet before it: since the
+        last edit or request there (a cursor moved without an edit asks too), 0 at first."""
         now = time.monotonic() if now is None else now
-        return 0.0 if last is None else max(0.0, now - last)
+        last = max(self._last_edit.get(uri, -1.0), self._last_asked.get(uri, -1.0))
+        self._last_asked[uri] = now
+        return 0.0 if last < 0 else max(0.0, now - last)
 
     def forget(self, uri: str) -> None:
         """Drop a closed document's timing."""
         self._last_edit.pop(uri, None)
+        self._last_asked.pop(uri, None)
 
     def observed(self, ttft_s: float) -> None:
         """Record one upstream time-to-first-token."""

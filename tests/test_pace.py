@@ -53,10 +53,12 @@ def test_typing_until_a_pause_of_a_few_typing_gaps() -> None:
     assert not pace.typing("file:///other.py", now=last)
 
 
-def test_quiet_time_counts_from_the_last_edit_of_that_document() -> None:
+def test_quiet_time_counts_from_the_last_edit_or_request_at_that_document() -> None:
     pace = typed(Pace(), 0.1)
     last = 100.0 + 9 * 0.1
-    assert abs(pace.quiet_for("file:///x.py", now=last + 0.25) - 0.25) < 1e-9
-    assert pace.quiet_for("file:///other.py", now=last) == 0.0
+    assert abs(pace.asked("file:///x.py", now=last + 0.25) - 0.25) < 1e-9
+    # A cursor moved without an edit asks again: the quiet time starts over.
+    assert abs(pace.asked("file:///x.py", now=last + 0.28) - 0.03) < 1e-9
+    assert pace.asked("file:///other.py", now=last) == 0.0
     pace.forget("file:///x.py")
-    assert pace.quiet_for("file:///x.py", now=last + 1) == 0.0
+    assert pace.asked("file:///x.py", now=last + 1) == 0.0
