@@ -104,15 +104,20 @@ class ClientHandler(logging.Handler):
         super().__init__(logging.INFO)
         self._send = send
         self._busy = False
+        self._gone = False
         self.addFilter(REDACTOR)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self._busy:  # sending may itself log; never recurse
+        if self._busy or self._gone:  # sending may itself log; never recurse
             return
         self._busy = True
         try:
             level = 1 if record.levelno >= logging.ERROR else 2 if record.levelno >= 30 else 3
             self._send(level, f"{record.name}: {record.getMessage()}")
+        except OSError:
+            # The editor's end of the pipe is closed: stderr still has the record, and a
+            # traceback per log line would bury it.
+            self._gone = True
         except Exception:
             self.handleError(record)
         finally:

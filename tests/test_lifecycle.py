@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 from typing import Any
 
@@ -284,3 +285,25 @@ def test_handled_notifications_are_not_remembered() -> None:
 
     assert protocol._request_futures == {}
     assert protocol.workspace.text_documents == {}
+
+
+def test_an_editor_gone_mid_session_is_told_on_stderr_without_tracebacks() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codestral_lsp"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=server_env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdout.close()  # the editor stops reading: every write the server makes now fails
+    # A malformed initialize: the server's report of it is the write that finds the pipe closed.
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}).encode()
+    proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    proc.stdin.close()
+    assert proc.stderr is not None
+    proc.wait(timeout=BOUND_S)
+    with proc.stderr:
+        stderr = proc.stderr.read().decode()
+    assert "connection to the editor is lost" in stderr
+    assert "Logging error" not in stderr
