@@ -22,17 +22,8 @@ WIRE_NAMES = {
     "llamacpp": "llama.cpp infill, /infill, SSE",
 }
 
-# LSP language ids by file extension, for the languages the post-processing rules know.
-LANGUAGE_IDS = {
-    ".py": "python",
-    ".rs": "rust",
-    ".go": "go",
-    ".js": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".tsx": "typescriptreact",
-    ".java": "java",
-}
+# LSP language ids by file extension, for the post-processing rules.
+LANGUAGE_IDS = {extension: language for language, extension in context.EXTENSIONS.items()}
 
 
 def load_settings() -> tuple[Settings, list[Problem]]:

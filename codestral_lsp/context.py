@@ -28,6 +28,41 @@ MIN_SNIPPET_CHARS = 120
 FILE_MARK = "+++++ "
 FILE_STOP = "\n+++++ "
 
+# File extensions by LSP language id: a buffer never saved (``untitled:Untitled-1``) is named
+# with one in the header, so the model is told its language as it would be by a real file name.
+EXTENSIONS = {
+    "c": ".c",
+    "cpp": ".cpp",
+    "csharp": ".cs",
+    "css": ".css",
+    "dart": ".dart",
+    "elixir": ".ex",
+    "go": ".go",
+    "haskell": ".hs",
+    "html": ".html",
+    "java": ".java",
+    "javascript": ".js",
+    "javascriptreact": ".jsx",
+    "json": ".json",
+    "kotlin": ".kt",
+    "lua": ".lua",
+    "markdown": ".md",
+    "ocaml": ".ml",
+    "php": ".php",
+    "python": ".py",
+    "ruby": ".rb",
+    "rust": ".rs",
+    "scala": ".scala",
+    "shellscript": ".sh",
+    "sql": ".sql",
+    "swift": ".swift",
+    "toml": ".toml",
+    "typescript": ".ts",
+    "typescriptreact": ".tsx",
+    "yaml": ".yaml",
+    "zig": ".zig",
+}
+
 
 Snippets = tuple[tuple[str, str], ...]
 
@@ -285,6 +320,15 @@ def display_path(path: str, roots: Sequence[str]) -> str:
             return os.path.relpath(normal, base).replace(os.sep, "/")
     parts = normal.replace(os.sep, "/").split("/")
     return "/".join(parts[-2:])
+
+
+def unsaved_name(name: str, language: str) -> str:
+    """The header name of a buffer that is not a file: its own name with the extension of its
+    language added when it has none (``Untitled-1`` in Python is ``Untitled-1.py``)."""
+    extension = EXTENSIONS.get(language, "")
+    if not extension or os.path.splitext(name)[1]:
+        return name
+    return name + extension
 
 
 def _line_end(text: str, offset: int, high: int) -> int:

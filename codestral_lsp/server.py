@@ -197,7 +197,7 @@ class CodestralServer(LanguageServer):
             path=doc.path,
             version=doc.version,
             budget=self.engine.budget(),
-            shown_path=context.display_path(doc.path, roots),
+            shown_path=shown_path(doc, roots),
             others=self.other_files(uri, roots),
         )
 
@@ -216,8 +216,7 @@ class CodestralServer(LanguageServer):
             doc = docs.get(other)
             if doc is None or uri in (other, doc.uri) or is_excluded(doc.path or other, excluded):
                 continue
-            path = context.display_path(doc.path, roots)
-            found.append(context.OtherFile(path, doc.source, offset))
+            found.append(context.OtherFile(shown_path(doc, roots), doc.source, offset))
             if len(found) == context.MAX_OTHER_FILES:
                 break
         return found
@@ -227,6 +226,15 @@ class CodestralServer(LanguageServer):
         workspace = self.workspace
         doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
         return doc is not None and doc.version == version
+
+
+def shown_path(doc: TextDocument, roots: list[str]) -> str:
+    """How the prompt's header names ``doc``: its workspace-relative path, or for a buffer that
+    is not a file its name with its language's extension."""
+    path = context.display_path(doc.path, roots)
+    if doc.uri.startswith("file:"):
+        return path
+    return context.unsaved_name(path, doc.language_id or "")
 
 
 def auth_message(endpoint: str, err: ProviderError) -> str:

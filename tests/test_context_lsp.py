@@ -103,3 +103,20 @@ async def test_auto_closed_bracket_is_replaced_through_the_range(
         assert item.range == types.Range(
             start=types.Position(line=1, character=6), end=types.Position(line=1, character=7)
         )
+
+
+async def test_an_unsaved_buffer_is_named_with_its_language_extension(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(text="1")) as fake:
+        await start(client, fake, tmp_path)
+        uri = "untitled:Untitled-1"
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text="x = \n"
+                )
+            )
+        )
+        await invoke(client, uri, 0, 4)
+        assert fake.requests[-1].body["prompt"] == "+++++ Untitled-1.py\nx = "

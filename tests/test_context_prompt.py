@@ -44,6 +44,13 @@ def test_no_path_no_header() -> None:
     assert ctx.stops == ()
 
 
+def test_an_unsaved_buffer_gets_its_language_extension_unless_it_has_one() -> None:
+    assert context.unsaved_name("Untitled-1", "python") == "Untitled-1.py"
+    assert context.unsaved_name("Untitled-1", "typescriptreact") == "Untitled-1.tsx"
+    assert context.unsaved_name("notes.txt", "python") == "notes.txt"
+    assert context.unsaved_name("Untitled-1", "plaintext") == "Untitled-1"
+
+
 def test_other_files_come_first_in_multi_file_blocks() -> None:
     others = [OtherFile("lib/b.py", "B = 2\n" * 40), OtherFile("lib/c.py", "C = 3\n" * 40)]
     ctx = context.build("x = 1\n", 6, "file:///w/a.py", shown_path="a.py", others=others)
