@@ -11,6 +11,7 @@ from pathlib import Path
 
 from codestral_lsp import context
 from codestral_lsp.engine import Engine, Request
+from codestral_lsp.log import REDACTOR
 from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create, is_loopback
 from codestral_lsp.settings import Problem, Settings, from_env, key_hosts, mask, resolve
 
@@ -27,12 +28,15 @@ LANGUAGE_IDS = {extension: language for language, extension in context.EXTENSION
 
 
 def load_settings() -> tuple[Settings, list[Problem]]:
-    """Settings for the commands: defaults and environment."""
-    return resolve([from_env(os.environ)])
+    """Settings for the commands: defaults and environment. The key is handed to the log's
+    redactor, as the server does, so no message of the commands can show it."""
+    settings, problems = resolve([from_env(os.environ)])
+    REDACTOR.add(settings.api_key)
+    return settings, problems
 
 
 def _fail(reason: str) -> int:
-    sys.stderr.write(f"codestral-lsp: {reason}\n")
+    sys.stderr.write(f"codestral-lsp: {REDACTOR.scrub(reason)}\n")
     return 1
 
 

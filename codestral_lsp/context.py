@@ -117,6 +117,8 @@ class Context:
     version: int | None = None
     header: str = ""
     snippets: Snippets = ()
+    # How the prompt names the file (workspace-relative); ``path`` is where it is on disk.
+    shown_path: str = ""
 
     @property
     def prompt(self) -> str:
@@ -252,6 +254,7 @@ def build(
         version=version,
         header=header(shown_path, parts),
         snippets=parts,
+        shown_path=shown_path,
     )
 
 

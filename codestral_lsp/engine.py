@@ -394,7 +394,7 @@ class Engine:
             stream=True,
             prompt_cache_key=cache_key(ctx.uri),
             min_tokens=1 if invoked else None,
-            path=ctx.path,
+            path=ctx.shown_path,
             other_files=other_files,
         )
 

@@ -39,6 +39,23 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z", re.IGNORECASE)
 
 
+def is_valid_glob(pattern: str) -> bool:
+    """Whether ``pattern`` can be used as an ``exclude`` glob (``[z-a]`` cannot)."""
+    try:
+        _compile(_normal(pattern).lstrip("/"))
+    except re.error:
+        return False
+    return True
+
+
+def _normal(pattern: str) -> str:
+    """A pattern as matched: no surrounding blanks, no trailing ``/``, no leading ``./``."""
+    pattern = pattern.strip().rstrip("/")
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    return pattern
+
+
 def is_excluded(path: str, patterns: Iterable[str]) -> bool:
     """True when ``path`` matches a pattern: patterns without ``/`` match the file name or any
     directory name on the path (``secrets`` excludes everything below it); patterns with ``/``
@@ -47,8 +64,7 @@ def is_excluded(path: str, patterns: Iterable[str]) -> bool:
     parts = [p for p in normal.split("/") if p]
     if not parts:
         return False
-    for pattern in patterns:
-        pattern = pattern.strip().rstrip("/")
+    for pattern in map(_normal, patterns):
         if not pattern:
             continue
         regex = _compile(pattern.lstrip("/"))

@@ -27,6 +27,30 @@ _SHAPES = (
 )
 
 
+# A secret cut short (an error text truncated mid-key) is still hidden from this many of its
+# first characters on.
+SECRET_HEAD = 8
+
+
+def _hide(text: str, secret: str) -> str:
+    """``text`` with ``secret``, and any cut-off head of it at least :data:`SECRET_HEAD` long,
+    replaced by ``***``."""
+    head = secret[: min(len(secret), SECRET_HEAD)]
+    start = text.find(head)
+    if start < 0:
+        return text
+    out: list[str] = []
+    done = 0
+    while start >= 0:
+        end = start + len(head)
+        while end < len(text) and end - start < len(secret) and text[end] == secret[end - start]:
+            end += 1
+        out += [text[done:start], "***"]
+        done = end
+        start = text.find(head, end)
+    return "".join([*out, text[done:]])
+
+
 class Redactor(logging.Filter):
     """Rewrites each record's message with secrets replaced by ``***``."""
 
@@ -42,8 +66,7 @@ class Redactor(logging.Filter):
     def scrub(self, text: str) -> str:
         """``text`` with every known secret and secret-shaped value hidden."""
         for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
+            text = _hide(text, secret)
         for shape in _SHAPES:
             text = shape.sub(lambda m: f"{m['head']}{m['q']}***", text)
         return text
@@ -136,6 +159,10 @@ class Notifier:
         if kind in self._shown:
             return
         self._shown.add(kind)
+        self.show(level, message)
+
+    def show(self, level: int, message: str) -> None:
+        """Show ``message`` now (its caller keeps it from repeating)."""
         self._show(level, REDACTOR.scrub(message))
 
     def reset(self) -> None:

@@ -10,11 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from pygls.exceptions import JsonRpcException
 from pygls.protocol import LanguageServerProtocol
 
 
 class CodestralProtocol(LanguageServerProtocol):
-    """``LanguageServerProtocol`` that forgets finished handler futures."""
+    """``LanguageServerProtocol`` that forgets finished handler futures and answers requests it
+    cannot read."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls drops a request whose params do not fit LSP (a negative position, say) without
+        an answer, so the editor would wait for it forever; it gets the error instead."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], error=err.to_response_error())
+            raise
 
     def _handle_notification(self, method_name: str, params: Any) -> None:
         super()._handle_notification(method_name, params)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -31,7 +32,7 @@ from codestral_lsp.providers import (
     create,
 )
 from codestral_lsp.recent import RecentEdits
-from codestral_lsp.settings import Settings, from_env, mask, resolve, section
+from codestral_lsp.settings import Settings, from_env, mask, pushed_section, resolve, section
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,9 @@ class CodestralServer(LanguageServer):
             self.settings, self.report_provider_error, create, options=Options.from_env(env)
         )
         self._warned_unknown: set[str] = set()
+        # The settings problems the user was told of and that still stand.
+        self._told_problems: set[str] = set()
+        self._told_unreadable = False
         self.status = status.StatusTracker(self._send_status)
         self.offers = Offers()
         self.recent = RecentEdits()
@@ -132,16 +136,21 @@ class CodestralServer(LanguageServer):
         REDACTOR.add(settings.api_key)
         changed = settings != self.settings
         if changed:
-            # Before reporting: the problems of the new settings are news even if an earlier
-            # push had the same ones, and the same push repeated must not show them again.
+            # Upstream trouble may be news under the new settings (a new key, a new endpoint).
             self.notifier.reset()
+        standing: set[str] = set()
         for problem in problems:
             if problem.unknown:
                 if problem.key not in self._warned_unknown:
                     self._warned_unknown.add(problem.key)
                     log.info("%s", problem.message)
-            else:
-                self.notifier.once(f"setting:{problem.key}", WARNING, problem.message)
+                continue
+            # A problem is told once while it stands: a push repeated, or one changing another
+            # key, does not show it again; fixed and then made again, it is news.
+            standing.add(problem.message)
+            if problem.message not in self._told_problems:
+                self.notifier.show(WARNING, problem.message)
+        self._told_problems = standing
         if changed:
             self.settings = settings
             await self.engine.configure(settings)
@@ -171,7 +180,19 @@ class CodestralServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """pygls' default turns every failed notification into an error popup (a storm, for a
-        client that keeps sending a bad one); log each, and tell the user once."""
+        client that keeps sending a bad one); log each, and tell the user once. A message from
+        the editor that does not fit LSP (a ``null`` configuration answer, say) is the editor's
+        fault and nothing the user can mend: logged, first as a warning, never a popup."""
+        if isinstance(error, BrokenPipeError):  # answering what could not be read found it
+            if self._stop_event is not None and not self._stop_event.is_set():
+                log.error("the connection to the editor is lost; shutting down")
+                self._stop_event.set()
+            return
+        if source is JsonRpcException:
+            level = logging.DEBUG if self._told_unreadable else logging.WARNING
+            self._told_unreadable = True
+            log.log(level, "ignored a message from the editor that does not fit LSP: %r", error)
+            return
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
         self.notifier.once("server-error", ERROR, f"codestral-lsp: internal error: {error}")
 
@@ -328,12 +349,12 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     async def did_change_configuration(
         ls: CodestralServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        pushed = section(params.settings)
-        if pushed:
+        pushed = pushed_section(params.settings)
+        if pushed is None:
+            await pull_configuration(ls)
+        else:
             ls.layers["client"] = pushed
             await ls.apply_settings()
-        else:
-            await pull_configuration(ls)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: CodestralServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -419,7 +440,8 @@ async def pull_configuration(ls: CodestralServer) -> None:
     except Exception as err:  # a client that fails this request must not stop the server
         log.info("workspace/configuration failed: %s", err)
         return
-    # An empty mapping is an answer too: the user cleared every codestral setting.
+    # An empty mapping is an answer too: the user cleared every codestral setting. A null is
+    # not: clients answer it for a section they do not keep, and it may arrive after a push.
     if result and isinstance(result[0], Mapping):
         ls.layers["client"] = section(result[0])
         await ls.apply_settings()

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+from codestral_lsp.exclude import is_valid_glob
 
 SECTION = "codestral"
 
@@ -35,6 +39,14 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".pypirc",
     ".netrc",
     ".git-credentials",
+    ".pgpass",
+    ".htpasswd",
+    "*.tfvars",
+    "*.tfstate",
+    "kubeconfig*",
+    ".kube/config",
+    ".docker/config.json",
+    ".ssh/**",
     "credentials*",
     "secrets/**",
     "**/secrets/**",
@@ -156,20 +168,25 @@ def _bool(raw: Any) -> bool:
     return raw
 
 
-def _positive_int_or_none(raw: Any) -> int | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 1:
-        raise Invalid("a whole number of at least 1")
+# Whole-number settings stop here: JSON may carry 1e400 (infinity) or a 300-digit number.
+MAX_WHOLE = 2**31 - 1
+
+
+def _whole(raw: Any, low: int) -> int:
+    what = f"a whole number from {low} to {MAX_WHOLE}"
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise Invalid(what)
+    if not (math.isfinite(raw) and raw == int(raw) and low <= raw <= MAX_WHOLE):
+        raise Invalid(what)
     return int(raw)
+
+
+def _positive_int_or_none(raw: Any) -> int | None:
+    return None if raw is None else _whole(raw, 1)
 
 
 def _non_negative_int_or_none(raw: Any) -> int | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 0:
-        raise Invalid("a whole number of at least 0")
-    return int(raw)
+    return None if raw is None else _whole(raw, 0)
 
 
 def _temperature(raw: Any) -> float:
@@ -181,10 +198,11 @@ def _temperature(raw: Any) -> float:
 
 
 def _prompt_tokens(raw: Any) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
-        raise Invalid(f"a whole number from {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS}")
-    if not MIN_PROMPT_TOKENS <= raw <= MAX_PROMPT_TOKENS:
-        raise Invalid(f"a whole number from {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS}")
+    what = f"a whole number from {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS}"
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise Invalid(what)
+    if raw != int(raw) or not MIN_PROMPT_TOKENS <= raw <= MAX_PROMPT_TOKENS:
+        raise Invalid(what)
     return int(raw)
 
 
@@ -228,9 +246,28 @@ def _choice(choices: Sequence[str]) -> Validator:
 
 def _url(raw: Any) -> str:
     url = _str(raw)
-    if url and not url.startswith(("http://", "https://")):
-        raise Invalid("an http:// or https:// URL")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
+        host = None
+    if not url.startswith(("http://", "https://")) or not host:
+        raise Invalid("an http:// or https:// URL with a host")
     return url
+
+
+def _region(raw: Any) -> str:
+    region = _str(raw)
+    if not re.fullmatch(r"[a-z0-9-]+", region):
+        raise Invalid('a region name such as "eu" or "us"')
+    return region
+
+
+def _globs(raw: Any) -> tuple[str, ...]:
+    patterns = _str_list(raw)
+    for pattern in patterns:
+        if not is_valid_glob(pattern):
+            raise Invalid(f"a list of glob patterns ({pattern!r} is not one)")
+    return patterns
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +289,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("stop", "stop", _str_list),
     Spec("debounceMs", "debounce_ms", _non_negative_int_or_none),
     Spec("timeoutMs", "timeout_ms", _positive_int_or_none),
-    Spec("exclude", "exclude", _str_list),
+    Spec("exclude", "exclude", _globs),
     Spec("enable", "enable", _bool),
-    Spec("region", "region", _str),
+    Spec("region", "region", _region),
     Spec("multiline", "multiline", _choice(MULTILINE_MODES)),
     Spec("allowInsecureHttp", "allow_insecure_http", _bool),
     Spec("promptTokens", "prompt_tokens", _prompt_tokens),
@@ -274,13 +311,28 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-def from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+# String keys for which an empty value means "not set here", as null does: an editor's settings
+# UI that stores "" for an untouched field must not hide the environment's key or endpoint.
+EMPTY_IS_UNSET = frozenset({"apiKey", "baseUrl", "model", "region"})
+
+
+class EnvLayer(dict[str, Any]):
+    """The environment's settings layer; it remembers which variable gave each key, so that a
+    bad value is reported under the name the user set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.variables: dict[str, str] = {}
+
+
+def from_env(environ: Mapping[str, str]) -> EnvLayer:
     """The settings layer the environment provides."""
-    layer: dict[str, Any] = {}
+    layer = EnvLayer()
     for var, key in ENV_KEYS:
         value = environ.get(var, "").strip()
         if value and key not in layer:
             layer[key] = value
+            layer.variables[key] = var
     return layer
 
 
@@ -296,6 +348,17 @@ def section(raw: Any) -> dict[str, Any]:
     return {str(k): v for k, v in raw.items()}
 
 
+def pushed_section(raw: Any) -> dict[str, Any] | None:
+    """The ``codestral`` section of a ``workspace/didChangeConfiguration`` push, or ``None`` when
+    the push says nothing of it (``null``, or only other tools' sections): then the settings it
+    would replace stand. A push with the section (even empty) or with its keys flat replaces."""
+    if not isinstance(raw, Mapping):
+        return None
+    if SECTION in raw or any(str(key) in KEYS for key in raw):
+        return section(raw)
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A key whose value was rejected (or unknown), in words fit for the user."""
@@ -308,25 +371,28 @@ class Problem:
 def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem]]:
     """Merge layers (lowest precedence first) and validate each key.
 
-    A ``null`` value means "use the default". Unknown keys are reported as problems flagged
-    ``unknown`` so the caller can log them without bothering the user.
+    Each key takes its value from the highest layer that sets it validly. ``null`` (and an
+    empty string for :data:`EMPTY_IS_UNSET`) means "not set here"; a wrong value is reported
+    and the layers below decide, down to the default. Unknown keys are reported as problems
+    flagged ``unknown`` so the caller can log them without bothering the user.
     """
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        merged.update(layer)
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for spec in SPECS:
-        if merged.get(spec.key) is None:
-            continue
-        try:
-            values[spec.attr] = spec.validate(merged[spec.key])
-        except Invalid as err:
-            shown = "(hidden)" if spec.key == "apiKey" else repr(merged[spec.key])[:60]
-            problems.append(
-                Problem(spec.key, f"setting codestral.{spec.key} = {shown} ignored: expected {err}")
-            )
-    for key in sorted(set(merged) - KEYS):
+        for layer in reversed(layers):
+            raw = layer.get(spec.key)
+            if raw is None or (
+                spec.key in EMPTY_IS_UNSET and isinstance(raw, str) and not raw.strip()
+            ):
+                continue
+            try:
+                values[spec.attr] = spec.validate(raw)
+                break
+            except Invalid as err:
+                if not any(problem.key == spec.key for problem in problems):
+                    problems.append(Problem(spec.key, _wrong(layer, spec.key, raw, err)))
+    known = set().union(*(layer.keys() for layer in layers)) if layers else set()
+    for key in sorted(known - KEYS):
         problems.append(Problem(key, f"unknown setting codestral.{key} ignored", unknown=True))
     settings = dataclasses.replace(Settings(), **values)
     if settings.provider == "openai-compatible" and not settings.base_url:
@@ -334,3 +400,13 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
             Problem("baseUrl", 'provider "openai-compatible" needs codestral.baseUrl to be set')
         )
     return settings, problems
+
+
+def _wrong(layer: Mapping[str, Any], key: str, raw: Any, err: Invalid) -> str:
+    """The message for a rejected value, naming the setting or variable the user wrote."""
+    shown = "(hidden)" if key == "apiKey" else repr(raw)[:60]
+    variables = layer.variables if isinstance(layer, EnvLayer) else {}
+    name = f"setting codestral.{key}"
+    if key in variables:
+        name = f"environment variable {variables[key]} ({name})"
+    return f"{name} = {shown} ignored: expected {err}"

@@ -310,8 +310,8 @@ async def test_wrong_typed_and_unknown_settings_reported_once_each(
     bad = {
         "baseUrl": fake.url,  # never let a bad value fall back to the real endpoint
         "temperature": "hot",
-        "maxTokens": -3,
-        "exclude": 5,
+        "maxTokens": float("inf"),  # JSON's 1e400
+        "exclude": ["*.txt", "[z-a]"],  # not a glob: it must not break matching
         "enable": "yes",
         "provider": ["codestral"],
         "debounceMs": "soon",
@@ -341,6 +341,35 @@ async def test_wrong_typed_and_unknown_settings_reported_once_each(
         assert len([m for m in lsp.messages if f"codestral.{key} " in m.message]) == 1, key
     assert len(lsp.messages) == 9
     assert len([m for m in lsp.log_messages if "codestral.colour" in m.message]) == 1
+
+    # Another key changing is no reason to repeat the problems that still stand.
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {**bad, "model": "m2"}})
+    )
+    await asyncio.sleep(0.3)
+    await still_serves(lsp, fake)
+    assert fake.requests[-1].body["model"] == "m2"
+    assert len(lsp.messages) == 9
+
+
+async def test_a_push_for_other_tools_leaves_the_settings_and_an_empty_one_clears_them(
+    single: LanguageClient, fake: FakeFim
+) -> None:
+    def push(settings: object) -> None:
+        single.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=settings)
+        )
+
+    push({"codestral": {"enable": False}})
+    push({"python": {"analysis": {"typeCheckingMode": "strict"}}})
+    await asyncio.sleep(0.3)
+    asked = len(fake.requests)
+    assert await inline(single, fresh(single, "x = \n"), 0, 4) == []
+    assert len(fake.requests) == asked
+
+    push({"codestral": {}})
+    await asyncio.sleep(0.3)
+    await still_serves(single, fake)
 
 
 @pytest.mark.parametrize("settings", [None, "codestral", 42, ["x"], {"codestral": None}])

@@ -307,3 +307,73 @@ def test_an_editor_gone_mid_session_is_told_on_stderr_without_tracebacks() -> No
         stderr = proc.stderr.read().decode()
     assert "connection to the editor is lost" in stderr
     assert "Logging error" not in stderr
+
+
+async def test_an_answer_that_is_not_lsp_is_logged_not_shown() -> None:
+    """A ``null`` answer to ``workspace/configuration`` (a list is due) is the editor's fault:
+    a log line, no error popup, and the server goes on serving."""
+    with FakeFim(Reply(text="alive")) as fake:
+        server = await Stdio.start()
+        msg_id = server.send(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": None,
+                "capabilities": {"workspace": {"configuration": True}},
+                "initializationOptions": {"apiKey": "sk-test-123456", "baseUrl": fake.url},
+            },
+            request=True,
+        )
+        await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+        server.send("initialized", {})
+        seen: list[dict[str, Any]] = []
+        while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("method") != (
+            "workspace/configuration"
+        ):
+            seen.append(message)
+        body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode()
+        assert server.proc.stdin is not None
+        server.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        uri = "file:///p/a.py"
+        server.send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}},
+        )
+        asked = server.send(
+            "textDocument/inlineCompletion",
+            {
+                "textDocument": {"uri": uri},
+                "position": {"line": 0, "character": 4},
+                "context": {"triggerKind": 1},
+            },
+            request=True,
+        )
+        while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != asked:
+            seen.append(message)
+        assert [item["insertText"] for item in message["result"]["items"]] == ["alive"]
+        assert [m for m in seen if m.get("method") == "window/showMessage"] == []
+        logged = [m["params"]["message"] for m in seen if m.get("method") == "window/logMessage"]
+        assert any("does not fit LSP" in line for line in logged)
+        server.send("exit")
+        await server.exit_code()
+
+
+async def test_a_request_that_does_not_fit_lsp_is_answered_with_an_error() -> None:
+    """pygls would drop it unanswered, leaving the editor waiting forever."""
+    server = await Stdio.start()
+    await server.initialize()
+    asked = server.send(
+        "textDocument/inlineCompletion",
+        {
+            "textDocument": {"uri": "file:///p/a.py"},
+            "position": {"line": -1, "character": 0},
+            "context": {"triggerKind": 1},
+        },
+        request=True,
+    )
+    answer = await asyncio.wait_for(server.answer(asked), BOUND_S)
+    assert answer["error"]["code"] == -32602  # Invalid Params
+    msg_id = server.send("shutdown", request=True)
+    assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+    server.send("exit")
+    assert await server.exit_code() == 0

@@ -117,6 +117,9 @@ async def test_provider_switches_at_runtime(client: LanguageClient, fakes: list[
         assert isinstance(result, types.InlineCompletionList), case
         assert [item.insert_text for item in result.items] == [case.expected], case.provider
         assert_served(case, fake)
+        if case.wire == "chat":  # the file named as in FIM prompts, not by its absolute path
+            user = fake.completions[-1].body["messages"][-1]["content"]
+            assert user.startswith("File e2e/add.py:\n")
     assert [len(fake.completions) for fake in fakes] == [1, 1, 1, 1, 2, 1, 1, 1]
     assert not [m.message for m in client.messages if m.type == types.MessageType.Error]
     # A key for plain HTTP to another machine: refused, and the user is told which setting.

@@ -44,16 +44,19 @@ WRAPPER = (
 
 
 def leaks(text: str) -> list[str]:
-    """Keys found in ``text``; only the last 4 characters may ever be shown (as a mask)."""
-    return [key for key in KEYS if key[:-4] in text]
+    """Keys found in ``text``, whole or cut short (an error text truncated mid-key); only the
+    last 4 characters may ever be shown (as a mask)."""
+    return [key for key in KEYS if key[:8] in text]
 
 
-def echo(status: int) -> Any:
-    """An upstream that rejects the call and echoes the header it got (some gateways do)."""
+def echo(status: int, bare: bool = False) -> Any:
+    """An upstream that rejects the call and echoes the header it got (some gateways do); or,
+    ``bare``, the key alone at the end of a long text, where the detail shown is cut."""
 
     def answer(received: Received) -> Reply:
         auth = received.headers.get("Authorization", "")
-        return Reply(status=status, body=json.dumps({"message": f"invalid token {auth}"}))
+        message = "x" * 265 + " key=" + auth.removeprefix("Bearer ") if bare else auth
+        return Reply(status=status, body=json.dumps({"message": f"invalid token {message}"}))
 
     return answer
 
@@ -122,7 +125,7 @@ async def test_key_never_visible_at_debug_and_verbose_trace(
     await asyncio.sleep(0.3)  # the pulled configuration applies after `initialized`
 
     assert await inline(client, "file:///p/a.py", 0, 4) == []
-    fake.answer = echo(500)
+    fake.answer = echo(500, bare=True)
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(
             settings={"codestral": {"apiKey": KEY_PUSH, "baseUrl": fake.url}}
@@ -145,8 +148,9 @@ async def test_key_never_visible_at_debug_and_verbose_trace(
     assert leaks(session.everything()) == []
 
 
-def test_commands_at_debug_never_print_the_key(fake: FakeFim, tmp_path: Path) -> None:
-    fake.answer = echo(401)
+@pytest.mark.parametrize("bare", [False, True])
+def test_commands_at_debug_never_print_the_key(fake: FakeFim, tmp_path: Path, bare: bool) -> None:
+    fake.answer = echo(422 if bare else 401, bare=bare)
     source = tmp_path / "a.py"
     source.write_text("x = \n")
     env = {
@@ -207,6 +211,14 @@ async def test_exception_text_and_reprs_hide_the_key(fake: FakeFim) -> None:
         "/repo/config/secrets/deep/token.txt",
         "C:\\repo\\.env",
         "/repo/.ENV.LOCAL",
+        "/home/u/.pgpass",
+        "/srv/.htpasswd",
+        "/repo/infra/prod.tfvars",
+        "/repo/infra/terraform.tfstate",
+        "/home/u/.kube/config",
+        "/repo/kubeconfig.yaml",
+        "/home/u/.docker/config.json",
+        "/home/u/.ssh/config",
     ],
 )
 def test_default_excludes_cover_secret_files(path: str) -> None:
@@ -219,6 +231,11 @@ def test_default_excludes_cover_secret_files(path: str) -> None:
 )
 def test_default_excludes_spare_ordinary_files(path: str) -> None:
     assert not is_excluded(path, DEFAULT_EXCLUDE)
+
+
+def test_a_pattern_written_from_the_workspace_root_matches() -> None:
+    assert is_excluded("/repo/private/a.py", ["./private/*.py"])
+    assert not is_excluded("/repo/public/a.py", ["./private/*.py"])
 
 
 EXCLUDED = [

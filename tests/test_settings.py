@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from codestral_lsp.settings import SPECS, Settings, from_env, mask, resolve, section
+from codestral_lsp.settings import (
+    SPECS,
+    Settings,
+    from_env,
+    mask,
+    pushed_section,
+    resolve,
+    section,
+)
 
 
 def test_defaults_match_interface() -> None:
@@ -43,14 +51,22 @@ def test_env_base_url_overrides_preset_and_client_overrides_env() -> None:
     [
         pytest.param("temperature", "hot", "0 to 1.5", id="temperature-string"),
         pytest.param("temperature", 3, "0 to 1.5", id="temperature-range"),
-        pytest.param("maxTokens", 0, "at least 1", id="max-tokens-zero"),
-        pytest.param("maxTokens", True, "at least 1", id="max-tokens-bool"),
-        pytest.param("debounceMs", -5, "at least 0", id="debounce-negative"),
+        pytest.param("maxTokens", 0, "from 1 to", id="max-tokens-zero"),
+        pytest.param("maxTokens", True, "from 1 to", id="max-tokens-bool"),
+        pytest.param("maxTokens", float("inf"), "from 1 to", id="max-tokens-infinite"),
+        pytest.param("maxTokens", 10**300, "from 1 to", id="max-tokens-huge"),
+        pytest.param("timeoutMs", float("nan"), "from 1 to", id="timeout-nan"),
+        pytest.param("debounceMs", -5, "from 0 to", id="debounce-negative"),
+        pytest.param("promptTokens", float("inf"), "from 200 to", id="prompt-tokens-infinite"),
         pytest.param("enable", "yes", "true or false", id="enable-string"),
         pytest.param("multiline", "sometimes", '"auto"', id="multiline-choice"),
         pytest.param("provider", "openai", '"codestral"', id="provider-unknown"),
         pytest.param("exclude", [1, 2], "list of strings", id="exclude-ints"),
         pytest.param("baseUrl", "ftp://x", "http", id="base-url-scheme"),
+        pytest.param("baseUrl", "http://", "with a host", id="base-url-no-host"),
+        pytest.param("baseUrl", "http://[::1", "with a host", id="base-url-broken"),
+        pytest.param("region", "e u/", "region name", id="region-not-a-name"),
+        pytest.param("exclude", ["*.txt", "[z-a]"], "glob patterns", id="exclude-bad-glob"),
     ],
 )
 def test_wrong_value_names_key_and_falls_back(key: str, value: object, expected: str) -> None:
@@ -74,11 +90,51 @@ def test_unknown_keys_are_flagged_not_fatal() -> None:
     assert [(p.key, p.unknown) for p in problems] == [("modle", True)]
 
 
-def test_null_means_default_and_stop_accepts_a_string() -> None:
+def test_null_means_not_set_here_and_stop_accepts_a_string() -> None:
     settings, problems = resolve([{"maxTokens": 5}, {"maxTokens": None, "stop": "\n\n"}])
     assert problems == []
-    assert settings.max_tokens is None
+    assert settings.max_tokens == 5
     assert settings.stop == ("\n\n",)
+
+
+def test_null_empty_or_wrong_values_above_leave_the_environment_in_force() -> None:
+    env = from_env(
+        {
+            "CODESTRAL_API_KEY": "env-key-123456",
+            "CODESTRAL_BASE_URL": "http://127.0.0.1:9/v1",
+            "CODESTRAL_MODEL": "env-model",
+        }
+    )
+    for above in (
+        {"apiKey": None, "baseUrl": None, "model": None},
+        {"apiKey": "", "baseUrl": " ", "model": ""},
+    ):
+        settings, problems = resolve([env, above])
+        assert problems == []
+        assert (settings.api_key, settings.base_url, settings.model) == (
+            "env-key-123456",
+            "http://127.0.0.1:9/v1",
+            "env-model",
+        )
+    settings, problems = resolve([env, {"apiKey": 123}, {"baseUrl": "localhost:1234"}])
+    assert settings.api_key == "env-key-123456"
+    assert settings.base_url == "http://127.0.0.1:9/v1"
+    assert sorted(p.key for p in problems) == ["apiKey", "baseUrl"]
+
+
+def test_a_wrong_environment_value_is_reported_under_its_variable() -> None:
+    _, problems = resolve([from_env({"CODESTRAL_BASE_URL": "localhost:1234"})])
+    assert problems[0].message.startswith(
+        "environment variable CODESTRAL_BASE_URL (setting codestral.baseUrl) = "
+    )
+
+
+def test_a_push_of_other_sections_says_nothing_of_codestral() -> None:
+    assert pushed_section(None) is None
+    assert pushed_section({"python": {"analysis": {}}}) is None
+    assert pushed_section({"codestral": None}) == {}
+    assert pushed_section({"codestral": {"enable": False}}) == {"enable": False}
+    assert pushed_section({"model": "m", "python": {}}) == {"model": "m", "python": {}}
 
 
 def test_section_unwraps_whole_settings_tree() -> None:
