@@ -8,15 +8,44 @@ keystroke, for the life of the process (about 2.4 KB per completion in ``bench/s
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Generator
 from typing import Any
 
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 
 class CodestralProtocol(LanguageServerProtocol):
     """``LanguageServerProtocol`` that forgets finished handler futures and answers requests it
     cannot read."""
+
+    # ``shutdown`` arrived / was answered. An ``exit`` may follow it before its answer (LSP
+    # lets a client not wait): it is then held until the answer is out, and the process still
+    # ends with 0.
+    shutdown_seen = False
+    shutdown_done = False
+    exit_held = False
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' ``shutdown``, marked as it arrives; then a held ``exit`` goes ahead."""
+        self.shutdown_seen = True
+        yield from super().lsp_shutdown(*args)
+        self.shutdown_done = True
+        if self.exit_held:
+            # Soon, not now: the answer to shutdown is sent when this generator ends.
+            asyncio.get_running_loop().call_soon(self._handle_notification, types.EXIT, None)
+
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' ``exit``, held while a ``shutdown`` is still being done."""
+        if self.shutdown_seen and not self.shutdown_done:
+            self.exit_held = True
+            return
+        yield from super().lsp_exit(*args)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls drops a request whose params do not fit LSP (a negative position, say) without

@@ -62,12 +62,17 @@ class CodestralServer(LanguageServer):
         self.status = status.StatusTracker(self._send_status)
         self.offers = Offers()
         self.recent = RecentEdits()
-        self.shutdown_requested = False
 
     @property
     def exit_code(self) -> int:
         """The process exit code LSP asks for: 0 after ``shutdown``, else 1."""
-        return 0 if self.shutdown_requested else 1
+        return 0 if self.lsp.shutdown_seen else 1
+
+    @property
+    def lsp(self) -> CodestralProtocol:
+        """The protocol, as the class this server runs (pygls types it as its base)."""
+        assert isinstance(self.protocol, CodestralProtocol)
+        return self.protocol
 
     def _show(self, level: int, message: str) -> None:
         self.window_show_message(
@@ -419,7 +424,6 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
-        ls.shutdown_requested = True
         await ls.engine.aclose()
 
     return server

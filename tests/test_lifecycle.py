@@ -128,6 +128,17 @@ async def test_exit_after_shutdown_is_zero() -> None:
     assert await server.exit_code() == 0
 
 
+async def test_exit_right_behind_shutdown_still_answers_it_and_is_zero() -> None:
+    """LSP lets a client send ``exit`` without waiting for the answer to ``shutdown``."""
+    with FakeFim(Reply(hang=True)) as fake:
+        server = await Stdio.with_request_upstream(fake)
+        msg_id = server.send("shutdown", request=True)
+        server.send("exit")
+
+        assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+        assert await server.exit_code() == 0
+
+
 async def test_exit_without_shutdown_is_one() -> None:
     server = await Stdio.start()
     await server.initialize()
