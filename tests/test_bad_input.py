@@ -303,6 +303,16 @@ async def test_minified_single_line(lsp: LanguageClient, fake: FakeFim) -> None:
     assert 0 < len(suffix) <= Budget().suffix_chars
 
 
+async def test_the_end_of_a_long_repetitive_line(lsp: LanguageClient, fake: FakeFim) -> None:
+    """The loop rules look at the end of the cursor line, which here is 20 KB of the user's own
+    repeated data: searched whole, their backtracking took minutes per keystroke."""
+    fake.answer = Reply(text="b=2;")
+    text = "var s='e';" + "a=1;" * 5_000 + "\n"
+    uri = fresh(lsp, text, ".js")
+    items = await asyncio.wait_for(inline(lsp, uri, 0, len(text) - 1), BOUND_S)
+    assert [insert_text(i) for i in items] == ["b=2;"]
+
+
 async def test_wrong_typed_and_unknown_settings_reported_once_each(
     single: LanguageClient, fake: FakeFim
 ) -> None:

@@ -255,3 +255,75 @@ async def test_unresolvable_host_told_once(
     assert len(told(lsp, "cannot reach", "a..invalid")) == 1
     assert len(lsp.messages) == 1
     assert fake.requests == []
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def typist(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
+    """A client with the default pace and deadlines, as a user's editor has them."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]), initialization_options=init_options(fake)
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_streams_dropped_mid_typing_give_their_connections_back(
+    typist: LanguageClient, fake: FakeFim
+) -> None:
+    """Typing faster than a slow upstream answers drops stream after stream (each keystroke
+    cancels the previous request); every dropped stream's connection must return to the pool,
+    or after the pool's eight the server never reaches the upstream again."""
+    fake.answer = Reply(text="compute(x, y)", delay=0.4)
+    uri = "file:///p/typing.py"
+    open_doc(typist, uri, "y = \n")
+    line, pending = "y = ", None
+    typed: list[asyncio.Future[object]] = []
+    for version, char in enumerate("abcdefgh" * 5, start=2):
+        typist.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=0, character=len(line)),
+                            end=types.Position(line=0, character=len(line)),
+                        ),
+                        text=char,
+                    )
+                ],
+            )
+        )
+        line += char
+        if pending is not None:
+            typist.cancel_request(types.CancelParams(id=pending))
+        pending = 10_000 + version
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=len(line)),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic
+            ),
+        )
+        typed.append(
+            asyncio.ensure_future(
+                typist.protocol.send_request_async(
+                    types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=pending
+                )
+            )
+        )
+        await asyncio.sleep(0.12)
+    await asyncio.wait_for(asyncio.gather(*typed, return_exceptions=True), 20)
+    await asyncio.sleep(1)
+
+    fake.answer = Reply(text="total")
+    typist.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=100),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text="z = \n")],
+        )
+    )
+    got = await asyncio.wait_for(inline(typist, uri, 0, 4), 20)
+    assert [insert_text(item) for item in got] == ["total"]
+    assert not [m.message for m in typist.messages if "PoolTimeout" in m.message]

@@ -233,3 +233,47 @@ def test_repr_hides_key() -> None:
     fim = MistralFim(Endpoint("mistral", "https://x/v1", KEY))
     assert KEY not in repr(fim)
     assert KEY not in repr(Endpoint("mistral", "https://x/v1", KEY))
+
+
+async def test_a_json_answer_to_a_stream_request_is_read_whole() -> None:
+    """A gateway that ignores ``stream`` (or reports an error with a 200) answers JSON."""
+
+    def answer(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"choices": [{"message": {"content": "ab"}}]})
+
+    def overloaded(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"object": "error", "message": "Service overloaded"})
+
+    assert await collect(provider(answer), request()) == "ab"
+    with pytest.raises(UpstreamError, match="Service overloaded"):
+        await collect(provider(overloaded), request())
+
+
+async def test_a_page_instead_of_a_stream_is_named() -> None:
+    with pytest.raises(BadResponseError, match="expected an event stream, got text/html"):
+        await collect(
+            provider(status(200, "<html>hi</html>", {"Content-Type": "text/html"})), request()
+        )
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        pytest.param(
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n",
+            "HTTP 502 from codestral.example/v1/fim/completions: 502 Bad Gateway",
+            id="nginx-page",
+        ),
+        pytest.param(
+            '{"message": "line one\\nline two\\n  line three"}',
+            "HTTP 502 from codestral.example/v1/fim/completions: line one line two line three",
+            id="json-lines",
+        ),
+    ],
+)
+async def test_error_details_are_one_line(body: str, detail: str) -> None:
+    with pytest.raises(UpstreamError) as caught:
+        await collect(provider(status(502, body)), request())
+    assert str(caught.value) == detail

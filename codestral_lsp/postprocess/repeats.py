@@ -10,6 +10,10 @@ from codestral_lsp.postprocess.lines import is_closer
 MIN_REPEAT_CHARS = 3
 MAX_BLOCK_LINES = 8
 _LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
+# The end of the line the loop patterns look at: enough for a 50-character unit four times.
+# The patterns backtrack (cubic in the length searched), and the line may be the user's own
+# 5 KB line of data, searched again at every keystroke.
+LOOP_WINDOW = 200
 
 
 def _meaningful(line: str) -> bool:
@@ -46,7 +50,7 @@ def repeated_block_cut(lines: list[str], final: bool) -> int | None:
 
 def looping_end_cut(lines: list[str]) -> int | None:
     """Index of a last line that ends by looping on a short pattern (``, 0, 0, 0, 0, 0``)."""
-    if lines and any(p.search(lines[-1]) for p in _LOOPING_END):
+    if lines and any(p.search(lines[-1][-LOOP_WINDOW:]) for p in _LOOPING_END):
         return len(lines) - 1
     return None
 

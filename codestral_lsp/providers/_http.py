@@ -5,8 +5,10 @@ This is the only module that catches httpx exceptions.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -59,11 +61,19 @@ async def post(
 ) -> AsyncIterator[httpx.Response]:
     """POST a JSON body and yield the streaming response once its status is known to be good."""
     try:
-        async with client.stream("POST", url, json=body, headers=headers) as response:
+        response = await client.send(
+            client.build_request("POST", url, json=body, headers=headers), stream=True
+        )
+        try:
             if response.status_code >= 300:
                 await response.aread()
                 raise without_key(error_for(response), headers)
             yield response
+        finally:
+            # Shielded: a cancel landing while the response closes (the engine drops a stream
+            # the moment nobody waits for it) would leave httpcore's connection marked busy,
+            # and eight of those exhaust the pool for good (every later call: PoolTimeout).
+            await asyncio.shield(response.aclose())
     except httpx.TimeoutException as err:
         raise UpstreamTimeout(f"{url} did not answer in time ({type(err).__name__})") from None
     except httpx.ConnectError as err:
@@ -112,13 +122,30 @@ def error_for(response: httpx.Response) -> ProviderError:
 
 
 def error_detail(response: httpx.Response) -> str:
-    """A short description from any of the error body shapes endpoints use."""
+    """A short one-line description from any of the error body shapes endpoints use (an HTML
+    error page is told by its title)."""
     try:
         body = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        text = response.text.strip()
-        return text[:200] or response.reason_phrase or "no detail"
-    return _describe(body)[:300] or "no detail"
+        return one_line(_page_text(response.text))[:200] or response.reason_phrase or "no detail"
+    return one_line(_describe(body))[:300] or "no detail"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space."""
+    return " ".join(text.split())
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _page_text(text: str) -> str:
+    """An HTML page's title (else its text without tags); other text as it is."""
+    if "<html" not in text[:500].lower() and "<!doctype" not in text[:500].lower():
+        return text
+    title = _TITLE.search(text)
+    return title.group(1) if title else _TAG.sub(" ", text)
 
 
 def _describe(body: Any) -> str:
@@ -160,12 +187,22 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+def whole_answer(response: httpx.Response, streamed: bool) -> bool:
+    """Whether the answer is one JSON body rather than a stream: when none was asked for, and
+    when a server answers a stream request with JSON anyway (a gateway that ignores ``stream``,
+    or one reporting an error with a 200), which is then read whole instead of taken for a
+    stream that ended before its end."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return not streamed or kind == "application/json"
+
+
 async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIterator[str]:
     """Yield the payload of each ``data:`` line until ``[DONE]``; comments and blanks skipped.
 
     With ``until_done`` a stream that ends without ``[DONE]`` was cut; servers that have no
     such line (llama.cpp) pass ``False`` and judge the end from their own events.
     """
+    events = 0
     try:
         async for line in response.aiter_lines():
             if not line.startswith("data:"):
@@ -174,11 +211,15 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
             if payload == "[DONE]":
                 return
             if payload:
+                events += 1
                 yield payload
     except httpx.TimeoutException:
         raise UpstreamTimeout("the stream stalled") from None
     except httpx.HTTPError as err:
         raise UpstreamError(f"the stream broke off: {_reason(err)}") from None
+    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    if not events and kind != "text/event-stream":
+        raise BadResponseError(f"expected an event stream, got {kind or 'no content type'}")
     if until_done:
         raise UpstreamError("the stream ended before [DONE]")
 
@@ -217,8 +258,9 @@ def parse_json(raw: str | bytes) -> Any:
 
 def raise_stream_error(chunk: Mapping[str, Any]) -> None:
     """Some endpoints report failures as an ``error`` object inside a 200 stream."""
-    if chunk.get("error"):
-        raise UpstreamError(f"the endpoint reported: {_describe(chunk['error'])[:200]}")
+    if chunk.get("error") or str(chunk.get("object", "")).lower() == "error":
+        what = _describe(chunk.get("error") or chunk)
+        raise UpstreamError(f"the endpoint reported: {one_line(what)[:200]}")
 
 
 class HttpProvider:

@@ -15,6 +15,7 @@ from codestral_lsp.providers._http import (
     HttpProvider,
     read_json,
     sse_data,
+    whole_answer,
 )
 from codestral_lsp.providers._http import parse_json as _parse
 from codestral_lsp.providers.holefill import extract, messages
@@ -53,7 +54,7 @@ class ChatCompletions(HttpProvider):
     async def _answer(self, request: FimRequest) -> str:
         parts: list[str] = []
         async with self._post(chat_body(request), request.stream) as response:
-            if not request.stream:
+            if whole_answer(response, request.stream):
                 choice = first_choice(await read_json(response))
                 return "" if choice is None else message_text(choice, "message")
             async for payload in sse_data(response):

@@ -13,6 +13,7 @@ from codestral_lsp.providers._http import (
     raise_stream_error,
     read_json,
     sse_data,
+    whole_answer,
 )
 from codestral_lsp.providers._http import parse_json as _parse
 
@@ -51,7 +52,7 @@ class LlamaCppInfill(HttpProvider):
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         async with self._post(infill_body(request), request.stream) as response:
-            if not request.stream:
+            if whole_answer(response, request.stream):
                 text, _ = content(await read_json(response))
                 if text:
                     yield text

@@ -12,6 +12,7 @@ from codestral_lsp.providers._http import (
     raise_stream_error,
     read_json,
     sse_data,
+    whole_answer,
 )
 from codestral_lsp.providers._http import parse_json as _parse
 
@@ -74,7 +75,7 @@ class MistralFim(HttpProvider):
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         async with self._post(fim_body(request), request.stream) as response:
-            if not request.stream:
+            if whole_answer(response, request.stream):
                 choice = first_choice(await read_json(response))
                 if choice is not None:
                     yield message_text(choice, "message")

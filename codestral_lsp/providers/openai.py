@@ -17,6 +17,7 @@ from codestral_lsp.providers._http import (
     HttpProvider,
     read_json,
     sse_data,
+    whole_answer,
 )
 from codestral_lsp.providers._http import parse_json as _parse
 from codestral_lsp.providers.mistral import first_choice
@@ -96,7 +97,7 @@ class OpenAiCompletions(HttpProvider):
     async def _call(self, request: FimRequest, raw: bool) -> AsyncIterator[str]:
         body = completions_body(request, raw)
         async with self._post(body, request.stream) as response:
-            if not request.stream:
+            if whole_answer(response, request.stream):
                 choice = first_choice(await read_json(response))
                 if choice is not None:
                     yield choice_text(choice)
