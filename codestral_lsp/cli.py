@@ -26,20 +26,55 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     p.add_argument(
         "--log-level",
-        default=os.environ.get("CODESTRAL_LOG_LEVEL"),
+        type=_level,
         help="DEBUG, INFO (default), WARNING or ERROR (env CODESTRAL_LOG_LEVEL; logs go to stderr)",
     )
     sub = p.add_subparsers(dest="command")
     complete = sub.add_parser("complete", help="print one completion at FILE:LINE:COL (1-based)")
     complete.add_argument("spot", metavar="FILE:LINE:COL")
-    sub.add_parser("check", help="show the effective configuration and try one tiny request")
+    check = sub.add_parser(
+        "check", help="show the effective configuration and try one tiny request"
+    )
+    for command in (complete, check):  # also after the command: `complete X:1:1 --log-level DEBUG`
+        command.add_argument("--log-level", type=_level, default=argparse.SUPPRESS)
     return p
+
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _level(value: str) -> str:
+    if value.upper() not in LEVELS:
+        raise argparse.ArgumentTypeError(f"{value!r} is not one of {', '.join(LEVELS)}")
+    return value.upper()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `codestral-lsp` script and `python -m codestral_lsp`."""
     args = parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl-C: the user knows why it stopped; no traceback
+        return 130
+
+
+def _env_level() -> str | None:
+    """``CODESTRAL_LOG_LEVEL``; a wrong one is said and ignored (an editor starting the server
+    with it should still get a server)."""
+    value = os.environ.get("CODESTRAL_LOG_LEVEL", "").strip()
+    if not value:
+        return None
+    try:
+        return _level(value)
+    except argparse.ArgumentTypeError as err:
+        sys.stderr.write(f"codestral-lsp: CODESTRAL_LOG_LEVEL ignored: {err}\n")
+        return None
+
+
+def _run(args: argparse.Namespace) -> int:
     from codestral_lsp import log
+
+    args.log_level = args.log_level or _env_level()
 
     log.setup_stderr(args.log_level or "INFO")
     if args.command is None:
@@ -68,7 +103,11 @@ def serve(tcp: bool, host: str, port: int) -> int:
 
     logging.getLogger(__name__).debug("server ready in %.0f ms", (time.monotonic() - started) * 1e3)
     if tcp:
-        server.start_tcp(host, port)
+        try:
+            server.start_tcp(host, port)
+        except (OSError, OverflowError) as err:  # port taken or out of range, no such address
+            sys.stderr.write(f"codestral-lsp: cannot listen on {host}:{port}: {err}\n")
+            return 1
     else:
         server.start_io()
     # pygls swallows the SystemExit of `exit`; the code must still say whether shutdown came.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -12,8 +14,18 @@ from pathlib import Path
 from codestral_lsp import context
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.log import REDACTOR
-from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create, is_loopback
+from codestral_lsp.providers import (
+    Endpoint,
+    FimRequest,
+    ProviderError,
+    UpstreamTimeout,
+    create,
+    is_loopback,
+)
 from codestral_lsp.settings import Problem, Settings, from_env, key_hosts, mask, resolve
+
+# The whole test request of `check`, however the endpoint answers.
+CHECK_DEADLINE_S = 15.0
 
 WIRE_NAMES = {
     "mistral": "Mistral FIM, /fim/completions, SSE",
@@ -43,17 +55,29 @@ def _fail(reason: str) -> int:
 def parse_spot(spot: str) -> tuple[Path, int, int]:
     """``FILE:LINE:COL`` (1-based) to a path and 0-based line and column."""
     path, line, col = spot.rsplit(":", 2)
-    if not path or int(line) < 1 or int(col) < 1:
+    # Plain ASCII digits: int() would also take "+2", " 2", "2_0" and other scripts' digits.
+    if not path or not (_NUMBER.fullmatch(line) and _NUMBER.fullmatch(col)):
+        raise ValueError(spot)
+    if int(line) < 1 or int(col) < 1:
         raise ValueError(spot)
     return Path(path), int(line) - 1, int(col) - 1
 
 
+_NUMBER = re.compile(r"[0-9]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def offset_of(text: str, line: int, col: int) -> int:
-    """Code-point offset of a 0-based line and column; ``ValueError`` if outside the file."""
-    lines = text.split("\n")
-    if line >= len(lines) or col > len(lines[line].rstrip("\r")):
+    """Code-point offset of a 0-based line and column; ``ValueError`` if outside the file.
+    Lines end at ``\n``, ``\r\n`` or a lone ``\r``, as an editor's do."""
+    starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    if line >= len(starts):
         raise ValueError("position outside the file")
-    return sum(len(x) + 1 for x in lines[:line]) + col
+    end = _LINE_BREAK.search(text, starts[line])
+    length = (end.start() if end else len(text)) - starts[line]
+    if col > length:
+        raise ValueError("position outside the file")
+    return starts[line] + col
 
 
 async def complete_command(spot: str) -> int:
@@ -71,9 +95,14 @@ async def complete_command(spot: str) -> int:
         return _fail(f"cannot read {path}: {err.strerror}")
     except ValueError:
         return _fail(f"{spot} is outside {path}")
+    if "\0" in text:
+        return _fail(f"{path} looks binary (it holds NUL bytes); nothing was sent")
     settings, problems = load_settings()
-    for problem in problems:
-        sys.stderr.write(f"codestral-lsp: {problem.message}\n")
+    # A setting that cannot be used fails the command: going on would mean another endpoint,
+    # or no key, than the user asked for.
+    wrong = [problem for problem in problems if not problem.unknown]
+    if wrong:
+        return _fail(wrong[0].message)
     errors: list[ProviderError] = []
     engine = Engine(settings, errors.append, create)
     full = str(path.resolve())
@@ -100,7 +129,9 @@ async def complete_command(spot: str) -> int:
         await engine.aclose()
     if errors:
         return _fail(str(errors[0]))
-    sys.stdout.write(suggestion + ("\n" if suggestion and not suggestion.endswith("\n") else ""))
+    if not suggestion:
+        return _fail(f"no completion at {spot}: the model suggested nothing there")
+    sys.stdout.write(suggestion + ("" if suggestion.endswith("\n") else "\n"))
     return 0
 
 
@@ -125,6 +156,9 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     out.write(json.dumps(settings.public_view(), indent=2) + "\n")
     for problem in problems:
         out.write(f"problem: {problem.message}\n")
+    wrong = [problem for problem in problems if not problem.unknown]
+    if wrong:
+        return _fail(wrong[0].message)
     engine = Engine(settings, lambda err: None, create, hosts)
     endpoint = Endpoint(
         settings.preset.wire,
@@ -158,11 +192,15 @@ async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tupl
     """The ``key:`` line for the Mistral hosts, and what to set if the key is on the wrong one."""
     from codestral_lsp.providers import keyhost
 
-    found = await keyhost.owner(settings.api_key, hosts)
+    said = await keyhost.verdicts(settings.api_key, hosts)
+    found = next((name for name, ok in said.items() if ok), None)
     used = keyhost.host_of(hosts[settings.provider])
     key = mask(settings.api_key)
     if found is None:
-        names = " or ".join(keyhost.host_of(url) for url in hosts.values())
+        silent = [keyhost.host_of(hosts[name]) for name, ok in said.items() if ok is None]
+        if silent:
+            return f"key: {key} not checked: {' and '.join(silent)} did not answer", ""
+        names = " nor ".join(keyhost.host_of(url) for url in hosts.values())
         return f"key: {key} was accepted by neither {names}", ""
     owner_host = keyhost.host_of(hosts[found])
     if found == settings.provider:
@@ -184,7 +222,11 @@ async def _test_request(settings: Settings, endpoint: Endpoint, advice: str) -> 
     try:
         provider = create(endpoint)
         try:
-            text = "".join([delta async for delta in provider.stream(request)])
+            # Overall, not per read: an endpoint trickling bytes keeps a read timeout at bay.
+            async with asyncio.timeout(CHECK_DEADLINE_S):
+                text = "".join([delta async for delta in provider.stream(request)])
+        except TimeoutError:
+            raise UpstreamTimeout(f"no complete answer within {CHECK_DEADLINE_S:.0f} s") from None
         finally:
             await provider.aclose()
     except ProviderError as err:

@@ -269,7 +269,7 @@ class Engine:
             async with asyncio.timeout(deadline):
                 text = await self._suggest(request, multiline)
         except TimeoutError:
-            log.info("no suggestion within %.1f s", deadline)
+            self._timed_out(ctx.uri, deadline)
             return ""
         if not text:
             return ""
@@ -280,6 +280,21 @@ class Engine:
             log.debug("dropped a stale suggestion for %s", ctx.uri)
             return ""
         return text
+
+    def _timed_out(self, uri: str, deadline: float) -> None:
+        """A request got nothing usable by its deadline: the endpoint is slow, or it trickles
+        bytes (keep-alive comments, a byte a second) that keep every read timeout at bay. The
+        user is told (once per kind, by the reporter), and a stream that has run past the
+        deadline is closed, so the next keystroke asks afresh instead of joining it."""
+        live = self._live.get(uri)
+        if live is not None and not live.done and time.monotonic() - live.started >= deadline:
+            self._stop(live)
+        self._report(
+            UpstreamTimeout(
+                f"{self.endpoint()} gave no suggestion within {deadline:.1f} s: it is slow or "
+                "stalled (timeoutMs sets the limit)"
+            )
+        )
 
     async def alternatives(self, request: Request) -> list[str]:
         """Extra candidates for an invoked request (distinct seeds, warmer); none otherwise."""

@@ -16,12 +16,19 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 def line_start(text: str, line: int, anchor: tuple[int, int] = (0, 0)) -> int | None:
     """Offset where 0-based ``line`` starts, or ``None`` when the text has fewer lines.
 
-    ``anchor`` is a known ``(line, start offset)``: the walk starts there when it is at or
-    before ``line``, so asking about the cursor's line again after an edit near it is cheap."""
+    ``anchor`` is a known ``(line, start offset)``: the walk starts there when it is nearer
+    than the top, so asking about a line near the last one asked about is cheap, walking down
+    (typing) or up (an editor applies a multi-cursor edit from the bottom up)."""
     if line <= 0:
         return 0
+    crlf = "\r" in text
+    if not crlf and line < anchor[0] and anchor[0] - line < line:
+        pos = anchor[1]
+        for _ in range(anchor[0] - line):
+            pos = text.rfind("\n", 0, pos - 1) + 1
+        return pos
     known, pos = anchor if 0 <= anchor[0] <= line else (0, 0)
-    if "\r" not in text:
+    if not crlf:
         for _ in range(line - known):
             pos = text.find("\n", pos) + 1
             if pos == 0:

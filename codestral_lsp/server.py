@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
@@ -193,7 +193,7 @@ class CodestralServer(LanguageServer):
                 log.error("the connection to the editor is lost; shutting down")
                 self._stop_event.set()
             return
-        if source is JsonRpcException:
+        if source is JsonRpcException or _clients_fault(error):
             level = logging.DEBUG if self._told_unreadable else logging.WARNING
             self._told_unreadable = True
             log.log(level, "ignored a message from the editor that does not fit LSP: %r", error)
@@ -252,6 +252,12 @@ class CodestralServer(LanguageServer):
         workspace = self.workspace
         doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
         return doc is not None and doc.version == version
+
+
+def _clients_fault(error: Exception) -> bool:
+    """An error pygls met in what the editor sent (an unknown method, params that do not fit),
+    as opposed to one in our own handlers (which pygls turns into an internal error)."""
+    return isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError)
 
 
 def shown_path(doc: TextDocument, roots: list[str]) -> str:

@@ -156,6 +156,14 @@ class Invalid(ValueError):
     """A raw value does not fit its key; the message says what was expected."""
 
 
+def _api_key(raw: Any) -> str:
+    key = _str(raw)
+    # It travels in an HTTP header: a key pasted with curly quotes or an inner space is a typo.
+    if not all("!" <= char <= "~" for char in key):
+        raise Invalid("printable ASCII characters without spaces (a key pasted with quotes?)")
+    return key
+
+
 def _str(raw: Any) -> str:
     if not isinstance(raw, str):
         raise Invalid("a string")
@@ -247,12 +255,13 @@ def _choice(choices: Sequence[str]) -> Validator:
 def _url(raw: Any) -> str:
     url = _str(raw)
     try:
-        host = urlsplit(url).hostname
+        parts = urlsplit(url)
+        host = parts.hostname
     except ValueError:  # an unclosed IPv6 bracket, a bad port
-        host = None
-    if not url.startswith(("http://", "https://")) or not host:
+        raise Invalid("an http:// or https:// URL with a host") from None
+    if parts.scheme not in ("http", "https") or not host:
         raise Invalid("an http:// or https:// URL with a host")
-    return url
+    return parts.scheme + url[len(parts.scheme) :]  # HTTP:// is http://
 
 
 def _region(raw: Any) -> str:
@@ -280,7 +289,7 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("apiKey", "api_key", _str),
+    Spec("apiKey", "api_key", _api_key),
     Spec("provider", "provider", _choice(tuple(PRESETS))),
     Spec("baseUrl", "base_url", _url),
     Spec("model", "model", _str),
@@ -300,6 +309,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("invokedCandidates", "invoked_candidates", _candidates),
 )
 KEYS = frozenset(spec.key for spec in SPECS)
+_BOOLEAN_KEYS = frozenset(spec.key for spec in SPECS if spec.validate is _bool)
 
 ENV_KEYS: tuple[tuple[str, str], ...] = (
     # Earlier names win: CODESTRAL_API_KEY is the documented one, MISTRAL_API_KEY the fallback.
@@ -308,7 +318,10 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("CODESTRAL_BASE_URL", "baseUrl"),
     ("CODESTRAL_PROVIDER", "provider"),
     ("CODESTRAL_MODEL", "model"),
+    ("CODESTRAL_ALLOW_INSECURE_HTTP", "allowInsecureHttp"),
 )
+# Environment spellings of true and false, for the boolean keys.
+_ENV_BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 # String keys for which an empty value means "not set here", as null does: an editor's settings
@@ -331,7 +344,7 @@ def from_env(environ: Mapping[str, str]) -> EnvLayer:
     for var, key in ENV_KEYS:
         value = environ.get(var, "").strip()
         if value and key not in layer:
-            layer[key] = value
+            layer[key] = _ENV_BOOLEANS.get(value.lower(), value) if key in _BOOLEAN_KEYS else value
             layer.variables[key] = var
     return layer
 
@@ -391,6 +404,16 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
             except Invalid as err:
                 if not any(problem.key == spec.key for problem in problems):
                     problems.append(Problem(spec.key, _wrong(layer, spec.key, raw, err)))
+    if "base_url" not in values and any(p.key == "baseUrl" for p in problems):
+        # The user named an endpoint we cannot use: sending their code to the preset's (the
+        # cloud, for most) instead would be worse than sending nothing.
+        values["enable"] = False
+        problems = [
+            dataclasses.replace(p, message=p.message + "; completions are off until it is fixed")
+            if p.key == "baseUrl"
+            else p
+            for p in problems
+        ]
     known = set().union(*(layer.keys() for layer in layers)) if layers else set()
     for key in sorted(known - KEYS):
         problems.append(Problem(key, f"unknown setting codestral.{key} ignored", unknown=True))

@@ -35,6 +35,7 @@ class Reply:
     malformed: bool = False
     close: bool = False  # hang up without any answer
     garbage: bool = False  # a 200 event stream whose events are not JSON
+    drip: bool = False  # a 200 event stream of keep-alive comments only, for up to a minute
 
 
 @dataclass
@@ -174,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_whole(200, "{not json", {})
         elif reply.garbage:
             self._garbage()
+        elif reply.drip:
+            self._drip()
         else:
             return False
         return True
@@ -222,6 +225,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk("data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.fake.note_completed()
+
+    def _drip(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for _ in range(600):
+                self._chunk(": keep-alive\n\n")
+                if self._wait_or_disconnect(0.1):
+                    return
+        except (BrokenPipeError, ConnectionResetError):
+            self.fake.note_disconnect()
+        self.close_connection = True
 
     def _chunk(self, event: str) -> None:
         data = event.encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -138,3 +139,87 @@ def test_check_reports_rejected_key(fake: FakeFim) -> None:
 
     assert result.returncode != 0
     assert "401" in result.stderr
+
+
+def one_line_failure(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and all(word in lines[0] for word in words), result.stderr
+    assert result.stdout.strip() == "" or "test request" not in result.stdout
+
+
+def test_complete_with_nothing_suggested_says_so(tmp_path: Path, fake: FakeFim) -> None:
+    fake.answer = Reply(text="")
+
+    one_line_failure(complete_calc(tmp_path, fake), "no completion at", "suggested nothing")
+
+
+def test_check_against_a_dripping_endpoint_fails(fake: FakeFim) -> None:
+    fake.answer = Reply(drip=True)
+
+    result = run("check", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url)
+
+    one_line_failure(result, "no complete answer within")
+
+
+def test_an_unusable_base_url_is_never_replaced_by_the_cloud(tmp_path: Path) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+    for args in (["complete", f"{source}:1:5"], ["check"]):
+        result = run(*args, CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL="localhost:1234/v1")
+        one_line_failure(result, "CODESTRAL_BASE_URL", "completions are off")
+
+
+def test_a_key_that_cannot_be_a_header_is_named(tmp_path: Path, fake: FakeFim) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+
+    result = run(
+        "complete",
+        f"{source}:1:5",
+        CODESTRAL_API_KEY="\u201csk-abc123\u201d",
+        CODESTRAL_BASE_URL=fake.url,
+    )
+
+    one_line_failure(result, "CODESTRAL_API_KEY", "printable ASCII")
+    assert fake.requests == []
+
+
+def test_lone_cr_line_ends_and_odd_numbers(tmp_path: Path, fake: FakeFim) -> None:
+    fake.answer = Reply(text="2")
+    source = tmp_path / "old_mac.py"
+    source.write_text("x = 1\ry = \r", newline="")
+
+    result = run(
+        "complete", f"{source}:2:5", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url
+    )
+    assert result.returncode == 0, result.stderr
+    assert fake.requests[0].body["prompt"].endswith("x = 1\ry = ")
+
+    for spot in (f"{source}:+2:5", f"{source}: 2:5", f"{source}:2_0:1", f"{source}:\u0662:1"):
+        one_line_failure(run("complete", spot, CODESTRAL_API_KEY=API_KEY), "FILE:LINE:COL")
+
+
+def test_a_binary_file_is_not_sent(tmp_path: Path, fake: FakeFim) -> None:
+    source = tmp_path / "blob.py"
+    source.write_bytes(b"\x00\x01\x02x = ")
+
+    result = run(
+        "complete", f"{source}:1:4", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url
+    )
+
+    one_line_failure(result, "looks binary")
+    assert fake.requests == []
+
+
+def test_a_tcp_port_in_use_is_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        one_line_failure(run("--tcp", "--port", str(port)), f"cannot listen on 127.0.0.1:{port}")
+
+
+def test_a_wrong_log_level_is_named() -> None:
+    result = run("--log-level", "loud", "check")
+    assert result.returncode == 2 and "'loud' is not one of DEBUG" in result.stderr

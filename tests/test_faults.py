@@ -197,6 +197,22 @@ async def test_dripping_upstream_is_cut_at_the_deadline(lsp: LanguageClient, fak
     assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects >= 1)
 
 
+async def test_keep_alive_comments_only_are_told_once_and_cut(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    # Bytes keep coming (SSE comments), so no read timeout fires; nothing usable ever does.
+    fake.answer = Reply(drip=True)
+    open_doc(lsp, "file:///p/alive.py", "x = \n")
+
+    assert await ask(lsp, "file:///p/alive.py") == []
+    assert await ask(lsp, "file:///p/alive.py") == []
+
+    assert len(told(lsp, "gave no suggestion within")) == 1
+    # The stream that ran past the deadline was closed; the second request asked afresh.
+    assert len(fake.requests) >= 2
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects >= 1)
+
+
 @pytest.mark.parametrize("fault", ["malformed", "garbage", "close"])
 async def test_broken_answers_give_empty_and_are_told_once(
     lsp: LanguageClient, fake: FakeFim, fault: str

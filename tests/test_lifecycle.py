@@ -384,7 +384,15 @@ async def test_a_request_that_does_not_fit_lsp_is_answered_with_an_error() -> No
     )
     answer = await asyncio.wait_for(server.answer(asked), BOUND_S)
     assert answer["error"]["code"] == -32602  # Invalid Params
+    # An unknown method is answered with its error too; neither is an error popup.
+    asked = server.send("unknown/request", {}, request=True)
+    seen = []
+    while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != asked:
+        seen.append(message)
+    assert message["error"]["code"] == -32601  # Method Not Found
     msg_id = server.send("shutdown", request=True)
-    assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+    while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != msg_id:
+        seen.append(message)
+    assert [m for m in seen if m.get("method") == "window/showMessage"] == []
     server.send("exit")
     assert await server.exit_code() == 0

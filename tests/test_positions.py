@@ -53,3 +53,12 @@ def test_position_at_matches_reference(text: str, encoding: str) -> None:
         for taken in range(len(body) + 1):
             column = sum(width(ch, encoding) for ch in body[:taken])
             assert positions.position_at(text, start + taken, encoding) == (number, column)
+
+
+@given(TEXTS, st.integers(0, 40), st.integers(0, 40))
+def test_a_line_start_from_any_known_line_above_or_below(text: str, line: int, known: int) -> None:
+    lines = reference_lines(text)
+    known = min(known, len(lines) - 1)
+    anchor = (known, lines[known][0])
+    expected = lines[line][0] if line < len(lines) else None
+    assert positions.line_start(text, line, anchor) == expected

@@ -129,7 +129,7 @@ async def test_no_detection_when_the_user_chose_a_base_url(
             1,
             'belongs to {mistral}, not {codestral}: set codestral.provider = "mistral"',
         ),
-        ("mistral", "stranger-key-9999", 1, "was accepted by neither {codestral} or {mistral}"),
+        ("mistral", "stranger-key-9999", 1, "was accepted by neither {codestral} nor {mistral}"),
     ],
 )
 async def test_check_reports_the_key_host(

@@ -185,7 +185,8 @@ def guard_key(endpoint: Endpoint) -> Endpoint:
     host = urlsplit(endpoint.base_url).hostname
     raise InsecureHttpError(
         f"refusing to send the API key over plain HTTP to {host}: use an https:// baseUrl, "
-        "or set codestral.allowInsecureHttp = true if this network is trusted"
+        "or set codestral.allowInsecureHttp = true (CODESTRAL_ALLOW_INSECURE_HTTP=1) if this "
+        "network is trusted"
     )
 
 

@@ -107,7 +107,9 @@ def error_for(response: httpx.Response) -> ProviderError:
     if status in (401, 403):
         return AuthError(f"HTTP {status} from {where}: {detail}", status)
     if status == 429:
-        return RateLimitError(f"HTTP 429 from {where}: {detail}", retry_after(response.headers))
+        wait = retry_after(response.headers)
+        told = f" (retry after {wait:.0f} s)" if wait is not None else ""
+        return RateLimitError(f"HTTP 429 from {where}: {detail}{told}", wait)
     if status in (400, 404, 405, 413, 422):
         return BadRequestError(f"HTTP {status} from {where}: {detail}", status)
     if 300 <= status < 400:

@@ -22,20 +22,28 @@ async def key_works(base_url: str, api_key: str) -> bool | None:
     """``True`` if the host accepts the key, ``False`` if it refuses it, ``None`` if unknown."""
     headers = {**auth_headers(api_key), "User-Agent": USER_AGENT, "Accept": "application/json"}
     try:
-        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, trust_env=False) as client:
-            response = await client.get(base_url.rstrip("/") + "/models", headers=headers)
-    except httpx.HTTPError:
+        # Overall, not per read: a host trickling bytes would keep a read timeout at bay.
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, trust_env=False) as client:
+                response = await client.get(base_url.rstrip("/") + "/models", headers=headers)
+    except (httpx.HTTPError, TimeoutError):
         return None
     if response.status_code in (401, 403):
         return False
     return True if response.is_success else None
 
 
-async def owner(api_key: str, hosts: Mapping[str, str]) -> str | None:
-    """The name (preset) of the first host in ``hosts`` that accepts the key, else ``None``."""
+async def verdicts(api_key: str, hosts: Mapping[str, str]) -> dict[str, bool | None]:
+    """What each host in ``hosts`` says of the key (see :func:`key_works`), by preset name."""
     names = list(hosts)
     results = await asyncio.gather(*(key_works(hosts[name], api_key) for name in names))
-    return next((name for name, ok in zip(names, results, strict=True) if ok), None)
+    return dict(zip(names, results, strict=True))
+
+
+async def owner(api_key: str, hosts: Mapping[str, str]) -> str | None:
+    """The name (preset) of the first host in ``hosts`` that accepts the key, else ``None``."""
+    found = await verdicts(api_key, hosts)
+    return next((name for name, ok in found.items() if ok), None)
 
 
 def host_of(url: str) -> str:
