@@ -284,10 +284,18 @@ class Engine:
     def _timed_out(self, uri: str, deadline: float) -> None:
         """A request got nothing usable by its deadline: the endpoint is slow, or it trickles
         bytes (keep-alive comments, a byte a second) that keep every read timeout at bay. The
-        user is told (once per kind, by the reporter), and a stream that has run past the
-        deadline is closed, so the next keystroke asks afresh instead of joining it."""
+        user is told (once per kind, by the reporter). A stream that has sent no text for as
+        long as an invoked request may wait is closed, so the next keystroke asks afresh instead
+        of joining it; one merely slow (a local model on a CPU) goes on, for the next keystroke
+        to take up."""
         live = self._live.get(uri)
-        if live is not None and not live.done and time.monotonic() - live.started >= deadline:
+        silent_for = time.monotonic() - live.started if live is not None else 0.0
+        if (
+            live is not None
+            and not live.done
+            and not live.text
+            and silent_for >= max(deadline, self._deadline(True))
+        ):
             self._stop(live)
         self._report(
             UpstreamTimeout(
