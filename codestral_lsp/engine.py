@@ -23,6 +23,7 @@ from codestral_lsp.pace import Pace
 from codestral_lsp.postprocess import (
     clean,
     first_line_done,
+    front_undecided,
     in_front_of_code,
     should_stop,
     wants_multiline,
@@ -533,7 +534,7 @@ class Engine:
                     return text + _followed(gen, text, rest, multiline)
                 # New lines in front of code on the cursor's line stream as a block too.
                 block = multiline or in_front_of_code(rest, ctx) is not None
-                if not block and first_line_done(rest):
+                if not block and first_line_done(rest) and not front_undecided(rest, ctx):
                     return _rest(rest, typed, ctx, multiline)
                 if block and first_line_done(rest):
                     wait = self._wait_for_more(gen, ctx.uri)

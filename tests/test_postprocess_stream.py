@@ -39,3 +39,24 @@ async def test_run_on_stops_the_upstream_stream(bare: LanguageClient) -> None:
         assert [insert_text(i) for i in items] == ["return len(self.items)"]
         assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
         assert fake.completed == 0
+
+
+async def test_a_block_written_in_front_of_code_streams_until_it_balances(
+    bare: LanguageClient,
+) -> None:
+    block = 'if cfg == nil {\n\t\treturn errors.New("no config")\n\t}\n\t'
+    with FakeFim(Reply(text=block + "return serve(cfg)\n}", chunk_chars=4)) as fake:
+        await bare.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities("neovim@v0.11.0"),
+                initialization_options={
+                    "apiKey": "sk-test-1234567890",
+                    "baseUrl": fake.url,
+                    "invokedCandidates": 1,
+                },
+            )
+        )
+        uri = "file:///work/project/serve.go"
+        open_doc(bare, uri, "func run(cfg *Config) error {\n\treturn serve(cfg)\n}\n", "go")
+        items = await inline(bare, uri, 1, 1)
+        assert [insert_text(i) for i in items] == [block]

@@ -25,12 +25,13 @@ from dataclasses import replace
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
-from codestral_lsp.postprocess.brackets import replace_length
+from codestral_lsp.postprocess.brackets import Scan, replace_length
 from codestral_lsp.postprocess.lines import last_code_line
 
 __all__ = [
     "clean",
     "first_line_done",
+    "front_undecided",
     "in_front_of_code",
     "replace_length",
     "should_stop",
@@ -75,6 +76,42 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
 
 
+# At most this many lines are written in front of the code on the cursor's line.
+MAX_FRONT_LINES = 8
+
+
+def _at_indentation_before_code(ctx: Context) -> bool:
+    return not ctx.line_prefix.strip() and bool(ctx.line_suffix.strip())
+
+
+def lines_in_front(text: str, ctx: Context) -> str | None:
+    """For the cursor at a line's indentation with code after it (``    |return total``), an
+    answer of whole lines (``total.sort()\n    ``: what makes prefix + answer + suffix read
+    right) is lines written in front of that code: the first group of complete lines that
+    balances and does not open a block, then a line break and the line's indentation, so the
+    code moves down a line as it was. ``""`` when the answer has no such group (it runs into a
+    copy of the code, or past :data:`MAX_FRONT_LINES`); ``None`` while it may still come."""
+    rest = ctx.line_suffix.strip()
+    lines = text.split("\n")[:-1]  # after the last break: the code's indentation, or a copy
+    for count, line in enumerate(lines[:MAX_FRONT_LINES], start=1):
+        if line.strip() == rest or (count > 1 and not line.strip()):
+            return ""
+        group = "\n".join(lines[:count])
+        scan = Scan().feed(group)
+        opens = line.rstrip().endswith(_BLOCK_OPENERS)
+        if not (scan.stack or scan.quote or scan.extra or opens):
+            return group + "\n" + ctx.line_prefix
+    return "" if len(lines) >= MAX_FRONT_LINES else None
+
+
+def front_undecided(text: str, ctx: Context) -> bool:
+    """Whether a single-line answer must be read on: lines in front of the code on the
+    cursor's line (:func:`lines_in_front`) whose group is not complete yet."""
+    if text.startswith("\n") or "\n" not in text or not _at_indentation_before_code(ctx):
+        return False
+    return lines_in_front(text, ctx) is None
+
+
 def first_line_done(text: str) -> bool:
     """True once a single-line suggestion is complete: a newline after some real content."""
     return "\n" in text.lstrip("\n")
@@ -98,7 +135,7 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     if not multiline:
         below = in_front_of_code(text, ctx)
         if below is None:
-            return first_line_done(text)
+            return first_line_done(text) and not front_undecided(_normalize(text, ctx), ctx)
         ctx = below
     body = _normalize(text, ctx)
     complete = body[: body.rfind("\n") + 1]
@@ -111,13 +148,17 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
 def single_line(text: str, ctx: Context) -> str:
     """Keep only the first line.
 
-    A suggestion that starts with a line break after code on the cursor's line is one new
+    At the line's indentation before code, an answer of whole lines is lines written in front
+    of that code (:func:`lines_in_front`). A suggestion that starts with a line break after
+    code on the cursor's line is one new
     line at the line's end (``multiline: never``). With code after the cursor too, it is new
     lines in front of that code (:func:`in_front_of_code`): they end where the multi-line rules
     end a block, or where a line re-types that code; the answer is dropped when the line before
     the cursor plainly goes on (``result = |value``) or is only indentation.
     """
     if not text.startswith("\n"):
+        if "\n" in text and _at_indentation_before_code(ctx):
+            return lines_in_front(text, ctx) or ""
         return text.split("\n", 1)[0]
     rest = ctx.line_suffix.strip()
     if not rest:

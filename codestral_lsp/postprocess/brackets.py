@@ -18,6 +18,8 @@ CLOSERS = {v: k for k, v in OPENERS.items()}
 QUOTES = "\"'`"
 CONTEXT_LINES = 12
 _PUNCT_TAIL = re.compile(r"^\W*$")
+# A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
+_LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 
 
 class Scan:
@@ -28,7 +30,8 @@ class Scan:
     blind spots cost the same on each side.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lifetimes: bool = False) -> None:
+        self.lifetimes = lifetimes
         self.stack: list[str] = []
         self.quote = ""
         self.extra = 0
@@ -42,6 +45,10 @@ class Scan:
             char = code[i]
             if self.quote:
                 i = self._in_string(code, i)
+                continue
+            lifetime = _LIFETIME.match(code, i) if self.lifetimes and char == "'" else None
+            if lifetime:
+                i = lifetime.end()
                 continue
             if char in QUOTES:
                 triple = code[i : i + 3] == char * 3
@@ -94,11 +101,12 @@ def closes_open_bracket(text: str, prefix: str) -> bool:
 def replace_length(text: str, ctx: Context) -> int:
     """How many characters after the cursor the suggestion should replace (0: insert).
 
-    Only a line tail of punctuation (``)``, ``")``, ``]);``) is ever replaced, and only the part
-    the suggestion ends by typing itself. Each candidate (insert, or replace the first ``k``
-    characters) is judged by how unbalanced the code around the cursor comes out: the lines
-    above, the suggestion, what is left of the tail, and the lines below. The most balanced
-    wins; on a tie, the longest replacement (a doubled ``;`` is as balanced as a single one).
+    Only a line tail of punctuation (``)``, ``")``, ``]);``) is ever replaced, and only a part
+    the suggestion types itself, in order (``printf("|");`` + ``%d items", n);`` replaces
+    ``");``). Each candidate (insert, or replace the first ``k`` characters) is judged by how
+    unbalanced the code around the cursor comes out: the lines above, the suggestion, what is
+    left of the tail, and the lines below. The most balanced wins; on a tie, the longest
+    replacement (a doubled ``;`` is as balanced as a single one).
     ``print(|)`` + ``x)`` replaces the ``)``; ``f(|)`` + ``g(x)`` does not. When the lines
     around do not read cleanly (the window starts inside a docstring, say), only the cursor's
     line is judged.
@@ -108,33 +116,45 @@ def replace_length(text: str, ctx: Context) -> int:
         return 0
     above = recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)], CONTEXT_LINES)
     below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
-    if not (_reads_cleanly(above) and _reads_cleanly(below)):
+    lifetimes = ctx.language == "rust"
+    if not (_reads_cleanly(above, lifetimes) and _reads_cleanly(below, lifetimes)):
         above = below = ""
-    return _best(text, tail, above + ctx.line_prefix, below)
+    return _best(text, tail, above + ctx.line_prefix, below, lifetimes)
 
 
-def _best(text: str, tail: str, above: str, below: str) -> int:
+def _best(text: str, tail: str, above: str, below: str, lifetimes: bool) -> int:
     """The replacement length whose code comes out most balanced (0 unless it beats insert)."""
-    inserted = _cost(above, text + tail + below)
+    inserted = _cost(above, text + tail + below, lifetimes)
     best, best_cost = 0, inserted
     for size in range(1, len(tail) + 1):
-        if text.endswith(tail[:size]):
-            cost = _cost(above, text + tail[size:] + below)
+        if _types(text, tail[:size]):
+            cost = _cost(above, text + tail[size:] + below, lifetimes)
             if cost <= best_cost:
                 best, best_cost = size, cost
     return best if best_cost < inserted else 0
 
 
-def _reads_cleanly(lines: str) -> bool:
+def _types(text: str, part: str) -> bool:
+    """Whether ``text`` types the characters of ``part`` in order (not necessarily together:
+    ``%d items\n", n);`` types ``");`` as it closes the string, then the call)."""
+    found = 0
+    for char in part:
+        found = text.find(char, found) + 1
+        if not found:
+            return False
+    return True
+
+
+def _reads_cleanly(lines: str, lifetimes: bool) -> bool:
     """No string left open at a line end or at the end: the scan can be trusted here."""
-    scan = Scan().feed(lines, lenient=True)
+    scan = Scan(lifetimes).feed(lines, lenient=True)
     return not scan.open_strings and not scan.quote
 
 
-def _cost(above: str, code: str) -> int:
+def _cost(above: str, code: str, lifetimes: bool) -> int:
     """Closers with nothing to close, strings left open at a line end, and brackets still open
     at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
-    scan = Scan().feed(above, lenient=True)
+    scan = Scan(lifetimes).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     scan.feed(code)
     return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)

@@ -44,11 +44,6 @@ def lines_after_cursor(ctx: Context) -> list[str]:
     return rest.replace("\r\n", "\n").split("\n") if rest else []
 
 
-def next_code_line(ctx: Context) -> str:
-    """The first non-blank line after the cursor's line (``""`` when there is none)."""
-    return next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
-
-
 def last_code_line(ctx: Context) -> str:
     """The last non-blank line before the cursor's line (``""`` when there is none)."""
     above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].replace("\r\n", "\n")

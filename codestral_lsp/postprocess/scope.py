@@ -13,7 +13,7 @@ from codestral_lsp.postprocess.lines import (
     indent,
     is_blank,
     is_closer,
-    next_code_line,
+    lines_after_cursor,
     recent_lines,
 )
 
@@ -99,7 +99,7 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
         line = lines[i]
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
             continue
-        if is_closer(line) and not _closes_below(line, next_code_line(ctx)):
+        if is_closer(line) and not _closed_below(line, ctx):
             return i + 1
         return i
     return None
@@ -165,6 +165,12 @@ def _adds_to_line(lines: list[str], ctx: Context) -> bool:
     return lines[0].rstrip() != ctx.line_prefix.rstrip()
 
 
-def _closes_below(line: str, below: str) -> bool:
-    """Whether the first code line below the cursor is a closer at the same indentation."""
-    return is_closer(below) and indent(below) == indent(line)
+def _closed_below(line: str, ctx: Context) -> bool:
+    """Whether the code below the cursor already closes the block ``line`` would close: the
+    first code line below at the closer's indentation or less is a closer at that indentation
+    (the lines between are the rest of the block: ``cleanup()`` before its ``}``)."""
+    level = indent(line)
+    for below in lines_after_cursor(ctx):
+        if not is_blank(below) and indent(below) <= level:
+            return is_closer(below) and indent(below) == level
+    return False

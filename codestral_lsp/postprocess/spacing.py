@@ -44,7 +44,10 @@ def trailing_space(text: str, ctx: Context) -> str:
     if not ctx.line_suffix.strip() or ctx.line_suffix[:1].isspace():
         return text.rstrip()
     if "\n" in text:
-        return text.rstrip(" \t")
+        kept = text.rstrip(" \t")
+        # Lines written in front of the code: the indentation that code keeps stays.
+        pushed_down = kept.endswith("\n") and text[len(kept) :] == ctx.line_prefix
+        return text if pushed_down and not ctx.line_prefix.strip() else kept
     return text
 
 
