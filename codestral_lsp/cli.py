@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -78,6 +79,10 @@ def _run(args: argparse.Namespace) -> int:
 
     log.setup_stderr(args.log_level or "INFO")
     if args.command is None:
+        if args.log_level is None:
+            # The editor gets the log as window/logMessage; many (Neovim) also file every line
+            # of a server's stderr as an error. stderr keeps what matters without an editor.
+            log.stderr_from(logging.WARNING)
         return serve(args.tcp, args.host, args.port)
     from codestral_lsp import commands
 
@@ -99,8 +104,6 @@ def serve(tcp: bool, host: str, port: int) -> int:
     from codestral_lsp.server import create_server
 
     server = create_server()
-    import logging
-
     logging.getLogger(__name__).debug("server ready in %.0f ms", (time.monotonic() - started) * 1e3)
     if tcp:
         try:

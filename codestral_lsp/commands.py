@@ -153,7 +153,7 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     hosts = key_hosts() if hosts is None else hosts
     out = sys.stdout
     out.write(f"codestral-lsp configuration (key shown as {mask(settings.api_key)}):\n")
-    out.write(json.dumps(settings.public_view(), indent=2) + "\n")
+    out.write(json.dumps(settings.public_view(), indent=2, ensure_ascii=False) + "\n")
     for problem in problems:
         out.write(f"problem: {problem.message}\n")
     wrong = [problem for problem in problems if not problem.unknown]

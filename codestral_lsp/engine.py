@@ -183,6 +183,7 @@ class Engine:
         self.store = GenerationStore()
         self.circuit = Circuit()
         self._live: dict[str, Generation] = {}
+        self._last_failure = ""
         # Documents whose exclusion was already logged (once each, until closed).
         self._told_excluded: set[str] = set()
         self._slots = asyncio.Semaphore(GLOBAL_STREAMS)
@@ -448,6 +449,7 @@ class Engine:
                 async with self._slots:
                     self.upstream_calls += 1
                     await self._pump(gen, self._get_provider(), request)
+                self._last_failure = ""
                 return
             except (UpstreamError, UpstreamTimeout, ConnectError) as err:
                 if retries <= 0 or gen.text or not gen.waiters or not _passing(err):
@@ -481,7 +483,11 @@ class Engine:
         self.store.discard(gen)
         gen.finish(err)
         self.circuit.record(err)
-        log.warning("completion failed: %s", err)
+        # The same failure keystroke after keystroke (an endpoint down) is one line, not one
+        # per request; the next different one, or the first after a success, is news again.
+        level = logging.DEBUG if str(err) == self._last_failure else logging.WARNING
+        self._last_failure = str(err)
+        log.log(level, "completion failed: %s", err)
         if isinstance(err, AuthError) and self._may_detect_key_host():
             if self._detection is None:
                 self._detection = asyncio.create_task(self._detect_key_host(err))

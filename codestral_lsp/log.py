@@ -101,6 +101,12 @@ def setup_stderr(level: str) -> None:
     logging.getLogger("codestral_lsp").setLevel(numeric)
 
 
+def stderr_from(level: int) -> None:
+    """Write only records at ``level`` and above to stderr (the editor still gets the rest)."""
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
+
+
 def hold_stderr() -> logging.handlers.MemoryHandler:
     """Keep log records back from stderr until :func:`release`."""
     import logging.handlers  # lazy: only the one-shot commands need it, not the server's start

@@ -19,7 +19,7 @@ from pygls.workspace import TextDocument
 
 from codestral_lsp import __version__, context, items, positions, status, stdio
 from codestral_lsp.document import LspDocument, LspWorkspace
-from codestral_lsp.engine import Engine, Options, Request
+from codestral_lsp.engine import Engine, Options, Request, unusable
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
@@ -37,6 +37,13 @@ from codestral_lsp.settings import Settings, from_env, mask, pushed_section, res
 log = logging.getLogger(__name__)
 
 ERROR, WARNING, INFO = types.MessageType.Error, types.MessageType.Warning, types.MessageType.Info
+# What a completion request is told (once) when the settings cannot call any endpoint.
+NOT_CONFIGURED = {
+    "no-key": "Codestral: no API key, so no completions: set CODESTRAL_API_KEY in the "
+    "environment your editor starts the server in, or codestral.apiKey in its settings.",
+    "no-endpoint": "Codestral: no endpoint, so no completions: set codestral.baseUrl "
+    "(or CODESTRAL_BASE_URL).",
+}
 
 
 class CodestralServer(LanguageServer):
@@ -117,6 +124,11 @@ class CodestralServer(LanguageServer):
 
     async def suggest(self, request: Request) -> str:
         """The engine's answer, with the status marked busy meanwhile and cleared by success."""
+        reason = unusable(self.settings, self.engine.endpoint())
+        if reason in NOT_CONFIGURED:
+            # Most editors show nothing of the status notification: without this, a missing key
+            # looks like a server that never answers.
+            self.notifier.once(reason, WARNING, NOT_CONFIGURED[reason])
         self.status.busy(+1)
         try:
             text = await self.engine.complete(request)

@@ -88,6 +88,13 @@ async def test_missing_key_is_an_error_status(keyless: LanguageClient) -> None:
     assert "CODESTRAL_API_KEY" in seen[0]["message"]
     assert seen[0]["busy"] is False
 
+    # Most editors show nothing of the status: the first request is told why, once.
+    open_doc(keyless, "x = \n")
+    for _ in range(3):
+        assert not (await complete(keyless, 0, 4)).items
+    told = [m.message for m in keyless.messages if "no API key" in m.message]
+    assert len(told) == 1 and "CODESTRAL_API_KEY" in told[0]
+
 
 @pytest.fixture
 async def keyed(fake: FakeFim) -> AsyncIterator[LanguageClient]:

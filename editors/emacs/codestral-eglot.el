@@ -1,8 +1,9 @@
 ;;; codestral-eglot.el --- Codestral completion in Emacs through eglot  -*- lexical-binding: t; -*-
 
 ;; Emacs 29+ has eglot built in.  Emacs 28: install eglot first (M-x package-install RET eglot,
-;; or Debian's elpa-eglot).  Install the server (`pipx install codestral-lsp`) and export
-;; CODESTRAL_API_KEY before starting Emacs, then load this file from your init file:
+;; or Debian's elpa-eglot).  Install the server (`pipx install .` in a checkout of
+;; codestral-lsp) and export CODESTRAL_API_KEY before starting Emacs, then load this file from
+;; your init file:
 ;;
 ;;   (load "/path/to/codestral-eglot.el")
 ;;

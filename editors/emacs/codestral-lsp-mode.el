@@ -1,8 +1,10 @@
 ;;; codestral-lsp-mode.el --- Codestral completion in Emacs through lsp-mode  -*- lexical-binding: t; -*-
 
-;; lsp-mode 9.0.1+ shows suggestions as inline (ghost) text; older lsp-mode offers them through
-;; completion-at-point only.  Install the server (`pipx install codestral-lsp`) and export
-;; CODESTRAL_API_KEY before starting Emacs, then load this file from your init file:
+;; Needs lsp-mode 9.0.1+, which shows suggestions as inline (ghost) text; lsp-mode 8 (Debian
+;; 12's elpa-lsp-mode) inserts only the first line of a multi-line suggestion: use eglot
+;; (codestral-eglot.el) there.  Install the server (`pipx install .` in a checkout of
+;; codestral-lsp) and export CODESTRAL_API_KEY before starting Emacs, then load this file from
+;; your init file:
 ;;
 ;;   (load "/path/to/codestral-lsp-mode.el")
 ;;

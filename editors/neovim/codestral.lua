@@ -1,7 +1,7 @@
 -- codestral-lsp for Neovim 0.11+ (no plugins needed).
 --
--- Install the server (`pipx install codestral-lsp`), export CODESTRAL_API_KEY, then put this file
--- in ~/.config/nvim/plugin/ (or paste it into init.lua).
+-- Install the server (`pipx install .` in a checkout of codestral-lsp), export
+-- CODESTRAL_API_KEY, then put this file in ~/.config/nvim/plugin/ (or paste it into init.lua).
 --
 -- Neovim 0.12+: suggestions appear as ghost text while you type in insert mode.
 --   <Tab>     accept the suggestion (inserts a plain <Tab> when there is none)
@@ -26,11 +26,9 @@ vim.lsp.config('codestral', {
     },
   },
   handlers = {
+    -- For a statusline ({kind, message, busy}); the server tells trouble itself, once.
     ['codestral/didChangeStatus'] = function(_, status)
       vim.g.codestral_status = status
-      if status.kind == 'Error' then
-        vim.notify_once('Codestral: ' .. status.message, vim.log.levels.WARN)
-      end
     end,
   },
 })
