@@ -117,12 +117,17 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> 
 
 def same_line(line: str, other: str) -> bool:
     """Equal code lines: indentation may differ when the line says enough to be unmistakable;
-    short lines and closers (``}``, ``pass``) must match exactly, indentation included."""
-    text = line.strip()
-    if text != other.strip():
+    short lines and closers (``}``, ``pass``) must match exactly, indentation included. A
+    statement's closing ``;`` is not a difference (``return x;`` re-types ``return x``)."""
+    text = _statement(line)
+    if text != _statement(other):
         return False
     distinct = len(text) >= DISTINCT_LINE_CHARS and not is_closer(text)
     return distinct or line.rstrip() == other.rstrip()
+
+
+def _statement(line: str) -> str:
+    return line.strip().removesuffix(";").rstrip()
 
 
 def _follows(code: list[str], below: list[str]) -> bool:
@@ -131,4 +136,4 @@ def _follows(code: list[str], below: list[str]) -> bool:
         return False
     *whole, last = code
     same = all(same_line(a, b) for a, b in zip(whole, below, strict=False))
-    return same and below[len(whole)].strip().startswith(last.strip())
+    return same and below[len(whole)].strip().startswith(_statement(last))
