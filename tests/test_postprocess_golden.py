@@ -18,7 +18,14 @@ from codestral_lsp import context
 from codestral_lsp.postprocess import clean, replace_length, should_stop, wants_multiline
 
 GOLDEN = Path(__file__).parent / "golden"
-EXTENSIONS = {"python": "py", "javascript": "js", "rust": "rs", "go": "go"}
+EXTENSIONS = {
+    "python": "py",
+    "javascript": "js",
+    "rust": "rs",
+    "go": "go",
+    "markdown": "md",
+    "sql": "sql",
+}
 
 
 def load(name: str) -> list[dict[str, Any]]:

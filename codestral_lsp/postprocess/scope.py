@@ -29,6 +29,9 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
+# Text whose next line at the same indentation goes on with the same thing, not past a block:
+# the next list item or table row, a query's next clause.
+FLAT_LANGUAGES = frozenset({"markdown", "plaintext", "sql"})
 # Codestral's multi-file prompt marks files with this line; echoing it means the answer is over.
 FILE_MARK = "+++++ "
 _OPENER = re.compile(r"[{(\[:]\s*$")
@@ -111,6 +114,8 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     if not ctx.line_prefix.strip():
         return indent(ctx.line_prefix)
     own = statement_indent(ctx)
+    if ctx.language in FLAT_LANGUAGES:
+        return own
     if _adds_to_line(lines, ctx) or _OPENER.search(lines[0]):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
