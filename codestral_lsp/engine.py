@@ -71,6 +71,10 @@ SETTLE_S = 0.001
 # "Ready before asked" goes ahead only for the last word of a suggestion's line: the rest of the
 # word being typed, then punctuation (``ces(),``).
 _LAST_WORD = re.compile(r"\w*[^\w\n]*")
+# A stream that has sent nothing while the user typed this many characters past its prompt is
+# not waited on: against a slow upstream (seconds to the first token) each keystroke would
+# otherwise wait for an answer to a prompt ever further behind, then start over too late.
+STALE_SILENT_CHARS = 8
 # The request asked ahead waits this long, so the answer to the keystroke that started it goes
 # out first: it is needed a key or more later, the keystroke's answer now.
 FOLLOW_AFTER_S = 0.01
@@ -376,6 +380,8 @@ class Engine:
             typed = gen.typed_since(ctx)
             if typed is None or gen.error is not None:
                 continue
+            if not gen.done and not gen.text and len(typed) >= STALE_SILENT_CHARS:
+                continue  # its prompt is far behind the cursor: ask afresh rather than wait
             if gen.continues(typed) or (exact_empty and not typed and gen.done):
                 return gen, typed
         return None

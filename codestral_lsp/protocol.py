@@ -47,6 +47,12 @@ class CodestralProtocol(LanguageServerProtocol):
             return
         yield from super().lsp_exit(*args)
 
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """A cancel for a request already answered is normal (the editor sent it as our answer
+        was on its way), not a warning on stderr at every keystroke."""
+        if msg_id in self._request_futures:
+            super()._handle_cancel_notification(msg_id)
+
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls drops a request whose params do not fit LSP (a negative position, say) without
         an answer, so the editor would wait for it forever; it gets the error instead."""

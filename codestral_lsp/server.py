@@ -152,8 +152,9 @@ class CodestralServer(LanguageServer):
         )
         REDACTOR.add(settings.api_key)
         changed = settings != self.settings
-        if changed:
-            # Upstream trouble may be news under the new settings (a new key, a new endpoint).
+        if changed and _upstream(settings) != _upstream(self.settings):
+            # Upstream trouble may be news under the new settings (a new key, a new endpoint);
+            # not after an unrelated change (maxTokens), which would only repeat it.
             self.notifier.reset()
         standing: set[str] = set()
         for problem in problems:
@@ -264,6 +265,19 @@ class CodestralServer(LanguageServer):
         workspace = self.workspace
         doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
         return doc is not None and doc.version == version
+
+
+def _upstream(settings: Settings) -> tuple[object, ...]:
+    """The settings that decide where requests go and whether they are accepted."""
+    return (
+        settings.api_key,
+        settings.provider,
+        settings.endpoint,
+        settings.effective_model,
+        settings.allow_insecure_http,
+        settings.enable,
+        settings.timeout_ms,
+    )
 
 
 def _clients_fault(error: Exception) -> bool:

@@ -399,3 +399,23 @@ async def test_typing_through_a_line_break_in_a_crlf_document(
     rest = await inline(client, uri, 2, 4, invoked=False)
     assert rest[0].insert_text == "return total"
     assert len(fake.requests) == 1
+
+
+async def test_a_silent_stream_far_behind_the_cursor_is_not_waited_on(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Against a slow upstream, a stream that has sent nothing while the user typed a word past
+    its prompt is replaced by one for the cursor, not waited on."""
+    fake.answer = Reply(text="x", delay=3.0)
+    doc = Doc(client)
+    waiting = []
+    for char in "totalcount":
+        doc.type(char)
+        waiting.append(asyncio.ensure_future(doc.suggest()))
+        await asyncio.sleep(0.03)
+    await doc.synced()
+    await asyncio.sleep(0.3)  # well before the first answer's 3 s
+    typed = [p.removeprefix(TEXT) for p in prompts(fake)]
+    assert typed[0] == "t" and len(typed) >= 2 and len(typed[1]) >= 8
+    for task in waiting:
+        task.cancel()

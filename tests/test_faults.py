@@ -343,3 +343,17 @@ async def test_streams_dropped_mid_typing_give_their_connections_back(
     got = await asyncio.wait_for(inline(typist, uri, 0, 4), 20)
     assert [insert_text(item) for item in got] == ["total"]
     assert not [m.message for m in typist.messages if "PoolTimeout" in m.message]
+
+
+async def test_an_unrelated_settings_change_does_not_repeat_what_was_told(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(status=500, body='{"message":"down"}')
+    open_doc(lsp, "file:///p/down.py", "x = \n")
+    assert await ask(lsp, "file:///p/down.py") == []
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"maxTokens": 32}})
+    )
+    await asyncio.sleep(0.3)
+    assert await ask(lsp, "file:///p/down.py") == []
+    assert len(told(lsp, "HTTP 500")) == 1

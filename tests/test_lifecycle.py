@@ -396,3 +396,43 @@ async def test_a_request_that_does_not_fit_lsp_is_answered_with_an_error() -> No
     assert [m for m in seen if m.get("method") == "window/showMessage"] == []
     server.send("exit")
     assert await server.exit_code() == 0
+
+
+async def test_a_cancel_for_an_answered_request_is_not_a_warning() -> None:
+    """Editors cancel the previous keystroke's request as they send the next; often its answer
+    is already on the way. That is normal: nothing on stderr (Neovim files it as an error)."""
+    with FakeFim(Reply(text="1")) as fake:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "codestral_lsp",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=server_env(),
+        )
+        server = Stdio(proc)
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        uri = "file:///p/a.py"
+        server.send(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}},
+        )
+        for _ in range(3):
+            asked = server.send(
+                "textDocument/inlineCompletion",
+                {
+                    "textDocument": {"uri": uri},
+                    "position": {"line": 0, "character": 4},
+                    "context": {"triggerKind": 1},
+                },
+                request=True,
+            )
+            await asyncio.wait_for(server.answer(asked), BOUND_S)
+            server.send("$/cancelRequest", {"id": asked})
+        msg_id = server.send("shutdown", request=True)
+        await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+        server.send("exit")
+        assert await server.exit_code() == 0
+        assert proc.stderr is not None
+        assert await proc.stderr.read() == b""
