@@ -30,14 +30,14 @@ class Stdio:
         self._ids = 0
 
     @classmethod
-    async def start(cls) -> Stdio:
+    async def start(cls, stderr: int = asyncio.subprocess.DEVNULL) -> Stdio:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "codestral_lsp",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
             env=server_env(),
         )
         return cls(proc)
@@ -402,16 +402,8 @@ async def test_a_cancel_for_an_answered_request_is_not_a_warning() -> None:
     """Editors cancel the previous keystroke's request as they send the next; often its answer
     is already on the way. That is normal: nothing on stderr (Neovim files it as an error)."""
     with FakeFim(Reply(text="1")) as fake:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "codestral_lsp",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=server_env(),
-        )
-        server = Stdio(proc)
+        server = await Stdio.start(stderr=asyncio.subprocess.PIPE)
+        proc = server.proc
         await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
         uri = "file:///p/a.py"
         server.send(
