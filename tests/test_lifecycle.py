@@ -92,17 +92,19 @@ class Stdio:
         assert "result" in await asyncio.wait_for(self.answer(msg_id), BOUND_S)
         self.send("initialized", {})
 
-    @classmethod
-    async def with_request_upstream(cls, fake: FakeFim) -> Stdio:
-        """A server with a completion request whose upstream call ``fake`` has received."""
-        server = await cls.start()
-        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+    def ask_in_new_document(self) -> int | None:
+        """Open ``x = `` as ``file:///p/a.py`` and ask for an invoked inline completion at its
+        end; returns the request's id."""
         uri = "file:///p/a.py"
-        server.send(
+        self.send(
             "textDocument/didOpen",
             {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}},
         )
-        server.send(
+        return self.ask(uri)
+
+    def ask(self, uri: str) -> int | None:
+        """An invoked inline completion at the end of the first line of ``uri``."""
+        return self.send(
             "textDocument/inlineCompletion",
             {
                 "textDocument": {"uri": uri},
@@ -111,6 +113,13 @@ class Stdio:
             },
             request=True,
         )
+
+    @classmethod
+    async def with_request_upstream(cls, fake: FakeFim) -> Stdio:
+        """A server with a completion request whose upstream call ``fake`` has received."""
+        server = await cls.start()
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        server.ask_in_new_document()
         assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
         return server
 
@@ -345,20 +354,7 @@ async def test_an_answer_that_is_not_lsp_is_logged_not_shown() -> None:
         body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": None}).encode()
         assert server.proc.stdin is not None
         server.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        uri = "file:///p/a.py"
-        server.send(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}},
-        )
-        asked = server.send(
-            "textDocument/inlineCompletion",
-            {
-                "textDocument": {"uri": uri},
-                "position": {"line": 0, "character": 4},
-                "context": {"triggerKind": 1},
-            },
-            request=True,
-        )
+        asked = server.ask_in_new_document()
         while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != asked:
             seen.append(message)
         assert [item["insertText"] for item in message["result"]["items"]] == ["alive"]
@@ -405,21 +401,10 @@ async def test_a_cancel_for_an_answered_request_is_not_a_warning() -> None:
         server = await Stdio.start(stderr=asyncio.subprocess.PIPE)
         proc = server.proc
         await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
-        uri = "file:///p/a.py"
-        server.send(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}},
-        )
-        for _ in range(3):
-            asked = server.send(
-                "textDocument/inlineCompletion",
-                {
-                    "textDocument": {"uri": uri},
-                    "position": {"line": 0, "character": 4},
-                    "context": {"triggerKind": 1},
-                },
-                request=True,
-            )
+        asked = server.ask_in_new_document()
+        for turn in range(3):
+            if turn:
+                asked = server.ask("file:///p/a.py")
             await asyncio.wait_for(server.answer(asked), BOUND_S)
             server.send("$/cancelRequest", {"id": asked})
         msg_id = server.send("shutdown", request=True)
