@@ -126,6 +126,25 @@ def release(held: logging.handlers.MemoryHandler, show: bool) -> None:
         logging.getLogger().handlers[:] = [held.target]
 
 
+class UnreadableMessages(logging.Filter):
+    """Demotes to DEBUG pygls' tracebacks and warnings for a message from the editor that does
+    not fit LSP (or names an unknown method): the server answers it and logs one line of its
+    own, and a client sending such messages at every keystroke would otherwise fill stderr.
+    ``--log-level DEBUG`` still shows them."""
+
+    PREFIXES = (
+        "Unable to deserialize message",
+        "Unable to handle message",
+        "Failed to handle request %r, unknown method",
+        "Ignoring notification for unknown method",
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith(self.PREFIXES):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
 class ClientHandler(logging.Handler):
     """Forwards our own log records to the client as ``window/logMessage``."""
 

@@ -22,7 +22,7 @@ from codestral_lsp.document import LspDocument, LspWorkspace
 from codestral_lsp.engine import Engine, Options, Request, unusable
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
-from codestral_lsp.log import REDACTOR, ClientHandler, Notifier
+from codestral_lsp.log import REDACTOR, ClientHandler, Notifier, UnreadableMessages
 from codestral_lsp.protocol import CodestralProtocol
 from codestral_lsp.providers import (
     AuthError,
@@ -366,6 +366,8 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     """Build the server and register its features."""
     server = CodestralServer(environ)
     logging.getLogger("codestral_lsp").addHandler(ClientHandler(server.log_to_client))
+    for name in ("pygls.protocol.json_rpc", "pygls.server"):
+        logging.getLogger(name).addFilter(UnreadableMessages())
 
     @server.feature(types.INITIALIZE)
     async def initialize(ls: CodestralServer, params: types.InitializeParams) -> None:

@@ -367,7 +367,7 @@ async def test_an_answer_that_is_not_lsp_is_logged_not_shown() -> None:
 
 async def test_a_request_that_does_not_fit_lsp_is_answered_with_an_error() -> None:
     """pygls would drop it unanswered, leaving the editor waiting forever."""
-    server = await Stdio.start()
+    server = await Stdio.start(stderr=asyncio.subprocess.PIPE)
     await server.initialize()
     asked = server.send(
         "textDocument/inlineCompletion",
@@ -392,6 +392,8 @@ async def test_a_request_that_does_not_fit_lsp_is_answered_with_an_error() -> No
     assert [m for m in seen if m.get("method") == "window/showMessage"] == []
     server.send("exit")
     assert await server.exit_code() == 0
+    assert server.proc.stderr is not None
+    assert b"Traceback" not in await server.proc.stderr.read()
 
 
 async def test_a_cancel_for_an_answered_request_is_not_a_warning() -> None:
