@@ -47,6 +47,12 @@ def load_settings() -> tuple[Settings, list[Problem]]:
     return settings, problems
 
 
+def _first_wrong(problems: list[Problem]) -> str:
+    """The first settings problem that stops a command (an unknown key does not): going on
+    would mean another endpoint, or no key, than the user asked for."""
+    return next((problem.message for problem in problems if not problem.unknown), "")
+
+
 def _fail(reason: str) -> int:
     sys.stderr.write(f"codestral-lsp: {REDACTOR.scrub(reason)}\n")
     return 1
@@ -98,11 +104,9 @@ async def complete_command(spot: str) -> int:
     if "\0" in text:
         return _fail(f"{path} looks binary (it holds NUL bytes); nothing was sent")
     settings, problems = load_settings()
-    # A setting that cannot be used fails the command: going on would mean another endpoint,
-    # or no key, than the user asked for.
-    wrong = [problem for problem in problems if not problem.unknown]
+    wrong = _first_wrong(problems)
     if wrong:
-        return _fail(wrong[0].message)
+        return _fail(wrong)
     errors: list[ProviderError] = []
     engine = Engine(settings, errors.append, create)
     full = str(path.resolve())
@@ -156,9 +160,9 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     out.write(json.dumps(settings.public_view(), indent=2, ensure_ascii=False) + "\n")
     for problem in problems:
         out.write(f"problem: {problem.message}\n")
-    wrong = [problem for problem in problems if not problem.unknown]
+    wrong = _first_wrong(problems)
     if wrong:
-        return _fail(wrong[0].message)
+        return _fail(wrong)
     engine = Engine(settings, lambda err: None, create, hosts)
     endpoint = Endpoint(
         settings.preset.wire,
@@ -193,7 +197,7 @@ async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tupl
     from codestral_lsp.providers import keyhost
 
     said = await keyhost.verdicts(settings.api_key, hosts)
-    found = next((name for name, ok in said.items() if ok), None)
+    found = keyhost.accepting(said)
     used = keyhost.host_of(hosts[settings.provider])
     key = mask(settings.api_key)
     if found is None:

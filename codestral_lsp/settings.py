@@ -180,11 +180,11 @@ def _bool(raw: Any) -> bool:
 MAX_WHOLE = 2**31 - 1
 
 
-def _whole(raw: Any, low: int) -> int:
-    what = f"a whole number from {low} to {MAX_WHOLE}"
+def _whole(raw: Any, low: int, high: int = MAX_WHOLE) -> int:
+    what = f"a whole number from {low} to {high}"
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise Invalid(what)
-    if not (math.isfinite(raw) and raw == int(raw) and low <= raw <= MAX_WHOLE):
+    if not (math.isfinite(raw) and raw == int(raw) and low <= raw <= high):
         raise Invalid(what)
     return int(raw)
 
@@ -206,12 +206,7 @@ def _temperature(raw: Any) -> float:
 
 
 def _prompt_tokens(raw: Any) -> int:
-    what = f"a whole number from {MIN_PROMPT_TOKENS} to {MAX_PROMPT_TOKENS}"
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise Invalid(what)
-    if raw != int(raw) or not MIN_PROMPT_TOKENS <= raw <= MAX_PROMPT_TOKENS:
-        raise Invalid(what)
-    return int(raw)
+    return _whole(raw, MIN_PROMPT_TOKENS, MAX_PROMPT_TOKENS)
 
 
 def _share(raw: Any) -> float:
@@ -392,6 +387,7 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for spec in SPECS:
+        told = False
         for layer in reversed(layers):
             raw = layer.get(spec.key)
             if raw is None or (
@@ -402,8 +398,9 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
                 values[spec.attr] = spec.validate(raw)
                 break
             except Invalid as err:
-                if not any(problem.key == spec.key for problem in problems):
+                if not told:  # the highest wrong value is the one the user is told of
                     problems.append(Problem(spec.key, _wrong(layer, spec.key, raw, err)))
+                    told = True
     if "base_url" not in values and any(p.key == "baseUrl" for p in problems):
         # The user named an endpoint we cannot use: sending their code to the preset's (the
         # cloud, for most) instead would be worse than sending nothing.

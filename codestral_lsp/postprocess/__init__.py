@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
-from codestral_lsp.postprocess.brackets import Scan, replace_length
+from codestral_lsp.postprocess.brackets import replace_length, scanner
 from codestral_lsp.postprocess.lines import last_code_line
 
 __all__ = [
@@ -93,14 +93,14 @@ def lines_in_front(text: str, ctx: Context) -> str | None:
     copy of the code, or past :data:`MAX_FRONT_LINES`); ``None`` while it may still come."""
     rest = ctx.line_suffix.strip()
     lines = text.split("\n")[:-1]  # after the last break: the code's indentation, or a copy
+    scan = scanner(ctx)
     for count, line in enumerate(lines[:MAX_FRONT_LINES], start=1):
         if line.strip() == rest or (count > 1 and not line.strip()):
             return ""
-        group = "\n".join(lines[:count])
-        scan = Scan().feed(group)
+        scan.feed(line if count == 1 else "\n" + line)
         opens = line.rstrip().endswith(_BLOCK_OPENERS)
         if not (scan.stack or scan.quote or scan.extra or opens):
-            return group + "\n" + ctx.line_prefix
+            return "\n".join(lines[:count]) + "\n" + ctx.line_prefix
     return "" if len(lines) >= MAX_FRONT_LINES else None
 
 

@@ -86,6 +86,11 @@ class Scan:
             self.extra += 1
 
 
+def scanner(ctx: Context) -> Scan:
+    """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes)."""
+    return Scan(lifetimes=ctx.language == "rust")
+
+
 def punctuation_tail(ctx: Context) -> str:
     """The rest of the cursor's line when it is only punctuation (``)``, ``");``), else ``""``."""
     tail = ctx.line_suffix.rstrip()
@@ -116,19 +121,18 @@ def replace_length(text: str, ctx: Context) -> int:
         return 0
     above = recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)], CONTEXT_LINES)
     below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
-    lifetimes = ctx.language == "rust"
-    if not (_reads_cleanly(above, lifetimes) and _reads_cleanly(below, lifetimes)):
+    if not (_reads_cleanly(above, ctx) and _reads_cleanly(below, ctx)):
         above = below = ""
-    return _best(text, tail, above + ctx.line_prefix, below, lifetimes)
+    return _best(text, tail, above + ctx.line_prefix, below, ctx)
 
 
-def _best(text: str, tail: str, above: str, below: str, lifetimes: bool) -> int:
+def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
     """The replacement length whose code comes out most balanced (0 unless it beats insert)."""
-    inserted = _cost(above, text + tail + below, lifetimes)
+    inserted = _cost(above, text + tail + below, ctx)
     best, best_cost = 0, inserted
     for size in range(1, len(tail) + 1):
         if _types(text, tail[:size]):
-            cost = _cost(above, text + tail[size:] + below, lifetimes)
+            cost = _cost(above, text + tail[size:] + below, ctx)
             if cost <= best_cost:
                 best, best_cost = size, cost
     return best if best_cost < inserted else 0
@@ -145,16 +149,16 @@ def _types(text: str, part: str) -> bool:
     return True
 
 
-def _reads_cleanly(lines: str, lifetimes: bool) -> bool:
+def _reads_cleanly(lines: str, ctx: Context) -> bool:
     """No string left open at a line end or at the end: the scan can be trusted here."""
-    scan = Scan(lifetimes).feed(lines, lenient=True)
+    scan = scanner(ctx).feed(lines, lenient=True)
     return not scan.open_strings and not scan.quote
 
 
-def _cost(above: str, code: str, lifetimes: bool) -> int:
+def _cost(above: str, code: str, ctx: Context) -> int:
     """Closers with nothing to close, strings left open at a line end, and brackets still open
     at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
-    scan = Scan(lifetimes).feed(above, lenient=True)
+    scan = scanner(ctx).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     scan.feed(code)
     return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)

@@ -194,8 +194,12 @@ def whole_answer(response: httpx.Response, streamed: bool) -> bool:
     when a server answers a stream request with JSON anyway (a gateway that ignores ``stream``,
     or one reporting an error with a 200), which is then read whole instead of taken for a
     stream that ended before its end."""
-    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    return not streamed or kind == "application/json"
+    return not streamed or _content_type(response) == "application/json"
+
+
+def _content_type(response: httpx.Response) -> str:
+    kind: str = response.headers.get("content-type", "")
+    return kind.split(";")[0].strip().lower()
 
 
 async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIterator[str]:
@@ -219,7 +223,7 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
         raise UpstreamTimeout("the stream stalled") from None
     except httpx.HTTPError as err:
         raise UpstreamError(f"the stream broke off: {_reason(err)}") from None
-    kind = response.headers.get("content-type", "").split(";")[0].strip()
+    kind = _content_type(response)
     if not events and kind != "text/event-stream":
         raise BadResponseError(f"expected an event stream, got {kind or 'no content type'}")
     if until_done:

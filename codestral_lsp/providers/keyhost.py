@@ -40,10 +40,14 @@ async def verdicts(api_key: str, hosts: Mapping[str, str]) -> dict[str, bool | N
     return dict(zip(names, results, strict=True))
 
 
+def accepting(said: Mapping[str, bool | None]) -> str | None:
+    """The first host (preset name) of :func:`verdicts` that accepts the key, else ``None``."""
+    return next((name for name, ok in said.items() if ok), None)
+
+
 async def owner(api_key: str, hosts: Mapping[str, str]) -> str | None:
     """The name (preset) of the first host in ``hosts`` that accepts the key, else ``None``."""
-    found = await verdicts(api_key, hosts)
-    return next((name for name, ok in found.items() if ok), None)
+    return accepting(await verdicts(api_key, hosts))
 
 
 def host_of(url: str) -> str:
