@@ -135,3 +135,17 @@ async def inline(
 def insert_text(item: types.InlineCompletionItem) -> str:
     text = item.insert_text
     return text if isinstance(text, str) else text.value
+
+
+async def start_neovim(client: LanguageClient, fake: FakeFim, **settings: object) -> None:
+    """Initialise ``client`` as Neovim 0.11 against ``fake``, with ``settings`` on top."""
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities("neovim@v0.11.0"),
+            initialization_options={
+                "apiKey": "sk-test-1234567890",
+                "baseUrl": fake.url,
+                **settings,
+            },
+        )
+    )

@@ -7,9 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest_lsp
-from conftest import SERVER, capabilities, inline, insert_text, open_doc
+from conftest import SERVER, inline, insert_text, open_doc, start_neovim
 from fake_fim import FakeFim, Received, Reply
-from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from codestral_lsp.candidates import CANDIDATE_TEMPERATURE, distinct, variants
@@ -30,19 +29,6 @@ def by_seed(received: Received) -> Reply:
     return Reply(text=BY_SEED[received.body.get("random_seed")])
 
 
-async def start(client: LanguageClient, fake: FakeFim, **settings: object) -> None:
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities("neovim@v0.11.0"),
-            initialization_options={
-                "apiKey": "sk-test-1234567890",
-                "baseUrl": fake.url,
-                **settings,
-            },
-        )
-    )
-
-
 def test_variants_have_distinct_seeds_and_warmer_sampling() -> None:
     base = FimRequest(prompt="p", suffix="s", model="m", max_tokens=8, temperature=0.0)
     found = variants(base, 2)
@@ -59,7 +45,7 @@ def test_distinct_drops_empty_and_duplicates_keeping_order() -> None:
 
 async def test_invoked_returns_distinct_candidates(bare: LanguageClient) -> None:
     with FakeFim(by_seed) as fake:
-        await start(bare, fake)
+        await start_neovim(bare, fake)
         open_doc(bare, URI, "def sub(a, b):\n    return \n")
         items = await inline(bare, URI, 1, 11)
         assert [insert_text(i) for i in items] == ["a + b", "a - b"]
@@ -71,7 +57,7 @@ async def test_invoked_returns_distinct_candidates(bare: LanguageClient) -> None
 
 async def test_automatic_trigger_makes_one_call(bare: LanguageClient) -> None:
     with FakeFim(by_seed) as fake:
-        await start(bare, fake, debounceMs=0)
+        await start_neovim(bare, fake, debounceMs=0)
         open_doc(bare, URI, "def sub(a, b):\n    return \n")
         items = await inline(bare, URI, 1, 11, invoked=False)
         assert [insert_text(i) for i in items] == ["a + b"]
@@ -81,7 +67,7 @@ async def test_automatic_trigger_makes_one_call(bare: LanguageClient) -> None:
 
 async def test_one_candidate_setting(bare: LanguageClient) -> None:
     with FakeFim(by_seed) as fake:
-        await start(bare, fake, invokedCandidates=1)
+        await start_neovim(bare, fake, invokedCandidates=1)
         open_doc(bare, URI, "def sub(a, b):\n    return \n")
         items = await inline(bare, URI, 1, 11)
         assert [insert_text(i) for i in items] == ["a + b"]

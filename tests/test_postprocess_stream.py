@@ -7,9 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest_lsp
-from conftest import SERVER, capabilities, inline, insert_text, open_doc
+from conftest import SERVER, inline, insert_text, open_doc, start_neovim
 from fake_fim import FakeFim, Reply
-from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 URI = "file:///work/project/box.py"
@@ -22,22 +21,9 @@ async def bare(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
     await lsp_client.shutdown_session()
 
 
-async def start(client: LanguageClient, fake: FakeFim) -> None:
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities("neovim@v0.11.0"),
-            initialization_options={
-                "apiKey": "sk-test-1234567890",
-                "baseUrl": fake.url,
-                "invokedCandidates": 1,
-            },
-        )
-    )
-
-
 async def test_run_on_stops_the_upstream_stream(bare: LanguageClient) -> None:
     with FakeFim(Reply(text=RUN_ON, chunk_chars=8, chunk_delay=0.02)) as fake:
-        await start(bare, fake)
+        await start_neovim(bare, fake, invokedCandidates=1)
         open_doc(bare, URI, "class Box:\n    def size(self):\n        \n")
         items = await inline(bare, URI, 2, 8)
         assert [insert_text(i) for i in items] == ["return len(self.items)"]
@@ -50,7 +36,7 @@ async def test_a_block_written_in_front_of_code_streams_until_it_balances(
 ) -> None:
     block = 'if cfg == nil {\n\t\treturn errors.New("no config")\n\t}\n\t'
     with FakeFim(Reply(text=block + "return serve(cfg)\n}", chunk_chars=4)) as fake:
-        await start(bare, fake)
+        await start_neovim(bare, fake, invokedCandidates=1)
         uri = "file:///work/project/serve.go"
         open_doc(bare, uri, "func run(cfg *Config) error {\n\treturn serve(cfg)\n}\n", "go")
         items = await inline(bare, uri, 1, 1)
