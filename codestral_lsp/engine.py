@@ -60,6 +60,11 @@ SOFT_DEADLINE_S = 1.2
 # (counted once per generation), or at once to a user still typing.
 PARTIAL_AFTER_S = 0.1
 RATE_LIMIT_MAX_BACKOFF_S = 60.0
+# Server-side failures in a row (5xx, a refused or dropped connection) pause automatic requests
+# from the second on, for 1, 2, 4, 8, then 16 s: an endpoint that is down or overloaded (Mistral
+# asks for exponential backoff on 503) is not asked again with every typing burst, and one that
+# comes back is in use again within seconds. Invoked requests still go out: they probe it.
+OUTAGE_MAX_BACKOFF_S = 16.0
 # An invoked request whose call failed before any text arrived is tried once more after this
 # pause, while its user still waits: a gateway's passing 502 or a dropped connection should not
 # answer an explicit request with nothing. Automatic requests never retry: by the time a retry
@@ -117,16 +122,22 @@ class Request:
 
 
 class Circuit:
-    """Whether upstream may be called: closed by auth failures and rate limits."""
+    """Whether upstream may be called: closed by auth failures and rate limits, and for
+    automatic requests by an endpoint failing again and again."""
 
     def __init__(self) -> None:
         self.auth_failed = False
         self.open_until = 0.0
+        self.quiet_until = 0.0
         self._strikes = 0
+        self._outages = 0
 
-    def allows(self) -> bool:
-        """True when a call may go out now."""
-        return not self.auth_failed and time.monotonic() >= self.open_until
+    def allows(self, invoked: bool = False) -> bool:
+        """True when a call may go out now (an invoked one also while the endpoint is out)."""
+        now = time.monotonic()
+        if self.auth_failed or now < self.open_until:
+            return False
+        return invoked or now >= self.quiet_until
 
     def record(self, err: ProviderError) -> None:
         """Open the circuit as the error demands."""
@@ -138,10 +149,17 @@ class Circuit:
             if wait is None:
                 wait = min(RATE_LIMIT_MAX_BACKOFF_S, 2.0**self._strikes)
             self.open_until = time.monotonic() + wait
+        elif isinstance(err, ConnectError | UpstreamError) and _passing(err):
+            self._outages += 1
+            if self._outages >= 2:
+                pause = min(OUTAGE_MAX_BACKOFF_S, 2.0 ** (self._outages - 2))
+                self.quiet_until = time.monotonic() + pause
 
     def success(self) -> None:
-        """A call went through: forget past rate-limit strikes."""
+        """A call went through: forget past strikes and outages."""
         self._strikes = 0
+        self._outages = 0
+        self.quiet_until = 0.0
 
 
 def unusable(settings: Settings, endpoint: str) -> str | None:
@@ -316,7 +334,7 @@ class Engine:
         count = self.settings.invoked_candidates - 1
         if count < 1 or not request.invoked or self.blocked_reason(ctx):
             return []
-        if not self.circuit.allows():
+        if not self.circuit.allows(invoked=True):
             return []
         multiline = wants_multiline(ctx, self.settings.multiline)
         base = self._fim_request(ctx, multiline, invoked=True)
@@ -370,7 +388,7 @@ class Engine:
         return None
 
     async def _fetch(self, request: Request, multiline: bool) -> str:
-        if not self.circuit.allows():
+        if not self.circuit.allows(request.invoked):
             return ""
         gen = self._start(request.ctx, multiline, request.invoked)
         return await self._serve(gen, "", request.ctx, multiline)

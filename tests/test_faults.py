@@ -109,6 +109,45 @@ async def test_an_automatic_request_is_not_tried_again(lsp: LanguageClient, fake
     assert len(told(lsp, "HTTP 502")) == 1
 
 
+@pytest.mark.parametrize("fault", ["503", "dropped"])
+async def test_an_endpoint_failing_again_pauses_automatic_requests_only(
+    lsp: LanguageClient, fake: FakeFim, fault: str
+) -> None:
+    fake.answer = Reply(status=503, body='{"message":"overloaded"}')
+    if fault == "dropped":
+        fake.answer = Reply(close=True)
+    for i in range(4):
+        open_doc(lsp, f"file:///p/a{i}.py", "x = \n")
+
+    assert await ask(lsp, "file:///p/a0.py", invoked=False) == []
+    assert await ask(lsp, "file:///p/a1.py", invoked=False) == []
+    assert len(fake.requests) == 2
+    # Failed twice in a row: automatic requests wait a second, an invoked one still goes out.
+    assert await ask(lsp, "file:///p/a2.py", invoked=False) == []
+    assert len(fake.requests) == 2
+    fake.answer = Reply(text="back")
+    assert await ask(lsp, "file:///p/a2.py", invoked=True) == ["back"]
+    # Its success ended the pause at once.
+    assert await ask(lsp, "file:///p/a3.py", invoked=False) == ["back"]
+    assert len(lsp.messages) == 1
+
+
+async def test_an_automatic_pause_after_failures_ends_by_itself(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(status=500, body='{"message":"internal"}')
+    for i in range(3):
+        open_doc(lsp, f"file:///p/a{i}.py", "x = \n")
+    assert await ask(lsp, "file:///p/a0.py", invoked=False) == []
+    assert await ask(lsp, "file:///p/a1.py", invoked=False) == []
+    fake.answer = Reply(text="back")
+    assert await ask(lsp, "file:///p/a2.py", invoked=False) == []
+    assert len(fake.requests) == 2
+
+    await asyncio.sleep(1.2)  # the first pause is 1 s
+    assert await ask(lsp, "file:///p/a2.py", invoked=False) == ["back"]
+
+
 @pytest.mark.parametrize("retry_after", ["1", None], ids=["retry-after", "no-retry-after"])
 async def test_rate_limit_pauses_until_its_time_then_recovers(
     lsp: LanguageClient, fake: FakeFim, retry_after: str | None
