@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     import logging.handlers
@@ -32,23 +34,35 @@ _SHAPES = (
 SECRET_HEAD = 8
 
 
-def _hide(text: str, secret: str) -> str:
-    """``text`` with ``secret``, and any cut-off head of it at least :data:`SECRET_HEAD` long,
-    replaced by ``***``."""
-    head = secret[: min(len(secret), SECRET_HEAD)]
-    start = text.find(head)
-    if start < 0:
-        return text
+# Some upstreams echo a rejected key lower- or upper-cased: secrets are matched ignoring ASCII
+# case. ``str.lower`` would not do: it changes the length of some non-ASCII text, and with it
+# every position found.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _hide(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets``, and any cut-off head of one at least
+    :data:`SECRET_HEAD` long, replaced by ``***`` (ignoring ASCII case). Where several match at
+    one place (a key and its URL-encoded form share a head) the longest match is hidden."""
+    forms = [secret.translate(_ASCII_LOWER) for secret in secrets]
+    heads = {form[:SECRET_HEAD] for form in forms}
+    folded = text.translate(_ASCII_LOWER)
     out: list[str] = []
     done = 0
-    while start >= 0:
-        end = start + len(head)
-        while end < len(text) and end - start < len(secret) and text[end] == secret[end - start]:
-            end += 1
+    while starts := [at for at in (folded.find(head, done) for head in heads) if at >= 0]:
+        start = min(starts)
         out += [text[done:start], "***"]
-        done = end
-        start = text.find(head, end)
+        done = max(_match_end(folded, start, form) for form in forms)
     return "".join([*out, text[done:]])
+
+
+def _match_end(folded: str, start: int, form: str) -> int:
+    """Where the longest head of ``form`` at ``start`` ends (``start`` when there is none of
+    :data:`SECRET_HEAD` characters, or of the whole of a shorter ``form``)."""
+    end = start
+    while end < len(folded) and end - start < len(form) and folded[end] == form[end - start]:
+        end += 1
+    return end if end - start >= min(len(form), SECRET_HEAD) else start
 
 
 class Redactor(logging.Filter):
@@ -59,14 +73,15 @@ class Redactor(logging.Filter):
         self._secrets: set[str] = set()
 
     def add(self, secret: str) -> None:
-        """Remember a secret to scrub (short strings are ignored: they would mangle logs)."""
+        """Remember a secret to scrub, also as it reads URL-encoded (an upstream may echo the
+        query string or form it came in); short strings are ignored: they would mangle logs."""
         if len(secret) >= 6:
-            self._secrets.add(secret)
+            self._secrets.update({secret, quote(secret, safe="")})
 
     def scrub(self, text: str) -> str:
         """``text`` with every known secret and secret-shaped value hidden."""
-        for secret in self._secrets:
-            text = _hide(text, secret)
+        if self._secrets:
+            text = _hide(text, self._secrets)
         for shape in _SHAPES:
             text = shape.sub(lambda m: f"{m['head']}{m['q']}***", text)
         return text

@@ -11,9 +11,10 @@ import shutil
 import ssl
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from codestral_lsp.exclude import is_excluded
+from codestral_lsp.log import Redactor
 from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create
 from codestral_lsp.settings import DEFAULT_EXCLUDE, Settings
 
@@ -44,17 +46,19 @@ WRAPPER = (
 
 
 def leaks(text: str) -> list[str]:
-    """Keys found in ``text``, whole or cut short (an error text truncated mid-key); only the
-    last 4 characters may ever be shown (as a mask)."""
-    return [key for key in KEYS if key[:8] in text]
+    """Keys found in ``text``, whole or cut short (an error text truncated mid-key), in any
+    case; only the last 4 characters may ever be shown (as a mask)."""
+    return [key for key in KEYS if key[:8].lower() in text.lower()]
 
 
-def echo(status: int, bare: bool = False) -> Any:
-    """An upstream that rejects the call and echoes the header it got (some gateways do); or,
-    ``bare``, the key alone at the end of a long text, where the detail shown is cut."""
+def echo(status: int, bare: bool = False, lower: bool = False) -> Any:
+    """An upstream that rejects the call and echoes the header it got (some gateways do; some
+    ``lower``-cased); or, ``bare``, the key alone at the end of a long text, where the detail
+    shown is cut."""
 
     def answer(received: Received) -> Reply:
         auth = received.headers.get("Authorization", "")
+        auth = auth.lower() if lower else auth
         message = "x" * 265 + " key=" + auth.removeprefix("Bearer ") if bare else auth
         return Reply(status=status, body=json.dumps({"message": f"invalid token {message}"}))
 
@@ -148,9 +152,11 @@ async def test_key_never_visible_at_debug_and_verbose_trace(
     assert leaks(session.everything()) == []
 
 
-@pytest.mark.parametrize("bare", [False, True])
-def test_commands_at_debug_never_print_the_key(fake: FakeFim, tmp_path: Path, bare: bool) -> None:
-    fake.answer = echo(422 if bare else 401, bare=bare)
+@pytest.mark.parametrize(("bare", "lower"), [(False, False), (True, False), (False, True)])
+def test_commands_at_debug_never_print_the_key(
+    fake: FakeFim, tmp_path: Path, bare: bool, lower: bool
+) -> None:
+    fake.answer = echo(422 if bare else 401, bare=bare, lower=lower)
     source = tmp_path / "a.py"
     source.write_text("x = \n")
     env = {
@@ -171,6 +177,19 @@ def test_commands_at_debug_never_print_the_key(fake: FakeFim, tmp_path: Path, ba
         assert done.returncode != 0  # the key was rejected
         assert leaks(done.stdout + done.stderr) == [], args
     assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [str.lower, str.upper, lambda key: quote(key, safe=""), lambda key: quote(key, safe="")[:14]],
+    ids=["lower", "upper", "url-encoded", "url-encoded-cut"],
+)
+def test_the_log_hides_a_key_echoed_in_another_form(shown: Callable[[str], str]) -> None:
+    key = "sk-Canary+ECHO/5e1f0c3a9d7b24aa=="
+    redactor = Redactor()
+    redactor.add(key)
+
+    assert redactor.scrub(f"İ rejected {shown(key)} (ß)") == "İ rejected *** (ß)"
 
 
 async def test_exception_text_and_reprs_hide_the_key(fake: FakeFim) -> None:
