@@ -58,6 +58,7 @@ class CodestralServer(LanguageServer):
             "client": {},
         }
         self.settings = Settings()
+        self.interrupted = False
         self.notifier = Notifier(self._show)
         self.engine = Engine(
             self.settings, self.report_provider_error, create, options=Options.from_env(env)
@@ -72,7 +73,10 @@ class CodestralServer(LanguageServer):
 
     @property
     def exit_code(self) -> int:
-        """The process exit code LSP asks for: 0 after ``shutdown``, else 1."""
+        """The process exit code LSP asks for: 0 after ``shutdown``, else 1; 130 after Ctrl-C,
+        as in the other modes."""
+        if self.interrupted:
+            return 130
         return 0 if self.lsp.shutdown_seen else 1
 
     @property
@@ -89,19 +93,15 @@ class CodestralServer(LanguageServer):
     def _start_io_async(
         self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None
     ) -> None:
-        """pygls' stdio loop, except that a stdin pipe is read on the event loop (see
-        :mod:`codestral_lsp.stdio`); anything else goes to pygls' own reader."""
+        """pygls' stdio loop with our stdin reader (see :mod:`codestral_lsp.stdio`)."""
         stdin = stdin or sys.stdin.buffer
-        if not stdio.is_pipe(stdin):
-            super()._start_io_async(stdin, stdout)
-            return
         self._stop_event = threading.Event()
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
             asyncio.run(
                 run_async(
                     stop_event=self._stop_event,
-                    reader=stdio.PipeReader(stdin),
+                    reader=stdio.StdinReader(stdin),
                     protocol=self.protocol,
                     logger=logging.getLogger("pygls.server"),
                     error_handler=self.report_server_error,
@@ -109,7 +109,9 @@ class CodestralServer(LanguageServer):
             )
         except BrokenPipeError:
             log.error("the connection to the editor is lost; shutting down")
-        except (KeyboardInterrupt, SystemExit):
+        except KeyboardInterrupt:
+            self.interrupted = True
+        except SystemExit:
             pass
         finally:
             self.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it untyped

@@ -1,10 +1,13 @@
-"""Reading LSP messages from stdin on the event loop itself.
+"""Reading LSP messages from stdin for pygls' loop.
 
-pygls reads stdin on a worker thread, one ``readline``/``read`` per executor round trip: three
-thread hand-offs per message before the handler runs, paid by every keystroke's ``didChange``
-and completion request. When stdin is a pipe (as editors start servers), an asyncio pipe
-transport delivers the bytes to the loop as they arrive instead. Anything else (a regular
-file, a closed descriptor, Windows) keeps pygls' reader.
+pygls reads stdin on a worker thread of its pool, one ``readline``/``read`` per executor round
+trip: three thread hand-offs per message before the handler runs, paid by every keystroke's
+``didChange`` and completion request. And that worker, blocked in a read from a terminal, holds
+the process after Ctrl-C or ``exit`` until a key is pressed (interpreter exit joins the pool).
+
+When stdin is a pipe or socket (as editors start servers), an asyncio pipe transport delivers
+the bytes to the loop as they arrive. Anything else (a terminal, a regular file, Windows' pipes)
+is read in large chunks by a daemon thread, which never keeps the process alive.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+import threading
+from collections.abc import Callable
 from typing import BinaryIO
 
 # Header lines are short; a longer one is a broken client, not a reason to buffer more.
 MAX_HEADER = 64 * 1024
+CHUNK = 64 * 1024
 
 
-class PipeReader:
-    """pygls' async reader interface (``readline``, ``readexactly``) over a stdin pipe."""
+class StdinReader:
+    """pygls' async reader interface (``readline``, ``readexactly``) over stdin."""
 
     def __init__(self, stdin: BinaryIO) -> None:
         self._stdin = stdin
@@ -29,9 +35,31 @@ class PipeReader:
         if self._reader is None:
             reader = asyncio.StreamReader(limit=MAX_HEADER)
             loop = asyncio.get_running_loop()
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self._stdin)
+            if is_pipe(self._stdin):
+                protocol = asyncio.StreamReaderProtocol(reader)
+                await loop.connect_read_pipe(lambda: protocol, self._stdin)
+            else:
+                threading.Thread(
+                    target=self._pump, args=(loop, reader), name="stdin", daemon=True
+                ).start()
             self._reader = reader
         return self._reader
+
+    def _pump(self, loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader) -> None:
+        """Feed ``reader`` from stdin until it ends (or the loop is gone)."""
+        read = _raw_reader(self._stdin)
+        while True:
+            try:
+                data = read(CHUNK)
+            except (OSError, ValueError):  # closed or unreadable: the same as its end
+                data = b""
+            try:
+                if not data:
+                    loop.call_soon_threadsafe(reader.feed_eof)
+                    return
+                loop.call_soon_threadsafe(reader.feed_data, data)
+            except RuntimeError:  # the loop is closed: the server is ending
+                return
 
     async def readline(self) -> bytes:
         """One header line (``b""`` at end of input). An overlong line is dropped (the stream
@@ -47,6 +75,16 @@ class PipeReader:
             return await (await self._stream()).readexactly(n)
         except asyncio.IncompleteReadError:
             return b""
+
+
+def _raw_reader(stream: BinaryIO) -> Callable[[int], bytes]:
+    """Read from the descriptor under ``stream`` where there is one: a daemon thread blocked in
+    the buffered object's read holds its lock, and interpreter exit aborts on that lock."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return getattr(stream, "read1", stream.read)
+    return lambda size: os.read(fd, size)
 
 
 def is_pipe(stream: BinaryIO) -> bool:

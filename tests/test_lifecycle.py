@@ -6,10 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pty
+import signal
 import subprocess
 import sys
 from typing import Any
 
+import pytest
 from conftest import server_env
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
@@ -22,6 +25,25 @@ from codestral_lsp.stdio import is_pipe
 BOUND_S = 15  # the process must be gone well before this; a hang detector only
 
 
+async def spawn(
+    *args: str,
+    stdin: Any,
+    stdout: Any = asyncio.subprocess.PIPE,
+    stderr: Any = asyncio.subprocess.DEVNULL,
+) -> asyncio.subprocess.Process:
+    """The server as a subprocess in stdio mode."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "codestral_lsp",
+        *args,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=stderr,
+        env=server_env(),
+    )
+
+
 class Stdio:
     """The server as a subprocess spoken to in raw JSON-RPC frames."""
 
@@ -31,15 +53,7 @@ class Stdio:
 
     @classmethod
     async def start(cls, stderr: int = asyncio.subprocess.DEVNULL) -> Stdio:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "codestral_lsp",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=stderr,
-            env=server_env(),
-        )
+        proc = await spawn(stdin=asyncio.subprocess.PIPE, stderr=stderr)
         return cls(proc)
 
     def send(self, method: str, params: Any = None, request: bool = False) -> int | None:
@@ -199,7 +213,7 @@ def frame(message: dict[str, Any]) -> bytes:
 
 async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
     """Editors give the server a pipe (read on the event loop); a regular file cannot be
-    watched by the loop, so the server reads it the way pygls does."""
+    watched by the loop, so a thread reads it."""
     script = tmp_path / "session.jsonrpc"
     params = {"processId": None, "rootUri": None, "capabilities": {}}
     script.write_bytes(
@@ -209,15 +223,7 @@ async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
         + frame({"method": "exit"})
     )
     with script.open("rb") as stdin:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "codestral_lsp",
-            stdin=stdin,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=server_env(),
-        )
+        proc = await spawn(stdin=stdin)
         out, _ = await asyncio.wait_for(proc.communicate(), BOUND_S)
     assert proc.returncode == 0
     bodies = [
@@ -225,6 +231,48 @@ async def test_stdin_from_a_file_is_served_too(tmp_path: Any) -> None:
     ]
     answers = {body["id"]: body["result"] for body in bodies if "id" in body}
     assert "capabilities" in answers[1] and answers[2] is None
+
+
+async def started_on_a_terminal() -> tuple[asyncio.subprocess.Process, int]:
+    """The server with a terminal as stdin, as a user trying the start command has it; once it
+    is ready, with the terminal's other end."""
+    terminal, stdin = pty.openpty()
+    proc = await spawn(
+        "--log-level", "DEBUG", stdin=stdin, stdout=None, stderr=asyncio.subprocess.PIPE
+    )
+    os.close(stdin)
+    assert proc.stderr is not None
+    while b"server ready" not in await asyncio.wait_for(proc.stderr.readline(), BOUND_S):
+        pass
+    return proc, terminal
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a terminal and SIGINT")
+async def test_ctrl_c_ends_the_server_at_once_with_130() -> None:
+    server = await Stdio.start()
+    await server.initialize()
+    server.proc.send_signal(signal.SIGINT)
+    assert await server.exit_code() == 130
+
+    # From a terminal the read of stdin used to hold the process until a key was pressed.
+    proc, terminal = await started_on_a_terminal()
+    try:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.communicate(), BOUND_S)
+        assert proc.returncode == 130
+    finally:
+        os.close(terminal)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a terminal")
+async def test_ctrl_d_on_a_terminal_ends_the_server() -> None:
+    proc, terminal = await started_on_a_terminal()
+    try:
+        os.write(terminal, b"\x04")  # Ctrl-D: the end of input
+        await asyncio.wait_for(proc.communicate(), BOUND_S)
+        assert proc.returncode == 1  # no shutdown came
+    finally:
+        os.close(terminal)
 
 
 async def test_an_overlong_header_line_is_skipped() -> None:
