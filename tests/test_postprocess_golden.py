@@ -18,14 +18,6 @@ from codestral_lsp import context
 from codestral_lsp.postprocess import clean, replace_length, should_stop, wants_multiline
 
 GOLDEN = Path(__file__).parent / "golden"
-EXTENSIONS = {
-    "python": "py",
-    "javascript": "js",
-    "rust": "rs",
-    "go": "go",
-    "markdown": "md",
-    "sql": "sql",
-}
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -47,7 +39,7 @@ def rule_cases() -> list[Any]:
 def build(case: dict[str, Any]) -> context.Context:
     language = case.get("language", "python")
     text = case["prefix"] + case["suffix"]
-    uri = f"file:///work/golden.{EXTENSIONS[language]}"
+    uri = f"file:///work/golden{context.EXTENSIONS[language]}"
     return context.build(text, len(case["prefix"]), uri, language=language)
 
 

@@ -110,8 +110,8 @@ def replace_length(text: str, ctx: Context) -> int:
     the suggestion types itself, in order (``printf("|");`` + ``%d items", n);`` replaces
     ``");``). Each candidate (insert, or replace the first ``k`` characters) is judged by how
     unbalanced the code around the cursor comes out: the lines above, the suggestion, what is
-    left of the tail, and the lines below. The most balanced wins; on a tie, the longest
-    replacement (a doubled ``;`` is as balanced as a single one).
+    left of the tail, and the lines below. The most balanced wins (see :func:`_best` for
+    ties).
     ``print(|)`` + ``x)`` replaces the ``)``; ``f(|)`` + ``g(x)`` does not. When the lines
     around do not read cleanly (the window starts inside a docstring, say), only the cursor's
     line is judged.
@@ -127,15 +127,21 @@ def replace_length(text: str, ctx: Context) -> int:
 
 
 def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
-    """The replacement length whose code comes out most balanced (0 unless it beats insert)."""
+    """The replacement length whose code comes out most balanced, the longest among equals.
+    Insert (0) unless a replacement beats it, or ties with it while the suggestion ends with
+    what it replaces: balance cannot tell ``items.length;`` + ``;`` or ``"app",`` + ``,`` (no
+    bracket in the tail) from one copy, nor ``Widget>();`` + ``>();`` (``<>`` are no brackets
+    to it), and the suggestion ending that way says it brings its own."""
     inserted = _cost(above, text + tail + below, ctx)
     best, best_cost = 0, inserted
     for size in range(1, len(tail) + 1):
-        if _types(text, tail[:size]):
-            cost = _cost(above, text + tail[size:] + below, ctx)
-            if cost <= best_cost:
-                best, best_cost = size, cost
-    return best if best_cost < inserted else 0
+        if not _types(text, tail[:size]):
+            continue
+        cost = _cost(above, text + tail[size:] + below, ctx)
+        tie = cost == best_cost and (cost < inserted or text.endswith(tail[:size]))
+        if cost < best_cost or tie:
+            best, best_cost = size, cost
+    return best
 
 
 def _types(text: str, part: str) -> bool:

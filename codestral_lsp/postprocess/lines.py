@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from codestral_lsp.context import Context
 
 TAB_WIDTH = 4
-_CLOSER_LINE = re.compile(r"^\s*[)\]}]+[;,]?\s*$")
+# Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then
+# maybe a ``;`` or ``,``.
+_CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,]?\s*$")
 
 
 def indent(line: str) -> int:
@@ -30,7 +32,7 @@ def is_blank(line: str) -> bool:
 
 
 def is_closer(line: str) -> bool:
-    """True for a line holding only closing brackets (``}``, ``});``, ``]``)."""
+    """True for a line holding only closing brackets (``}``, ``});``, ``]``, ``}()``)."""
     return bool(_CLOSER_LINE.match(line))
 
 

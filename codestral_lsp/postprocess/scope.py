@@ -102,7 +102,7 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
         line = lines[i]
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
             continue
-        if is_closer(line) and not _closed_below(line, ctx):
+        if is_closer(line) and not _closed_below(ctx, limit):
             return i + 1
         return i
     return None
@@ -170,12 +170,24 @@ def _adds_to_line(lines: list[str], ctx: Context) -> bool:
     return lines[0].rstrip() != ctx.line_prefix.rstrip()
 
 
-def _closed_below(line: str, ctx: Context) -> bool:
-    """Whether the code below the cursor already closes the block ``line`` would close: the
-    first code line below at the closer's indentation or less is a closer at that indentation
-    (the lines between are the rest of the block: ``cleanup()`` before its ``}``)."""
-    level = indent(line)
+def _closed_below(ctx: Context, limit: int) -> bool:
+    """Whether the code below the cursor already closes the cursor's block: the first code line
+    below that leaves it (indented less than ``limit``) is a closer at the level of the line
+    that opened the block. The lines before it are the rest of the block (``cleanup()`` before
+    its ``}``); a closer at another level closes an outer block. Measured by the document's
+    lines, not the answer's closer: a model indenting by 2 in a file indented by 4 or by tabs
+    puts its ``}`` at a level the file never uses."""
+    opener = _opener_indent(ctx, limit)
     for below in lines_after_cursor(ctx):
-        if not is_blank(below) and indent(below) <= level:
-            return is_closer(below) and indent(below) == level
+        if not is_blank(below) and indent(below) < limit:
+            return is_closer(below) and indent(below) == opener
     return False
+
+
+def _opener_indent(ctx: Context, limit: int) -> int | None:
+    """Indentation of the line that opened the block the answer's lines below ``limit`` are
+    in: the nearest code line, from the cursor's up, indented less than ``limit``."""
+    own = ctx.line_prefix
+    if not is_blank(own) and indent(own) < limit:
+        return indent(own)
+    return next((indent(line) for line in enclosing_lines(ctx) if indent(line) < limit), None)
