@@ -5,7 +5,8 @@ plain value; nothing here does I/O, so each rule is tested on golden cases (``te
 
 The pipeline, in order (:func:`clean`):
 
-1. line endings to ``\\n``; Codestral's stray leading newline and leading space (``spacing``);
+1. line endings to ``\\n``; a copy of the cursor line's code the answer starts with
+   (``repeats``); Codestral's stray leading newline and leading space (``spacing``);
 2. single-line mode keeps the first line; multi-line mode cuts at the first line that ends the
    answer: a blank line, a new top-level definition, the end of the cursor's scope by
    indentation (``scope``), the start of a re-typing of the code below the cursor
@@ -179,6 +180,7 @@ def single_line(text: str, ctx: Context) -> str:
 
 def _normalize(text: str, ctx: Context) -> str:
     text = text.replace("\r\n", "\n")
+    text = repeats.without_line_start(text, ctx.line_prefix)
     text = spacing.leading_newline(text, ctx)
     return spacing.leading_space(text, ctx)
 

@@ -15,6 +15,9 @@ _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
 # ("a", "x.") happen by chance in correct code.
 MIN_PARTIAL_OVERLAP = 3
+# A re-typing of the rest of the line that differs in spacing or quotes counts when the rest has
+# this many characters besides spaces (``) {`` re-typed as ``){`` may be chance).
+MIN_LOOSE_CHARS = 4
 # Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
 _NO_DOUBLE = (".", ",")
 # A line this long (and not a bare closer) is recognised whatever its indentation.
@@ -35,12 +38,35 @@ def within_line(text: str, ctx: Context) -> str:
     if text.strip() == rest:
         return ""
     sizes = [len(rest), *range(len(rest) - 1, MIN_PARTIAL_OVERLAP - 1, -1)]
-    for size in sizes:
-        if text.endswith(rest[:size]) and len(text) > size and _token_boundary(rest, size):
-            kept = text[: len(text) - size]
-            # The line's own space before its tail stays; the suggestion's copy of it goes.
-            return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
-    return _short_punctuation(text, ctx, rest)
+    ends = [len(text) - size for size in sizes if _retypes(text, rest, size)]
+    start = ends[0] if ends else _loose_start(text, rest)
+    if start is None:
+        return _short_punctuation(text, ctx, rest)
+    kept = text[:start]
+    # The line's own space before its tail stays; the suggestion's copy of it goes.
+    return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+
+
+def _retypes(text: str, rest: str, size: int) -> bool:
+    """Whether ``text`` ends with the first ``size`` characters of ``rest`` (and more before)."""
+    return text.endswith(rest[:size]) and len(text) > size and _token_boundary(rest, size)
+
+
+def _loose_start(text: str, rest: str) -> int | None:
+    """Where the end of ``text`` that re-types all of ``rest`` begins, spacing and quote style
+    aside (``y>0:`` for ``y > 0:``, ``"react"`` for ``'react'``); 0 when that is all of it;
+    ``None`` when it does not (or would begin inside a word)."""
+    target = re.sub(r"\s+", "", rest).replace("'", '"')
+    chars = [(i, char) for i, char in enumerate(text) if not char.isspace()]
+    if len(target) < MIN_LOOSE_CHARS or len(chars) < len(target):
+        return None
+    tail = chars[len(chars) - len(target) :]
+    if "".join(char for _, char in tail).replace("'", '"') != target:
+        return None
+    start = tail[0][0]
+    if start and _WORD.match(text[start]) and _WORD.match(text[start - 1]):
+        return None
+    return start if start == 0 or text[:start].strip() else 0
 
 
 def _short_punctuation(text: str, ctx: Context, rest: str) -> str:

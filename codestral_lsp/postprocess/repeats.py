@@ -1,4 +1,5 @@
-"""Repetition: a line or block produced twice, the line above re-typed, a line that loops."""
+"""Repetition: a line or block produced twice, the line above or the cursor line's start
+re-typed, a line that loops."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from codestral_lsp.postprocess.lines import is_closer
 
 # Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
 MIN_REPEAT_CHARS = 3
+# An answer starting with the cursor line's own code counts as re-typing it from this many
+# characters: a shorter start (``x = `` then ``x = x + 1``) may be the answer's own.
+MIN_RETYPED_LINE_CHARS = 6
+_WORD = re.compile(r"\w")
 MAX_BLOCK_LINES = 8
 _LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
 # The end of the line the loop patterns look at: enough for a 50-character unit four times.
@@ -58,3 +63,16 @@ def looping_end_cut(lines: list[str]) -> int | None:
 def repeats_line_above(first: str, above: str) -> bool:
     """Whether the suggestion's first full line re-types the line above the cursor."""
     return first.rstrip() == above.rstrip() and _meaningful(first)
+
+
+def without_line_start(text: str, line_prefix: str) -> str:
+    """The answer without a copy of the cursor line's code it starts with (``result = a + b``
+    after ``    result = ``), which would stand twice on the line."""
+    typed = line_prefix.strip()
+    body = text.lstrip(" \t")
+    if len(typed) < MIN_RETYPED_LINE_CHARS or not body.startswith(typed):
+        return text
+    rest = body[len(typed) :]
+    if _WORD.match(typed[-1]) and _WORD.match(rest[:1]):
+        return text  # a longer word: ``return`` then ``return_value``
+    return rest
