@@ -84,19 +84,21 @@ def completion_list(
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
     visible and avoids ``retreturn``-style doubling in Neovim and Emacs. The edit ends after
     the auto-closed punctuation the suggestion types itself, as in :func:`inline_items`.
+    For snippet engines that re-indent, the suggestion ends before a line they cannot place
+    (:func:`reindentable`).
     """
+    if caps.snippets and not caps.as_is:
+        text = reindentable(text, ctx.line_prefix)
     if not text:
         return types.CompletionList(is_incomplete=True, items=[])
     word = ctx.word_before
     new_text = word + text
-    first_line = new_text.split("\n", 1)[0]
-    label = first_line if len(first_line) <= 80 else first_line[:79] + "…"
     edit_range = types.Range(
         start=to_position(ctx.offset - len(word)),
         end=to_position(ctx.offset + replace_length(text, ctx)),
     )
     item = types.CompletionItem(
-        label=label or text.strip().split("\n", 1)[0],
+        label=label(word, text),
         kind=types.CompletionItemKind.Text,
         label_details=types.CompletionItemLabelDetails(description="Codestral"),
         detail="Codestral",
@@ -120,6 +122,31 @@ def completion_list(
     return types.CompletionList(is_incomplete=True, items=[item])
 
 
+def label(word: str, text: str) -> str:
+    """What the menu shows: the word and the suggestion's first line, or its first line of code
+    when the suggestion starts on a new line (``getcwd ⏎ print(value)``: a bare ``getcwd``
+    would look like any identifier completion and hide the new line), at most 80 characters."""
+    first, _, rest = text.partition("\n")
+    shown = (word + first).strip()
+    if not first.strip() and rest.strip():
+        code = rest.strip().split("\n", 1)[0].strip()
+        shown = f"{shown} ⏎ {code}" if shown else code
+    return shown if len(shown) <= 80 else shown[:79] + "…"
+
+
+def reindentable(text: str, line_prefix: str) -> str:
+    """``text`` before its first line indented less than the cursor's line. Snippet engines
+    that indent each continuation line by the cursor line's indentation (Helix's, Neovim's)
+    cannot place such a line (the statement after a ``raise``, an ``else:`` two levels up):
+    it would land that much deeper than suggested."""
+    indent = _indentation(line_prefix)
+    lines = text.split("\n")
+    for i, line in enumerate(lines[1:], start=1):
+        if line.strip() and not line.startswith(indent):
+            return "\n".join(lines[:i]).rstrip()
+    return text
+
+
 def edit_text(new_text: str, ctx: Context, caps: ItemCaps) -> str:
     """The ``textEdit.newText``: plain, or an escaped snippet re-indented for the client.
 
@@ -134,13 +161,15 @@ def edit_text(new_text: str, ctx: Context, caps: ItemCaps) -> str:
 
 
 def dedent_continuations(text: str, line_prefix: str) -> str:
-    """Lines after the first made relative to the cursor line's indentation (when they all
-    start with it; a line indented less cannot be expressed, so the text is left alone)."""
-    indent = line_prefix[: len(line_prefix) - len(line_prefix.lstrip(" \t"))]
+    """Lines after the first made relative to the cursor line's indentation (``text`` is
+    :func:`reindentable`: they all start with it, or are blank)."""
+    indent = _indentation(line_prefix)
     first, *rest = text.split("\n")
-    if not indent or not all(line.startswith(indent) or not line.strip() for line in rest):
-        return text
     return "\n".join([first, *(line.removeprefix(indent) for line in rest)])
+
+
+def _indentation(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
 
 
 def escape_snippet(text: str) -> str:

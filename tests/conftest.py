@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +149,14 @@ async def start_neovim(client: LanguageClient, fake: FakeFim, **settings: object
             },
         )
     )
+
+
+def position_in(text: str) -> Callable[[int], types.Position]:
+    """Offsets in ``text`` as LSP positions (ASCII text: every unit counts alike)."""
+
+    def to_position(offset: int) -> types.Position:
+        line = text.count("\n", 0, offset)
+        start = text.rfind("\n", 0, offset) + 1
+        return types.Position(line=line, character=offset - start)
+
+    return to_position

@@ -12,10 +12,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
+from conftest import position_in
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from codestral_lsp import context, items
+from codestral_lsp.items import ItemCaps
 from codestral_lsp.settings import section
 
 URI = "file:///tmp/rules.py"
@@ -136,3 +139,54 @@ def test_an_empty_section_from_lua_is_no_settings() -> None:
     # Neovim encodes `settings = { codestral = {} }` as {"codestral": []}.
     assert section({"codestral": []}) == {}
     assert section({"codestral": {"model": "m"}}) == {"model": "m"}
+
+
+RAISING = "class A:\n    def f(self, x):\n        if x:\n            raise ValueError(x)\n"
+
+
+def item_for(
+    text: str, cursor: int, suggestion: str, caps: ItemCaps
+) -> types.CompletionItem | None:
+    ctx = context.build(text, cursor, "file:///a.py")
+    found = items.completion_list(suggestion, ctx, position_in(text), caps, "1").items
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize(
+    ("caps", "new_text"),
+    [
+        # Helix, Neovim 0.11: the engine would put 12 more spaces before ``return``.
+        (ItemCaps(snippets=True), None),
+        (ItemCaps(snippets=True, as_is=True), "\n        return x$0"),
+        (ItemCaps(), "\n        return x"),
+    ],
+    ids=["re-indenting snippets", "snippets as is", "plain text"],
+)
+def test_a_line_indented_less_than_the_cursor_line_only_where_it_lands_right(
+    caps: ItemCaps, new_text: str | None
+) -> None:
+    item = item_for(RAISING, len(RAISING) - 1, "\n        return x", caps)
+    edit = item and item.text_edit
+    assert (edit.new_text if isinstance(edit, types.TextEdit) else None) == new_text
+
+
+def test_re_indenting_snippets_keep_the_lines_they_can_place() -> None:
+    text = RAISING.replace("raise ValueError(x)", "ra")
+    item = item_for(text, len(text) - 1, "ise ValueError(x)\n        return x", ItemCaps(True))
+    assert item is not None and isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.new_text == "raise ValueError(x)$0"
+
+
+@pytest.mark.parametrize(
+    ("text", "suggestion", "shown"),
+    [
+        ("value = os.getcwd", "\nprint(value)", "getcwd ⏎ print(value)"),
+        ("rx = ", " None", "None"),
+        ("x = 1\n", "\n\nprint(x)", "print(x)"),
+    ],
+)
+def test_the_label_shows_the_code_a_suggestion_brings(
+    text: str, suggestion: str, shown: str
+) -> None:
+    item = item_for(text, len(text), suggestion, ItemCaps())
+    assert item is not None and item.label == shown

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import position_in
 from lsprotocol import types
 
 from codestral_lsp import context, items
-
-
-def position_in(text: str) -> items.ToPosition:
-    def to_position(offset: int) -> types.Position:
-        line = text.count("\n", 0, offset)
-        start = text.rfind("\n", 0, offset) + 1
-        return types.Position(line=line, character=offset - start)
-
-    return to_position
 
 
 def test_inline_item_replaces_the_doubled_closer() -> None:
