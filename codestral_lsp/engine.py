@@ -174,6 +174,19 @@ def unusable(settings: Settings, endpoint: str) -> str | None:
     return None
 
 
+def upstream(settings: Settings) -> tuple[object, ...]:
+    """The settings that decide where requests go and whether they are accepted."""
+    return (
+        settings.api_key,
+        settings.provider,
+        settings.endpoint,
+        settings.effective_model,
+        settings.allow_insecure_http,
+        settings.enable,
+        settings.timeout_ms,
+    )
+
+
 def cache_key(uri: str) -> str:
     """``prompt_cache_key`` per file, so Mistral bills a repeated prefix at 10 %."""
     import hashlib  # lazy: start-up time matters more than the first request's microseconds
@@ -212,8 +225,13 @@ class Engine:
         self.upstream_calls = 0
 
     async def configure(self, settings: Settings) -> None:
-        """Adopt new settings: new provider, empty cache, circuits reset."""
+        """Adopt new settings. A change of where requests go or how they are accepted (see
+        :func:`upstream`) starts afresh: new provider, empty cache, circuits reset. Any other
+        (``maxTokens``, ``debounceMs``) keeps the warm connection and what was fetched."""
+        unchanged = upstream(self.settings) == upstream(settings)
         self.settings = settings
+        if unchanged:
+            return
         for gen in self.store.clear():
             self._stop(gen)
         for gen in list(self._live.values()):

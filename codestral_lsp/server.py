@@ -19,7 +19,7 @@ from pygls.workspace import TextDocument
 
 from codestral_lsp import __version__, context, items, positions, status, stdio
 from codestral_lsp.document import LspDocument, LspWorkspace
-from codestral_lsp.engine import Engine, Options, Request, unusable
+from codestral_lsp.engine import Engine, Options, Request, unusable, upstream
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier, UnreadableMessages
@@ -154,7 +154,7 @@ class CodestralServer(LanguageServer):
         )
         REDACTOR.add(settings.api_key)
         changed = settings != self.settings
-        if changed and _upstream(settings) != _upstream(self.settings):
+        if changed and upstream(settings) != upstream(self.settings):
             # Upstream trouble may be news under the new settings (a new key, a new endpoint);
             # not after an unrelated change (maxTokens), which would only repeat it.
             self.notifier.reset()
@@ -267,19 +267,6 @@ class CodestralServer(LanguageServer):
         workspace = self.workspace
         doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
         return doc is not None and doc.version == version
-
-
-def _upstream(settings: Settings) -> tuple[object, ...]:
-    """The settings that decide where requests go and whether they are accepted."""
-    return (
-        settings.api_key,
-        settings.provider,
-        settings.endpoint,
-        settings.effective_model,
-        settings.allow_insecure_http,
-        settings.enable,
-        settings.timeout_ms,
-    )
 
 
 def _clients_fault(error: Exception) -> bool:

@@ -206,6 +206,25 @@ async def test_settings_change_at_runtime_switches_endpoint(
         assert other.requests[0].headers["Authorization"] == "Bearer sk-other-key-123456"
 
 
+async def test_a_settings_change_keeping_the_endpoint_keeps_what_was_fetched(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(text="value")
+    open_doc(client, URI, "x = \n")
+    assert [insert_text(i) for i in await inline(client, URI, 0, 4)] == ["value"]
+
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"codestral": {"maxTokens": 32, "baseUrl": fake.url}}
+        )
+    )
+    await asyncio.sleep(0.2)
+    items = await inline(client, URI, 0, 4, invoked=False)
+
+    assert [insert_text(i) for i in items] == ["value"]
+    assert len(fake.requests) == 1
+
+
 async def test_bad_setting_reported_once_and_server_keeps_serving(
     client: LanguageClient, fake: FakeFim
 ) -> None:
