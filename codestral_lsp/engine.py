@@ -230,8 +230,11 @@ class Engine:
         (``maxTokens``, ``debounceMs``) keeps the warm connection and what was fetched."""
         unchanged = upstream(self.settings) == upstream(settings)
         self.settings = settings
-        if unchanged:
-            return
+        if not unchanged:
+            await self._reset()
+
+    async def _reset(self) -> None:
+        """Stop every stream, empty the cache, reset the circuits, close the provider."""
         for gen in self.store.clear():
             self._stop(gen)
         for gen in list(self._live.values()):
@@ -672,7 +675,7 @@ class Engine:
 
     async def aclose(self) -> None:
         """Stop every stream and close the provider."""
-        await self.configure(self.settings)
+        await self._reset()
 
 
 def complete_enough(gen: Generation) -> bool:
