@@ -462,7 +462,7 @@ class Engine:
             temperature=settings.temperature,
             stop=settings.stop + stops,
             stream=True,
-            prompt_cache_key=cache_key(ctx.uri),
+            prompt_cache_key=cache_key(ctx.uri) if settings.preset.prompt_cache else None,
             min_tokens=1 if invoked else None,
             path=ctx.shown_path,
             other_files=other_files,

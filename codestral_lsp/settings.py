@@ -68,12 +68,18 @@ class Preset:
     wire: str
     model: str | None = None
     needs_key: bool = True
+    # Mistral's own API takes ``prompt_cache_key``; a gateway speaking its wire may reject a
+    # field its page does not list (Mistral's schema answers an unknown one with 422).
+    prompt_cache: bool = False
 
 
 PRESETS: dict[str, Preset] = {
-    "codestral": Preset("https://codestral.mistral.ai/v1", "mistral"),
-    "mistral": Preset("https://api.mistral.ai/v1", "mistral"),
-    "langdock": Preset("https://api.langdock.com/mistral/{region}/v1", "mistral"),
+    "codestral": Preset("https://codestral.mistral.ai/v1", "mistral", prompt_cache=True),
+    "mistral": Preset("https://api.mistral.ai/v1", "mistral", prompt_cache=True),
+    # Langdock's page: "Only compatible for now with: codestral-2501".
+    "langdock": Preset(
+        "https://api.langdock.com/mistral/{region}/v1", "mistral", model="codestral-2501"
+    ),
     "openai-compatible": Preset("", "openai"),
     "aimlapi": Preset("https://api.aimlapi.com/v1", "chat", model="mistralai/codestral-2501"),
     "ollama": Preset("http://127.0.0.1:11434", "ollama", model="codestral", needs_key=False),

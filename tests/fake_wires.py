@@ -51,6 +51,10 @@ FIELDS = {
     | {"temperature", "stop", "stream", "seed", "top_k", "top_p", "cache_prompt", "n_indent"},
 }
 
+# Langdock's page lists these fields (no ``prompt_cache_key``, no ``metadata``) and one model.
+LANGDOCK_FIELDS = FIELDS["mistral"] - {"prompt_cache_key", "metadata"}
+LANGDOCK_MODELS = {"codestral-2501"}
+
 VLLM_SUFFIX_ERROR = {
     "object": "error",
     "message": "suffix is not currently supported",
@@ -70,12 +74,17 @@ class FakeWire(FakeFim):
         answer: Answer | None = None,
         keys: set[str] | None = None,
         rejects_suffix: bool = False,
+        fields: set[str] | None = None,
+        models: set[str] | None = None,
     ) -> None:
         if wire not in PATHS:
             raise ValueError(wire)
         self.wire = wire
         self.keys = keys
         self.rejects_suffix = rejects_suffix
+        # A gateway's own dialect of the wire: the fields it accepts, the models it serves.
+        self.fields = FIELDS[wire] if fields is None else fields
+        self.models = models
         super().__init__(answer)
         # A short poll interval: stopping the fake waits for one poll, and tests start many.
         self._thread = threading.Thread(
@@ -138,7 +147,7 @@ class _WireHandler(_Handler):
             return 404, {"detail": "Not Found"}
         if not self._key_ok():
             return 401, {"message": "Unauthorized", "request_id": "fake"}
-        extra = sorted(k for k, v in body.items() if k not in FIELDS[wire] or v is None)
+        extra = sorted(k for k, v in body.items() if k not in self.fake.fields or v is None)
         if extra:
             return 422, {
                 "detail": [
@@ -151,6 +160,8 @@ class _WireHandler(_Handler):
                     for name in extra
                 ]
             }
+        if self.fake.models is not None and body.get("model") not in self.fake.models:
+            return 400, {"message": f"Invalid model: {body.get('model')}"}
         if wire == "openai" and self.fake.rejects_suffix and "suffix" in body:
             return 400, VLLM_SUFFIX_ERROR
         return None

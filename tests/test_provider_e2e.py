@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from fake_fim import Reply
-from fake_wires import PATHS, FakeWire
+from fake_wires import LANGDOCK_FIELDS, LANGDOCK_MODELS, PATHS, FakeWire
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -32,12 +32,21 @@ class Case:
     expected: str
     needs_key: bool = True
     rejects_suffix: bool = False
+    fields: set[str] | None = None
+    models: set[str] | None = None
 
 
 CASES = [
     Case("codestral", "mistral", "a + b  # codestral", "a + b  # codestral"),
     Case("mistral", "mistral", "a + b  # mistral", "a + b  # mistral"),
-    Case("langdock", "mistral", "a + b  # langdock", "a + b  # langdock"),
+    Case(
+        "langdock",
+        "mistral",
+        "a + b  # langdock",
+        "a + b  # langdock",
+        fields=LANGDOCK_FIELDS,
+        models=LANGDOCK_MODELS,
+    ),
     Case("openai-compatible", "openai", "a + b  # litellm", "a + b  # litellm"),
     Case("openai-compatible", "openai", "a + b  # vllm", "a + b  # vllm", rejects_suffix=True),
     Case(
@@ -60,7 +69,9 @@ def clean_env() -> dict[str, str]:
 
 def make_fake(case: Case) -> FakeWire:
     keys = {KEY} if case.needs_key else None
-    return FakeWire(case.wire, Reply(text=case.answer), keys, case.rejects_suffix)
+    return FakeWire(
+        case.wire, Reply(text=case.answer), keys, case.rejects_suffix, case.fields, case.models
+    )
 
 
 @pytest.fixture

@@ -88,11 +88,11 @@ def test_unknown_wire_is_refused() -> None:
     [
         ({}, "https://codestral.mistral.ai/v1", "codestral-latest"),
         ({"provider": "mistral"}, "https://api.mistral.ai/v1", "codestral-latest"),
-        ({"provider": "langdock"}, "https://api.langdock.com/mistral/eu/v1", "codestral-latest"),
+        ({"provider": "langdock"}, "https://api.langdock.com/mistral/eu/v1", "codestral-2501"),
         (
             {"provider": "langdock", "region": "us"},
             "https://api.langdock.com/mistral/us/v1",
-            "codestral-latest",
+            "codestral-2501",
         ),
         ({"provider": "aimlapi"}, "https://api.aimlapi.com/v1", "mistralai/codestral-2501"),
         ({"provider": "ollama"}, "http://127.0.0.1:11434", "codestral"),
