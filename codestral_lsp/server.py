@@ -32,7 +32,15 @@ from codestral_lsp.providers import (
     create,
 )
 from codestral_lsp.recent import RecentEdits
-from codestral_lsp.settings import Settings, from_env, mask, pushed_section, resolve, section
+from codestral_lsp.settings import (
+    KEY_HOST_PRESETS,
+    Settings,
+    from_env,
+    mask,
+    pushed_section,
+    resolve,
+    section,
+)
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +195,8 @@ class CodestralServer(LanguageServer):
         """Tell the user about upstream trouble, once per kind."""
         self.status.set(status.from_error(err))
         if isinstance(err, AuthError):
-            self.notifier.once("auth", ERROR, auth_message(self.engine.endpoint(), err))
+            message = auth_message(self.engine.endpoint(), err, self.settings)
+            self.notifier.once("auth", ERROR, message)
         elif isinstance(err, RateLimitError):
             wait = f"{err.retry_after:.0f} s" if err.retry_after is not None else "a while"
             self.notifier.once(
@@ -284,14 +293,23 @@ def shown_path(doc: TextDocument, roots: list[str]) -> str:
     return context.unsaved_name(path, doc.language_id or "")
 
 
-def auth_message(endpoint: str, err: ProviderError) -> str:
+def auth_message(endpoint: str, err: ProviderError, settings: Settings) -> str:
     """The one message a rejected key gets: which variable, which endpoint, which key type."""
+    until = "No further requests until the settings change."
+    if not settings.api_key:
+        return (
+            f"Codestral: {endpoint} wants an API key ({err}) and none is set. Set "
+            f"CODESTRAL_API_KEY (or the codestral.apiKey setting) to its key. {until}"
+        )
+    which = f'a key this endpoint issued (provider "{settings.provider}")'
+    if settings.provider in KEY_HOST_PRESETS:
+        which = (
+            "a key for this endpoint: a Codestral key works only on codestral.mistral.ai "
+            '(provider "codestral"), a Mistral key only on api.mistral.ai (provider "mistral")'
+        )
     return (
-        f"Codestral: the API key was rejected by {endpoint} ({err}). "
-        "Set CODESTRAL_API_KEY (or the codestral.apiKey setting) to a key for this endpoint: "
-        'a Codestral key works only on codestral.mistral.ai (provider "codestral"), a Mistral '
-        'key only on api.mistral.ai (provider "mistral"). No further requests until the '
-        "settings change."
+        f"Codestral: the API key was rejected by {endpoint} ({err}). Set CODESTRAL_API_KEY "
+        f"(or the codestral.apiKey setting) to {which}. {until}"
     )
 
 

@@ -258,7 +258,17 @@ ERROR_BODIES: list[tuple[int, dict[str, str], Any, type[ProviderError], str]] = 
         BadRequestError,
         "try pulling it first",
     ),
+    # A wrong path (``/v1`` missing or doubled) names the settings to look at.
+    (404, {}, {"detail": "Not Found"}, BadRequestError, "check baseUrl and model"),
     (503, {}, {"message": "Service unavailable", "type": "server_error"}, UpstreamError, "503"),
+    # llama.cpp with a model that has no fill-in-the-middle tokens: no retry will change it.
+    (
+        501,
+        {},
+        {"error": {"code": 501, "message": "Infill is not supported by this model"}},
+        BadRequestError,
+        "Infill is not supported by this model",
+    ),
 ]
 
 

@@ -15,6 +15,10 @@ from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from codestral_lsp.providers import AuthError
+from codestral_lsp.server import auth_message
+from codestral_lsp.settings import Settings
+
 STATUS = "codestral/didChangeStatus"
 URI = "file:///tmp/demo.py"
 
@@ -240,3 +244,26 @@ async def test_each_inline_alternative_carries_its_own_accept_id(
     await wait_until(lambda: any("accepted #1" in m.message for m in keyed.log_messages))
     (line,) = [m.message for m in keyed.log_messages if "accepted #1" in m.message]
     assert repr(last.insert_text) in line
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        (
+            Settings(api_key="sk-test-0123456789", provider="mistral"),
+            'a Codestral key works only on codestral.mistral.ai (provider "codestral")',
+        ),
+        (
+            Settings(api_key="ld-test-0123456789", provider="langdock"),
+            'a key this endpoint issued (provider "langdock")',
+        ),
+        (
+            Settings(provider="openai-compatible", base_url="http://127.0.0.1:4000/v1"),
+            "wants an API key (HTTP 401) and none is set",
+        ),
+    ],
+    ids=["mistral", "gateway", "no key"],
+)
+def test_a_rejected_key_is_told_what_to_set_for_its_provider(settings: Settings, says: str) -> None:
+    message = auth_message(settings.endpoint, AuthError("HTTP 401", 401), settings)
+    assert says in message and "codestral.apiKey" in message

@@ -110,7 +110,15 @@ def error_for(response: httpx.Response) -> ProviderError:
         wait = retry_after(response.headers)
         told = f" (retry after {wait:.0f} s)" if wait is not None else ""
         return RateLimitError(f"HTTP 429 from {where}: {detail}{told}", wait)
-    if status in (400, 404, 405, 413, 422):
+    if status in (404, 405):
+        return BadRequestError(
+            f"HTTP {status} from {where}: {detail} (no such endpoint or model there: check "
+            "baseUrl and model)",
+            status,
+        )
+    if status in (400, 413, 422, 501):
+        # 501: the server cannot do this at all (llama.cpp: "Infill is not supported by this
+        # model"); no retry and no pause will change that.
         return BadRequestError(f"HTTP {status} from {where}: {detail}", status)
     if 300 <= status < 400:
         # Not followed: the key must only go where the settings say.
