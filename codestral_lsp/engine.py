@@ -8,6 +8,7 @@ editor does not kill a stream the next keystroke can attach to.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -409,7 +410,9 @@ class Engine:
         return None
 
     async def _fetch(self, request: Request, multiline: bool) -> str:
-        if not self.circuit.allows(request.invoked):
+        # The document may have changed or closed while this request waited on a suggestion
+        # that then went another way: its prompt would be stale, or a closed file's.
+        if not request.is_current() or not self.circuit.allows(request.invoked):
             return ""
         gen = self._start(request.ctx, multiline, request.invoked)
         return await self._serve(gen, "", request.ctx, multiline)
@@ -448,6 +451,7 @@ class Engine:
         self._live[ctx.uri] = gen
         request = self._fim_request(ctx, multiline, invoked)
         gen.task = asyncio.create_task(self._run(gen, request, delay, retries=int(invoked)))
+        gen.task.add_done_callback(functools.partial(self._ended, gen))
         return gen
 
     def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
@@ -477,14 +481,20 @@ class Engine:
             gen.finish()
         except ProviderError as err:
             self._fail(gen, err)
-        except asyncio.CancelledError:
+
+    def _ended(self, gen: Generation, task: asyncio.Task[None]) -> None:
+        """``gen``'s task is over, however it ended. Cancelled (superseded, unwatched, closed),
+        maybe before it ever ran, when none of :meth:`_run` executed, or failed by a fault of
+        ours: it is cut off, leaves the cache, and its waiters wake (else they would wait out
+        their deadline and report the endpoint slow)."""
+        if not gen.done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("completion failed: %r", task.exception())
             self.store.discard(gen)
             gen.cancelled = True
             gen.finish()
-            raise
-        finally:
-            if self._live.get(gen.ctx.uri) is gen:
-                del self._live[gen.ctx.uri]
+        if self._live.get(gen.ctx.uri) is gen:
+            del self._live[gen.ctx.uri]
 
     async def _call(self, gen: Generation, request: FimRequest, retries: int) -> None:
         """Stream ``request`` into ``gen``; after a failure that a second try may not meet, with

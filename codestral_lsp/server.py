@@ -271,11 +271,13 @@ class CodestralServer(LanguageServer):
                 break
         return found
 
-    def is_current(self, uri: str, version: int | None) -> bool:
-        """Whether ``uri`` is still at ``version`` (the stale-suggestion guard)."""
+    def is_current(self, doc: TextDocument, version: int | None) -> bool:
+        """Whether ``doc`` is still open and at ``version`` (the stale-suggestion guard). The
+        open document itself is compared, not just its uri: a document closed and opened again
+        under the same uri starts again at version 1 with other text."""
         workspace = self.workspace
-        doc = workspace.find(uri) if isinstance(workspace, LspWorkspace) else None
-        return doc is not None and doc.version == version
+        found = workspace.find(doc.uri) if isinstance(workspace, LspWorkspace) else None
+        return found is doc and doc.version == version
 
 
 def _clients_fault(error: Exception) -> bool:
@@ -428,7 +430,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if chosen is not None:
             ctx = context.selected(ctx, chosen, ls.engine.budget().prefix_chars)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        request = Request(ctx, invoked, lambda: ls.is_current(uri, ctx.version))
+        request = Request(ctx, invoked, lambda: ls.is_current(doc, ctx.version))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
         found = items.inline_items(text, ctx, position_of(doc), "", more, chosen)
         for item in found.items:
@@ -450,7 +452,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         # Always automatic: for completion, LSP's "Invoked" also means "triggered by typing an
         # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
         # company) asks as the user types, so it cannot tell a key press for a suggestion.
-        text = await ls.suggest(Request(ctx, False, lambda: ls.is_current(uri, ctx.version)))
+        text = await ls.suggest(Request(ctx, False, lambda: ls.is_current(doc, ctx.version)))
         caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
         return items.completion_list(text, ctx, position_of(doc), caps, item_id)

@@ -250,6 +250,60 @@ async def test_a_stream_that_goes_another_way_is_replaced_at_once(
     assert prompts(fake) == [TEXT, TEXT + "re"]
 
 
+async def test_every_request_on_a_stream_that_goes_another_way_answers_at_once(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Requests an editor never cancelled all joined one stream; it goes another way, and each
+    asks again at once, the later superseding the earlier before its call even started. None
+    may wait out its deadline, and then report the endpoint slow."""
+    gate = threading.Event()
+
+    def answer(received: Received) -> Reply:
+        if len(fake.requests) > 1:
+            return Reply(text="urn a + b\n")
+        gate.wait(10)
+        return Reply(text="pass\n")
+
+    fake.answer = answer
+    doc = Doc(client)
+    waiting = [asyncio.ensure_future(doc.suggest())]
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    for char in "ret":
+        doc.type(char)
+        waiting.append(asyncio.ensure_future(doc.suggest()))
+        await doc.synced()
+    gate.set()
+
+    answers = await asyncio.gather(*waiting)
+    assert answers[-1] == "urn a + b"
+    assert not [m.message for m in client.messages if "slow or stalled" in m.message]
+
+
+async def test_a_suggestion_never_reaches_a_document_reopened_under_its_uri(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"debounceMs": 300}})
+    )
+    doc = Doc(client)
+    await doc.synced()
+    pending = asyncio.ensure_future(doc.suggest())  # waits out the debounce
+    await doc.synced()
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
+    )
+    # Editors start a new buffer at version 1 again: only the document itself tells.
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=URI, language_id="python", version=1, text="    x\n"
+            )
+        )
+    )
+    assert await pending == ""
+    assert fake.requests == []  # nor was the closed document's prompt sent
+
+
 async def test_cancellation_closes_the_upstream_stream(
     client: LanguageClient, fake: FakeFim
 ) -> None:

@@ -6,6 +6,7 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import closes_open_bracket
+from codestral_lsp.postprocess.lines import indent, is_blank, last_code_line, lines_after_cursor
 
 _WORD = re.compile(r"\w")
 # A lone closing bracket or separator is more noise than help as ghost text.
@@ -29,14 +30,26 @@ def leading_space(text: str, ctx: Context) -> str:
     """Drop one stray space when the line already ends in whitespace before the cursor.
 
     Two spaces before a trailing ``#`` comment is style, not a stray: after code and exactly
-    one space, a space before ``#`` is kept.
+    one space, a space before ``#`` is kept. So is the space that brings an indentation of
+    spaces to a level the code around uses (:func:`_one_short`): the user stopped a space short,
+    or is typing the indentation of a suggestion through.
     """
     prefix = ctx.line_prefix
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
+    if not prefix.strip(" ") and _one_short(len(prefix) + 1, ctx):
+        return text
     if text.startswith(" #") and prefix.strip() and not prefix[-2:-1].isspace():
         return text
     return text[1:]
+
+
+def _one_short(width: int, ctx: Context) -> bool:
+    """Whether ``width`` is the indentation of the code line above (or 2 or 4 columns deeper:
+    one step into a block), or that of the code line below."""
+    above = indent(last_code_line(ctx))
+    below = next((indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
+    return width in (above, above + 2, above + 4, below)
 
 
 def trailing_space(text: str, ctx: Context) -> str:
