@@ -7,6 +7,7 @@ documented error body becomes a typed error.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +145,15 @@ async def test_ollama_body_puts_sampling_under_options() -> None:
         "stream": True,
         "options": {"temperature": 0.0, "num_predict": 32, "stop": ["\n\n"], "seed": 3},
     }
+
+
+@pytest.mark.parametrize("wire", ["ollama", "openai"])
+async def test_the_end_of_a_file_is_still_filled_in_the_middle(wire: str) -> None:
+    """Ollama's templates fill in the middle only for a non-empty suffix (ollama/ollama#6932):
+    at the end of a file the suffix sent is a line break, on its native and OpenAI APIs."""
+    with FakeWire(wire, Reply(text=MIDDLE)) as fake:
+        await collect(provider_for(fake, ""), dataclasses.replace(request(), suffix=""))
+    assert fake.completions[0].body["suffix"] == "\n"
 
 
 async def test_llamacpp_body_sends_other_files_as_input_extra() -> None:

@@ -28,10 +28,18 @@ def generate_body(request: FimRequest) -> dict[str, Any]:
     return {
         "model": request.model,
         "prompt": request.prompt,
-        "suffix": request.suffix,
+        "suffix": fim_suffix(request.suffix),
         "stream": request.stream,
         "options": options,
     }
+
+
+def fim_suffix(suffix: str) -> str:
+    """The suffix to send: never empty. Ollama's templates fill in the middle only when there is
+    a suffix (``{{- if .Suffix }}``); with ``""`` (the cursor at the end of a file) Codestral's
+    gets the instruction template and answers as a chat (ollama/ollama#6932). A line break is
+    what follows the last line of a file anyway."""
+    return suffix or "\n"
 
 
 def response_text(chunk: Any) -> tuple[str, bool]:

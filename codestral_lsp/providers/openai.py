@@ -21,6 +21,7 @@ from codestral_lsp.providers._http import (
 )
 from codestral_lsp.providers._http import parse_json as _parse
 from codestral_lsp.providers.mistral import first_choice
+from codestral_lsp.providers.ollama import fim_suffix
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def completions_body(request: FimRequest, raw: bool = False) -> dict[str, Any]:
         stop += [s for s in RAW_STOPS if s not in stop]
     else:
         body["prompt"] = request.prompt
-        body["suffix"] = request.suffix
+        body["suffix"] = fim_suffix(request.suffix)  # Ollama's OpenAI API: the same templates
     body["max_tokens"] = request.max_tokens
     body["temperature"] = request.temperature
     body["stream"] = request.stream
