@@ -27,7 +27,7 @@ from dataclasses import replace
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
 from codestral_lsp.postprocess.brackets import replace_length, scanner
-from codestral_lsp.postprocess.lines import last_code_line
+from codestral_lsp.postprocess.lines import code_lines_above
 
 __all__ = [
     "clean",
@@ -199,8 +199,11 @@ def _cut(text: str, ctx: Context) -> str:
         lines = lines[:cut]
     if not lines:
         return ""
-    if _at_blank_line(ctx) and repeats.repeats_line_above(lines[0], last_code_line(ctx)):
-        rest = "\n".join(lines[1:])
+    retyped = _at_blank_line(ctx) and repeats.retyped_above(
+        lines, code_lines_above(ctx, len(lines))
+    )
+    if retyped:
+        rest = "\n".join(lines[retyped:])
         return rest[len(ctx.line_prefix) :] if rest.startswith(ctx.line_prefix) else ""
     return "\n".join(lines)[len(ctx.line_prefix) :]
 

@@ -48,8 +48,20 @@ def lines_after_cursor(ctx: Context) -> list[str]:
 
 def last_code_line(ctx: Context) -> str:
     """The last non-blank line before the cursor's line (``""`` when there is none)."""
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].replace("\r\n", "\n")
-    return next((line for line in reversed(above.split("\n")) if not is_blank(line)), "")
+    return next(iter(code_lines_above(ctx, 1)), "")
+
+
+def code_lines_above(ctx: Context, count: int) -> list[str]:
+    """The last ``count`` non-blank lines before the cursor's line, nearest first."""
+    end = len(ctx.prefix) - len(ctx.line_prefix)
+    found: list[str] = []
+    while end > 0 and len(found) < count:
+        start = ctx.prefix.rfind("\n", 0, end - 1) + 1
+        line = ctx.prefix[start : end - 1].rstrip("\r")
+        if not is_blank(line):
+            found.append(line)
+        end = start
+    return found
 
 
 def recent_lines(text: str, count: int) -> str:

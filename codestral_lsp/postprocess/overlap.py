@@ -22,6 +22,7 @@ MIN_LOOSE_CHARS = 4
 _NO_DOUBLE = (".", ",")
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
+_PUNCT_SPACING = re.compile(r"\s*([^\w\s])\s*")
 # On the stream, a re-typing is only certain once this many suffix lines came back in order.
 STREAM_MATCH_LINES = 3
 
@@ -153,7 +154,9 @@ def same_line(line: str, other: str) -> bool:
 
 
 def _statement(line: str) -> str:
-    return line.strip().removesuffix(";").rstrip()
+    """A code line as compared: trimmed, without a closing ``;``, and without the spaces around
+    punctuation (``return a+b`` re-types ``return a + b``)."""
+    return _PUNCT_SPACING.sub(r"\1", line.strip().removesuffix(";").rstrip())
 
 
 def _follows(code: list[str], below: list[str]) -> bool:
@@ -162,4 +165,4 @@ def _follows(code: list[str], below: list[str]) -> bool:
         return False
     *whole, last = code
     same = all(same_line(a, b) for a, b in zip(whole, below, strict=False))
-    return same and below[len(whole)].strip().startswith(_statement(last))
+    return same and _statement(below[len(whole)]).startswith(_statement(last))

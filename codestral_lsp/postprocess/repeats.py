@@ -60,9 +60,15 @@ def looping_end_cut(lines: list[str]) -> int | None:
     return None
 
 
-def repeats_line_above(first: str, above: str) -> bool:
-    """Whether the suggestion's first full line re-types the line above the cursor."""
-    return first.rstrip() == above.rstrip() and _meaningful(first)
+def retyped_above(lines: list[str], above: list[str]) -> int:
+    """How many of the suggestion's first full lines re-type the code lines just above the
+    cursor (``above``, nearest first), the most that match as a block; 0 when none does or
+    none of them says anything (``}``, ``pass``)."""
+    for count in range(min(len(lines), len(above)), 0, -1):
+        block = [line.rstrip() for line in lines[:count]]
+        if block == [line.rstrip() for line in reversed(above[:count])]:
+            return count if any(_meaningful(line) for line in block) else 0
+    return 0
 
 
 def without_line_start(text: str, line_prefix: str) -> str:

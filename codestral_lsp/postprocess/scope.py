@@ -40,6 +40,8 @@ _COMMENT = ("#", "//", "/*", "* ", "*/")
 # How far above the cursor a statement split over lines is looked for.
 STATEMENT_LINES = 12
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
+_CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
+_SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
 
 def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
@@ -62,7 +64,7 @@ def stop_word_cut(lines: list[str], ctx: Context, head: int | None) -> int | Non
     for i in range(1, len(lines)):
         line = lines[i]
         if head is not None and i == head:
-            head = i + 1 if line.startswith("@") else None  # decorators, then their def
+            head = i + 1 if _preamble(line) else None  # decorators, then their def
             continue
         if line.startswith(FILE_MARK) or line.startswith(words):
             return i
@@ -73,6 +75,10 @@ def new_definition(lines: list[str], ctx: Context) -> int | None:
     """Index of the answer's first code line when the answer is a new top-level definition:
     below a finished or blank cursor line, after a blank line (the next function once the
     cursor's one is done). Such an answer is the definition, not a run-on into it."""
+    if not ctx.line_prefix and not ctx.line_suffix.strip() and _preamble(lines[0]):
+        # At a blank line at the top level, a decorator, attribute or doc comment leads into
+        # the definition the answer writes (what follows it is that definition's head).
+        return 1
     if _adds_to_line(lines, ctx) or (lines[0].strip() and _OPENER.search(lines[0])):
         return None
     first = next((i for i in range(1, len(lines)) if not is_blank(lines[i])), None)
@@ -98,10 +104,13 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
     code below the cursor does not already close there.
     """
     limit = 0 if head is not None else _scope_limit(lines, ctx)
+    labels = _opens_switch(ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
             continue
+        if labels and _CASE_LABEL.match(line) and indent(line) == statement_indent(ctx):
+            continue  # Go's and Swift's case labels sit at their switch's own level
         if is_closer(line) and not _closed_below(ctx, limit):
             return i + 1
         return i
@@ -116,7 +125,7 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     own = statement_indent(ctx)
     if ctx.language in FLAT_LANGUAGES:
         return own
-    if _adds_to_line(lines, ctx) or _OPENER.search(lines[0]):
+    if (_adds_to_line(lines, ctx) and not _terminates(lines[0], ctx)) or _OPENER.search(lines[0]):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
     if first is None or indent(first) >= own:
@@ -146,6 +155,24 @@ def statement_indent(ctx: Context) -> int:
     if start is None or scan.quote or not (_open_in(scan, holds) or continued):
         return indent(ctx.line_prefix)
     return indent(above[start])
+
+
+def _opens_switch(ctx: Context) -> bool:
+    """Whether the cursor is at the end of a line opening a ``switch`` or ``select`` block."""
+    return not ctx.line_suffix.strip() and bool(_SWITCH.search(ctx.line_prefix))
+
+
+def _terminates(first: str, ctx: Context) -> bool:
+    """Whether the answer's first line only ends the cursor line's statement or item (``,``
+    after the last value, ``;``), a line that begins its own (not an argument continued inside
+    an open call): the line is then finished, and its siblings may follow."""
+    added = first[len(ctx.line_prefix) :].strip()
+    return added in (",", ";") and statement_indent(ctx) == indent(ctx.line_prefix)
+
+
+def _preamble(line: str) -> bool:
+    """A line that leads into a definition: a decorator, an attribute, a comment."""
+    return line.lstrip().startswith(("@", *_COMMENT))
 
 
 def _open_in(scan: Scan, brackets: str) -> bool:

@@ -9,13 +9,21 @@ from codestral_lsp.postprocess.brackets import closes_open_bracket
 from codestral_lsp.postprocess.lines import indent, is_blank, last_code_line, lines_after_cursor
 
 _WORD = re.compile(r"\w")
+_OPENERS = (":", "{", "(", "[")
+# Line breaks with only blank lines between them, at the start of a suggestion.
+_BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
+_INNER_TRAILING = re.compile(r"[ \t]+\n")
 # A lone closing bracket or separator is more noise than help as ghost text.
 MIN_NON_WORD_CHARS = 3
 
 
 def leading_newline(text: str, ctx: Context) -> str:
     """On a blank cursor line, drop the newline(s) a suggestion starts with, and the copy of the
-    line's indentation that follows them: the cursor line itself is where the code goes."""
+    line's indentation that follows them: the cursor line itself is where the code goes. After
+    a line that opens a block (``def one():``, ``{``), a block does not start with a blank
+    line: one line break is kept."""
+    if ctx.line_prefix.rstrip().endswith(_OPENERS) and not ctx.line_suffix.strip():
+        return _BLANK_LINES.sub("\n", text, count=1)
     if ctx.line_prefix.strip() or ctx.line_suffix.strip() or not text.startswith("\n"):
         return text
     body = text.lstrip("\n")
@@ -53,7 +61,10 @@ def _one_short(width: int, ctx: Context) -> bool:
 
 
 def trailing_space(text: str, ctx: Context) -> str:
-    """Drop trailing whitespace unless the text continues straight into the rest of the line."""
+    """Drop trailing whitespace unless the text continues straight into the rest of the line,
+    and at the end of each inner line (but in Markdown, where two spaces break the line)."""
+    if ctx.language != "markdown":
+        text = _INNER_TRAILING.sub("\n", text)
     if not ctx.line_suffix.strip() or ctx.line_suffix[:1].isspace():
         return text.rstrip()
     if "\n" in text:
