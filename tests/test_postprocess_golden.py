@@ -39,7 +39,7 @@ def rule_cases() -> list[Any]:
 def build(case: dict[str, Any]) -> context.Context:
     language = case.get("language", "python")
     text = case["prefix"] + case["suffix"]
-    uri = f"file:///work/golden{context.EXTENSIONS[language]}"
+    uri = f"file:///work/golden{context.EXTENSIONS.get(language, '')}"
     return context.build(text, len(case["prefix"]), uri, language=language)
 
 

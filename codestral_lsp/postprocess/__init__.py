@@ -11,7 +11,8 @@ The pipeline, in order (:func:`clean`):
    answer: a blank line, a new top-level definition, the end of the cursor's scope by
    indentation (``scope``), the start of a re-typing of the code below the cursor
    (``overlap``), or a repeated line or block (``repeats``);
-3. within the line, the re-typed rest of the line is removed (``overlap``);
+3. lines indented with spaces in a file indented with tabs get tabs (``spacing``); within the
+   line, the re-typed rest of the line is removed (``overlap``);
 4. trailing whitespace is trimmed and too-small output dropped (``spacing``).
 
 Auto-closed punctuation after the cursor is not cut but replaced through the item's range:
@@ -122,6 +123,7 @@ def clean(text: str, ctx: Context, multiline: bool) -> str:
     """Apply the rules in order; an empty result means "show nothing"."""
     text = _normalize(text, ctx)
     text = _cut(text, ctx) if multiline else single_line(text, ctx)
+    text = spacing.tab_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
     return "" if spacing.too_small(text, ctx) else text

@@ -13,6 +13,8 @@ _OPENERS = (":", "{", "(", "[")
 # Line breaks with only blank lines between them, at the start of a suggestion.
 _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
+# Languages whose files are indented with tabs whatever the editor's settings.
+TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
 # A lone closing bracket or separator is more noise than help as ghost text.
 MIN_NON_WORD_CHARS = 3
 
@@ -58,6 +60,28 @@ def _one_short(width: int, ctx: Context) -> bool:
     above = indent(last_code_line(ctx))
     below = next((indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
     return width in (above, above + 2, above + 4, below)
+
+
+def tab_indentation(text: str, ctx: Context) -> str:
+    """Lines after the first indented with spaces, in a file indented with tabs (Go, whose
+    gofmt uses them, Makefiles, whose recipes must start with one, or tabs on the cursor's line
+    or the code line above), re-indented with tabs, a tab for each 4 spaces (2 when the answer
+    indents by 2): a recipe indented by spaces breaks ``make``."""
+    lines = text.split("\n")
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.strip()]
+    if not any(widths) or not _tab_indented(ctx):
+        return text
+    unit = 4 if all(width % 4 == 0 for width in widths) else 2
+    for i, line in enumerate(lines[1:], start=1):
+        width = len(line) - len(line.lstrip(" "))
+        lines[i] = "\t" * (width // unit) + " " * (width % unit) + line[width:]
+    return "\n".join(lines)
+
+
+def _tab_indented(ctx: Context) -> bool:
+    if ctx.language in TAB_LANGUAGES:
+        return True
+    return ctx.line_prefix.startswith("\t") or last_code_line(ctx).startswith("\t")
 
 
 def trailing_space(text: str, ctx: Context) -> str:
