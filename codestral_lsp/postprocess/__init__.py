@@ -222,6 +222,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.blank_line_cut(lines, ctx),
         scope.stop_word_cut(lines, ctx, head),
         scope.scope_cut(lines, ctx, head),
+        scope.tag_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
         repeats.repeated_line_cut(lines, final),
         repeats.repeated_block_cut(lines, final),

@@ -40,6 +40,8 @@ _COMMENT = ("#", "//", "/*", "* ", "*/")
 # How far above the cursor a statement split over lines is looked for.
 STATEMENT_LINES = 12
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
+# An opening tag ending a line (``<div className="card">``), not a self-closing one.
+_OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -115,6 +117,35 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
             return i + 1
         return i
     return None
+
+
+def tag_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index where the answer ends when the cursor's line ends by opening an element
+    (``<main>``): its line that closes that element (``</main>``, at any indentation: models
+    indent markup their own way), or the line after it when the code below does not close the
+    element itself. Elements of the same name opened inside the answer are counted."""
+    found = _OPEN_TAG.search(ctx.line_prefix)
+    if found is None or ctx.line_suffix.strip():
+        return None
+    name = found[1]
+    closing, opening = f"</{name}>", re.compile(f"<{re.escape(name)}(?=[\\s>])(?![^<>]*/>)")
+    depth = 0
+    for i in range(1, len(lines)):
+        line = lines[i]
+        if line.strip() == closing and depth == 0:
+            return i if _tag_closed_below(ctx, closing) else i + 1
+        depth += len(opening.findall(line)) - line.count(closing)
+    return None
+
+
+def _tag_closed_below(ctx: Context, closing: str) -> bool:
+    """Whether the first line below the cursor that is not nested deeper than the cursor's
+    line closes the element (``</main>``)."""
+    level = indent(ctx.line_prefix)
+    for below in lines_after_cursor(ctx):
+        if not is_blank(below) and indent(below) <= level:
+            return below.strip() == closing
+    return False
 
 
 def _scope_limit(lines: list[str], ctx: Context) -> int:
