@@ -22,6 +22,8 @@ MIN_LOOSE_CHARS = 4
 _NO_DOUBLE = (".", ",")
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
+# Statements after which nothing in the same block runs.
+_TERMINAL = re.compile(r"(?:return|raise|throw|break|continue)\b(?!\s*[=.:,)\]])")
 _PUNCT_SPACING = re.compile(r"\s*([^\w\s])\s*")
 # On the stream, a re-typing is only certain once this many suffix lines came back in order.
 STREAM_MATCH_LINES = 3
@@ -166,3 +168,30 @@ def _follows(code: list[str], below: list[str]) -> bool:
     *whole, last = code
     same = all(same_line(a, b) for a, b in zip(whole, below, strict=False))
     return same and _statement(below[len(whole)]).startswith(_statement(last))
+
+
+def terminal_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index of the answer's line that ends its block (``return``, ``raise``, ``throw``,
+    ``break``, ``continue``) at the level of such a line right below the cursor: two in a row
+    make the second dead code, so the answer's is a re-typing of the one below, changed
+    (``return math.pi * r * r`` above ``return math.pi * r ** 2``). Only while the answer stays
+    in that block (no line of it less indented before); its first line counts too on a blank
+    cursor line."""
+    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+    if not _TERMINAL.match(below.lstrip()):
+        return None
+    start = 0 if not ctx.line_prefix.strip() and not ctx.line_suffix.strip() else 1
+    level = _indent_of(below)
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if is_blank(line):
+            continue
+        if len(_indent_of(line)) < len(level):
+            return None  # the answer left the block: the one below is elsewhere
+        if _TERMINAL.match(line.lstrip()) and _indent_of(line) == level:
+            return i
+    return None
+
+
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
