@@ -188,6 +188,19 @@ def upstream(settings: Settings) -> tuple[object, ...]:
     )
 
 
+def _asked(settings: Settings) -> tuple[object, ...]:
+    """The settings that shape what a request asks for (its answer, once cached)."""
+    return (
+        settings.max_tokens,
+        settings.stop,
+        settings.temperature,
+        settings.multiline,
+        settings.prompt_tokens,
+        settings.suffix_share,
+        settings.other_files_share,
+    )
+
+
 def cache_key(uri: str) -> str:
     """``prompt_cache_key`` per file, so Mistral bills a repeated prefix at 10 %."""
     import hashlib  # lazy: start-up time matters more than the first request's microseconds
@@ -227,19 +240,26 @@ class Engine:
 
     async def configure(self, settings: Settings) -> None:
         """Adopt new settings. A change of where requests go or how they are accepted (see
-        :func:`upstream`) starts afresh: new provider, empty cache, circuits reset. Any other
-        (``maxTokens``, ``debounceMs``) keeps the warm connection and what was fetched."""
-        unchanged = upstream(self.settings) == upstream(settings)
-        self.settings = settings
-        if not unchanged:
+        :func:`upstream`) starts afresh: new provider, empty cache, circuits reset. A change
+        of what a request asks for (``maxTokens``, ``stop``, ``temperature``, the prompt
+        budget) empties the cache, whose answers were asked for otherwise, and keeps the warm
+        connection. Any other (``debounceMs``, ``exclude``) keeps both."""
+        old, self.settings = self.settings, settings
+        if upstream(old) != upstream(settings):
             await self._reset()
+        elif _asked(old) != _asked(settings):
+            self._forget()
 
-    async def _reset(self) -> None:
-        """Stop every stream, empty the cache, reset the circuits, close the provider."""
+    def _forget(self) -> None:
+        """Stop every stream and empty the cache."""
         for gen in self.store.clear():
             self._stop(gen)
         for gen in list(self._live.values()):
             self._stop(gen)
+
+    async def _reset(self) -> None:
+        """Stop every stream, empty the cache, reset the circuits, close the provider."""
+        self._forget()
         self.circuit = Circuit()
         self._host = None
         if self._detection is not None:

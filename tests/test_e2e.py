@@ -215,7 +215,7 @@ async def test_a_settings_change_keeping_the_endpoint_keeps_what_was_fetched(
 
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(
-            settings={"codestral": {"maxTokens": 32, "baseUrl": fake.url}}
+            settings={"codestral": {"debounceMs": 10, "baseUrl": fake.url}}
         )
     )
     await asyncio.sleep(0.2)
@@ -223,6 +223,26 @@ async def test_a_settings_change_keeping_the_endpoint_keeps_what_was_fetched(
 
     assert [insert_text(i) for i in items] == ["value"]
     assert len(fake.requests) == 1
+
+
+async def test_a_settings_change_of_what_is_asked_asks_again(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(text="value")
+    open_doc(client, URI, "x = \n")
+    assert [insert_text(i) for i in await inline(client, URI, 0, 4)] == ["value"]
+
+    fake.answer = Reply(text="other")
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"codestral": {"stop": ["\n"], "maxTokens": 8, "baseUrl": fake.url}}
+        )
+    )
+    await asyncio.sleep(0.2)
+    items = await inline(client, URI, 0, 4, invoked=False)
+
+    assert [insert_text(i) for i in items] == ["other"]
+    assert fake.requests[-1].body["max_tokens"] == 8
 
 
 async def test_bad_setting_reported_once_and_server_keeps_serving(
