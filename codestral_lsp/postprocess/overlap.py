@@ -174,15 +174,16 @@ def terminal_cut(lines: list[str], ctx: Context) -> int | None:
     """Index of the answer's line that ends its block (``return``, ``raise``, ``throw``,
     ``break``, ``continue``) at the level of such a line right below the cursor: two in a row
     make the second dead code, so the answer's is a re-typing of the one below, changed
-    (``return math.pi * r * r`` above ``return math.pi * r ** 2``). Only while the answer stays
-    in that block (no line of it less indented before); its first line counts too on a blank
-    cursor line."""
+    (``return math.pi * r * r`` above ``return math.pi * r ** 2``). Only at a blank cursor
+    line (after a line that opens a block, the code below may be the body of a statement not
+    typed yet) and while the answer stays in that block (no line of it less indented before)."""
+    if ctx.line_prefix.strip() or ctx.line_suffix.strip():
+        return None  # after a line that opens a block, the code below may be another's body
     below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
     if not _TERMINAL.match(below.lstrip()):
         return None
-    start = 0 if not ctx.line_prefix.strip() and not ctx.line_suffix.strip() else 1
     level = _indent_of(below)
-    for i in range(start, len(lines)):
+    for i in range(len(lines)):
         line = lines[i]
         if is_blank(line):
             continue
