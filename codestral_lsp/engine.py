@@ -62,10 +62,10 @@ SOFT_DEADLINE_S = 1.2
 PARTIAL_AFTER_S = 0.1
 RATE_LIMIT_MAX_BACKOFF_S = 60.0
 # Server-side failures in a row (5xx, a refused or dropped connection) pause automatic requests
-# from the second on, for 1, 2, 4, 8, then 16 s: an endpoint that is down or overloaded (Mistral
+# from the second on, for 1, 2, 4, then 8 s: an endpoint that is down or overloaded (Mistral
 # asks for exponential backoff on 503) is not asked again with every typing burst, and one that
 # comes back is in use again within seconds. Invoked requests still go out: they probe it.
-OUTAGE_MAX_BACKOFF_S = 16.0
+OUTAGE_MAX_BACKOFF_S = 8.0
 # An invoked request whose call failed before any text arrived is tried once more after this
 # pause, while its user still waits: a gateway's passing 502 or a dropped connection should not
 # answer an explicit request with nothing. Automatic requests never retry: by the time a retry
