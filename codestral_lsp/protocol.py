@@ -9,6 +9,7 @@ keystroke, for the life of the process (about 2.4 KB per completion in ``bench/s
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Generator
 from typing import Any
 
@@ -16,6 +17,12 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+
+# The version its document had when a completion request arrived (in the request's context).
+# pygls starts a handler only after the messages already read behind it, edits included, so by
+# then the request's position may be one in an older text.
+ARRIVED_AT = contextvars.ContextVar[int | None]("arrived_at", default=None)
+_COMPLETIONS = (types.TEXT_DOCUMENT_INLINE_COMPLETION, types.TEXT_DOCUMENT_COMPLETION)
 
 
 class CodestralProtocol(LanguageServerProtocol):
@@ -46,6 +53,15 @@ class CodestralProtocol(LanguageServerProtocol):
             self.exit_held = True
             return
         yield from super().lsp_exit(*args)
+
+    def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
+        """pygls' dispatch; a completion request first notes its document's version."""
+        if method_name in _COMPLETIONS:
+            uri = getattr(getattr(params, "text_document", None), "uri", None)
+            find = getattr(self.workspace, "find", None)
+            doc = find(uri) if find is not None and isinstance(uri, str) else None
+            ARRIVED_AT.set(doc.version if doc is not None else None)
+        super()._handle_request(msg_id, method_name, params)
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         """A cancel for a request already answered is normal (the editor sent it as our answer

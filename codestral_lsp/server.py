@@ -23,7 +23,7 @@ from codestral_lsp.engine import Engine, Options, Request, unusable, upstream
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier, UnreadableMessages
-from codestral_lsp.protocol import CodestralProtocol
+from codestral_lsp.protocol import ARRIVED_AT, CodestralProtocol
 from codestral_lsp.providers import (
     AuthError,
     BadRequestError,
@@ -280,6 +280,16 @@ class CodestralServer(LanguageServer):
         return found is doc and doc.version == version
 
 
+def edited_since_asked(doc: TextDocument) -> bool:
+    """Whether ``doc`` was edited between the arrival of the request being handled and now:
+    its position is then one in an older text (the editor asks again for the new one)."""
+    arrived = ARRIVED_AT.get()
+    if arrived is None or arrived == doc.version:
+        return False
+    log.debug("a completion request for %s was overtaken by an edit; not answered", doc.uri)
+    return True
+
+
 def _clients_fault(error: Exception) -> bool:
     """An error pygls met in what the editor sent (an unknown method, params that do not fit),
     as opposed to one in our own handlers (which pygls turns into an internal error)."""
@@ -423,7 +433,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     ) -> types.InlineCompletionList:
         uri = params.text_document.uri
         doc = ls.document(uri, "inlineCompletion")
-        if doc is None:
+        if doc is None or edited_since_asked(doc):
             return types.InlineCompletionList(items=[])
         ctx = ls.build_context(doc, params.position)
         chosen = widget_selection(doc, ctx, params.context.selected_completion_info)
@@ -446,7 +456,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     ) -> types.CompletionList:
         uri = params.text_document.uri
         doc = ls.document(uri, "completion")
-        if doc is None:
+        if doc is None or edited_since_asked(doc):
             return types.CompletionList(is_incomplete=True, items=[])
         ctx = ls.build_context(doc, params.position)
         # Always automatic: for completion, LSP's "Invoked" also means "triggered by typing an

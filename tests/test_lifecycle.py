@@ -275,6 +275,36 @@ async def test_ctrl_d_on_a_terminal_ends_the_server() -> None:
         os.close(terminal)
 
 
+async def test_a_completion_request_overtaken_by_an_edit_is_not_answered_for_the_new_text() -> None:
+    """The request and an edit in one read: pygls handles the edit before it starts the
+    request's handler, whose position then points into the new text."""
+    with FakeFim(Reply(text="1 + 1")) as fake:
+        server = await Stdio.start()
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        uri = "file:///p/a.py"
+        text = {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}
+        server.send("textDocument/didOpen", {"textDocument": text})
+        asked = {
+            "textDocument": {"uri": uri},
+            "position": {"line": 0, "character": 4},
+            "context": {"triggerKind": 1},
+        }
+        start = {"line": 0, "character": 0}
+        edit = {"range": {"start": start, "end": start}, "text": "y = 2\n"}
+        changed = {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [edit]}
+        assert server.proc.stdin is not None
+        server.proc.stdin.write(
+            frame({"id": 50, "method": "textDocument/inlineCompletion", "params": asked})
+            + frame({"method": "textDocument/didChange", "params": changed})
+        )
+
+        answer = await asyncio.wait_for(server.answer(50), BOUND_S)
+        assert answer["result"]["items"] == []
+        assert fake.requests == []
+        server.proc.stdin.close()
+        await server.exit_code()
+
+
 async def test_an_overlong_header_line_is_skipped() -> None:
     server = await Stdio.start()
     assert server.proc.stdin is not None
