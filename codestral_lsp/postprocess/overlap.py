@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import is_blank, is_closer, lines_after_cursor
+from codestral_lsp.postprocess.lines import indent, is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
@@ -182,17 +182,12 @@ def terminal_cut(lines: list[str], ctx: Context) -> int | None:
     below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
     if not _TERMINAL.match(below.lstrip()):
         return None
-    level = _indent_of(below)
-    for i in range(len(lines)):
-        line = lines[i]
+    level = indent(below)
+    for i, line in enumerate(lines):
         if is_blank(line):
             continue
-        if len(_indent_of(line)) < len(level):
+        if indent(line) < level:
             return None  # the answer left the block: the one below is elsewhere
-        if _TERMINAL.match(line.lstrip()) and _indent_of(line) == level:
+        if indent(line) == level and _TERMINAL.match(line.lstrip()):
             return i
     return None
-
-
-def _indent_of(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
