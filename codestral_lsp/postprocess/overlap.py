@@ -175,8 +175,10 @@ def terminal_cut(lines: list[str], ctx: Context) -> int | None:
     ``break``, ``continue``) at the level of such a line right below the cursor: two in a row
     make the second dead code, so the answer's is a re-typing of the one below, changed
     (``return math.pi * r * r`` above ``return math.pi * r ** 2``). Only at a blank cursor
-    line (after a line that opens a block, the code below may be the body of a statement not
-    typed yet) and while the answer stays in that block (no line of it less indented before)."""
+    line, while the answer stays in that block (no line of it less indented before), and not
+    for its first line: mid-edit, the code below may be the body of a statement whose head is
+    not typed yet (``if kind not in kinds:`` above ``raise``), and the answer's own ``raise``
+    is then that statement's body."""
     if ctx.line_prefix.strip() or ctx.line_suffix.strip():
         return None  # after a line that opens a block, the code below may be another's body
     below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
@@ -188,6 +190,6 @@ def terminal_cut(lines: list[str], ctx: Context) -> int | None:
             continue
         if indent(line) < level:
             return None  # the answer left the block: the one below is elsewhere
-        if indent(line) == level and _TERMINAL.match(line.lstrip()):
+        if i and indent(line) == level and _TERMINAL.match(line.lstrip()):
             return i
     return None

@@ -9,7 +9,12 @@ from codestral_lsp.postprocess.brackets import closes_open_bracket
 from codestral_lsp.postprocess.lines import indent, is_blank, last_code_line, lines_after_cursor
 
 _WORD = re.compile(r"\w")
-_OPENERS = (":", "{", "(", "[")
+_BRACKET_OPENERS = ("{", "(", "[")
+# A line ending with ``:`` opens a block when it is a compound statement's head; prose does too
+# (``Usage:`` in a docstring), and a blank line may well follow it there.
+_COLON_BLOCK = re.compile(
+    r"\s*(?:async\s+)?(?:def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b"
+)
 # Line breaks with only blank lines between them, at the start of a suggestion.
 _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
@@ -24,7 +29,7 @@ def leading_newline(text: str, ctx: Context) -> str:
     line's indentation that follows them: the cursor line itself is where the code goes. After
     a line that opens a block (``def one():``, ``{``), a block does not start with a blank
     line: one line break is kept."""
-    if ctx.line_prefix.rstrip().endswith(_OPENERS) and not ctx.line_suffix.strip():
+    if _opens_block(ctx.line_prefix) and not ctx.line_suffix.strip():
         return _BLANK_LINES.sub("\n", text, count=1)
     if ctx.line_prefix.strip() or ctx.line_suffix.strip() or not text.startswith("\n"):
         return text
@@ -34,6 +39,13 @@ def leading_newline(text: str, ctx: Context) -> str:
     if ctx.line_prefix and body.startswith(ctx.line_prefix):
         return body[len(ctx.line_prefix) :]
     return body
+
+
+def _opens_block(line_prefix: str) -> bool:
+    head = line_prefix.rstrip()
+    if head.endswith(_BRACKET_OPENERS):
+        return True
+    return head.endswith(":") and bool(_COLON_BLOCK.match(head))
 
 
 def leading_space(text: str, ctx: Context) -> str:
@@ -55,11 +67,11 @@ def leading_space(text: str, ctx: Context) -> str:
 
 
 def _one_short(width: int, ctx: Context) -> bool:
-    """Whether ``width`` is the indentation of the code line above (or 2 or 4 columns deeper:
-    one step into a block), or that of the code line below."""
+    """Whether ``width`` is the indentation of the code line above, one step (2 or 4 columns)
+    into or out of its block, or that of the code line below."""
     above = indent(last_code_line(ctx))
     below = next((indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
-    return width in (above, above + 2, above + 4, below)
+    return width in (above - 4, above - 2, above, above + 2, above + 4, below)
 
 
 def tab_indentation(text: str, ctx: Context) -> str:
