@@ -376,7 +376,7 @@ class Engine:
         count = self.settings.invoked_candidates - 1
         if count < 1 or not request.invoked or self.blocked_reason(ctx):
             return []
-        if not self.circuit.allows(invoked=True):
+        if not request.is_current() or not self.circuit.allows(invoked=True):
             return []
         multiline = wants_multiline(ctx, self.settings.multiline)
         base = self._fim_request(ctx, multiline, invoked=True)

@@ -280,14 +280,13 @@ class CodestralServer(LanguageServer):
         return found is doc and doc.version == version
 
 
-def edited_since_asked(doc: TextDocument) -> bool:
-    """Whether ``doc`` was edited between the arrival of the request being handled and now:
-    its position is then one in an older text (the editor asks again for the new one)."""
+def asked_version(ctx: context.Context) -> int | None:
+    """The document version the request being handled was asked for: the one it had when the
+    request arrived. pygls handles the edits read behind a request before the request itself,
+    so ``ctx`` may be built from a newer text, with the position of the older one; the stale
+    guard then finds the document moved on."""
     arrived = ARRIVED_AT.get()
-    if arrived is None or arrived == doc.version:
-        return False
-    log.debug("a completion request for %s was overtaken by an edit; not answered", doc.uri)
-    return True
+    return ctx.version if arrived is None else arrived
 
 
 def _clients_fault(error: Exception) -> bool:
@@ -433,14 +432,15 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     ) -> types.InlineCompletionList:
         uri = params.text_document.uri
         doc = ls.document(uri, "inlineCompletion")
-        if doc is None or edited_since_asked(doc):
+        if doc is None:
             return types.InlineCompletionList(items=[])
         ctx = ls.build_context(doc, params.position)
         chosen = widget_selection(doc, ctx, params.context.selected_completion_info)
         if chosen is not None:
             ctx = context.selected(ctx, chosen, ls.engine.budget().prefix_chars)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        request = Request(ctx, invoked, lambda: ls.is_current(doc, ctx.version))
+        version = asked_version(ctx)
+        request = Request(ctx, invoked, lambda: ls.is_current(doc, version))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
         found = items.inline_items(text, ctx, position_of(doc), "", more, chosen)
         for item in found.items:
@@ -456,13 +456,14 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     ) -> types.CompletionList:
         uri = params.text_document.uri
         doc = ls.document(uri, "completion")
-        if doc is None or edited_since_asked(doc):
+        if doc is None:
             return types.CompletionList(is_incomplete=True, items=[])
         ctx = ls.build_context(doc, params.position)
         # Always automatic: for completion, LSP's "Invoked" also means "triggered by typing an
         # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
         # company) asks as the user types, so it cannot tell a key press for a suggestion.
-        text = await ls.suggest(Request(ctx, False, lambda: ls.is_current(doc, ctx.version)))
+        version = asked_version(ctx)
+        text = await ls.suggest(Request(ctx, False, lambda: ls.is_current(doc, version)))
         caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
         return items.completion_list(text, ctx, position_of(doc), caps, item_id)
