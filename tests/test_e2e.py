@@ -206,42 +206,38 @@ async def test_settings_change_at_runtime_switches_endpoint(
         assert other.requests[0].headers["Authorization"] == "Bearer sk-other-key-123456"
 
 
-async def test_a_settings_change_keeping_the_endpoint_keeps_what_was_fetched(
-    client: LanguageClient, fake: FakeFim
-) -> None:
+async def asked_again_after_push(
+    client: LanguageClient, fake: FakeFim, later: str, **settings: object
+) -> list[str]:
+    """Complete at one spot (answer ``value``), push ``settings``, complete there again (the
+    fake now answering ``later``, were it asked): the second suggestions."""
     fake.answer = Reply(text="value")
     open_doc(client, URI, "x = \n")
     assert [insert_text(i) for i in await inline(client, URI, 0, 4)] == ["value"]
 
+    fake.answer = Reply(text=later)
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(
-            settings={"codestral": {"debounceMs": 10, "baseUrl": fake.url}}
+            settings={"codestral": {**settings, "baseUrl": fake.url}}
         )
     )
     await asyncio.sleep(0.2)
-    items = await inline(client, URI, 0, 4, invoked=False)
+    return [insert_text(i) for i in await inline(client, URI, 0, 4, invoked=False)]
 
-    assert [insert_text(i) for i in items] == ["value"]
+
+async def test_a_settings_change_keeping_the_endpoint_keeps_what_was_fetched(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    assert await asked_again_after_push(client, fake, "value", debounceMs=10) == ["value"]
     assert len(fake.requests) == 1
 
 
 async def test_a_settings_change_of_what_is_asked_asks_again(
     client: LanguageClient, fake: FakeFim
 ) -> None:
-    fake.answer = Reply(text="value")
-    open_doc(client, URI, "x = \n")
-    assert [insert_text(i) for i in await inline(client, URI, 0, 4)] == ["value"]
+    texts = await asked_again_after_push(client, fake, "other", stop=["\n"], maxTokens=8)
 
-    fake.answer = Reply(text="other")
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(
-            settings={"codestral": {"stop": ["\n"], "maxTokens": 8, "baseUrl": fake.url}}
-        )
-    )
-    await asyncio.sleep(0.2)
-    items = await inline(client, URI, 0, 4, invoked=False)
-
-    assert [insert_text(i) for i in items] == ["other"]
+    assert texts == ["other"]
     assert fake.requests[-1].body["max_tokens"] == 8
 
 
