@@ -11,17 +11,29 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
+from pygls.workspace import TextDocument
 
-# The version its document had when a completion request arrived (in the request's context).
-# pygls starts a handler only after the messages already read behind it, edits included, so by
-# then the request's position may be one in an older text.
-ARRIVED_AT = contextvars.ContextVar[int | None]("arrived_at", default=None)
+
+@dataclass(frozen=True)
+class Arrival:
+    """The open document a completion request named, and its version, when the request was
+    read (``None`` when it was not open)."""
+
+    doc: TextDocument | None
+    version: int | None
+
+
+# In the request's context. pygls starts a handler only after the messages already read behind
+# it, edits, closes and opens included, so by then the request's position may be one in an
+# older text, or in another document opened since under the same uri.
+ARRIVED_AT = contextvars.ContextVar[Arrival | None]("arrived_at", default=None)
 _COMPLETIONS = (types.TEXT_DOCUMENT_INLINE_COMPLETION, types.TEXT_DOCUMENT_COMPLETION)
 
 
@@ -55,12 +67,12 @@ class CodestralProtocol(LanguageServerProtocol):
         yield from super().lsp_exit(*args)
 
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
-        """pygls' dispatch; a completion request first notes its document's version."""
+        """pygls' dispatch; a completion request first notes its document and version."""
         if method_name in _COMPLETIONS:
             uri = getattr(getattr(params, "text_document", None), "uri", None)
             find = getattr(self.workspace, "find", None)
             doc = find(uri) if find is not None and isinstance(uri, str) else None
-            ARRIVED_AT.set(doc.version if doc is not None else None)
+            ARRIVED_AT.set(Arrival(doc, doc.version if doc is not None else None))
         super()._handle_request(msg_id, method_name, params)
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:

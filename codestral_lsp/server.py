@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -23,7 +23,7 @@ from codestral_lsp.engine import Engine, Options, Request, unusable, upstream
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier, UnreadableMessages
-from codestral_lsp.protocol import ARRIVED_AT, CodestralProtocol
+from codestral_lsp.protocol import ARRIVED_AT, Arrival, CodestralProtocol
 from codestral_lsp.providers import (
     AuthError,
     BadRequestError,
@@ -271,22 +271,23 @@ class CodestralServer(LanguageServer):
                 break
         return found
 
-    def is_current(self, doc: TextDocument, version: int | None) -> bool:
+    def is_current(self, doc: TextDocument | None, version: int | None) -> bool:
         """Whether ``doc`` is still open and at ``version`` (the stale-suggestion guard). The
         open document itself is compared, not just its uri: a document closed and opened again
         under the same uri starts again at version 1 with other text."""
         workspace = self.workspace
-        found = workspace.find(doc.uri) if isinstance(workspace, LspWorkspace) else None
-        return found is doc and doc.version == version
+        if doc is None or not isinstance(workspace, LspWorkspace):
+            return False
+        still_open = workspace.find(doc.uri) is doc
+        return still_open and doc.version == version
 
-
-def asked_version(ctx: context.Context) -> int | None:
-    """The document version the request being handled was asked for: the one it had when the
-    request arrived. pygls handles the edits read behind a request before the request itself,
-    so ``ctx`` may be built from a newer text, with the position of the older one; the stale
-    guard then finds the document moved on."""
-    arrived = ARRIVED_AT.get()
-    return ctx.version if arrived is None else arrived
+    def stale_guard(self, doc: TextDocument) -> Callable[[], bool]:
+        """The stale guard of the request being handled: whether the document it was asked
+        about is still open at the version it had when the request arrived. pygls handles the
+        edits, closes and opens read behind a request before the request itself, so ``doc`` may
+        already be newer than what the editor asked about."""
+        arrival = ARRIVED_AT.get() or Arrival(doc, doc.version)
+        return lambda: self.is_current(arrival.doc, arrival.version)
 
 
 def _clients_fault(error: Exception) -> bool:
@@ -439,8 +440,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if chosen is not None:
             ctx = context.selected(ctx, chosen, ls.engine.budget().prefix_chars)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        version = asked_version(ctx)
-        request = Request(ctx, invoked, lambda: ls.is_current(doc, version))
+        request = Request(ctx, invoked, ls.stale_guard(doc))
         text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
         found = items.inline_items(text, ctx, position_of(doc), "", more, chosen)
         for item in found.items:
@@ -462,8 +462,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         # Always automatic: for completion, LSP's "Invoked" also means "triggered by typing an
         # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
         # company) asks as the user types, so it cannot tell a key press for a suggestion.
-        version = asked_version(ctx)
-        text = await ls.suggest(Request(ctx, False, lambda: ls.is_current(doc, version)))
+        text = await ls.suggest(Request(ctx, False, ls.stale_guard(doc)))
         caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
         return items.completion_list(text, ctx, position_of(doc), caps, item_id)

@@ -275,27 +275,50 @@ async def test_ctrl_d_on_a_terminal_ends_the_server() -> None:
         os.close(terminal)
 
 
-async def test_a_completion_request_overtaken_by_an_edit_is_not_answered_for_the_new_text() -> None:
-    """The request and an edit in one read: pygls handles the edit before it starts the
-    request's handler, whose position then points into the new text."""
+URI_A = "file:///p/a.py"
+EDIT_ON_TOP = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}}
+BEHIND_THE_REQUEST = {
+    "an edit": [
+        (
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": URI_A, "version": 2},
+                "contentChanges": [{**EDIT_ON_TOP, "text": "y = 2\n"}],
+            },
+        )
+    ],
+    # Editors start a buffer opened again at version 1: only the document itself tells.
+    "a close and a reopen": [
+        ("textDocument/didClose", {"textDocument": {"uri": URI_A}}),
+        (
+            "textDocument/didOpen",
+            {"textDocument": {"uri": URI_A, "languageId": "python", "version": 1, "text": "z\n"}},
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("behind", BEHIND_THE_REQUEST.values(), ids=BEHIND_THE_REQUEST.keys())
+async def test_a_completion_request_overtaken_in_one_read_is_not_answered_for_the_new_text(
+    behind: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """The request and what the editor sent next in one read: pygls handles the edit (or the
+    close and reopen) before it starts the request's handler, whose position then points into
+    the new text."""
     with FakeFim(Reply(text="1 + 1")) as fake:
         server = await Stdio.start()
         await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
-        uri = "file:///p/a.py"
-        text = {"uri": uri, "languageId": "python", "version": 1, "text": "x = \n"}
+        text = {"uri": URI_A, "languageId": "python", "version": 1, "text": "x = \n"}
         server.send("textDocument/didOpen", {"textDocument": text})
         asked = {
-            "textDocument": {"uri": uri},
+            "textDocument": {"uri": URI_A},
             "position": {"line": 0, "character": 4},
             "context": {"triggerKind": 1},
         }
-        start = {"line": 0, "character": 0}
-        edit = {"range": {"start": start, "end": start}, "text": "y = 2\n"}
-        changed = {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [edit]}
         assert server.proc.stdin is not None
         server.proc.stdin.write(
             frame({"id": 50, "method": "textDocument/inlineCompletion", "params": asked})
-            + frame({"method": "textDocument/didChange", "params": changed})
+            + b"".join(frame({"method": method, "params": params}) for method, params in behind)
         )
 
         answer = await asyncio.wait_for(server.answer(50), BOUND_S)
