@@ -24,7 +24,7 @@ class ItemCaps:
     as_is: bool = False
 
     @classmethod
-    def of(cls, caps: types.ClientCapabilities) -> ItemCaps:
+    def of(cls, caps: types.ClientCapabilities, client: types.ClientInfo | None = None) -> ItemCaps:
         """Read the completion-item capabilities of a client."""
         completion = caps.text_document and caps.text_document.completion
         item = completion and completion.completion_item
@@ -32,9 +32,12 @@ class ItemCaps:
             return cls()
         formats = item.documentation_format or []
         modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
+        # Helix declares no documentation format yet renders a plain string as Markdown: the
+        # suggestion's `# comment` lines became headings and `__init__` bold.
+        helix = client is not None and client.name.lower() == "helix"
         return cls(
             bool(item.snippet_support),
-            types.MarkupKind.Markdown in formats,
+            types.MarkupKind.Markdown in formats or helix,
             types.InsertTextMode.AsIs in modes,
         )
 

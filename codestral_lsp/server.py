@@ -78,6 +78,7 @@ class CodestralServer(LanguageServer):
         self.status = status.StatusTracker(self._send_status)
         self.offers = Offers()
         self.recent = RecentEdits()
+        self.item_caps = items.ItemCaps()
 
     @property
     def exit_code(self) -> int:
@@ -394,6 +395,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ls.protocol._workspace = LspWorkspace.replacing(
             ls.workspace, types.TextDocumentSyncKind.Incremental
         )
+        ls.item_caps = items.ItemCaps.of(params.capabilities, params.client_info)
         ls.layers["init"] = section(params.initialization_options)
         await ls.apply_settings()
 
@@ -463,9 +465,8 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
         # company) asks as the user types, so it cannot tell a key press for a suggestion.
         text = await ls.suggest(Request(ctx, False, ls.stale_guard(doc)))
-        caps = items.ItemCaps.of(ls.client_capabilities)
         item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
-        return items.completion_list(text, ctx, position_of(doc), caps, item_id)
+        return items.completion_list(text, ctx, position_of(doc), ls.item_caps, item_id)
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, *args: Any) -> None:

@@ -190,3 +190,44 @@ def test_the_label_shows_the_code_a_suggestion_brings(
 ) -> None:
     item = item_for(text, len(text), suggestion, ItemCaps())
     assert item is not None and item.label == shown
+
+
+# Helix's completion capabilities (helix-lsp's client.rs): no documentation format declared.
+HELIX = types.ClientCapabilities(
+    text_document=types.TextDocumentClientCapabilities(
+        completion=types.CompletionClientCapabilities(
+            completion_item=types.ClientCompletionItemOptions(
+                snippet_support=True, insert_replace_support=True, deprecated_support=True
+            )
+        )
+    )
+)
+
+
+# pytest-lsp rightly flags Markdown a client did not declare: for Helix, that is the point.
+@pytest.mark.filterwarnings("ignore::pytest_lsp.checks.LspSpecificationWarning")
+@pytest.mark.parametrize(
+    ("name", "markdown"), [("helix", True), ("another editor", False)], ids=["helix", "other"]
+)
+async def test_the_suggestion_shown_beside_the_menu_renders_as_code(
+    client: LanguageClient, name: str, markdown: bool
+) -> None:
+    # Helix renders a plain-string documentation as Markdown, where a Python comment becomes a
+    # heading; a client that declares no Markdown otherwise gets the plain code.
+    await client.initialize_session(
+        types.InitializeParams(capabilities=HELIX, client_info=types.ClientInfo(name=name))
+    )
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=URI, language_id="python", version=1, text=SOURCE
+            )
+        )
+    )
+    (item,) = (await complete(client)).items
+    if markdown:
+        assert item.documentation == types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value=f"```python\ni{WHOLE[1:]}\n```"
+        )
+    else:
+        assert item.documentation == "i" + WHOLE[1:]
