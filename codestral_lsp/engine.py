@@ -233,6 +233,7 @@ class Engine:
         self.circuit = Circuit()
         self._live: dict[str, Generation] = {}
         self._last_failure = ""
+        self._faults: set[str] = set()
         # Documents whose exclusion was already logged (once each, until closed).
         self._told_excluded: set[str] = set()
         self._slots = asyncio.Semaphore(GLOBAL_STREAMS)
@@ -508,13 +509,23 @@ class Engine:
         ours: it is cut off, leaves the cache, and its waiters wake (else they would wait out
         their deadline and report the endpoint slow)."""
         if not gen.done:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("completion failed: %r", task.exception())
+            fault = None if task.cancelled() else task.exception()
+            if fault is not None:
+                self._fault(fault)
             self.store.discard(gen)
             gen.cancelled = True
             gen.finish()
         if self._live.get(gen.ctx.uri) is gen:
             del self._live[gen.ctx.uri]
+
+    def _fault(self, err: BaseException) -> None:
+        """Log a fault of ours: the first of its kind with its traceback, later ones only at
+        debug level (it may recur at every keystroke). Its message, not its repr, which may
+        hold the whole prompt."""
+        kind = type(err).__name__
+        level = logging.DEBUG if kind in self._faults else logging.ERROR
+        self._faults.add(kind)
+        log.log(level, "completion failed: %s: %s", kind, err, exc_info=err)
 
     async def _call(self, gen: Generation, request: FimRequest, retries: int) -> None:
         """Stream ``request`` into ``gen``; after a failure that a second try may not meet, with

@@ -113,6 +113,19 @@ async def test_prompt_split_at_utf16_position_after_emoji(
     assert fake.requests[0].body["suffix"] == "\n"
 
 
+async def test_a_lone_surrogate_in_a_document_does_not_stop_completions(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # Half an emoji, as VS Code's JSON may carry from a JavaScript string: UTF-8 has no
+    # encoding for it, and it used to fail every request whose prompt held it.
+    fake.answer = Reply(text="ok")
+    open_doc(client, URI, 's = "\ud83d"\nt = \n')
+
+    assert [insert_text(i) for i in await inline(client, URI, 1, 4)] == ["ok"]
+    assert fake.requests[0].body["prompt"].endswith('s = "\ufffd"\nt = ')
+    assert not [m for m in client.log_messages if "failed" in m.message]
+
+
 async def test_mid_line_gives_single_line_without_repeating_suffix(
     client: LanguageClient, fake: FakeFim
 ) -> None:

@@ -55,14 +55,27 @@ def auth_headers(api_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
+# A string decoded from JSON holds surrogates only unpaired (a pair becomes one character).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_body(body: Mapping[str, Any]) -> bytes:
+    """``body`` as UTF-8 JSON. An unpaired surrogate, which an editor may send inside a
+    document's text (a JavaScript string may hold one) and UTF-8 cannot encode, is sent as
+    U+FFFD: one odd character must not fail every request whose prompt includes it."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _LONE_SURROGATE.sub("\ufffd", text).encode()
+
+
 @asynccontextmanager
 async def post(
     client: httpx.AsyncClient, url: str, body: Mapping[str, Any], headers: Mapping[str, str]
 ) -> AsyncIterator[httpx.Response]:
     """POST a JSON body and yield the streaming response once its status is known to be good."""
+    sent = {**headers, "Content-Type": "application/json"}
     try:
         response = await client.send(
-            client.build_request("POST", url, json=body, headers=headers), stream=True
+            client.build_request("POST", url, content=json_body(body), headers=sent), stream=True
         )
         try:
             if response.status_code >= 300:
