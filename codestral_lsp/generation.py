@@ -87,10 +87,15 @@ class Generation:
 
     def typed_since(self, ctx: Context) -> str | None:
         """The text typed since this generation's cursor if ``ctx`` is that cursor moved forward
-        by typing (nothing else edited in the prompt window or its header), else ``None``."""
-        if ctx.uri != self.ctx.uri or ctx.header != self.ctx.header:
-            return None  # another file (or the path) changed the prompt's header
+        by typing (nothing else edited in the prompt window), else ``None``. The other files'
+        snippets in the header may have changed since (a keystroke in a split window changes
+        them), but only for a suggestion being typed through, which continues this document
+        whatever they say: at the very cursor, a changed header is another prompt."""
+        if ctx.uri != self.ctx.uri or ctx.shown_path != self.ctx.shown_path:
+            return None
         n = ctx.offset - self.ctx.offset
+        if n == 0 and ctx.header != self.ctx.header:
+            return None
         if n < 0 or n > len(ctx.prefix) or n > len(self.text) + 64:
             return None
         # Compare in place (no slicing of the prompt windows): the text before the old cursor

@@ -56,13 +56,16 @@ def open_doc(client: LanguageClient, path: Path, text: str) -> str:
     return uri
 
 
-async def invoke(client: LanguageClient, uri: str, line: int, character: int) -> Any:
+async def invoke(
+    client: LanguageClient, uri: str, line: int, character: int, invoked: bool = True
+) -> Any:
+    kind = types.InlineCompletionTriggerKind
     return await client.text_document_inline_completion_async(
         types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
             position=types.Position(line=line, character=character),
             context=types.InlineCompletionContext(
-                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+                trigger_kind=kind.Invoked if invoked else kind.Automatic
             ),
         )
     )
@@ -120,3 +123,33 @@ async def test_an_unsaved_buffer_is_named_with_its_language_extension(
         )
         await invoke(client, uri, 0, 4)
         assert fake.requests[-1].body["prompt"] == "+++++ Untitled-1.py\nx = "
+
+
+async def test_typing_in_another_window_does_not_end_typing_through(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Each keystroke in one window changes the other's prompt (its snippet of this file); the
+    suggestion being typed through there still continues its own document."""
+    with FakeFim(Reply(text="helper_1(3)")) as fake:
+        await start(client, fake, tmp_path)
+        notes = open_doc(client, tmp_path / "notes.py", NOTES)
+        main = open_doc(client, tmp_path / "main.py", HELPER + "x = \n")
+        end = HELPER.count("\n")
+        assert (await invoke(client, main, end, 4)).items[0].insert_text == "helper_1(3)"
+        asked = len(fake.requests)
+        for version, typed in enumerate(("he", "lp"), start=2):
+            change(client, notes, version, (0, 0), (0, 0), "#")
+            column = 4 + 2 * (version - 1)
+            change(client, main, version, (end, column - 2), (end, column - 2), typed)
+            result = await invoke(client, main, end, column, invoked=False)
+            assert result.items[0].insert_text == "helper_1(3)"[column - 4 :]
+        assert len(fake.requests) == asked
+
+        # Back at the very spot answered, after another file changed: that prompt was not the
+        # one answered, so it is asked.
+        change(client, main, 4, (end, 4), (end, 8), "")
+        change(client, notes, 4, (0, 0), (0, 0), "#")
+        fake.answer = Reply(text="helper_2(4)")
+        result = await invoke(client, main, end, 4, invoked=False)
+        assert result.items[0].insert_text == "helper_2(4)"
+        assert len(fake.requests) == asked + 1
