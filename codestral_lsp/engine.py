@@ -614,7 +614,9 @@ class Engine:
         gen.wanted_at = time.monotonic()
         try:
             while True:
-                if gen.error is not None:
+                if gen.error is not None or gen.cancelled:
+                    # Cancelled: cut off (new settings, the document closed, superseded), so
+                    # what it holds may stop mid-word.
                     return ""
                 shown = gen.shown
                 if not shown.startswith(typed) and (gen.done or not typed.startswith(shown)):
@@ -639,8 +641,7 @@ class Engine:
             gen.waiters -= 1
             gen.wanted_at = time.monotonic()
             if gen.waiters == 0 and not gen.done:
-                linger = 0.0 if self.options.naive else LINGER_S
-                asyncio.get_running_loop().call_later(linger, self._stop_if_idle, gen)
+                self._stop_when_unwatched(gen)
 
     def _follow(self, gen: Generation, shown: str, typed: str) -> None:
         """Ready before asked, where it pays: once the user is typing the last word of a
@@ -650,7 +651,10 @@ class Engine:
         and punctuation are left unconfirmed: a suggestion that goes wrong mostly does so at a
         word, and a suggestion the user has not reached the last word of is not asked ahead
         for (the bench measured both: broader triggers cost more requests than they save)."""
-        if self.options.naive or gen.follow is not None or not self.circuit.allows():
+        if gen.follow is not None:
+            gen.follow.wanted_at = time.monotonic()  # the user is still typing toward it
+            return
+        if self.options.naive or not self.circuit.allows():
             return
         rest = shown[len(typed) :]
         if not typed or not rest or gen.ctx.line_suffix.strip():
@@ -660,7 +664,12 @@ class Engine:
             return  # more than the end of a word begun is left unconfirmed
         after = moved(gen.ctx, shown, self.budget().prefix_chars)
         multiline = wants_multiline(after, self.settings.multiline)
-        gen.follow = self._start(after, multiline, invoked=False, delay=FOLLOW_AFTER_S)
+        follow = self._start(after, multiline, invoked=False, delay=FOLLOW_AFTER_S)
+        # Nobody waits on it before the line's end: it is wanted while the user types the rest
+        # of the word (longer, and it would hold an upstream slot other documents need).
+        follow.wanted_at = time.monotonic() + len(rest) * self.pace.typing_gap
+        self._stop_when_unwatched(follow)
+        gen.follow = follow
 
     def _wait_for_more(self, gen: Generation, uri: str) -> float:
         """How much longer the complete lines of a block still streaming are held back in the
@@ -673,6 +682,11 @@ class Engine:
         if gen.partial_at is None:
             gen.partial_at = time.monotonic() + PARTIAL_AFTER_S
         return gen.partial_at - time.monotonic()
+
+    def _stop_when_unwatched(self, gen: Generation) -> None:
+        """Close ``gen``'s stream once nobody has wanted it for the linger."""
+        linger = 0.0 if self.options.naive else LINGER_S
+        asyncio.get_running_loop().call_later(linger, self._stop_if_idle, gen)
 
     def _stop_if_idle(self, gen: Generation) -> None:
         """Close a stream nobody waited for during the linger (a later attach re-arms it)."""

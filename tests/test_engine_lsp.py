@@ -415,6 +415,46 @@ async def test_the_next_line_is_asked_for_while_the_last_word_is_typed(
     assert len(fake.requests) == 2
 
 
+async def test_a_next_line_asked_for_that_nobody_comes_to_is_closed(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """The stream asked ahead has no waiter until the line's end; a user who goes elsewhere
+    never comes, and it would hold one of the two upstream slots other documents need."""
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"timeoutMs": 30000}})
+    )
+    line = "total = a + base_value"
+
+    def answer(received: Received) -> Reply:
+        return Reply(text=line + "\n") if len(fake.requests) == 1 else Reply(hang=True)
+
+    fake.answer = answer
+    doc = Doc(client)
+    await doc.synced()
+    assert await doc.suggest() == line
+    doc.type("total = a + ba")
+    assert (await doc.suggest()).startswith("se_value")
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+    # Against the 30 s its read may last: closed once typing the word would have taken.
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1, 15)
+
+
+async def test_a_stream_cut_off_by_new_settings_shows_nothing_of_it(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # The first piece arrives at once, the rest never before the stream is closed.
+    fake.answer = Reply(text="compute_total(first, second)\n", chunk_chars=12, chunk_delay=30)
+    doc = Doc(client)
+    pending = asyncio.ensure_future(doc.suggest())
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    await asyncio.sleep(0.3)  # the first piece is in
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"maxTokens": 50}})
+    )
+    assert await pending == ""  # not "compute_tota"
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+
+
 async def test_nothing_is_asked_ahead_before_the_last_word(
     client: LanguageClient, fake: FakeFim
 ) -> None:

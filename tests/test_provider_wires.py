@@ -372,3 +372,16 @@ async def test_ollama_error_line_inside_the_stream() -> None:
         finally:
             await provider.aclose()
     assert seen == ["a +"]
+
+
+async def test_a_provider_closed_while_a_request_waited_refuses_it_as_upstream_trouble(
+    fake: FakeWire,
+) -> None:
+    # New settings close the provider; an invoked request's extra candidates may still be
+    # waiting for an upstream slot with it. httpx alone raises a bare RuntimeError, which
+    # failed the whole editor request with an internal error.
+    provider = provider_for(fake)
+    await provider.aclose()
+    with pytest.raises(ProviderError, match="settings changed"):
+        await collect(provider, request(True))
+    assert fake.completions == []

@@ -72,6 +72,10 @@ async def post(
     client: httpx.AsyncClient, url: str, body: Mapping[str, Any], headers: Mapping[str, str]
 ) -> AsyncIterator[httpx.Response]:
     """POST a JSON body and yield the streaming response once its status is known to be good."""
+    if client.is_closed:
+        # Closed for new settings while this request waited for an upstream slot (an invoked
+        # request's extra candidates): httpx would raise a bare RuntimeError.
+        raise ProviderError(f"not sent to {url}: the settings changed")
     sent = {**headers, "Content-Type": "application/json"}
     try:
         response = await client.send(
