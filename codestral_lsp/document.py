@@ -122,6 +122,12 @@ class LspDocument(TextDocument):
         self._anchor = (new, line, start) if start <= edit_start and not merges else None
 
 
+def document_key(uri: str) -> str:
+    """The one name of a document, however a message spells its uri: percent-decoded, as pygls
+    files open documents (``my%20file.py`` and ``my file.py`` are one document)."""
+    return unquote(uri)
+
+
 class LspWorkspace(Workspace):
     """A workspace of :class:`LspDocument` that shrugs off changes to unknown documents."""
 
@@ -152,7 +158,7 @@ class LspWorkspace(Workspace):
 
     def find(self, uri: str) -> LspDocument | None:
         """The open document at ``uri`` (percent-encoded or not), or ``None``."""
-        doc = self.text_documents.get(unquote(uri))
+        doc = self.text_documents.get(document_key(uri))
         return doc if isinstance(doc, LspDocument) else None
 
     def update_text_document(

@@ -18,7 +18,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from codestral_lsp import __version__, context, items, positions, status, stdio
-from codestral_lsp.document import LspDocument, LspWorkspace
+from codestral_lsp.document import LspDocument, LspWorkspace, document_key
 from codestral_lsp.engine import Engine, Options, Request, unusable, upstream
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
@@ -237,8 +237,8 @@ class CodestralServer(LanguageServer):
         return doc
 
     def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
-        """The FIM context at a client position in ``doc``."""
-        uri = doc.uri
+        """The FIM context at a client position in ``doc``, named by its document key."""
+        uri = document_key(doc.uri)
         roots = self.workspace_roots()
         return context.build(
             doc.source,
@@ -265,7 +265,7 @@ class CodestralServer(LanguageServer):
         docs = self.workspace.text_documents
         for other, offset in self.recent.ordered(list(docs)):
             doc = docs.get(other)
-            if doc is None or uri in (other, doc.uri) or is_excluded(doc.path or other, excluded):
+            if doc is None or other == uri or is_excluded(doc.path or other, excluded):
                 continue
             found.append(context.OtherFile(shown_path(doc, roots), doc.source, offset))
             if len(found) == context.MAX_OTHER_FILES:
@@ -421,13 +421,14 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         uri = params.text_document.uri
         doc = ls.document(uri, "didChange")
         if doc is not None:
-            ls.engine.document_changed(uri)
-            ls.recent.touch(uri, edit_offset(doc, params))
+            ls.engine.document_changed(document_key(uri))
+            ls.recent.touch(document_key(uri), edit_offset(doc, params))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.engine.document_closed(params.text_document.uri)
-        ls.recent.forget(params.text_document.uri)
+        uri = document_key(params.text_document.uri)
+        ls.engine.document_closed(uri)
+        ls.recent.forget(uri)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(

@@ -4,12 +4,14 @@ through the item's range."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_lsp
 from conftest import change
 from fake_fim import FakeFim, Reply
@@ -71,16 +73,20 @@ async def invoke(
     )
 
 
+# A space in the path: the editor's uris are percent-encoded (my%20project), as are all of
+# VS Code's on Windows (file:///c%3A/...).
+@pytest.mark.parametrize("folder", ["work", "my project"])
 async def test_prompt_has_header_and_recent_documents_but_no_excluded(
-    client: LanguageClient, tmp_path: Path
+    client: LanguageClient, tmp_path: Path, folder: str
 ) -> None:
+    root = tmp_path / folder
     with FakeFim(Reply(text="helper_1(3)")) as fake:
-        await start(client, fake, tmp_path)
-        (tmp_path / "pkg").mkdir()
-        open_doc(client, tmp_path / "notes.py", NOTES)
-        open_doc(client, tmp_path / ".env", SECRET)
-        helper = open_doc(client, tmp_path / "pkg" / "helper.py", HELPER)
-        main = open_doc(client, tmp_path / "pkg" / "main.py", "x = \n")
+        await start(client, fake, root)
+        (root / "pkg").mkdir(parents=True)
+        open_doc(client, root / "notes.py", NOTES)
+        open_doc(client, root / ".env", SECRET)
+        helper = open_doc(client, root / "pkg" / "helper.py", HELPER)
+        main = open_doc(client, root / "pkg" / "main.py", "x = \n")
         change(client, helper, 2, (0, 0), (0, 0), "# edited\n")
         result = await invoke(client, main, 0, 4)
         assert result.items[0].insert_text == "helper_1(3)"
@@ -153,3 +159,25 @@ async def test_typing_in_another_window_does_not_end_typing_through(
         result = await invoke(client, main, end, 4, invoked=False)
         assert result.items[0].insert_text == "helper_2(4)"
         assert len(fake.requests) == asked + 1
+
+
+async def test_a_close_spelling_the_uri_otherwise_ends_the_documents_work(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(hang=True)) as fake:
+        await start(client, fake, tmp_path)
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {"invokedCandidates": 1}})
+        )
+        encoded = open_doc(client, tmp_path / "my notes.py", "x = \n")
+        assert "%20" in encoded
+        pending = asyncio.ensure_future(invoke(client, encoded, 0, 4))
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=encoded.replace("%20", " "))
+            )
+        )
+        # At once, not at the 15 s deadline of an invoked request.
+        assert not (await asyncio.wait_for(pending, 5)).items
+        assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
