@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import clean
+from codestral_lsp.postprocess.lines import unix_breaks
 from codestral_lsp.providers import ProviderError
 
 _ids = itertools.count(1)
@@ -109,7 +110,7 @@ class Generation:
         if not (ctx.suffix.startswith(self.ctx.suffix) or self.ctx.suffix.startswith(ctx.suffix)):
             return None
         # Suggestions are cleaned to "\n"; the editor inserts the document's own line break.
-        return ctx.prefix[len(ctx.prefix) - n :].replace("\r\n", "\n") if n else ""
+        return unix_breaks(ctx.prefix[len(ctx.prefix) - n :]) if n else ""
 
     def continues(self, typed: str) -> bool:
         """Whether the suggestion (as far as it has streamed) is consistent with ``typed``."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import API_KEY, inline, insert_text, open_doc
+from conftest import API_KEY, change, inline, insert_text, open_doc
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import LanguageClient
@@ -124,6 +124,32 @@ async def test_a_lone_surrogate_in_a_document_does_not_stop_completions(
     assert [insert_text(i) for i in await inline(client, URI, 1, 4)] == ["ok"]
     assert fake.requests[0].body["prompt"].endswith('s = "\ufffd"\nt = ')
     assert not [m for m in client.log_messages if "failed" in m.message]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+async def test_an_answer_is_cut_at_the_line_breaks_of_its_document(
+    client: LanguageClient, fake: FakeFim, eol: str
+) -> None:
+    # A model answering a CR-only file (classic Mac OS) may break its lines with CR alone.
+    fake.answer = Reply(text=f"2{eol}c = 3{eol}{eol}import os{eol}os.remove('/'){eol}")
+    open_doc(client, URI, eol.join(["a = 1", "b = ", "", "print(a)", ""]))
+
+    assert [insert_text(i) for i in await inline(client, URI, 1, 4)] == ["2"]
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"], ids=["crlf", "cr"])
+async def test_typing_through_a_line_break_of_the_documents_own_kind(
+    client: LanguageClient, fake: FakeFim, eol: str
+) -> None:
+    fake.answer = Reply(text="total = a + b\n    return total\n")
+    open_doc(client, URI, f"def add(a, b):{eol}    ")
+    first = await inline(client, URI, 1, 4, invoked=False)
+    assert [insert_text(i) for i in first] == ["total = a + b\n    return total"]
+
+    change(client, URI, 2, (1, 4), (1, 4), f"total = a + b{eol}    ")
+    rest = await inline(client, URI, 2, 4, invoked=False)
+    assert [insert_text(i) for i in rest] == ["return total"]
+    assert len(fake.requests) == 1
 
 
 async def test_mid_line_gives_single_line_without_repeating_suffix(

@@ -28,7 +28,7 @@ from dataclasses import replace
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
 from codestral_lsp.postprocess.brackets import replace_length, scanner
-from codestral_lsp.postprocess.lines import code_lines_above
+from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks
 
 __all__ = [
     "clean",
@@ -181,7 +181,7 @@ def single_line(text: str, ctx: Context) -> str:
 
 
 def _normalize(text: str, ctx: Context) -> str:
-    text = text.replace("\r\n", "\n")
+    text = unix_breaks(text)
     text = repeats.without_line_start(text, ctx.line_prefix)
     text = spacing.leading_newline(text, ctx)
     return spacing.leading_space(text, ctx)

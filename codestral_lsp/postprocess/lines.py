@@ -36,6 +36,12 @@ def is_closer(line: str) -> bool:
     return bool(_CLOSER_LINE.match(line))
 
 
+def unix_breaks(text: str) -> str:
+    """``text`` with CRLF and lone CR line breaks as ``\n``: suggestions are cleaned in
+    ``\n``, and a model answering a CR-only file may break its lines its way too."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def lines_after_cursor(ctx: Context) -> list[str]:
     """The suffix's lines after the cursor's own line (the code the suggestion runs into)."""
     rest = ctx.suffix[len(ctx.line_suffix) :]
@@ -43,7 +49,7 @@ def lines_after_cursor(ctx: Context) -> list[str]:
         rest = rest[2:]
     elif rest[:1] in ("\n", "\r"):
         rest = rest[1:]
-    return rest.replace("\r\n", "\n").split("\n") if rest else []
+    return unix_breaks(rest).split("\n") if rest else []
 
 
 def last_code_line(ctx: Context) -> str:

@@ -15,6 +15,7 @@ from codestral_lsp.postprocess.lines import (
     is_closer,
     lines_after_cursor,
     recent_lines,
+    unix_breaks,
 )
 
 # Lines at column 0 that begin a new top-level item: the suggestion has run past its own.
@@ -170,7 +171,7 @@ def statement_indent(ctx: Context) -> int:
     continued from above (a backslash, or brackets still open) is measured by that first line:
     the body of ``for x in \\`` / ``        items():`` is one level below the ``for``."""
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    head = unix_breaks(head)
     above = recent_lines(head[:-1], STATEMENT_LINES).split("\n")
     # Braces hold statements in most languages (a block, not a continued line); in Python
     # they are a dict or set, like any other bracket.
