@@ -10,7 +10,12 @@ the LSP default) or ``utf-32`` (code points).
 
 from __future__ import annotations
 
+import codecs
+import re
+
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
+_CODECS = {UTF8: ("utf-8", 1), UTF16: ("utf-16-le", 2)}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def line_start(text: str, line: int, anchor: tuple[int, int] = (0, 0)) -> int | None:
@@ -62,15 +67,22 @@ def units(text: str, encoding: str) -> int:
     """Length of ``text`` in the encoding's units."""
     if encoding == UTF32 or text.isascii():
         return len(text)
-    if encoding == UTF8:
-        return len(text.encode("utf-8", "surrogatepass"))
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    name, size = _CODECS[encoding]
+    return len(text.encode(name, "surrogatepass")) // size
 
 
 def _column_to_chars(line: str, column: int, encoding: str) -> int:
     """Code points of ``line`` covered by ``column`` units (clamped to the line)."""
     if encoding == UTF32 or line.isascii():
         return min(column, len(line))
+    if not _SURROGATE.search(line, 0, column):
+        # At C speed (a minified line may be a megabyte): the code points whose encoding fits
+        # in ``column`` units; a character the column cuts in two is held back by the decoder.
+        # At most ``column`` code points can fit, so no more are encoded.
+        name, size = _CODECS[encoding]
+        head = line[:column].encode(name)[: column * size]
+        return len(codecs.getincrementaldecoder(name)().decode(head, final=False))
+    # An unpaired surrogate (UTF-8 cannot encode it; two would decode as one character).
     seen = 0
     for i, ch in enumerate(line):
         code = ord(ch)
