@@ -133,6 +133,16 @@ class CodestralServer(LanguageServer):
         item_id = self.offers.offer(uri, text, kind)
         return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[item_id])
 
+    async def suggest_with_alternatives(self, request: Request) -> tuple[str, list[str]]:
+        """The suggestion, and an invoked request's extra candidates, which are dropped as soon
+        as the request is stale (its document closed or edited) rather than awaited."""
+        extra = asyncio.ensure_future(self.engine.alternatives(request))
+        try:
+            text = await self.suggest(request)
+            return text, (await extra if request.is_current() else [])
+        finally:
+            extra.cancel()
+
     async def suggest(self, request: Request) -> str:
         """The engine's answer, with the status marked busy meanwhile and cleared by success."""
         reason = unusable(self.settings, self.engine.endpoint())
@@ -444,7 +454,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             ctx = context.selected(ctx, chosen, ls.engine.budget().prefix_chars)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, ls.stale_guard(doc))
-        text, more = await asyncio.gather(ls.suggest(request), ls.engine.alternatives(request))
+        text, more = await ls.suggest_with_alternatives(request)
         found = items.inline_items(text, ctx, position_of(doc), "", more, chosen)
         for item in found.items:
             shown = (

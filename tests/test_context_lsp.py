@@ -181,3 +181,21 @@ async def test_a_close_spelling_the_uri_otherwise_ends_the_documents_work(
         # At once, not at the 15 s deadline of an invoked request.
         assert not (await asyncio.wait_for(pending, 5)).items
         assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+
+
+async def test_a_close_ends_an_invoked_requests_extra_candidates_too(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(hang=True)) as fake:
+        await start(client, fake, tmp_path)  # three candidates per invoked request
+        uri = open_doc(client, tmp_path / "notes.py", "x = \n")
+        pending = asyncio.ensure_future(invoke(client, uri, 0, 4))
+        # Two of them: the third waits for one of the two upstream slots.
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        # At once, not at the 15 s deadline of an invoked request.
+        assert not (await asyncio.wait_for(pending, 5)).items
+        assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 2)
+        assert len(fake.requests) == 2
