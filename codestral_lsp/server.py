@@ -431,8 +431,9 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         uri = params.text_document.uri
         doc = ls.document(uri, "didChange")
         if doc is not None:
-            ls.engine.document_changed(document_key(uri))
-            ls.recent.touch(document_key(uri), edit_offset(doc, params))
+            key = document_key(uri)
+            ls.engine.document_changed(key)
+            ls.recent.touch(key, edit_offset(doc, params))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
