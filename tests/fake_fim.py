@@ -59,6 +59,7 @@ class FakeFim:
         self.requests: list[Received] = []
         self.disconnects = 0
         self.completed = 0
+        self.connections = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         handler = type("Handler", (self.handler_base(),), {"fake": self})
@@ -111,6 +112,10 @@ class FakeFim:
         with self._lock:
             self.disconnects += 1
 
+    def note_connection(self) -> None:
+        with self._lock:
+            self.connections += 1
+
     def note_completed(self) -> None:
         with self._lock:
             self.completed += 1
@@ -134,6 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def handle(self) -> None:
+        self.fake.note_connection()
         # Clients that hang up between keep-alive requests are normal, not errors.
         with contextlib.suppress(ConnectionResetError, BrokenPipeError):
             super().handle()
@@ -202,7 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
-                self._chunk(f"data: {json.dumps(_chunk(piece, last and not reply.cut))}\n\n")
+                # Unescaped, as real servers send it (U+2028 included).
+                event = json.dumps(_chunk(piece, last and not reply.cut), ensure_ascii=False)
+                self._chunk(f"data: {event}\n\n")
                 if reply.chunk_delay and self._wait_or_disconnect(reply.chunk_delay):
                     return
             if reply.cut:

@@ -181,7 +181,9 @@ class _WireHandler(_Handler):
         try:
             for event in events:
                 self._chunk(
-                    json.dumps(event) + "\n" if ndjson else f"data: {json.dumps(event)}\n\n"
+                    json.dumps(event, ensure_ascii=False) + "\n"
+                    if ndjson
+                    else f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
                 )
                 if reply.chunk_delay and self._wait_or_disconnect(reply.chunk_delay):
                     return

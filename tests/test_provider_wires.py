@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -29,6 +29,7 @@ from codestral_lsp.providers import (
     UpstreamError,
     create,
 )
+from codestral_lsp.providers._http import body_lines
 from codestral_lsp.providers.chat import WRAPPING_TOKENS
 
 WIRES = ("mistral", "openai", "chat", "ollama", "llamacpp")
@@ -385,3 +386,47 @@ async def test_a_provider_closed_while_a_request_waited_refuses_it_as_upstream_t
     with pytest.raises(ProviderError, match="settings changed"):
         await collect(provider, request(True))
     assert fake.completions == []
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_answers_one_after_another_share_one_connection(fake: FakeWire, stream: bool) -> None:
+    # A connection closed before the answer's end marker was read to its end could not be
+    # reused: a new TCP connection (and TLS handshake) for every suggestion.
+    provider = provider_for(fake)
+    try:
+        for _ in range(3):
+            assert "".join([delta async for delta in provider.stream(request(stream))]) == MIDDLE
+    finally:
+        await provider.aclose()
+    assert fake.connections == 1
+
+
+@pytest.mark.parametrize("odd", ["\u2028", "\u2029", "\x85"], ids=["LS", "PS", "NEL"])
+async def test_line_separators_inside_the_models_text_are_text(fake: FakeWire, odd: str) -> None:
+    # JSON encoders (llama.cpp's, Go's, serde_json) leave these unescaped in strings; only CR
+    # and LF end a line of an event stream or of NDJSON.
+    fake.answer = Reply(text=f"s = 'a{odd}b'")
+    assert await collect(provider_for(fake), request(True)) == f"s = 'a{odd}b'"
+
+
+class Chunks(httpx.AsyncByteStream):
+    """A body arriving in the given pieces."""
+
+    def __init__(self, *parts: bytes) -> None:
+        self.parts = parts
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for part in self.parts:
+            yield part
+
+
+async def test_body_lines_end_at_cr_and_lf_only_and_drop_a_byte_order_mark() -> None:
+    # Cut inside a CRLF and inside a UTF-8 character; the charset named is not the body's.
+    body = Chunks(
+        b"\xef\xbb\xbfdata: a\r", b"\ndata: b\xe2\x80", b"\xa8c\rdata: \xc3", b"\xa9\n\nend"
+    )
+    response = httpx.Response(
+        200, headers={"Content-Type": "text/event-stream; charset=iso-8859-1"}, stream=body
+    )
+    lines = [line async for line in body_lines(response)]
+    assert lines == ["data: a", "data: b\u2028c", "data: é", "", "end"]

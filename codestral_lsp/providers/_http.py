@@ -6,10 +6,13 @@ This is the only module that catches httpx exceptions.
 from __future__ import annotations
 
 import asyncio
+import codecs
+import contextlib
 import email.utils
 import json
 import re
 import time
+import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -81,16 +84,19 @@ async def post(
         response = await client.send(
             client.build_request("POST", url, content=json_body(body), headers=sent), stream=True
         )
+        ended = False
         try:
             if response.status_code >= 300:
                 await response.aread()
                 raise without_key(error_for(response), headers)
             yield response
+            ended = True
         finally:
             # Shielded: a cancel landing while the response closes (the engine drops a stream
-            # the moment nobody waits for it) would leave httpcore's connection marked busy,
-            # and eight of those exhaust the pool for good (every later call: PoolTimeout).
-            await asyncio.shield(response.aclose())
+            # the moment nobody waits for it; httpcore may even deliver one late) would leave
+            # httpcore's connection marked busy, and eight of those exhaust the pool for good
+            # (every later call: PoolTimeout).
+            await asyncio.shield(_release(response, ended))
     except httpx.TimeoutException as err:
         raise UpstreamTimeout(f"{url} did not answer in time ({type(err).__name__})") from None
     except httpx.ConnectError as err:
@@ -227,6 +233,59 @@ def _content_type(response: httpx.Response) -> str:
     return kind.split(";")[0].strip().lower()
 
 
+# Event streams and NDJSON end lines at these only. httpx's aiter_lines also ends them at U+2028,
+# U+2029 and U+0085, which JSON strings may hold unescaped (llama.cpp's, Go's and serde_json's
+# encoders send them so): the JSON was cut in two.
+_BREAK = re.compile(r"\r\n|\r|\n")
+# What is left of an answer after its end marker (an end line, the chunked body's terminator)
+# is on its way already; this bounds the wait for it all the same.
+REST_S = 0.1
+_LINES: weakref.WeakKeyDictionary[httpx.Response, AsyncIterator[str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def body_lines(response: httpx.Response) -> AsyncIterator[str]:
+    """The lines of a streamed body, read once (see :func:`_read_rest`)."""
+    lines = _LINES.get(response)
+    if lines is None:
+        lines = _LINES[response] = _split_lines(response)
+    return lines
+
+
+async def _split_lines(response: httpx.Response) -> AsyncIterator[str]:
+    """The body's lines, decoded as UTF-8 (which event streams and JSON always are, whatever
+    charset a header names) without a leading byte-order mark."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending, started = "", False
+    async for chunk in response.aiter_bytes():
+        pending += decoder.decode(chunk)
+        if not started and pending:
+            pending, started = pending.removeprefix("\ufeff"), True
+        # A CR at the end may be the first half of a CRLF.
+        held = "\r" if pending.endswith("\r") else ""
+        *complete, pending = _BREAK.split(pending[: len(pending) - len(held)])
+        pending += held
+        for line in complete:
+            yield line
+    *complete, pending = _BREAK.split(pending + decoder.decode(b"", final=True))
+    for line in [*complete, pending] if pending else complete:
+        yield line
+
+
+async def _release(response: httpx.Response, ended: bool) -> None:
+    """Close ``response``. When the provider saw its answer end, what is left of it is read
+    first: read to its end, the connection goes back to the pool; closed before, every
+    suggestion paid a new connection (and a TLS handshake)."""
+    lines = _LINES.pop(response, None)
+    if ended and lines is not None and not response.is_closed:
+        with contextlib.suppress(TimeoutError, httpx.HTTPError):
+            async with asyncio.timeout(REST_S):
+                async for _ in lines:
+                    pass
+    await response.aclose()
+
+
 async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIterator[str]:
     """Yield the payload of each ``data:`` line until ``[DONE]``; comments and blanks skipped.
 
@@ -235,7 +294,7 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
     """
     events = 0
     try:
-        async for line in response.aiter_lines():
+        async for line in body_lines(response):
             if not line.startswith("data:"):
                 continue
             payload = line[5:].strip()
@@ -258,7 +317,7 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
 async def ndjson(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
     """Yield each JSON object of a newline-delimited JSON stream."""
     try:
-        async for line in response.aiter_lines():
+        async for line in body_lines(response):
             if line.strip():
                 yield parse_json(line)
     except httpx.TimeoutException:
