@@ -706,7 +706,9 @@ class Engine:
     def _get_provider(self) -> Provider:
         if self._provider is None:
             settings = self.settings
-            read_timeout = (settings.timeout_ms or DEADLINE_AUTOMATIC_S * 1000) / 1000
+            # The longest a request may wait: an automatic one ends at its own deadline, while
+            # an invoked one may wait out a local model loading (its first token after 7 s).
+            read_timeout = (settings.timeout_ms or DEADLINE_INVOKED_S * 1000) / 1000
             self._provider = self._factory(
                 Endpoint(
                     wire=settings.preset.wire,

@@ -396,3 +396,16 @@ async def test_an_unrelated_settings_change_does_not_repeat_what_was_told(
     await asyncio.sleep(0.3)
     assert await ask(lsp, "file:///p/down.py") == []
     assert len(told(lsp, "HTTP 500")) == 1
+
+
+async def test_an_invoked_request_waits_for_a_first_token_past_the_automatic_deadline(
+    typist: LanguageClient, fake: FakeFim
+) -> None:
+    # A local model loading (Ollama, llama.cpp on a CPU) answers its first request late: an
+    # invoked request waits up to its 15 s deadline, the reads included (they gave up at 5 s,
+    # then once more, and the user was told the endpoint did not answer in time).
+    fake.answer = Reply(text="a + b", delay=6.0)
+    open_doc(typist, "file:///p/cold.py", "x = \n")
+    assert await ask(typist, "file:///p/cold.py") == ["a + b"]
+    assert len(fake.requests) == 1
+    assert not told(typist, "in time")
