@@ -240,9 +240,7 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 # What is left of an answer after its end marker (an end line, the chunked body's terminator)
 # is on its way already; this bounds the wait for it all the same.
 REST_S = 0.1
-_LINES: weakref.WeakKeyDictionary[httpx.Response, AsyncIterator[str]] = (
-    weakref.WeakKeyDictionary()
-)
+_LINES: weakref.WeakKeyDictionary[httpx.Response, AsyncIterator[str]] = weakref.WeakKeyDictionary()
 
 
 def body_lines(response: httpx.Response) -> AsyncIterator[str]:
