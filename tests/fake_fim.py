@@ -36,6 +36,7 @@ class Reply:
     close: bool = False  # hang up without any answer
     garbage: bool = False  # a 200 event stream whose events are not JSON
     drip: bool = False  # a 200 event stream of keep-alive comments only, for up to a minute
+    finish: str = "stop"  # the last event's finish_reason
 
 
 @dataclass
@@ -209,7 +210,8 @@ class _Handler(BaseHTTPRequestHandler):
             for i, piece in enumerate(pieces):
                 last = i == len(pieces) - 1
                 # Unescaped, as real servers send it (U+2028 included).
-                event = json.dumps(_chunk(piece, last and not reply.cut), ensure_ascii=False)
+                finish = reply.finish if last and not reply.cut else None
+                event = json.dumps(_chunk(piece, finish), ensure_ascii=False)
                 self._chunk(f"data: {event}\n\n")
                 if reply.chunk_delay and self._wait_or_disconnect(reply.chunk_delay):
                     return
@@ -288,13 +290,11 @@ def _response(text: str) -> dict[str, Any]:
     }
 
 
-def _chunk(piece: str, last: bool) -> dict[str, Any]:
+def _chunk(piece: str, finish: str | None) -> dict[str, Any]:
     return {
         "id": "fake",
         "object": "chat.completion.chunk",
         "created": 0,
         "model": "codestral-latest",
-        "choices": [
-            {"index": 0, "delta": {"content": piece}, "finish_reason": "stop" if last else None}
-        ],
+        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": finish}],
     }

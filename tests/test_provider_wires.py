@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fake_fim import Reply
+from fake_fim import FakeFim, Reply
 from fake_wires import FIELDS, PATHS, FakeWire
 
 from codestral_lsp.providers import (
@@ -430,3 +430,16 @@ async def test_body_lines_end_at_cr_and_lf_only_and_drop_a_byte_order_mark() -> 
     )
     lines = [line async for line in body_lines(response)]
     assert lines == ["data: a", "data: b\u2028c", "data: é", "", "end"]
+
+
+async def test_a_model_stopping_on_an_error_is_a_broken_stream_not_an_answer() -> None:
+    # Mistral's finish_reason "error": the text so far may stop mid-line, so the engine keeps
+    # its complete lines and says so, as for a stream that broke off.
+    got: list[str] = []
+    with FakeFim(Reply(text="total = 0\n    tot", chunk_chars=12, finish="error")) as fake:
+        provider = create(Endpoint("mistral", fake.url, KEY))
+        with pytest.raises(UpstreamError, match="error"):
+            async for delta in provider.stream(request(True)):
+                got.append(delta)
+        await provider.aclose()
+    assert "".join(got) == "total = 0\n    tot"

@@ -19,7 +19,7 @@ from codestral_lsp.providers._http import (
 )
 from codestral_lsp.providers._http import parse_json as _parse
 from codestral_lsp.providers.holefill import extract, messages
-from codestral_lsp.providers.mistral import first_choice, message_text
+from codestral_lsp.providers.mistral import ended, first_choice, message_text
 
 # Room for what a chat model wraps around the code (a fence, a short sentence), so the code
 # itself still gets the engine's token budget.
@@ -62,6 +62,6 @@ class ChatCompletions(HttpProvider):
                 if choice is None:
                     continue
                 parts.append(message_text(choice, "delta"))
-                if choice.get("finish_reason"):
+                if ended(choice):
                     break
         return "".join(parts)

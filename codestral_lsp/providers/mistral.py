@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, FimRequest
+from codestral_lsp.providers import BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
     HttpProvider,
     raise_stream_error,
@@ -69,6 +69,15 @@ def first_choice(body: Any) -> Mapping[str, Any] | None:
     return choice
 
 
+def ended(choice: Mapping[str, Any]) -> bool:
+    """Whether ``choice`` ends the answer. A model that stopped on an error (Mistral's
+    ``finish_reason: "error"``) raises: what came may stop mid-line, as in a cut stream."""
+    reason = choice.get("finish_reason")
+    if reason == "error":
+        raise UpstreamError("the model stopped on an error")
+    return bool(reason)
+
+
 class MistralFim(HttpProvider):
     """Provider for the Mistral FIM wire format, JSON and SSE."""
 
@@ -87,5 +96,5 @@ class MistralFim(HttpProvider):
                 text = message_text(choice, "delta")
                 if text:
                     yield text
-                if choice.get("finish_reason"):
+                if ended(choice):
                     return

@@ -20,7 +20,7 @@ from codestral_lsp.providers._http import (
     whole_answer,
 )
 from codestral_lsp.providers._http import parse_json as _parse
-from codestral_lsp.providers.mistral import first_choice
+from codestral_lsp.providers.mistral import ended, first_choice
 from codestral_lsp.providers.ollama import fim_suffix
 
 log = logging.getLogger(__name__)
@@ -110,5 +110,5 @@ class OpenAiCompletions(HttpProvider):
                 text = choice_text(choice)
                 if text:
                     yield text
-                if choice.get("finish_reason"):
+                if ended(choice):
                     return
