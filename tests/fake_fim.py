@@ -176,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         elif reply.hang:
             self._wait_or_disconnect(60)
-        elif reply.status != 200:
+        elif reply.status != 200 or reply.body is not None:
             self._send_whole(reply.status, reply.body or "{}", reply.headers)
         elif reply.malformed:
             self._send_whole(200, "{not json", {})

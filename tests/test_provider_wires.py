@@ -443,3 +443,13 @@ async def test_a_model_stopping_on_an_error_is_a_broken_stream_not_an_answer() -
                 got.append(delta)
         await provider.aclose()
     assert "".join(got) == "total = 0\n    tot"
+
+
+async def test_an_error_in_a_200_answer_never_carries_the_key() -> None:
+    # ProviderError's text travels on to logs and messages; a gateway may echo the key.
+    echo = json.dumps({"error": {"message": f"bad key {KEY}"}})
+    with FakeFim(Reply(status=200, body=echo)) as fake:
+        provider = create(Endpoint("mistral", fake.url, KEY))
+        with pytest.raises(UpstreamError) as caught:
+            await collect(provider, request(True))
+    assert KEY not in str(caught.value) and "bad key ***" in str(caught.value)

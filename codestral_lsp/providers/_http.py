@@ -89,7 +89,10 @@ async def post(
             if response.status_code >= 300:
                 await response.aread()
                 raise without_key(error_for(response), headers)
-            yield response
+            try:
+                yield response
+            except ProviderError as err:
+                raise without_key(err, headers) from None  # an error event in a 200 answer
             ended = True
         finally:
             # Shielded: a cancel landing while the response closes (the engine drops a stream
