@@ -14,10 +14,19 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_lsp
-from conftest import CLIENTS, SERVER, capabilities, init_options, inline, insert_text, open_doc
+from conftest import (
+    CLIENTS,
+    SERVER,
+    capabilities,
+    init_options,
+    inline,
+    insert_text,
+    open_doc,
+    server_env,
+)
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 TIMEOUT_MS = 600
 BOUND_S = 6 * TIMEOUT_MS / 1000 + 3  # a hang detector, not a latency check
@@ -324,12 +333,42 @@ async def typist(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[Non
     await lsp_client.shutdown_session()
 
 
+# The benchmark's baseline: a stream per keystroke, stopped as unwatched and then superseded,
+# so it was cancelled twice, the second time inside httpcore's clean-up of the first.
+NAIVE_SERVER = ClientServerConfig(
+    server_command=SERVER.server_command, server_env=server_env(CODESTRAL_LSP_NAIVE="1")
+)
+
+
+@pytest_lsp.fixture(config=NAIVE_SERVER)
+async def naive_typist(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
+    """The typist's client, against the server's naive mode."""
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]), initialization_options=init_options(fake)
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
 async def test_streams_dropped_mid_typing_give_their_connections_back(
     typist: LanguageClient, fake: FakeFim
 ) -> None:
     """Typing faster than a slow upstream answers drops stream after stream (each keystroke
     cancels the previous request); every dropped stream's connection must return to the pool,
     or after the pool's eight the server never reaches the upstream again."""
+    await type_fast_then_ask(typist, fake)
+
+
+async def test_naive_streams_dropped_mid_typing_give_their_connections_back(
+    naive_typist: LanguageClient, fake: FakeFim
+) -> None:
+    await type_fast_then_ask(naive_typist, fake)
+
+
+async def type_fast_then_ask(typist: LanguageClient, fake: FakeFim) -> None:
+    """Type 40 keys faster than the upstream answers, then ask once more."""
     fake.answer = Reply(text="compute(x, y)", delay=0.4)
     uri = "file:///p/typing.py"
     open_doc(typist, uri, "y = \n")
