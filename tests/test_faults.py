@@ -321,16 +321,22 @@ async def test_unresolvable_host_told_once(
     assert fake.requests == []
 
 
-@pytest_lsp.fixture(config=SERVER)
-async def typist(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
+async def typing_session(client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
     """A client with the default pace and deadlines, as a user's editor has them."""
-    await lsp_client.initialize_session(
+    await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities(CLIENTS[0]), initialization_options=init_options(fake)
         )
     )
     yield
-    await lsp_client.shutdown_session()
+    await client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def typist(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
+    """A client with the default pace and deadlines, as a user's editor has them."""
+    async for ready in typing_session(lsp_client, fake):
+        yield ready
 
 
 # The benchmark's baseline: a stream per keystroke, stopped as unwatched and then superseded,
@@ -343,13 +349,8 @@ NAIVE_SERVER = ClientServerConfig(
 @pytest_lsp.fixture(config=NAIVE_SERVER)
 async def naive_typist(lsp_client: LanguageClient, fake: FakeFim) -> AsyncIterator[None]:
     """The typist's client, against the server's naive mode."""
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities(CLIENTS[0]), initialization_options=init_options(fake)
-        )
-    )
-    yield
-    await lsp_client.shutdown_session()
+    async for ready in typing_session(lsp_client, fake):
+        yield ready
 
 
 async def test_streams_dropped_mid_typing_give_their_connections_back(
