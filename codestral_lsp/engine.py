@@ -441,7 +441,7 @@ class Engine:
     def _reusable(self, ctx: Context, exact_empty: bool) -> tuple[Generation, str] | None:
         for gen in self.store.recent(ctx.uri):
             typed = gen.typed_since(ctx)
-            if typed is None or gen.error is not None:
+            if typed is None or gen.error is not None or _stopping(gen):
                 continue
             if not gen.done and not gen.text and len(typed) >= STALE_SILENT_CHARS:
                 continue  # its prompt is far behind the cursor: ask afresh rather than wait
@@ -760,6 +760,12 @@ def _rest(rest: str, typed: str, ctx: Context, multiline: bool) -> str:
     if cleaned or not typed or not rest.strip():
         return cleaned
     return rest.rstrip()
+
+
+def _stopping(gen: Generation) -> bool:
+    """Whether ``gen``'s stream was stopped and is still winding down (it leaves the cache once
+    its task has ended): a request joining it would get nothing, and ask nothing."""
+    return gen.task is not None and not gen.task.done() and gen.task.cancelling() > 0
 
 
 def _passing(err: ProviderError) -> bool:
