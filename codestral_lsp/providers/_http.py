@@ -12,7 +12,6 @@ import email.utils
 import json
 import re
 import time
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -243,11 +242,13 @@ _BREAK = re.compile(r"\r\n|\r|\n")
 # What is left of an answer after its end marker (an end line, the chunked body's terminator)
 # is on its way already; this bounds the wait for it all the same.
 REST_S = 0.1
-_LINES: weakref.WeakKeyDictionary[httpx.Response, AsyncIterator[str]] = weakref.WeakKeyDictionary()
+# A streamed response's line reader, for :func:`_release` (which every :func:`post` runs) to
+# finish reading and drop.
+_LINES: dict[httpx.Response, AsyncIterator[str]] = {}
 
 
 def body_lines(response: httpx.Response) -> AsyncIterator[str]:
-    """The lines of a streamed body, read once (see :func:`_read_rest`)."""
+    """The lines of a streamed body, read once (see :func:`_release`)."""
     lines = _LINES.get(response)
     if lines is None:
         lines = _LINES[response] = _split_lines(response)
