@@ -700,12 +700,11 @@ class Engine:
             asyncio.get_running_loop().call_later(linger - idle, self._stop_if_idle, gen)
 
     def _stop(self, gen: Generation) -> None:
-        task = gen.task
         # Once: a second cancel landing in httpcore's clean-up of the first (a stream stopped as
         # unwatched, then superseded) left its connection marked busy, and after eight of
         # those every call failed with PoolTimeout.
-        if task is not None and not task.done() and not task.cancelling():
-            task.cancel()
+        if gen.task is not None and not gen.task.done() and not _stopping(gen):
+            gen.task.cancel()
 
     def _get_provider(self) -> Provider:
         if self._provider is None:
