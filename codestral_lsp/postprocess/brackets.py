@@ -17,7 +17,8 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 QUOTES = "\"'`"
 CONTEXT_LINES = 12
-_PUNCT_TAIL = re.compile(r"^\W*$")
+# Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).
+_PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 
@@ -92,7 +93,8 @@ def scanner(ctx: Context) -> Scan:
 
 
 def punctuation_tail(ctx: Context) -> str:
-    """The rest of the cursor's line when it is only punctuation (``)``, ``");``), else ``""``."""
+    """The rest of the cursor's line when it is only punctuation and closing tags (``)``,
+    ``");``, ``"></a>``), else ``""``."""
     tail = ctx.line_suffix.rstrip()
     return tail if tail and _PUNCT_TAIL.match(tail) else ""
 
