@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from codestral_lsp.candidates import distinct
 from codestral_lsp.context import Context, Selection
-from codestral_lsp.postprocess import replace_length
+from codestral_lsp.postprocess import changes_nothing, replace_length
 
 ToPosition = Callable[[int], types.Position]
 
@@ -55,7 +55,8 @@ def inline_items(
 ) -> types.InlineCompletionList:
     """Ghost-text items at the cursor: the suggestion, then any distinct ``alternatives``.
     Each replaces the auto-closed punctuation after the cursor that it types itself (so
-    ``print(|)`` + ``x)`` does not end as ``print(x))``).
+    ``print(|)`` + ``x)`` does not end as ``print(x))``); one that would only re-type that
+    punctuation is no item.
 
     With a ``selection`` (the completion widget's item; ``ctx`` is then the context with it
     accepted), each item starts with the item's text and replaces its range too, as LSP
@@ -74,6 +75,7 @@ def inline_items(
             command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
         )
         for candidate in distinct(text, alternatives)
+        if not changes_nothing(candidate, ctx)
     ]
     return types.InlineCompletionList(items=found)
 
@@ -92,7 +94,7 @@ def completion_list(
     """
     if caps.snippets and not caps.as_is:
         text = reindentable(text, ctx.line_prefix)
-    if not text:
+    if not text or changes_nothing(text, ctx):
         return types.CompletionList(is_incomplete=True, items=[])
     word = ctx.word_before
     new_text = word + text

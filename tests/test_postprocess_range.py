@@ -35,3 +35,12 @@ def test_completion_edit_spans_word_and_replaced_closer() -> None:
     assert edit.range == types.Range(
         start=types.Position(line=0, character=6), end=types.Position(line=0, character=10)
     )
+
+
+def test_a_suggestion_that_only_retypes_the_closed_tail_is_no_item() -> None:
+    text = "List<String> names = new ArrayList<>();\n"
+    ctx = context.build(text, text.index(">();"), "file:///A.java", language="java")
+    assert items.inline_items(">();", ctx, position_in(text), "1").items == []
+    assert items.completion_list(">();", ctx, position_in(text), items.ItemCaps(), "1").items == []
+    kept = items.inline_items("String>();", ctx, position_in(text), "1").items
+    assert [item.insert_text for item in kept] == ["String>();"]
