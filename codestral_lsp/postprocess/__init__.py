@@ -46,6 +46,8 @@ _WORD = re.compile(r"\w")
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
 # A line ending with one of these goes on after a line break: an operand or item is due.
 _GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
+# ... unless the ``>`` ends a markup tag (``<ul class="menu">``, ``</li>``, ``<br/>``).
+_TAG_END = re.compile(r"<(?:/?[A-Za-z][^<>]*)?>$")
 
 
 def wants_multiline(ctx: Context, mode: str) -> bool:
@@ -74,7 +76,7 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     if not text.startswith("\n") or not ctx.line_suffix.strip():
         return None
     head = ctx.line_prefix.rstrip()
-    if not head or _GOES_ON.search(head):
+    if not head or (_GOES_ON.search(head) and not _TAG_END.search(head)):
         return None
     return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
 
@@ -127,7 +129,7 @@ def clean(text: str, ctx: Context, multiline: bool) -> str:
     text = spacing.tab_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
-    return "" if spacing.too_small(text, ctx) else text
+    return "" if spacing.too_small(text, ctx) else spacing.closer_below(text, ctx)
 
 
 def should_stop(text: str, ctx: Context, multiline: bool) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import closes_open_bracket
+from codestral_lsp.postprocess.brackets import closes_open_bracket, replace_length
 from codestral_lsp.postprocess.lines import indent, is_blank, last_code_line, lines_after_cursor
 
 _WORD = re.compile(r"\w")
@@ -20,6 +20,8 @@ _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
 # Languages whose files are indented with tabs whatever the editor's settings.
 TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
+# The editor's closer after the cursor: a bracket, or a markup element's closing tag.
+_CLOSER_TAIL = re.compile(r"[)\]}]|</")
 # A lone closing bracket or separator is more noise than help as ghost text.
 MIN_NON_WORD_CHARS = 3
 
@@ -109,6 +111,21 @@ def trailing_space(text: str, ctx: Context) -> str:
         pushed_down = kept.endswith("\n") and text[len(kept) :] == ctx.line_prefix
         return text if pushed_down and not ctx.line_prefix.strip() else kept
     return text
+
+
+def closer_below(text: str, ctx: Context) -> str:
+    """Lines written between an opener and the closer the editor put after the cursor (``{|}``,
+    ``<ul>|</ul>``) end with a line break and the cursor line's indentation, so that closer lands
+    on a line of its own under its opener instead of at the end of the last new line. Not when
+    the suggestion types the closer itself (the item replaces it), nor when it goes on from the
+    cursor before its first break (``f(a,`` + ``b)`` style)."""
+    if not text.startswith("\n") or not _CLOSER_TAIL.match(ctx.line_suffix.lstrip(" \t")):
+        return text
+    if not text.strip() or replace_length(text, ctx):
+        return text
+    body = text.rstrip(" \t")
+    line = ctx.line_prefix
+    return body + ("" if body.endswith("\n") else "\n") + line[: len(line) - len(line.lstrip())]
 
 
 def too_small(text: str, ctx: Context) -> bool:
