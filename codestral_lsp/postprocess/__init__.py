@@ -127,6 +127,7 @@ def clean(text: str, ctx: Context, multiline: bool) -> str:
     text = _normalize(text, ctx)
     text = _cut(text, ctx) if multiline else single_line(text, ctx)
     text = spacing.tab_indentation(text, ctx)
+    text = spacing.space_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
     return "" if spacing.too_small(text, ctx) else spacing.closer_below(text, ctx)

@@ -6,7 +6,13 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import closes_open_bracket, replace_length
-from codestral_lsp.postprocess.lines import indent, is_blank, last_code_line, lines_after_cursor
+from codestral_lsp.postprocess.lines import (
+    code_lines_above,
+    indent,
+    is_blank,
+    last_code_line,
+    lines_after_cursor,
+)
 
 _WORD = re.compile(r"\w")
 _BRACKET_OPENERS = ("{", "(", "[")
@@ -18,6 +24,8 @@ _COLON_BLOCK = re.compile(
 # Line breaks with only blank lines between them, at the start of a suggestion.
 _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
+# Code lines above the cursor read to learn a file's indentation by spaces.
+STYLE_LINES = 40
 # Languages whose files are indented with tabs whatever the editor's settings.
 TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
 # The editor's closer after the cursor: a bracket, or a markup element's closing tag.
@@ -90,6 +98,33 @@ def tab_indentation(text: str, ctx: Context) -> str:
         width = len(line) - len(line.lstrip(" "))
         lines[i] = "\t" * (width // unit) + " " * (width % unit) + line[width:]
     return "\n".join(lines)
+
+
+def space_indentation(text: str, ctx: Context) -> str:
+    """Lines after the first indented with tabs, in a file indented with spaces (the code lines
+    above are, and none with a tab), re-indented with the file's unit of spaces per tab: mixed
+    indentation breaks Python and shows crooked in every other language."""
+    lines = text.split("\n")
+    if not any(line.startswith("\t") for line in lines[1:]) or ctx.language in TAB_LANGUAGES:
+        return text
+    unit = _space_unit(ctx)
+    if unit is None:
+        return text
+    for i, line in enumerate(lines[1:], start=1):
+        tabs = len(line) - len(line.lstrip("\t"))
+        lines[i] = " " * (unit * tabs) + line[tabs:]
+    return "\n".join(lines)
+
+
+def _space_unit(ctx: Context) -> int | None:
+    """The file's indentation step in spaces, read from the code lines above the cursor
+    (``None`` when they indent with tabs, or not at all)."""
+    above = [ctx.line_prefix, *code_lines_above(ctx, STYLE_LINES)]
+    if any(line.startswith("\t") for line in above):
+        return None
+    widths = [len(line) - len(line.lstrip(" ")) for line in above if line.strip()]
+    steps = [width for width in widths if width]
+    return min(max(min(steps), 2), 8) if steps else None
 
 
 def _tab_indented(ctx: Context) -> bool:
