@@ -49,7 +49,7 @@ async def generate(provider: Provider, request: FimRequest, ctx: Context, multil
         return ""
     finally:
         await stream.aclose()  # type: ignore[attr-defined]
-    return clean(text, ctx, multiline)
+    return clean(text, ctx, multiline, asked=True)
 
 
 async def extra(

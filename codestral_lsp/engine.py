@@ -466,7 +466,7 @@ class Engine:
         previous = self._live.pop(ctx.uri, None)
         if previous is not None and not previous.done:
             self._stop(previous)
-        gen = Generation(ctx=ctx, multiline=multiline)
+        gen = Generation(ctx=ctx, multiline=multiline, asked=invoked)
         if not self.options.naive:
             self.store.add(gen)
         self._live[ctx.uri] = gen
@@ -624,16 +624,16 @@ class Engine:
                 rest = shown[len(typed) :]
                 if gen.done:
                     self._follow(gen, shown, typed)
-                    text = _rest(rest, typed, ctx, multiline)
+                    text = _rest(rest, typed, ctx, multiline, gen.asked)
                     return text + _followed(gen, text, rest, multiline)
                 # New lines in front of code on the cursor's line stream as a block too.
                 block = multiline or in_front_of_code(rest, ctx) is not None
                 if not block and first_line_done(rest) and not front_undecided(rest, ctx):
-                    return _rest(rest, typed, ctx, multiline)
+                    return _rest(rest, typed, ctx, multiline, gen.asked)
                 if block and first_line_done(rest):
                     wait = self._wait_for_more(gen, ctx.uri)
                     if wait <= 0:
-                        return _rest(complete_lines(rest), typed, ctx, multiline)
+                        return _rest(complete_lines(rest), typed, ctx, multiline, gen.asked)
                     await gen.changed_within(wait)
                     continue
                 await gen.changed()
@@ -751,11 +751,11 @@ def complete_enough(gen: Generation) -> bool:
     return time.monotonic() - gen.started >= SOFT_DEADLINE_S
 
 
-def _rest(rest: str, typed: str, ctx: Context, multiline: bool) -> str:
+def _rest(rest: str, typed: str, ctx: Context, multiline: bool, asked: bool) -> str:
     """The remainder of a suggestion, cleaned for the cursor it is now shown at. A remainder the
     rules would drop as a whole answer (a lone ``):`` is "too small") is still the rest of a
     suggestion the user is typing through, so it is shown as it is."""
-    cleaned = clean(rest, ctx, multiline)
+    cleaned = clean(rest, ctx, multiline, asked)
     if cleaned or not typed or not rest.strip():
         return cleaned
     return rest.rstrip()

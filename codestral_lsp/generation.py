@@ -26,6 +26,8 @@ class Generation:
 
     ctx: Context
     multiline: bool
+    # Started by an invoked request: the user asked, so a tiny answer is shown too.
+    asked: bool = False
     text: str = ""
     done: bool = False
     # Stopped before its end (superseded, or nobody waited): what it holds is cut off.
@@ -52,7 +54,7 @@ class Generation:
     @property
     def shown(self) -> str:
         """The suggestion this generation stands for, cleaned for its own cursor."""
-        return clean(self.text, self.ctx, self.multiline)
+        return clean(self.text, self.ctx, self.multiline, self.asked)
 
     def append(self, delta: str) -> None:
         """Add streamed text and wake the requests waiting on it."""

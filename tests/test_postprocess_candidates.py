@@ -72,3 +72,16 @@ async def test_one_candidate_setting(bare: LanguageClient) -> None:
         items = await inline(bare, URI, 1, 11)
         assert [insert_text(i) for i in items] == ["a + b"]
         assert len(fake.requests) == 1
+
+
+async def test_a_lone_semicolon_is_shown_only_when_asked(bare: LanguageClient) -> None:
+    """A tiny answer is noise as ghost text nobody asked for, but what the model said when the
+    user invoked completion (it used to be dropped both times)."""
+    with FakeFim(Reply(text=";")) as fake:
+        await start_neovim(bare, fake, debounceMs=0, invokedCandidates=1)
+        uri = "file:///work/project/main.c"
+        open_doc(bare, uri, "int f(void) {\n    return 0\n}\n", language="c")
+        assert await inline(bare, uri, 1, 12, invoked=False) == []
+        items = await inline(bare, uri, 1, 12)
+        assert [insert_text(i) for i in items] == [";"]
+        assert len(fake.requests) == 2

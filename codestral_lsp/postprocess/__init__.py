@@ -122,15 +122,19 @@ def first_line_done(text: str) -> bool:
     return "\n" in text.lstrip("\n")
 
 
-def clean(text: str, ctx: Context, multiline: bool) -> str:
-    """Apply the rules in order; an empty result means "show nothing"."""
+def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
+    """Apply the rules in order; an empty result means "show nothing". A tiny answer (a lone
+    ``;``) is noise as ghost text nobody asked for, but what the model said when the user
+    ``asked`` (an invoked request)."""
     text = _normalize(text, ctx)
     text = _cut(text, ctx) if multiline else single_line(text, ctx)
     text = spacing.tab_indentation(text, ctx)
     text = spacing.space_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
-    return "" if spacing.too_small(text, ctx) else spacing.closer_below(text, ctx)
+    if not text.strip() or (not asked and spacing.too_small(text, ctx)):
+        return ""
+    return spacing.closer_below(text, ctx)
 
 
 def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
