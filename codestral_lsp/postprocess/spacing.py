@@ -156,7 +156,7 @@ def closer_below(text: str, ctx: Context) -> str:
     cursor before its first break (``f(a,`` + ``b)`` style)."""
     if not text.startswith("\n") or not _CLOSER_TAIL.match(ctx.line_suffix.lstrip(" \t")):
         return text
-    if not text.strip() or replace_length(text, ctx):
+    if replace_length(text, ctx):
         return text
     body = text.rstrip(" \t")
     line = ctx.line_prefix
