@@ -15,8 +15,8 @@ import logging
 from collections.abc import Sequence
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess import clean, should_stop
-from codestral_lsp.providers import FimRequest, Provider, ProviderError
+from codestral_lsp.postprocess import clean, should_stop, without_torn_line
+from codestral_lsp.providers import AnswerCut, FimRequest, Provider, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,8 @@ async def generate(provider: Provider, request: FimRequest, ctx: Context, multil
             text += delta
             if should_stop(text, ctx, multiline):
                 break
+    except AnswerCut:
+        text = without_torn_line(text)
     except ProviderError as err:
         log.info("extra candidate failed: %s", err)
         return ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -15,8 +16,10 @@ from codestral_lsp import context
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.log import REDACTOR
 from codestral_lsp.providers import (
+    AnswerCut,
     Endpoint,
     FimRequest,
+    Provider,
     ProviderError,
     UpstreamTimeout,
     create,
@@ -213,6 +216,15 @@ async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tupl
     return f"key: {key} belongs to {owner_host}, not {used}: {advice}", advice
 
 
+async def _answer(provider: Provider, request: FimRequest) -> str:
+    """The whole answer, also when it ran to ``max_tokens`` (the test asks for only a few)."""
+    parts: list[str] = []
+    with contextlib.suppress(AnswerCut):
+        async for delta in provider.stream(request):
+            parts.append(delta)
+    return "".join(parts)
+
+
 async def _test_request(settings: Settings, endpoint: Endpoint, advice: str) -> int:
     """Send one tiny non-streamed request and print its result and latency."""
     request = FimRequest(
@@ -228,7 +240,7 @@ async def _test_request(settings: Settings, endpoint: Endpoint, advice: str) -> 
         try:
             # Overall, not per read: an endpoint trickling bytes keeps a read timeout at bay.
             async with asyncio.timeout(CHECK_DEADLINE_S):
-                text = "".join([delta async for delta in provider.stream(request)])
+                text = await _answer(provider, request)
         except TimeoutError:
             raise UpstreamTimeout(f"no complete answer within {CHECK_DEADLINE_S:.0f} s") from None
         finally:

@@ -28,8 +28,10 @@ from codestral_lsp.postprocess import (
     in_front_of_code,
     should_stop,
     wants_multiline,
+    without_torn_line,
 )
 from codestral_lsp.providers import (
+    AnswerCut,
     AuthError,
     ConnectError,
     Endpoint,
@@ -556,6 +558,8 @@ class Engine:
                 self.store.resize(gen)
                 if complete_enough(gen):
                     break
+        except AnswerCut:
+            gen.text = without_torn_line(gen.text)
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
 

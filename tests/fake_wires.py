@@ -133,7 +133,8 @@ class _WireHandler(_Handler):
         if body.get("stream"):
             self._stream_wire(reply)
         else:
-            self._send_whole(200, json.dumps(_whole(self.fake.wire, reply.text)), reply.headers)
+            answer = _whole(self.fake.wire, reply.text, reply.finish)
+            self._send_whole(200, json.dumps(answer), reply.headers)
 
     def _key_ok(self) -> bool:
         keys = self.fake.keys
@@ -177,7 +178,7 @@ class _WireHandler(_Handler):
         pieces = [text[i : i + size] for i in range(0, len(text), size)]
         events = [_event(wire, piece, False) for piece in pieces]
         if not reply.cut:
-            events.extend(_closing(wire))
+            events.extend(_closing(wire, reply.finish))
         try:
             for event in events:
                 self._chunk(
@@ -199,18 +200,27 @@ class _WireHandler(_Handler):
             self.close_connection = True
 
 
-def _whole(wire: str, text: str) -> dict[str, Any]:
-    """A non-streamed answer in the wire format's shape."""
+# llama.cpp's name for each finish reason.
+_LLAMACPP_STOP = {"stop": "eos", "length": "limit"}
+
+
+def _whole(wire: str, text: str, finish: str) -> dict[str, Any]:
+    """A non-streamed answer in the wire format's shape; ``finish`` is ``stop`` or ``length``."""
     if wire == "openai":
-        choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": "stop"}
+        choice = {"text": text, "index": 0, "logprobs": None, "finish_reason": finish}
         return {"id": "cmpl-fake", "object": "text_completion", "model": "m", "choices": [choice]}
     if wire in ("chat", "mistral"):
         message = {"role": "assistant", "content": text}
-        choice = {"index": 0, "message": message, "finish_reason": "stop"}
+        choice = {"index": 0, "message": message, "finish_reason": finish}
         return {"id": "fake", "object": "chat.completion", "model": "m", "choices": [choice]}
     if wire == "ollama":
-        return {"model": "codestral", "response": text, "done": True, "done_reason": "stop"}
-    return {"content": text, "stop": True, "stop_type": "eos", "tokens_predicted": 1}
+        return {"model": "codestral", "response": text, "done": True, "done_reason": finish}
+    return {
+        "content": text,
+        "stop": True,
+        "stop_type": _LLAMACPP_STOP[finish],
+        "tokens_predicted": 1,
+    }
 
 
 def _event(wire: str, piece: str, last: bool) -> dict[str, Any]:
@@ -227,13 +237,15 @@ def _event(wire: str, piece: str, last: bool) -> dict[str, Any]:
     return {"content": piece, "stop": last}
 
 
-def _closing(wire: str) -> list[dict[str, Any]]:
+def _closing(wire: str, finish: str) -> list[dict[str, Any]]:
     """The events that end a stream properly (before ``[DONE]`` where there is one)."""
     closing = [_event(wire, "", True)]
+    if wire in ("openai", "chat", "mistral"):
+        closing[0]["choices"][0]["finish_reason"] = finish
     if wire == "ollama":
-        closing[0].update(done_reason="stop", eval_count=3)
+        closing[0].update(done_reason=finish, eval_count=3)
     if wire == "llamacpp":
-        closing[0].update(stop_type="eos")
+        closing[0].update(stop_type=_LLAMACPP_STOP[finish])
     if wire == "chat":
         closing.append({"id": "fake", "choices": [], "usage": {"total_tokens": 3}})
     return closing

@@ -7,6 +7,7 @@ import time
 from codestral_lsp import context
 from codestral_lsp.engine import SOFT_DEADLINE_S, complete_enough, complete_lines
 from codestral_lsp.generation import Generation
+from codestral_lsp.postprocess import without_torn_line
 
 TEXT = "def f(x):\n    |\n    return y\n"
 
@@ -54,3 +55,11 @@ def test_complete_lines_keeps_whole_lines_only() -> None:
     assert complete_lines("a\nb\nc") == "a\nb"
     assert complete_lines("\n\nabc") == ""
     assert complete_lines("\nabc\nde") == "\nabc"
+
+
+def test_an_answer_cut_at_max_tokens_ends_at_its_last_complete_line() -> None:
+    assert without_torn_line("a = 1\n    b = compu") == "a = 1\n"
+    assert without_torn_line("a = 1\r\n    b = compu") == "a = 1\r\n"
+    assert without_torn_line("a = 1\n") == "a = 1\n"
+    assert without_torn_line("\n    b = compu") == "\n    b = compu"  # its only line
+    assert without_torn_line("b = compu") == "b = compu"

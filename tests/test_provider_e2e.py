@@ -20,6 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 KEY = "sk-e2e-key-0000wxyz"
 SOURCE = "def add(a, b):\n    return \n"
 LINE, COL = 1, 11  # 0-based: after "    return "
+TOTAL = "def total(xs):\n    \n"
 
 
 @dataclass(frozen=True)
@@ -143,12 +144,14 @@ async def test_provider_switches_at_runtime(client: LanguageClient, fakes: list[
     assert any("allowInsecureHttp" in m.message for m in client.messages)
 
 
-async def inline(client: LanguageClient, uri: str) -> types.InlineCompletionList | None:
-    """An explicitly invoked inline completion at the end of ``return``."""
+async def inline(
+    client: LanguageClient, uri: str, position: types.Position | None = None
+) -> types.InlineCompletionList | None:
+    """An explicitly invoked inline completion, by default at the end of ``return``."""
     return await client.text_document_inline_completion_async(
         types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=LINE, character=COL),
+            position=position or types.Position(line=LINE, character=COL),
             context=types.InlineCompletionContext(
                 trigger_kind=types.InlineCompletionTriggerKind.Invoked
             ),
@@ -187,3 +190,40 @@ def test_cli_complete_and_check(case: Case, tmp_path: Path) -> None:
     assert KEY not in check.stdout + check.stderr
     if not case.needs_key:
         assert "key: none (not needed by a server on this machine)" in check.stdout
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_check_passes_when_the_test_answer_reaches_max_tokens(case: Case) -> None:
+    # The check asks for 8 tokens, so a real model mostly stops at that limit: its answer is
+    # fine, not a failure.
+    fake = make_fake(case)
+    fake.answer = Reply(text=case.answer, finish="length")
+    with fake:
+        check = run_cli(case, fake, "check")
+    assert check.returncode == 0, check.stderr
+    assert "test request: ok in " in check.stdout
+
+
+BLOCK = "result = 0\n    for x in xs:\n        result += x\n    return res"
+
+
+@pytest.mark.parametrize("finish", ["length", "stop"])
+async def test_an_answer_cut_at_max_tokens_loses_its_torn_last_line(
+    client: LanguageClient, finish: str
+) -> None:
+    uri = "file:///tmp/e2e/total.py"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri=uri, language_id="python", version=1, text=TOTAL)
+        )
+    )
+    with FakeWire("mistral", Reply(text=BLOCK, finish=finish), {KEY}) as fake:
+        settings = {"baseUrl": fake.url, "apiKey": KEY, "invokedCandidates": 1}
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": settings})
+        )
+        result = await inline(client, uri, types.Position(line=1, character=4))
+    assert isinstance(result, types.InlineCompletionList)
+    kept = BLOCK if finish == "stop" else BLOCK[: BLOCK.rindex("\n")]
+    assert [item.insert_text for item in result.items] == [kept]
+    assert not client.messages  # running out of tokens is nothing to tell the user

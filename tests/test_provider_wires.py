@@ -18,6 +18,7 @@ from fake_fim import FakeFim, Reply
 from fake_wires import FIELDS, PATHS, FakeWire
 
 from codestral_lsp.providers import (
+    AnswerCut,
     AuthError,
     BadRequestError,
     BadResponseError,
@@ -31,6 +32,7 @@ from codestral_lsp.providers import (
 )
 from codestral_lsp.providers._http import body_lines
 from codestral_lsp.providers.chat import WRAPPING_TOKENS
+from codestral_lsp.providers.holefill import extract
 
 WIRES = ("mistral", "openai", "chat", "ollama", "llamacpp")
 KEY = "sk-test-0123456789abcd"
@@ -453,3 +455,24 @@ async def test_an_error_in_a_200_answer_never_carries_the_key() -> None:
         with pytest.raises(UpstreamError) as caught:
             await collect(provider, request(True))
     assert KEY not in str(caught.value) and "bad key ***" in str(caught.value)
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_an_answer_cut_at_max_tokens_says_so_after_its_text(wire: str, stream: bool) -> None:
+    # finish_reason "length" (done_reason, stop_type "limit"): the last line may stop mid-way,
+    # which only the provider can tell; the text itself all arrives, on a reusable connection.
+    text = "total = 0\n    tot"
+    with FakeWire(wire, Reply(text=text, finish="length"), keys={KEY}) as fake:
+        provider = provider_for(fake)
+        got: list[str] = []
+        try:
+            for _ in range(2):
+                got.clear()
+                with pytest.raises(AnswerCut):
+                    async for delta in provider.stream(request(stream)):
+                        got.append(delta)
+        finally:
+            await provider.aclose()
+        expected = text if wire != "chat" else extract(text, PREFIX)
+        assert "".join(got) == expected
+        assert fake.connections == 1

@@ -28,7 +28,7 @@ from dataclasses import replace
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
 from codestral_lsp.postprocess.brackets import changes_nothing, replace_length, scanner
-from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks
+from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
 
 __all__ = [
     "changes_nothing",
@@ -39,6 +39,7 @@ __all__ = [
     "replace_length",
     "should_stop",
     "wants_multiline",
+    "without_torn_line",
 ]
 
 _WORD = re.compile(r"\w")

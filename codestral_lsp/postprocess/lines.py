@@ -42,6 +42,14 @@ def unix_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def without_torn_line(text: str) -> str:
+    """An answer cut at ``max_tokens``, without its last line (which may stop mid-way) when a
+    complete line comes before it: ``x = 1\ny = compu`` gives ``x = 1\n``."""
+    body = len(text) - len(text.lstrip("\r\n"))
+    end = max(text.rfind("\n"), text.rfind("\r"))
+    return text[: end + 1] if end >= body else text
+
+
 def lines_after_cursor(ctx: Context) -> list[str]:
     """The suffix's lines after the cursor's own line (the code the suggestion runs into)."""
     rest = ctx.suffix[len(ctx.line_suffix) :]

@@ -14,7 +14,8 @@ Error tree (httpx exceptions are translated in :mod:`._http` and nowhere else)::
     ├── ConnectError       connection refused, DNS failure, TLS failure
     ├── BadResponseError   an answer that is not the wire format
     ├── InsecureHttpError  the key would travel over plain HTTP to another machine
-    └── KeyHostSwitched    not a failure: the key belongs to the other Mistral host
+    ├── KeyHostSwitched    not a failure: the key belongs to the other Mistral host
+    └── AnswerCut          not a failure: the answer reached ``max_tokens`` (raised after it)
 """
 
 from __future__ import annotations
@@ -113,6 +114,16 @@ class KeyHostSwitched(ProviderError):
     what was switched and which setting makes it permanent."""
 
     kind = "key-host"
+
+
+class AnswerCut(ProviderError):
+    """Not a failure: the model stopped at ``max_tokens``, so the last line of what it yielded
+    may stop mid-way. Raised after the answer's text, with the connection left reusable."""
+
+    kind = "length"
+
+    def __init__(self) -> None:
+        super().__init__("the answer reached max_tokens")
 
 
 class Provider(Protocol):

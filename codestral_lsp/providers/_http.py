@@ -20,6 +20,7 @@ import httpx
 
 from codestral_lsp import __version__
 from codestral_lsp.providers import (
+    AnswerCut,
     AuthError,
     BadRequestError,
     BadResponseError,
@@ -90,6 +91,9 @@ async def post(
                 raise without_key(error_for(response), headers)
             try:
                 yield response
+            except AnswerCut:
+                ended = True  # the answer is complete as an answer: its rest is read as usual
+                raise
             except ProviderError as err:
                 raise without_key(err, headers) from None  # an error event in a 200 answer
             ended = True

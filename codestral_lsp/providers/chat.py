@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from codestral_lsp.providers import FimRequest
+from codestral_lsp.providers import AnswerCut, FimRequest
 from codestral_lsp.providers._http import (
     HttpProvider,
     read_json,
@@ -46,22 +46,31 @@ class ChatCompletions(HttpProvider):
 
     async def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the extracted code once the whole answer is in."""
-        answer = await self._answer(request)
+        answer, cut = await self._answer(request)
         code = extract(answer, request.prompt)
         if code:
             yield code
+        if cut:
+            raise AnswerCut
 
-    async def _answer(self, request: FimRequest) -> str:
+    async def _answer(self, request: FimRequest) -> tuple[str, bool]:
+        """The whole answer, and whether it was cut at ``max_tokens``."""
         parts: list[str] = []
-        async with self._post(chat_body(request), request.stream) as response:
-            if whole_answer(response, request.stream):
-                choice = first_choice(await read_json(response))
-                return "" if choice is None else message_text(choice, "message")
-            async for payload in sse_data(response):
-                choice = first_choice(_parse(payload))
-                if choice is None:
-                    continue
-                parts.append(message_text(choice, "delta"))
-                if ended(choice):
-                    break
-        return "".join(parts)
+        try:
+            async with self._post(chat_body(request), request.stream) as response:
+                if whole_answer(response, request.stream):
+                    choice = first_choice(await read_json(response))
+                    if choice is not None:
+                        parts.append(message_text(choice, "message"))
+                        ended(choice)
+                    return "".join(parts), False
+                async for payload in sse_data(response):
+                    choice = first_choice(_parse(payload))
+                    if choice is None:
+                        continue
+                    parts.append(message_text(choice, "delta"))
+                    if ended(choice):
+                        break
+        except AnswerCut:
+            return "".join(parts), True
+        return "".join(parts), False

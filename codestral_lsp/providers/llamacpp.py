@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, FimRequest, UpstreamError
+from codestral_lsp.providers import AnswerCut, BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
     HttpProvider,
     raise_stream_error,
@@ -46,6 +46,12 @@ def content(chunk: Any) -> tuple[str, bool]:
     return text, bool(chunk.get("stop"))
 
 
+def check_cut(chunk: Mapping[str, Any]) -> None:
+    """Raise :class:`AnswerCut` when the last object says ``n_predict`` ran out."""
+    if chunk.get("stop_type") == "limit":
+        raise AnswerCut
+
+
 class LlamaCppInfill(HttpProvider):
     """Provider for llama.cpp's ``/infill``, JSON and SSE."""
 
@@ -53,14 +59,18 @@ class LlamaCppInfill(HttpProvider):
         """Yield the generated middle as it arrives."""
         async with self._post(infill_body(request), request.stream) as response:
             if whole_answer(response, request.stream):
-                text, _ = content(await read_json(response))
+                whole = await read_json(response)
+                text, _ = content(whole)
                 if text:
                     yield text
+                check_cut(whole)
                 return
             async for payload in sse_data(response, until_done=False):
-                text, stop = content(_parse(payload))
+                chunk = _parse(payload)
+                text, stop = content(chunk)
                 if text:
                     yield text
                 if stop:
+                    check_cut(chunk)
                     return
             raise UpstreamError("the stream ended before its 'stop' event")

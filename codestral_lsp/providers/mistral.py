@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, FimRequest, UpstreamError
+from codestral_lsp.providers import AnswerCut, BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
     HttpProvider,
     raise_stream_error,
@@ -69,12 +69,19 @@ def first_choice(body: Any) -> Mapping[str, Any] | None:
     return choice
 
 
+# Finish reasons of a model that ran out of tokens (Mistral, OpenAI) or of context (Mistral).
+CUT_REASONS = ("length", "model_length")
+
+
 def ended(choice: Mapping[str, Any]) -> bool:
     """Whether ``choice`` ends the answer. A model that stopped on an error (Mistral's
-    ``finish_reason: "error"``) raises: what came may stop mid-line, as in a cut stream."""
+    ``finish_reason: "error"``) raises: what came may stop mid-line, as in a cut stream. One
+    that ran out of tokens raises :class:`AnswerCut`, its text being all there is."""
     reason = choice.get("finish_reason")
     if reason == "error":
         raise UpstreamError("the model stopped on an error")
+    if reason in CUT_REASONS:
+        raise AnswerCut
     return bool(reason)
 
 
@@ -88,6 +95,7 @@ class MistralFim(HttpProvider):
                 choice = first_choice(await read_json(response))
                 if choice is not None:
                     yield message_text(choice, "message")
+                    ended(choice)
                 return
             async for payload in sse_data(response):
                 choice = first_choice(_parse(payload))

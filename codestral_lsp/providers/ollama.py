@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from codestral_lsp.providers import BadResponseError, FimRequest, UpstreamError
+from codestral_lsp.providers import AnswerCut, BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
     HttpProvider,
     ndjson,
@@ -53,6 +53,12 @@ def response_text(chunk: Any) -> tuple[str, bool]:
     return text, bool(chunk.get("done"))
 
 
+def check_cut(chunk: Mapping[str, Any]) -> None:
+    """Raise :class:`AnswerCut` when the last object says ``num_predict`` ran out."""
+    if chunk.get("done_reason") == "length":
+        raise AnswerCut
+
+
 class OllamaGenerate(HttpProvider):
     """Provider for Ollama's ``/api/generate``, JSON and NDJSON."""
 
@@ -62,14 +68,17 @@ class OllamaGenerate(HttpProvider):
             generate_body(request), request.stream, "application/x-ndjson, application/json"
         ) as response:
             if not request.stream:
-                text, _ = response_text(await read_json(response))
+                whole = await read_json(response)
+                text, _ = response_text(whole)
                 if text:
                     yield text
+                check_cut(whole)
                 return
             async for chunk in ndjson(response):
                 text, done = response_text(chunk)
                 if text:
                     yield text
                 if done:
+                    check_cut(chunk)
                     return
         raise UpstreamError("the stream ended before its 'done' line")

@@ -102,6 +102,7 @@ class OpenAiCompletions(HttpProvider):
                 choice = first_choice(await read_json(response))
                 if choice is not None:
                     yield choice_text(choice)
+                    ended(choice)
                 return
             async for payload in sse_data(response):
                 choice = first_choice(_parse(payload))
