@@ -22,6 +22,9 @@ class ItemCaps:
     markdown: bool = False
     # Honours insertTextMode asIs; when not, snippet engines (Neovim's) re-indent lines.
     as_is: bool = False
+    # Applies the part of an edit's range after the cursor. Neovim's menu inserts the text at
+    # the cursor and leaves the rest of the line as it was.
+    range_end: bool = True
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities, client: types.ClientInfo | None = None) -> ItemCaps:
@@ -34,11 +37,12 @@ class ItemCaps:
         modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
         # Helix declares no documentation format yet renders a plain string as Markdown: the
         # suggestion's `# comment` lines became headings and `__init__` bold.
-        helix = client is not None and client.name.lower() == "helix"
+        name = client.name.lower() if client else ""
         return cls(
             bool(item.snippet_support),
-            types.MarkupKind.Markdown in formats or helix,
+            types.MarkupKind.Markdown in formats or name == "helix",
             types.InsertTextMode.AsIs in modes,
+            name != "neovim",
         )
 
 
@@ -88,7 +92,9 @@ def completion_list(
     Editors filter items by the text between the edit's start and the cursor; starting the
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
     visible and avoids ``retreturn``-style doubling in Neovim and Emacs. The edit ends after
-    the auto-closed punctuation the suggestion types itself, as in :func:`inline_items`.
+    the auto-closed punctuation the suggestion types itself, as in :func:`inline_items`; for a
+    client that ignores that part of the range, the suggestion leaves it out instead (when it
+    ends with it).
     For snippet engines that re-indent, the suggestion ends before a line they cannot place
     (:func:`reindentable`).
     """
@@ -96,11 +102,15 @@ def completion_list(
         text = reindentable(text, ctx.line_prefix)
     if not text or changes_nothing(text, ctx):
         return types.CompletionList(is_incomplete=True, items=[])
+    replaced = replace_length(text, ctx)
+    if replaced and not caps.range_end and text.endswith(ctx.line_suffix[:replaced]):
+        # The same line, with the tail left in place rather than replaced.
+        text, replaced = text[: len(text) - replaced], 0
     word = ctx.word_before
     new_text = word + text
     edit_range = types.Range(
         start=to_position(ctx.offset - len(word)),
-        end=to_position(ctx.offset + replace_length(text, ctx)),
+        end=to_position(ctx.offset + replaced),
     )
     item = types.CompletionItem(
         label=label(word, text),

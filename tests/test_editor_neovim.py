@@ -57,8 +57,10 @@ def run_nvim(
     mode: str,
     init_lua: str | None = None,
     accept: str = "keys",
+    back: int = 0,
 ) -> dict[str, Any]:
-    """Open ``text`` in Neovim, let the driver complete at its end, return what it saw."""
+    """Open ``text`` in Neovim, let the driver complete at its end (``back`` characters before
+    it), return what it saw."""
     nvim = nvim_binary()
     home = tmp_path / "home"
     home.mkdir()
@@ -68,7 +70,8 @@ def run_nvim(
     init.write_text(init_lua or shipped_init(mode))
     out = tmp_path / "result.json"
     env = editor_env(home, fake.url)
-    env["NVIM_DRIVER"] = json.dumps({"mode": mode, "out": str(out), "accept": accept})
+    orders = {"mode": mode, "out": str(out), "accept": accept, "back": back}
+    env["NVIM_DRIVER"] = json.dumps(orders)
     driver = ASSETS / "nvim_driver.lua"
     proc = subprocess.run(
         [nvim, "--headless", "-n", "-i", "NONE", "-u", init, source, "-c", f"luafile {driver}"],
@@ -130,6 +133,17 @@ def test_classic_completion_inserts_the_whole_suggestion(tmp_path: Path, fake: F
     assert result["before_accept"] == "    i"
     assert result["lines"] == ["def show(a, b):", "    if a > b:", "        return f'${a}\\n{b}'"]
     assert "completion 2 line(s)" in accepted_log(result)
+
+
+@pytest.mark.parametrize("mode", ["classic", "inline"])
+def test_a_suggestion_closing_the_auto_closed_bracket_leaves_one(
+    tmp_path: Path, fake: FakeFim, mode: str
+) -> None:
+    # Neovim's completion menu inserts an item's text at the cursor and ignores the part of
+    # its edit range after the cursor, which would keep the ")" the suggestion replaces.
+    fake.answer = Reply(text="total)")
+    result = run_nvim(tmp_path, fake, "def show(total):\n    print()", mode, back=1)
+    assert result["lines"] == ["def show(total):", "    print(total)"]
 
 
 def test_readme_minimal_snippet_works_as_pasted(tmp_path: Path, fake: FakeFim) -> None:

@@ -3,8 +3,8 @@
 -- the keys the shipped config documents, and writes what happened to a JSON file.
 --
 -- Reads its orders from $NVIM_DRIVER (JSON): { mode = 'inline'|'classic', out = path,
--- accept = 'keys'|'get' } ('get' calls vim.lsp.inline_completion.get() for configs that map
--- no key).
+-- accept = 'keys'|'get', back = n } ('get' calls vim.lsp.inline_completion.get() for configs
+-- that map no key; ``back`` moves the cursor that many characters left of the end first).
 -- Steps run in a coroutine that yields to the event loop between polls, so typed keys are
 -- processed by Neovim's main loop exactly as if a user had typed them.
 
@@ -78,11 +78,12 @@ local function run()
   wait_for('the server to attach', codestral_client)
   local before = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, true), '\n')
   vim.cmd('normal! G')
+  local left = string.rep('<Left>', spec.back or 0)
   if spec.mode == 'inline' then
     wait_for('inline completion to attach', function()
       return pcall(vim.api.nvim_get_autocmds, { group = 'nvim.lsp.inline_completion:' .. buf })
     end)
-    vim.api.nvim_input('A')
+    vim.api.nvim_input('A' .. left)
     result.ghost = wait_for('ghost text', ghost_text)
     if spec.accept == 'get' then
       vim.lsp.inline_completion.get()
@@ -90,7 +91,7 @@ local function run()
       vim.api.nvim_input('<Tab>') -- the accept key the shipped config and README document
     end
   else
-    vim.api.nvim_input('A<C-Space>')
+    vim.api.nvim_input('A' .. left .. '<C-Space>')
     wait_for('the completion menu', function()
       return #vim.fn.complete_info({ 'items' }).items > 0
     end)
