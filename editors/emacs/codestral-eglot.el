@@ -21,10 +21,15 @@
 (require 'eglot)
 
 (defvar codestral-eglot-modes
-  '(python-mode python-ts-mode js-mode js-ts-mode typescript-ts-mode go-mode go-ts-mode
-    rust-mode rust-ts-mode c-mode c-ts-mode c++-mode c++-ts-mode java-mode java-ts-mode
-    sh-mode bash-ts-mode ruby-mode ruby-ts-mode lua-mode)
-  "Major modes in which eglot starts codestral-lsp.")
+  '(python-mode python-ts-mode js-mode js-ts-mode typescript-mode typescript-ts-mode
+    tsx-ts-mode go-mode go-ts-mode rust-mode rust-ts-mode c-mode c-ts-mode c++-mode c++-ts-mode
+    java-mode java-ts-mode kotlin-mode csharp-mode csharp-ts-mode php-mode swift-mode
+    sh-mode bash-ts-mode ruby-mode ruby-ts-mode lua-mode elixir-mode elixir-ts-mode
+    haskell-mode scala-mode sql-mode mhtml-mode html-mode web-mode css-mode css-ts-mode
+    scss-mode yaml-mode yaml-ts-mode json-ts-mode js-json-mode dockerfile-mode
+    dockerfile-ts-mode cmake-mode)
+  "Major modes in which eglot starts codestral-lsp (modes that are not installed are
+harmless here).")
 
 (add-to-list 'eglot-server-programs (cons codestral-eglot-modes '("codestral-lsp")))
 

@@ -20,8 +20,10 @@
 (lsp-register-client
  (make-lsp-client
   :new-connection (lsp-stdio-connection '("codestral-lsp"))
+  ;; Code, and the markup and configuration files edited like code (HTML, XML, YAML, TOML).
   :activation-fn (lambda (_file-name major-mode)
-                   (provided-mode-derived-p major-mode 'prog-mode))
+                   (provided-mode-derived-p major-mode 'prog-mode 'sgml-mode 'nxml-mode
+                                            'yaml-mode 'yaml-ts-mode 'conf-mode))
   :add-on? t
   :priority -2
   :server-id 'codestral
