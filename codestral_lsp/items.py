@@ -93,8 +93,8 @@ def completion_list(
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
     visible and avoids ``retreturn``-style doubling in Neovim and Emacs. The edit ends after
     the auto-closed punctuation the suggestion types itself, as in :func:`inline_items`; for a
-    client that ignores that part of the range, the suggestion leaves it out instead (when it
-    ends with it).
+    client that ignores that part of the range, the suggestion leaves it out instead
+    (:func:`without_tail`).
     For snippet engines that re-indent, the suggestion ends before a line they cannot place
     (:func:`reindentable`).
     """
@@ -103,9 +103,10 @@ def completion_list(
     if not text or changes_nothing(text, ctx):
         return types.CompletionList(is_incomplete=True, items=[])
     replaced = replace_length(text, ctx)
-    if replaced and not caps.range_end and text.endswith(ctx.line_suffix[:replaced]):
-        # The same line, with the tail left in place rather than replaced.
-        text, replaced = text[: len(text) - replaced], 0
+    if replaced and not caps.range_end:
+        text, replaced = without_tail(text, ctx.line_suffix[:replaced]), 0
+        if not text.strip():
+            return types.CompletionList(is_incomplete=True, items=[])
     word = ctx.word_before
     new_text = word + text
     edit_range = types.Range(
@@ -135,6 +136,16 @@ def completion_list(
         command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def without_tail(text: str, tail: str) -> str:
+    """``text`` to insert in front of the auto-closed ``tail`` it types itself, for clients that
+    cannot replace it: the same line when ``text`` ends with it, else the part before ``text``
+    starts typing it (``%d items\n", n);`` before ``");`` gives ``%d items\n``, which still
+    reads right)."""
+    if text.endswith(tail):
+        return text[: len(text) - len(tail)]
+    return text[: text.find(tail[0])]
 
 
 def label(word: str, text: str) -> str:

@@ -44,3 +44,19 @@ def test_a_suggestion_that_only_retypes_the_closed_tail_is_no_item() -> None:
     assert items.completion_list(">();", ctx, position_in(text), items.ItemCaps(), "1").items == []
     kept = items.inline_items("String>();", ctx, position_in(text), "1").items
     assert [item.insert_text for item in kept] == ["String>();"]
+
+
+def test_for_neovim_the_suggestion_leaves_out_the_tail_it_would_replace() -> None:
+    # Neovim's menu inserts newText at the cursor and ignores the range after it.
+    neovim = items.ItemCaps(range_end=False)
+    text = 'printf("");\n'
+    ctx = context.build(text, text.index('");'), "file:///a.c", language="c")
+    ends = items.completion_list('%d items\\n", n);', ctx, position_in(text), neovim, "1")
+    edit = ends.items[0].text_edit
+    assert isinstance(edit, types.TextEdit)
+    assert edit.new_text == "%d items\\n"  # printf("%d items\n"); reads right; "); not doubled
+    assert edit.range.end == types.Position(line=0, character=8)
+    call = "print()\n"
+    ctx = context.build(call, 6, "file:///a.py")
+    edit = items.completion_list("total)", ctx, position_in(call), neovim, "1").items[0].text_edit
+    assert isinstance(edit, types.TextEdit) and edit.new_text == "total"
