@@ -145,7 +145,12 @@ def without_tail(text: str, tail: str) -> str:
     reads right)."""
     if text.endswith(tail):
         return text[: len(text) - len(tail)]
-    return text[: text.find(tail[0])]
+    # A space the tail starts with (``{ | }``) is typed by any suggestion with a word break.
+    mark = tail.lstrip()[:1]
+    cut = text.find(mark) if mark else -1
+    if cut < 0:
+        return text
+    return text[:cut].rstrip(" \t") if tail[0] in " \t" else text[:cut]
 
 
 def label(word: str, text: str) -> str:

@@ -60,3 +60,9 @@ def test_for_neovim_the_suggestion_leaves_out_the_tail_it_would_replace() -> Non
     ctx = context.build(call, 6, "file:///a.py")
     edit = items.completion_list("total)", ctx, position_in(call), neovim, "1").items[0].text_edit
     assert isinstance(edit, types.TextEdit) and edit.new_text == "total"
+
+
+def test_without_tail_looks_past_the_padding_of_a_padded_closer() -> None:
+    assert items.without_tail("a: 1 }", " }") == "a: 1"
+    assert items.without_tail("a: 1, b }; x", " };") == "a: 1, b"
+    assert items.without_tail("a: 1, b", " ") == "a: 1, b"
