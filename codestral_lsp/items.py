@@ -25,24 +25,28 @@ class ItemCaps:
     # Applies the part of an edit's range after the cursor. Neovim's menu inserts the text at
     # the cursor and leaves the rest of the line as it was.
     range_end: bool = True
+    # Inline items replace the whole cursor line (Neovim: see :func:`_whole_line`).
+    whole_line: bool = False
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities, client: types.ClientInfo | None = None) -> ItemCaps:
-        """Read the completion-item capabilities of a client."""
+        """Read the item capabilities of a client (and the quirks of the two it names)."""
+        name = client.name.lower() if client else ""
+        neovim = name == "neovim"
         completion = caps.text_document and caps.text_document.completion
         item = completion and completion.completion_item
         if not item:
-            return cls()
+            return cls(range_end=not neovim, whole_line=neovim)
         formats = item.documentation_format or []
         modes = item.insert_text_mode_support.value_set if item.insert_text_mode_support else []
         # Helix declares no documentation format yet renders a plain string as Markdown: the
         # suggestion's `# comment` lines became headings and `__init__` bold.
-        name = client.name.lower() if client else ""
         return cls(
-            bool(item.snippet_support),
-            types.MarkupKind.Markdown in formats or name == "helix",
-            types.InsertTextMode.AsIs in modes,
-            name != "neovim",
+            snippets=bool(item.snippet_support),
+            markdown=types.MarkupKind.Markdown in formats or name == "helix",
+            as_is=types.InsertTextMode.AsIs in modes,
+            range_end=not neovim,
+            whole_line=neovim,
         )
 
 
@@ -53,35 +57,54 @@ def inline_items(
     text: str,
     ctx: Context,
     to_position: ToPosition,
-    item_id: str,
+    command: Callable[[str], types.Command],
     alternatives: Sequence[str] = (),
     selection: Selection | None = None,
+    whole_line: bool = False,
 ) -> types.InlineCompletionList:
-    """Ghost-text items at the cursor: the suggestion, then any distinct ``alternatives``.
+    """Ghost-text items at the cursor: the suggestion, then any distinct ``alternatives``, each
+    carrying the ``command`` that reports its acceptance (made from the suggestion).
     Each replaces the auto-closed punctuation after the cursor that it types itself (so
     ``print(|)`` + ``x)`` does not end as ``print(x))``); one that would only re-type that
     punctuation is no item.
 
     With a ``selection`` (the completion widget's item; ``ctx`` is then the context with it
     accepted), each item starts with the item's text and replaces its range too, as LSP
-    requires for the ghost text to show beside the widget."""
-    lead = selection.text if selection else ""
-    # Offsets in the document as it is: the selection's range starts where ``lead`` does.
-    start = ctx.offset - len(lead)
-    spanned = selection.before + selection.after if selection else 0
-    found = [
-        types.InlineCompletionItem(
-            insert_text=lead + candidate,
-            range=types.Range(
-                start=to_position(start),
-                end=to_position(start + spanned + replace_length(candidate, ctx)),
-            ),
-            command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
+    requires for the ghost text to show beside the widget. With ``whole_line`` each item
+    replaces the cursor's whole line with the line it makes (see :func:`_whole_line`)."""
+    found = []
+    for candidate in distinct(text, alternatives):
+        if changes_nothing(candidate, ctx):
+            continue
+        replaced = replace_length(candidate, ctx)
+        if whole_line and selection is None:
+            insert, start, end = _whole_line(candidate, ctx, replaced)
+        else:
+            lead = selection.text if selection else ""
+            # Offsets in the document as it is: the selection's range starts where ``lead`` does.
+            start = ctx.offset - len(lead)
+            spanned = selection.before + selection.after if selection else 0
+            insert, end = lead + candidate, start + spanned + replaced
+        found.append(
+            types.InlineCompletionItem(
+                insert_text=insert,
+                range=types.Range(start=to_position(start), end=to_position(end)),
+                command=command(candidate),
+            )
         )
-        for candidate in distinct(text, alternatives)
-        if not changes_nothing(candidate, ctx)
-    ]
     return types.InlineCompletionList(items=found)
+
+
+def _whole_line(candidate: str, ctx: Context, replaced: int) -> tuple[str, int, int]:
+    """The item as the cursor's whole line made new: its text before the cursor, the
+    suggestion, the rest of the line it does not replace; from the line's start to its end.
+    Neovim draws a suggestion from its range's start without checking that the line is still
+    that long (a Backspace right after a suggestion showed raised a Lua error at every key),
+    and accepts it at that range however the line changed since: a range on the whole line
+    keeps the first valid and lets a client re-apply the second to the line as it is now."""
+    start = ctx.offset - len(ctx.line_prefix)
+    end = ctx.offset + len(ctx.line_suffix)
+    return ctx.line_prefix + candidate + ctx.line_suffix[replaced:], start, end
 
 
 def completion_list(

@@ -456,13 +456,15 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         request = Request(ctx, invoked, ls.stale_guard(doc))
         text, more = await ls.suggest_with_alternatives(request)
-        found = items.inline_items(text, ctx, position_of(doc), "", more, chosen)
-        for item in found.items:
-            shown = (
-                item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
-            )
-            item.command = ls.accept_command(uri, shown, "inline")
-        return found
+        return items.inline_items(
+            text,
+            ctx,
+            position_of(doc),
+            lambda shown: ls.accept_command(uri, shown, "inline"),
+            more,
+            chosen,
+            ls.item_caps.whole_line,
+        )
 
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[]))
     async def completion(

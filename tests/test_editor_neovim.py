@@ -58,6 +58,7 @@ def run_nvim(
     init_lua: str | None = None,
     accept: str = "keys",
     back: int = 0,
+    keys: str = "",
 ) -> dict[str, Any]:
     """Open ``text`` in Neovim, let the driver complete at its end (``back`` characters before
     it), return what it saw."""
@@ -70,7 +71,7 @@ def run_nvim(
     init.write_text(init_lua or shipped_init(mode))
     out = tmp_path / "result.json"
     env = editor_env(home, fake.url)
-    orders = {"mode": mode, "out": str(out), "accept": accept, "back": back}
+    orders = {"mode": mode, "out": str(out), "accept": accept, "back": back, "keys": keys}
     env["NVIM_DRIVER"] = json.dumps(orders)
     driver = ASSETS / "nvim_driver.lua"
     proc = subprocess.run(
@@ -116,6 +117,22 @@ def test_inline_multiline_suggestion_is_accepted_whole(tmp_path: Path, fake: Fak
         "    return b",
     ]
     assert "inline 3 line(s)" in accepted_log(result)
+
+
+@pytest.mark.parametrize(
+    "keys", ["u", "<BS>", "<BS>t"], ids=["typed-through", "backspace", "backspace-retyped"]
+)
+def test_tab_right_after_more_keys_accepts_for_the_line_as_it_is(
+    tmp_path: Path, fake: FakeFim, keys: str
+) -> None:
+    # Neovim draws a shown suggestion at its range and accepts it there, however the line
+    # changed since: a Backspace raised "Invalid 'col': out of range" at every key, and a key
+    # typed just before <Tab> stayed behind the accepted text (`return a + bu`).
+    fake.answer = Reply(text="urn a + b")
+    result = run_nvim(tmp_path, fake, "def add(a, b):\n    ret", "inline", keys=keys)
+    assert result["lines"] == ["def add(a, b):", "    return a + b"]
+    assert result["errmsg"] == ""
+    assert len(fake.requests) == 1
 
 
 def test_inline_mid_word_completes_the_word(tmp_path: Path, fake: FakeFim) -> None:

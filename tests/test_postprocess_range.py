@@ -8,10 +8,14 @@ from lsprotocol import types
 from codestral_lsp import context, items
 
 
+def accepted(shown: str) -> types.Command:
+    return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[shown])
+
+
 def test_inline_item_replaces_the_doubled_closer() -> None:
     text = 'x = 1\nprint("")\n'
     ctx = context.build(text, text.index('")'), "file:///a.py")
-    result = items.inline_items('hi")', ctx, position_in(text), "1")
+    result = items.inline_items('hi")', ctx, position_in(text), accepted)
     assert result.items[0].range == types.Range(
         start=types.Position(line=1, character=7), end=types.Position(line=1, character=9)
     )
@@ -20,7 +24,7 @@ def test_inline_item_replaces_the_doubled_closer() -> None:
 def test_inline_item_inserts_when_the_closer_is_its_own() -> None:
     text = "f()\n"
     ctx = context.build(text, 2, "file:///a.py")
-    result = items.inline_items("g(x)", ctx, position_in(text), "1")
+    result = items.inline_items("g(x)", ctx, position_in(text), accepted)
     cursor = types.Position(line=0, character=2)
     assert result.items[0].range == types.Range(start=cursor, end=cursor)
 
@@ -40,9 +44,9 @@ def test_completion_edit_spans_word_and_replaced_closer() -> None:
 def test_a_suggestion_that_only_retypes_the_closed_tail_is_no_item() -> None:
     text = "List<String> names = new ArrayList<>();\n"
     ctx = context.build(text, text.index(">();"), "file:///A.java", language="java")
-    assert items.inline_items(">();", ctx, position_in(text), "1").items == []
+    assert items.inline_items(">();", ctx, position_in(text), accepted).items == []
     assert items.completion_list(">();", ctx, position_in(text), items.ItemCaps(), "1").items == []
-    kept = items.inline_items("String>();", ctx, position_in(text), "1").items
+    kept = items.inline_items("String>();", ctx, position_in(text), accepted).items
     assert [item.insert_text for item in kept] == ["String>();"]
 
 
@@ -66,3 +70,18 @@ def test_without_tail_looks_past_the_padding_of_a_padded_closer() -> None:
     assert items.without_tail("a: 1 }", " }") == "a: 1"
     assert items.without_tail("a: 1, b }; x", " };") == "a: 1, b"
     assert items.without_tail("a: 1, b", " ") == "a: 1, b"
+
+
+def test_for_neovim_an_inline_item_is_the_cursor_line_made_new() -> None:
+    text = "def f(total):\n    print()\n"
+    ctx = context.build(text, text.index(")\n"), "file:///a.py")
+    (item,) = items.inline_items("total)", ctx, position_in(text), accepted, whole_line=True).items
+    assert item.insert_text == "    print(total)"
+    assert item.range == types.Range(
+        start=types.Position(line=1, character=0), end=types.Position(line=1, character=11)
+    )
+    assert item.command is not None and item.command.arguments == ["total)"]
+    (block,) = items.inline_items(
+        "\n    x = 1", ctx, position_in(text), accepted, whole_line=True
+    ).items
+    assert block.insert_text == "    print(\n    x = 1)"

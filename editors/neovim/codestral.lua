@@ -60,10 +60,42 @@ vim.api.nvim_create_autocmd('LspAttach', {
   end,
 })
 
+-- Neovim applies an accepted suggestion at the range it had when it was shown, however the line
+-- changed since: keys typed just before <Tab> stayed behind the inserted text. codestral-lsp's
+-- suggestions for Neovim each make the cursor's whole line new, so this applies one to the line
+-- as it is now, provided the line still goes the suggestion's way.
+local function accept(item)
+  local text, range = item.insert_text, item.range
+  local client = vim.lsp.get_client_by_id(item.client_id)
+  local win = vim.api.nvim_get_current_win()
+  local buf = vim.api.nvim_win_get_buf(win)
+  local row, col = unpack(vim.api.nvim_win_get_cursor(win))
+  if type(text) ~= 'string' then
+    vim.snippet.expand(text.value)
+  elseif not range or range.start.row ~= row - 1 then
+    vim.api.nvim_paste(text, false, 0)
+  else
+    local line = vim.api.nvim_get_current_line()
+    local typed = line:sub(range.start.col + 1, col)
+    local ours = client and client.name == 'codestral'
+    if ours and (col < range.start.col or text:sub(1, #typed) ~= typed) then
+      return -- the line no longer goes the suggestion's way
+    end
+    local last = ours and #line or range.end_.col -- another server's item: its own range
+    local lines = vim.split(text, '\n', { plain = true })
+    vim.api.nvim_buf_set_text(buf, row - 1, range.start.col, range.end_.row, last, lines)
+    local width = #lines[#lines] + (#lines == 1 and range.start.col or 0)
+    vim.api.nvim_win_set_cursor(win, { row + #lines - 1, width })
+  end
+  if client and item.command then
+    client:exec_cmd(item.command, { bufnr = buf })
+  end
+end
+
 if inline then
   vim.lsp.inline_completion.enable()
   vim.keymap.set('i', '<Tab>', function()
-    if not vim.lsp.inline_completion.get() then
+    if not vim.lsp.inline_completion.get({ on_accept = accept }) then
       return '<Tab>'
     end
   end, { expr = true, desc = 'Accept the Codestral suggestion' })

@@ -3,8 +3,9 @@
 -- the keys the shipped config documents, and writes what happened to a JSON file.
 --
 -- Reads its orders from $NVIM_DRIVER (JSON): { mode = 'inline'|'classic', out = path,
--- accept = 'keys'|'get', back = n } ('get' calls vim.lsp.inline_completion.get() for configs
--- that map no key; ``back`` moves the cursor that many characters left of the end first).
+-- accept = 'keys'|'get', back = n, keys = str } ('get' calls vim.lsp.inline_completion.get()
+-- for configs that map no key; ``back`` moves the cursor that many characters left of the end
+-- first; ``keys`` are typed once the ghost text shows, 60 ms before accepting).
 -- Steps run in a coroutine that yields to the event loop between polls, so typed keys are
 -- processed by Neovim's main loop exactly as if a user had typed them.
 
@@ -21,6 +22,7 @@ end
 local function finish(err)
   result.error = err
   result.lines = vim.api.nvim_buf_get_lines(buf, 0, -1, true)
+  result.errmsg = vim.v.errmsg
   result.status = vim.g.codestral_status
   local file = assert(io.open(spec.out, 'w'))
   file:write(vim.json.encode(result))
@@ -85,6 +87,10 @@ local function run()
     end)
     vim.api.nvim_input('A' .. left)
     result.ghost = wait_for('ghost text', ghost_text)
+    if spec.keys then
+      vim.api.nvim_input(spec.keys)
+      sleep(60)
+    end
     if spec.accept == 'get' then
       vim.lsp.inline_completion.get()
     else
