@@ -72,20 +72,22 @@ local function accept(item)
   local row, col = unpack(vim.api.nvim_win_get_cursor(win))
   if type(text) ~= 'string' then
     vim.snippet.expand(text.value)
-  elseif not range or range.start.row ~= row - 1 then
+  elseif not range then
     vim.api.nvim_paste(text, false, 0)
   else
-    local line = vim.api.nvim_get_current_line()
-    local typed = line:sub(range.start.col + 1, col)
-    local ours = client and client.name == 'codestral'
-    if ours and (col < range.start.col or text:sub(1, #typed) ~= typed) then
-      return -- the line no longer goes the suggestion's way
+    local start, last = range.start, range.end_
+    if client and client.name == 'codestral' then
+      local line = vim.api.nvim_get_current_line()
+      local typed = line:sub(start.col + 1, col)
+      if start.row ~= row - 1 or col < start.col or text:sub(1, #typed) ~= typed then
+        return -- the line no longer goes the suggestion's way
+      end
+      last = { row = start.row, col = #line }
     end
-    local last = ours and #line or range.end_.col -- another server's item: its own range
     local lines = vim.split(text, '\n', { plain = true })
-    vim.api.nvim_buf_set_text(buf, row - 1, range.start.col, range.end_.row, last, lines)
-    local width = #lines[#lines] + (#lines == 1 and range.start.col or 0)
-    vim.api.nvim_win_set_cursor(win, { row + #lines - 1, width })
+    vim.api.nvim_buf_set_text(buf, start.row, start.col, last.row, last.col, lines)
+    local width = #lines[#lines] + (#lines == 1 and start.col or 0)
+    vim.api.nvim_win_set_cursor(win, { start.row + #lines, width })
   end
   if client and item.command then
     client:exec_cmd(item.command, { bufnr = buf })
