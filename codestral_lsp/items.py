@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from codestral_lsp.candidates import distinct
 from codestral_lsp.context import Context, Selection
-from codestral_lsp.postprocess import changes_nothing, replace_length
+from codestral_lsp.postprocess import replace_length
 
 ToPosition = Callable[[int], types.Position]
 
@@ -74,9 +74,9 @@ def inline_items(
     replaces the cursor's whole line with the line it makes (see :func:`_whole_line`)."""
     found = []
     for candidate in distinct(text, alternatives):
-        if changes_nothing(candidate, ctx):
-            continue
         replaced = replace_length(candidate, ctx)
+        if _changes_nothing(candidate, ctx, replaced):
+            continue
         if whole_line and selection is None:
             insert, start, end = _whole_line(candidate, ctx, replaced)
         else:
@@ -93,6 +93,12 @@ def inline_items(
             )
         )
     return types.InlineCompletionList(items=found)
+
+
+def _changes_nothing(text: str, ctx: Context, replaced: int) -> bool:
+    """Whether ``text`` only re-types the auto-closed tail it replaces (``new List<|>();`` +
+    ``>();``): an item for it would leave the line as it is."""
+    return replaced == len(text) and ctx.line_suffix.startswith(text)
 
 
 def _whole_line(candidate: str, ctx: Context, replaced: int) -> tuple[str, int, int]:
@@ -123,9 +129,9 @@ def completion_list(
     """
     if caps.snippets and not caps.as_is:
         text = reindentable(text, ctx.line_prefix)
-    if not text or changes_nothing(text, ctx):
-        return types.CompletionList(is_incomplete=True, items=[])
     replaced = replace_length(text, ctx)
+    if not text or _changes_nothing(text, ctx, replaced):
+        return types.CompletionList(is_incomplete=True, items=[])
     if replaced and not caps.range_end:
         text, replaced = without_tail(text, ctx.line_suffix[:replaced]), 0
         if not text.strip():

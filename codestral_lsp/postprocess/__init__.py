@@ -27,11 +27,10 @@ from dataclasses import replace
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
-from codestral_lsp.postprocess.brackets import changes_nothing, replace_length, scanner
+from codestral_lsp.postprocess.brackets import replace_length, scanner
 from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
 
 __all__ = [
-    "changes_nothing",
     "clean",
     "first_line_done",
     "front_undecided",

@@ -128,14 +128,6 @@ def replace_length(text: str, ctx: Context) -> int:
     return _best(text, tail, above + ctx.line_prefix, below, ctx)
 
 
-def changes_nothing(text: str, ctx: Context) -> bool:
-    """Whether ``text`` only re-types the auto-closed tail it would replace (``new List<|>();``
-    + ``>();``): an item for it would leave the line as it is."""
-    return (
-        bool(text) and ctx.line_suffix.startswith(text) and replace_length(text, ctx) == len(text)
-    )
-
-
 def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
     """The replacement length whose code comes out most balanced, the longest among equals.
     Insert (0) unless a replacement beats it, or ties with it while the suggestion ends with
