@@ -114,9 +114,14 @@ def _whole_line(candidate: str, ctx: Context, replaced: int) -> tuple[str, int, 
 
 
 def completion_list(
-    text: str, ctx: Context, to_position: ToPosition, caps: ItemCaps, item_id: str
+    text: str,
+    ctx: Context,
+    to_position: ToPosition,
+    caps: ItemCaps,
+    command: Callable[[str], types.Command],
 ) -> types.CompletionList:
-    """A completion item whose edit starts at the start of the word being typed.
+    """A completion item whose edit starts at the start of the word being typed, carrying the
+    ``command`` that reports its acceptance (made from the text it inserts).
 
     Editors filter items by the text between the edit's start and the cursor; starting the
     edit at the word start and beginning ``newText``/``label`` with that word keeps the item
@@ -162,7 +167,7 @@ def completion_list(
             types.InsertTextFormat.Snippet if caps.snippets else types.InsertTextFormat.PlainText
         ),
         insert_text_mode=types.InsertTextMode.AsIs,
-        command=types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[item_id]),
+        command=command(new_text),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
 

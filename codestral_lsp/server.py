@@ -479,8 +479,13 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
         # company) asks as the user types, so it cannot tell a key press for a suggestion.
         text = await ls.suggest(Request(ctx, False, ls.stale_guard(doc)))
-        item_id = ls.offers.offer(uri, ctx.word_before + text, "completion") if text else ""
-        return items.completion_list(text, ctx, position_of(doc), ls.item_caps, item_id)
+        return items.completion_list(
+            text,
+            ctx,
+            position_of(doc),
+            ls.item_caps,
+            lambda shown: ls.accept_command(uri, shown, "completion"),
+        )
 
     @server.command(items.ACCEPT_COMMAND)
     def accepted(ls: CodestralServer, *args: Any) -> None:

@@ -13,6 +13,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from codestral_lsp.items import ACCEPT_COMMAND
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_fim import FakeFim
@@ -160,3 +162,9 @@ def position_in(text: str) -> Callable[[int], types.Position]:
         return types.Position(line=line, character=offset - start)
 
     return to_position
+
+
+def accepted(shown: str) -> types.Command:
+    """An item's accept command for unit tests of ``items``: it carries the text it was made
+    from."""
+    return types.Command(title="accepted", command=ACCEPT_COMMAND, arguments=[shown])

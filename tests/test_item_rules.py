@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
-from conftest import position_in
+from conftest import accepted, position_in
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -148,7 +148,7 @@ def item_for(
     text: str, cursor: int, suggestion: str, caps: ItemCaps
 ) -> types.CompletionItem | None:
     ctx = context.build(text, cursor, "file:///a.py")
-    found = items.completion_list(suggestion, ctx, position_in(text), caps, "1").items
+    found = items.completion_list(suggestion, ctx, position_in(text), caps, accepted).items
     return found[0] if found else None
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import position_in
+from conftest import accepted, position_in
 from lsprotocol import types
 
 from codestral_lsp import context, items
-
-
-def accepted(shown: str) -> types.Command:
-    return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[shown])
 
 
 def test_inline_item_replaces_the_doubled_closer() -> None:
@@ -32,7 +28,7 @@ def test_inline_item_inserts_when_the_closer_is_its_own() -> None:
 def test_completion_edit_spans_word_and_replaced_closer() -> None:
     text = "print(tot)\n"
     ctx = context.build(text, 9, "file:///a.py")
-    result = items.completion_list("al)", ctx, position_in(text), items.ItemCaps(), "1")
+    result = items.completion_list("al)", ctx, position_in(text), items.ItemCaps(), accepted)
     edit = result.items[0].text_edit
     assert isinstance(edit, types.TextEdit)
     assert edit.new_text == "total)"
@@ -45,7 +41,10 @@ def test_a_suggestion_that_only_retypes_the_closed_tail_is_no_item() -> None:
     text = "List<String> names = new ArrayList<>();\n"
     ctx = context.build(text, text.index(">();"), "file:///A.java", language="java")
     assert items.inline_items(">();", ctx, position_in(text), accepted).items == []
-    assert items.completion_list(">();", ctx, position_in(text), items.ItemCaps(), "1").items == []
+    assert (
+        items.completion_list(">();", ctx, position_in(text), items.ItemCaps(), accepted).items
+        == []
+    )
     kept = items.inline_items("String>();", ctx, position_in(text), accepted).items
     assert [item.insert_text for item in kept] == ["String>();"]
 
@@ -55,14 +54,16 @@ def test_for_neovim_the_suggestion_leaves_out_the_tail_it_would_replace() -> Non
     neovim = items.ItemCaps(range_end=False)
     text = 'printf("");\n'
     ctx = context.build(text, text.index('");'), "file:///a.c", language="c")
-    ends = items.completion_list('%d items\\n", n);', ctx, position_in(text), neovim, "1")
+    ends = items.completion_list('%d items\\n", n);', ctx, position_in(text), neovim, accepted)
     edit = ends.items[0].text_edit
     assert isinstance(edit, types.TextEdit)
     assert edit.new_text == "%d items\\n"  # printf("%d items\n"); reads right; "); not doubled
     assert edit.range.end == types.Position(line=0, character=8)
     call = "print()\n"
     ctx = context.build(call, 6, "file:///a.py")
-    edit = items.completion_list("total)", ctx, position_in(call), neovim, "1").items[0].text_edit
+    edit = (
+        items.completion_list("total)", ctx, position_in(call), neovim, accepted).items[0].text_edit
+    )
     assert isinstance(edit, types.TextEdit) and edit.new_text == "total"
 
 
