@@ -21,6 +21,19 @@ CONTEXT_LINES = 12
 _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
+# Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``useState<T>``).
+GENERICS = frozenset({
+    "cpp", "cuda", "java", "csharp", "cs", "typescript", "typescriptreact", "rust", "kotlin",
+    "swift", "dart",
+})  # fmt: skip
+# A ``<`` that opens type arguments: right after a name (or Rust's ``::<``), right before a
+# type (``<String>``, ``<&str>``, ``<'a>``, ``<?>``, ``<[u8; 4]>``) or ``>`` (``new List<>()``).
+# ``a < b`` and ``x <= y`` do not qualify; ``a<b`` does, and a later ``)``, ``;`` or line end
+# drops it again (see :meth:`Scan._soft`).
+_TYPE_OPEN = re.compile(r"(?<=[\w:])<(?=[\w\[&'?*(>])")
+# A ``>`` that closes nothing by design: arrows and comparisons with ``=`` (``->``, ``=>``,
+# ``>=``).
+_NOT_CLOSING = re.compile(r"(?<=[-=])>|>(?==)")
 
 
 class Scan:
@@ -31,8 +44,9 @@ class Scan:
     blind spots cost the same on each side.
     """
 
-    def __init__(self, lifetimes: bool = False) -> None:
+    def __init__(self, lifetimes: bool = False, angles: bool = False) -> None:
         self.lifetimes = lifetimes
+        self.angles = angles
         self.stack: list[str] = []
         self.quote = ""
         self.extra = 0
@@ -59,9 +73,31 @@ class Scan:
             if char in OPENERS:
                 self.stack.append(char)
             elif char in CLOSERS:
+                self._soft()
                 self._close(char, lenient)
+            elif self.angles:
+                self._angle(code, i, lenient)
             i += 1
         return self
+
+    def _angle(self, code: str, i: int, lenient: bool) -> None:
+        """Type arguments: ``<`` opens them, ``>`` closes them; a ``>`` with none open is a
+        stray closer. A statement's end or a line break ends any still open (comparisons)."""
+        char = code[i]
+        if char == "<" and _TYPE_OPEN.match(code, i):
+            self.stack.append(char)
+        elif char == ">" and not _NOT_CLOSING.match(code, i):
+            if self.stack and self.stack[-1] == "<":
+                self.stack.pop()
+            elif not lenient:
+                self.extra += 1
+        elif char in ";\n":
+            self._soft()
+
+    def _soft(self) -> None:
+        """Drop the ``<`` left open on top of the stack: they were comparisons (``i<n)``)."""
+        while self.stack and self.stack[-1] == "<":
+            self.stack.pop()
 
     def _in_string(self, code: str, i: int) -> int:
         """Advance through string text from ``i``; returns the next index to read."""
@@ -87,9 +123,20 @@ class Scan:
             self.extra += 1
 
 
-def scanner(ctx: Context) -> Scan:
-    """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes)."""
-    return Scan(lifetimes=ctx.language == "rust")
+def scanner(ctx: Context, angles: bool = False) -> Scan:
+    """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes). With
+    ``angles``, ``<>`` count as brackets where the language has type arguments: only to judge
+    variants of the same code, as a comparison's ``>`` reads as a stray closer."""
+    return Scan(lifetimes=ctx.language == "rust", angles=angles and ctx.language in GENERICS)
+
+
+def cost(code: str, ctx: Context, above: str = "") -> int:
+    """Closers with nothing to close, strings left open at a line end, and brackets still open
+    at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
+    scan = scanner(ctx, angles=True).feed(above, lenient=True)
+    scan.extra = scan.open_strings = 0
+    scan.feed(code)
+    return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)
 
 
 def punctuation_tail(ctx: Context) -> str:
@@ -132,17 +179,17 @@ def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
     """The replacement length whose code comes out most balanced, the longest among equals.
     Insert (0) unless a replacement beats it, or ties with it while the suggestion ends with
     what it replaces: balance cannot tell ``items.length;`` + ``;`` or ``"app",`` + ``,`` (no
-    bracket in the tail) from one copy, nor ``Widget>();`` + ``>();`` (``<>`` are no brackets
-    to it), and the suggestion ending that way says it brings its own."""
-    inserted = _cost(above, text + tail + below, ctx)
+    bracket in the tail) from one copy, nor ``Widget>();`` + ``>();`` in a language without
+    type arguments, and the suggestion ending that way says it brings its own."""
+    inserted = cost(text + tail + below, ctx, above)
     best, best_cost = 0, inserted
     for size in range(1, len(tail) + 1):
         if not _types(text, tail[:size]):
             continue
-        cost = _cost(above, text + tail[size:] + below, ctx)
-        tie = cost == best_cost and (cost < inserted or text.endswith(tail[:size]))
-        if cost < best_cost or tie:
-            best, best_cost = size, cost
+        replaced = cost(text + tail[size:] + below, ctx, above)
+        tie = replaced == best_cost and (replaced < inserted or text.endswith(tail[:size]))
+        if replaced < best_cost or tie:
+            best, best_cost = size, replaced
     return best
 
 
@@ -161,15 +208,6 @@ def _reads_cleanly(lines: str, ctx: Context) -> bool:
     """No string left open at a line end or at the end: the scan can be trusted here."""
     scan = scanner(ctx).feed(lines, lenient=True)
     return not scan.open_strings and not scan.quote
-
-
-def _cost(above: str, code: str, ctx: Context) -> int:
-    """Closers with nothing to close, strings left open at a line end, and brackets still open
-    at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
-    scan = scanner(ctx).feed(above, lenient=True)
-    scan.extra = scan.open_strings = 0
-    scan.feed(code)
-    return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)
 
 
 def _first_lines(text: str) -> str:

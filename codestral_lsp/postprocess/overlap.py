@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import cost
 from codestral_lsp.postprocess.lines import indent, is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")
@@ -87,32 +88,9 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
             continue
         doubled = ctx.line_prefix + text + ctx.line_suffix
         single = ctx.line_prefix + kept + ctx.line_suffix
-        if imbalance(single) < imbalance(doubled):
+        if cost(single, ctx) < cost(doubled, ctx):
             return kept
     return text
-
-
-def imbalance(line: str) -> int:
-    """How unbalanced a line is: unclosed or extra brackets outside strings, plus one for a
-    string left open at its end."""
-    depth = 0
-    quote = ""
-    escaped = False
-    for char in line:
-        if quote:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-    return abs(depth) + (1 if quote else 0)
 
 
 def _token_boundary(rest: str, size: int) -> bool:
