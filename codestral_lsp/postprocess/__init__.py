@@ -27,7 +27,7 @@ from dataclasses import replace
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import overlap, repeats, scope, spacing
-from codestral_lsp.postprocess.brackets import replace_length, scanner
+from codestral_lsp.postprocess.brackets import OPENERS, replace_length, scanner
 from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
 
 __all__ = [
@@ -72,13 +72,21 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     """For an answer that starts a new line while code follows the cursor on its line (the user
     writing in front of existing code): the context with that code moved below the cursor, to
     judge the new lines against as a multi-line answer. ``None`` for any other answer, and when
-    the line before the cursor plainly goes on (``result = |value``) or is only indentation."""
+    the line before the cursor plainly goes on (``result = |value``) or is only indentation.
+    A bracket opened right before the cursor and closed right after it
+    (``useEffect(() => {|}, [id]);``) does not go on: the new lines are its body."""
     if not text.startswith("\n") or not ctx.line_suffix.strip():
         return None
     head = ctx.line_prefix.rstrip()
-    if not head or (_GOES_ON.search(head) and not _TAG_END.search(head)):
+    if not head or (_GOES_ON.search(head) and not _TAG_END.search(head) and not _pair(ctx)):
         return None
     return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
+
+
+def _pair(ctx: Context) -> bool:
+    """Whether the cursor sits between a bracket and its closer (``{|}``, ``(|)``)."""
+    closer = OPENERS.get(ctx.line_prefix.rstrip()[-1:], "")
+    return bool(closer) and ctx.line_suffix.lstrip().startswith(closer)
 
 
 # At most this many lines are written in front of the code on the cursor's line.
