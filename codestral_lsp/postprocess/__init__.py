@@ -5,8 +5,9 @@ plain value; nothing here does I/O, so each rule is tested on golden cases (``te
 
 The pipeline, in order (:func:`clean`):
 
-1. line endings to ``\\n``; a copy of the cursor line's code the answer starts with
-   (``repeats``); Codestral's stray leading newline and leading space (``spacing``);
+1. line endings to ``\\n``; a Markdown fence around the answer (``fences``); a copy of the
+   cursor line's code the answer starts with (``repeats``); Codestral's stray leading newline
+   and leading space (``spacing``);
 2. single-line mode keeps the first line; multi-line mode cuts at the first line that ends the
    answer: a blank line, a new top-level definition, the end of the cursor's scope by
    indentation (``scope``), the start of a re-typing of the code below the cursor
@@ -26,7 +27,7 @@ import re
 from dataclasses import replace
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess import overlap, repeats, scope, spacing
+from codestral_lsp.postprocess import fences, overlap, repeats, scope, spacing
 from codestral_lsp.postprocess.brackets import OPENERS, replace_length, scanner
 from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
 
@@ -197,7 +198,7 @@ def single_line(text: str, ctx: Context) -> str:
 
 
 def _normalize(text: str, ctx: Context) -> str:
-    text = unix_breaks(text)
+    text = fences.without_fence(unix_breaks(text), ctx)
     text = repeats.without_line_start(text, ctx.line_prefix)
     text = spacing.leading_newline(text, ctx)
     return spacing.leading_space(text, ctx)
