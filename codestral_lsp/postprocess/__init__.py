@@ -28,7 +28,12 @@ from dataclasses import replace
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import fences, overlap, repeats, scope, spacing
-from codestral_lsp.postprocess.brackets import OPENERS, replace_length, scanner
+from codestral_lsp.postprocess.brackets import (
+    OPENERS,
+    replace_length,
+    scanner,
+    without_stray_closers,
+)
 from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
 
 __all__ = [
@@ -141,6 +146,7 @@ def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
     text = spacing.space_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
+    text = without_stray_closers(text, ctx)
     if not text.strip() or (not asked and spacing.too_small(text, ctx)):
         return ""
     return spacing.closer_below(text, ctx)

@@ -9,6 +9,7 @@ line tail (Tabby's "replace to line end"): :func:`replace_length` says how many 
 from __future__ import annotations
 
 import re
+import string
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.lines import recent_lines
@@ -17,20 +18,28 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
 QUOTES = "\"'`"
 CONTEXT_LINES = 12
+# How far above the cursor the brackets an answer may close are looked for: an opener further
+# up is unknown, and a closer of it would read as stray.
+STRAY_LINES = 80
+# Languages whose ``)`` closes nothing on purpose (shell's ``start)`` case arms), and prose.
+_UNPAIRED = frozenset({"shellscript", "sh", "bash", "zsh", "markdown", "plaintext", "text", ""})
+# A comment on the line, where brackets are prose (``# done :)``).
+_COMMENT = re.compile(r"^\s*\*|(?:^|\s)(?:#|//|--|/\*|;)")
 # Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).
 _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
-# Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``useState<T>``).
+# Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).
+# Not JSX and TSX, where most ``>`` end a tag.
 GENERICS = frozenset({
-    "cpp", "cuda", "java", "csharp", "cs", "typescript", "typescriptreact", "rust", "kotlin",
-    "swift", "dart",
+    "cpp", "cuda", "java", "csharp", "cs", "typescript", "rust", "kotlin", "swift", "dart",
 })  # fmt: skip
 # A ``<`` that opens type arguments: right after a name (or Rust's ``::<``), right before a
-# type (``<String>``, ``<&str>``, ``<'a>``, ``<?>``, ``<[u8; 4]>``) or ``>`` (``new List<>()``).
+# type (``<String>``, ``<&str>``, ``<'a>``, ``<?>``, ``<[u8; 4]>``) or ``>`` (``new List<>()``),
+# or last in what is read (the cursor's ``List<|``).
 # ``a < b`` and ``x <= y`` do not qualify; ``a<b`` does, and a later ``)``, ``;`` or line end
 # drops it again (see :meth:`Scan._soft`).
-_TYPE_OPEN = re.compile(r"(?<=[\w:])<(?=[\w\[&'?*(>])")
+_TYPE_OPEN = re.compile(r"(?<=[\w:])<(?=[\w\[&'?*(>]|\Z)")
 # A ``>`` that closes nothing by design: arrows and comparisons with ``=`` (``->``, ``=>``,
 # ``>=``).
 _NOT_CLOSING = re.compile(r"(?<=[-=])>|>(?==)")
@@ -51,6 +60,13 @@ class Scan:
         self.quote = ""
         self.extra = 0
         self.open_strings = 0
+
+    def copy(self) -> Scan:
+        """A scan in the same state, to read different code after the same lines."""
+        twin = Scan(self.lifetimes, self.angles)
+        twin.stack, twin.quote = list(self.stack), self.quote
+        twin.extra, twin.open_strings = self.extra, self.open_strings
+        return twin
 
     def feed(self, code: str, lenient: bool = False) -> Scan:
         """Read ``code``; returns ``self``. ``lenient`` code (the prefix, whose start is cut
@@ -133,10 +149,53 @@ def scanner(ctx: Context, angles: bool = False) -> Scan:
 def cost(code: str, ctx: Context, above: str = "") -> int:
     """Closers with nothing to close, strings left open at a line end, and brackets still open
     at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
+    return _cost_after(_read_above(above, ctx), code)
+
+
+def _read_above(above: str, ctx: Context) -> Scan:
     scan = scanner(ctx, angles=True).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
-    scan.feed(code)
+    return scan
+
+
+def _cost_after(above: Scan, code: str) -> int:
+    scan = above.copy().feed(code)
     return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)
+
+
+def without_stray_closers(text: str, ctx: Context) -> str:
+    """``text`` without the closers and quotes at its end that close nothing (``items)))`` in
+    ``print(len(|))``, ``"https": 443}}`` in a one-level map, ``b))`` above the call's own
+    ``)``): the model closed once more than the code around the cursor leaves open.
+
+    Each shorter end (down to the run's start) is judged as the item would show it (with the
+    tail it replaces, :func:`replace_length`) against the :data:`STRAY_LINES` above and the lines
+    below; the most balanced wins, the longest among equals, so an answer is only cut when that
+    makes the code strictly more balanced. Not in prose and shell (``1)``, ``start)``), nor at
+    the end of a comment (``:)``).
+    """
+    # A stray closer may hide inside the punctuation the answer ends with (``number>>>();``).
+    run = len(text) - len(text.rstrip(string.punctuation))
+    last = text[text.rfind("\n") + 1 :] if "\n" in text else ctx.line_prefix + text
+    if not run or ctx.language in _UNPAIRED or _COMMENT.search(last):
+        return text
+    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = _read_above(recent_lines(head, STRAY_LINES) + ctx.line_prefix, ctx)
+    below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
+    best, best_cost = text, _shown_cost(text, ctx, above, below)
+    for cut in range(1, run + 1):
+        kept = text[:-cut]
+        if not kept.strip():
+            break
+        kept_cost = _shown_cost(kept, ctx, above, below)
+        if kept_cost < best_cost:
+            best, best_cost = kept, kept_cost
+    return best
+
+
+def _shown_cost(text: str, ctx: Context, above: Scan, below: str) -> int:
+    """:func:`cost` of the code as the item for ``text`` would leave it."""
+    return _cost_after(above, text + ctx.line_suffix[replace_length(text, ctx) :] + below)
 
 
 def punctuation_tail(ctx: Context) -> str:
