@@ -13,7 +13,9 @@ is read in large chunks by a daemon thread, which never keeps the process alive.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import re
 import stat
 import threading
 from collections.abc import Callable
@@ -22,6 +24,14 @@ from typing import BinaryIO
 # Header lines are short; a longer one is a broken client, not a reason to buffer more.
 MAX_HEADER = 64 * 1024
 CHUNK = 64 * 1024
+# A body larger than this is a broken header, not a message: waiting for it would swallow every
+# message after it.
+MAX_BODY = 256 * 1024 * 1024
+# Anywhere in a line: after a frame whose Content-Length was wrong (characters counted instead
+# of bytes, say), the next header follows the leftover bytes on the same line.
+_LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?\n", re.IGNORECASE)
+_NOT_A_HEADER = b"invalid header line\r\n"
+_log = logging.getLogger(__name__)
 
 
 class StdinReader:
@@ -30,6 +40,7 @@ class StdinReader:
     def __init__(self, stdin: BinaryIO) -> None:
         self._stdin = stdin
         self._reader: asyncio.StreamReader | None = None
+        self._told = False
 
     async def _stream(self) -> asyncio.StreamReader:
         if self._reader is None:
@@ -62,12 +73,32 @@ class StdinReader:
                 return
 
     async def readline(self) -> bytes:
-        """One header line (``b""`` at end of input). An overlong line is dropped (the stream
-        reader discards it) and read as a line that is no header, as pygls would."""
+        """One header line (``b""`` at end of input), the ``Content-Length`` one in the form
+        pygls' loop matches. An overlong line is dropped (the stream reader discards it) and read
+        as a line that is no header, as pygls would. Bytes before a ``Content-Length`` header on
+        its line are what a wrong length left over, and are dropped: pygls would take the line
+        for no header, glue the next body to the header after it, and never find a message
+        again."""
         try:
-            return await (await self._stream()).readline()
+            line = await (await self._stream()).readline()
         except ValueError:
-            return b"invalid header line\r\n"
+            return _NOT_A_HEADER
+        found = _LENGTH.search(line)
+        if found is None:
+            return line
+        if found.start():
+            self._tell(f"dropped {found.start()} bytes of input that were no LSP message")
+        length = int(found.group(1))
+        if length > MAX_BODY:
+            self._tell(f"ignored a message said to be {length} bytes long")
+            return _NOT_A_HEADER
+        return b"Content-Length: %d\r\n" % length
+
+    def _tell(self, what: str) -> None:
+        """Log the first broken frame: the client's fault, worth one line, not one per frame."""
+        if not self._told:
+            self._told = True
+            _log.warning("%s (the client sent a wrong Content-Length?)", what)
 
     async def readexactly(self, n: int) -> bytes:
         """A message body of ``n`` bytes (``b""`` when input ends first)."""

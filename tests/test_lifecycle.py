@@ -339,6 +339,42 @@ async def test_an_overlong_header_line_is_skipped() -> None:
     assert await server.exit_code() == 0
 
 
+_NOTE = b'{"jsonrpc": "2.0", "method": "$/note", "params": {"text": "caf\xc3\xa9 au lait"}}'
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param(b"Content-Length: %d\r\n\r\n" % (len(_NOTE) - 3) + _NOTE, id="too-short"),
+        pytest.param(b"Content-Length: %d\r\n\r\n" % (len(_NOTE) + 30) + _NOTE, id="too-long"),
+        pytest.param(b"Content-Length: abc\r\n\r\n" + _NOTE, id="not-a-number"),
+        pytest.param(b"\r\n" + _NOTE, id="no-header"),
+        pytest.param(b"Content-Length: 99999999999999\r\n\r\n" + _NOTE, id="absurd"),
+    ],
+)
+async def test_a_frame_with_a_wrong_length_costs_at_most_the_next_message(frame: bytes) -> None:
+    server = await Stdio.start()
+    assert server.proc.stdin is not None
+    await server.initialize()
+    server.proc.stdin.write(frame)
+    server.send("$/note")  # the message a too-long frame eats into
+    msg_id = server.send("shutdown", request=True)
+    assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+    server.send("exit")
+    assert await server.exit_code() == 0
+
+
+async def test_header_names_are_read_in_any_case() -> None:
+    server = await Stdio.start()
+    assert server.proc.stdin is not None
+    await server.initialize()
+    body = b'{"jsonrpc": "2.0", "id": 99, "method": "shutdown"}'
+    server.proc.stdin.write(b"content-length: %d\r\n\r\n" % len(body) + body)
+    assert (await asyncio.wait_for(server.answer(99), BOUND_S))["result"] is None
+    server.send("exit")
+    assert await server.exit_code() == 0
+
+
 def test_only_pipes_and_sockets_are_read_on_the_loop(tmp_path: Any) -> None:
     read_end, write_end = os.pipe()
     try:
