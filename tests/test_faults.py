@@ -157,7 +157,9 @@ async def test_an_automatic_pause_after_failures_ends_by_itself(
     assert await ask(lsp, "file:///p/a2.py", invoked=False) == ["back"]
 
 
-@pytest.mark.parametrize("retry_after", ["1", None], ids=["retry-after", "no-retry-after"])
+@pytest.mark.parametrize(
+    "retry_after", ["1", None, "soon"], ids=["retry-after", "no-retry-after", "unparsable"]
+)
 async def test_rate_limit_pauses_until_its_time_then_recovers(
     lsp: LanguageClient, fake: FakeFim, retry_after: str | None
 ) -> None:
@@ -173,8 +175,8 @@ async def test_rate_limit_pauses_until_its_time_then_recovers(
     assert len(told(lsp, "rate limited")) == 1
 
     fake.answer = Reply(text="again")
-    # 1 s from Retry-After; 2 s is the first backoff step without it.
-    await asyncio.sleep(1.2 if retry_after else 2.2)
+    # 1 s from Retry-After; 2 s is the first backoff step without a usable one.
+    await asyncio.sleep(1.2 if retry_after == "1" else 2.2)
     assert await ask(lsp, "file:///p/b.py") == ["again"]
     assert len(told(lsp, "rate limited")) == 1
 

@@ -114,6 +114,19 @@ async def test_json_answer_with_content_chunks() -> None:
     assert await collect(provider(handler), request(stream=False)) == "ab"
 
 
+@pytest.mark.parametrize("text", [7, None, {"x": 1}], ids=["number", "null", "object"])
+async def test_a_content_chunk_whose_text_is_no_string(text: object) -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        content = [{"type": "text", "text": "a"}, {"type": "text", "text": text}]
+        return httpx.Response(200, json={"choices": [{"message": {"content": content}}]})
+
+    if text is None:  # no text in a chunk: it adds nothing
+        assert await collect(provider(handler), request(stream=False)) == "a"
+        return
+    with pytest.raises(BadResponseError, match="content chunk"):
+        await collect(provider(handler), request(stream=False))
+
+
 def status(code: int, body: str, headers: dict[str, str] | None = None) -> Handler:
     return lambda req: httpx.Response(code, text=body, headers=headers or {})
 
@@ -190,6 +203,15 @@ async def test_errors_are_typed(handler: Handler, error: type[ProviderError], de
             id="no-header",
         ),
         pytest.param({"x-ratelimit-reset-requests": "3"}, "{}", 3.0, id="reset-header"),
+        pytest.param({"Retry-After": "soon"}, "{}", None, id="not-a-number-nor-a-date"),
+        pytest.param({"Retry-After": "Mon, 99 Foo 2025"}, "{}", None, id="broken-date"),
+        pytest.param({"Retry-After": "-5"}, "{}", None, id="negative"),
+        pytest.param({"Retry-After": "nan"}, "{}", None, id="nan"),
+        pytest.param({"Retry-After": "1e12"}, "{}", 300.0, id="hours-capped"),
+        pytest.param({"Retry-After": "inf"}, "{}", 300.0, id="inf-capped"),
+        pytest.param(
+            {"Retry-After": "Thu, 01 Jan 2099 00:00:00 GMT"}, "{}", 300.0, id="far-date-capped"
+        ),
     ],
 )
 async def test_rate_limit_carries_retry_after(

@@ -33,6 +33,9 @@ from codestral_lsp.providers import (
 )
 
 USER_AGENT = f"codestral-lsp/{__version__}"
+# The longest pause a rate limit's Retry-After may ask for: longer, and a typing user would take
+# completions for broken rather than paused.
+MAX_RETRY_AFTER_S = 300.0
 
 
 def make_client(endpoint: Endpoint) -> httpx.AsyncClient:
@@ -204,26 +207,47 @@ def _describe(body: Any) -> str:
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or a rate-limit reset header."""
-    raw = headers.get("retry-after")
+    """Seconds to wait, from ``Retry-After`` (seconds or HTTP date) or a rate-limit reset header;
+    at most :data:`MAX_RETRY_AFTER_S`. ``None`` when no header gives a usable wait (the engine
+    then backs off on its own): an unparsable value, or none in the future."""
+    raw = (headers.get("retry-after") or "").strip()
     if raw:
-        raw = raw.strip()
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(raw) if raw else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+        return _bounded(_seconds(raw))
     for name, value in headers.items():
         lowered = name.lower()
         if "ratelimit" in lowered and "reset" in lowered:
-            try:
-                seconds = float(value)
-            except ValueError:
+            seconds = _number(value)
+            if seconds is None:
                 continue
             # Some gateways send an epoch timestamp rather than a delay.
-            return max(0.0, seconds - time.time()) if seconds > 1e9 else max(0.0, seconds)
+            return _bounded(seconds - time.time() if seconds > 1e9 else seconds)
     return None
+
+
+def _seconds(raw: str) -> float | None:
+    """A ``Retry-After`` value as seconds from now: a number, or an HTTP date."""
+    number = _number(raw)
+    if number is not None:
+        return number
+    try:
+        return email.utils.parsedate_to_datetime(raw).timestamp() - time.time()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _number(raw: str) -> float | None:
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def _bounded(seconds: float | None) -> float | None:
+    """A wait that is a wait: positive, and no longer than :data:`MAX_RETRY_AFTER_S` (a value of
+    hours or ``inf`` would turn completions off for the session)."""
+    if seconds is None or not seconds > 0:  # also NaN
+        return None
+    return min(seconds, MAX_RETRY_AFTER_S)
 
 
 def whole_answer(response: httpx.Response, streamed: bool) -> bool:

@@ -49,8 +49,17 @@ def message_text(choice: Mapping[str, Any], key: str) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, Mapping))
+        return "".join(_chunk_text(part) for part in content)
     raise BadResponseError(f"unexpected content type {type(content).__name__}")
+
+
+def _chunk_text(part: Any) -> str:
+    """A content chunk's text: chunks of other kinds (or none) add nothing; a text that is
+    not a string is a broken answer, not an internal error."""
+    text = part.get("text") if isinstance(part, Mapping) else None
+    if text is None or isinstance(text, str):
+        return text or ""
+    raise BadResponseError(f"a content chunk's text is a {type(text).__name__}")
 
 
 def first_choice(body: Any) -> Mapping[str, Any] | None:
