@@ -94,18 +94,28 @@ class StdinReader:
             return _NOT_A_HEADER
         return b"Content-Length: %d\r\n" % length
 
-    def _tell(self, what: str) -> None:
+    def _tell(self, what: str, why: str = " (the client sent a wrong Content-Length?)") -> None:
         """Log the first broken frame: the client's fault, worth one line, not one per frame."""
         if not self._told:
             self._told = True
-            _log.warning("%s (the client sent a wrong Content-Length?)", what)
+            _log.warning("%s%s", what, why)
 
     async def readexactly(self, n: int) -> bytes:
-        """A message body of ``n`` bytes (``b""`` when input ends first)."""
+        """A message body of ``n`` bytes (``b""`` when input ends first). Bytes that are no
+        UTF-8 become U+FFFD: pygls would drop the whole message (a document's text, say) and
+        log all of it, excluded files too, in its error."""
         try:
-            return await (await self._stream()).readexactly(n)
+            body = await (await self._stream()).readexactly(n)
         except asyncio.IncompleteReadError:
             return b""
+        if body.isascii():
+            return body
+        try:
+            body.decode()
+        except UnicodeDecodeError as err:
+            self._tell(f"replaced bytes that are no UTF-8 in a message ({err.reason})", "")
+            return body.decode(errors="replace").encode()
+        return body
 
 
 def _raw_reader(stream: BinaryIO) -> Callable[[int], bytes]:

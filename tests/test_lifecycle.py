@@ -375,6 +375,27 @@ async def test_header_names_are_read_in_any_case() -> None:
     assert await server.exit_code() == 0
 
 
+async def test_a_message_with_bytes_that_are_no_utf8_is_kept_and_not_logged() -> None:
+    with FakeFim(Reply(text="1")) as fake:
+        server = await Stdio.start(stderr=asyncio.subprocess.PIPE)
+        assert server.proc.stdin is not None and server.proc.stderr is not None
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        text = "x = \n# private notes BYTE\n"
+        params = {"textDocument": {"uri": "file:///p/a.py", "languageId": "python", "version": 1}}
+        params["textDocument"]["text"] = text
+        message = {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": params}
+        body = json.dumps(message).encode().replace(b"BYTE", b"\xff\xfe")
+        server.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        answer = await asyncio.wait_for(server.answer(server.ask("file:///p/a.py")), BOUND_S)
+        assert [item["insertText"] for item in answer["result"]["items"]] == ["1"]
+        assert "\ufffd" in fake.requests[0].body["prompt"] + fake.requests[0].body["suffix"]
+        server.proc.stdin.close()
+        await server.exit_code()
+        logged = await server.proc.stderr.read()
+        assert b"private notes" not in logged
+        assert logged.count(b"no UTF-8") == 1
+
+
 def test_only_pipes_and_sockets_are_read_on_the_loop(tmp_path: Any) -> None:
     read_end, write_end = os.pipe()
     try:
