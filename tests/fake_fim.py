@@ -11,6 +11,7 @@ import json
 import select
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ class Reply:
     cut: bool = False
     malformed: bool = False
     close: bool = False  # hang up without any answer
+    reset: bool = False  # reset the connection (TCP RST) without any answer
     garbage: bool = False  # a 200 event stream whose events are not JSON
     drip: bool = False  # a 200 event stream of keep-alive comments only, for up to a minute
     finish: str = "stop"  # the last event's finish_reason
@@ -174,6 +176,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.close:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+        elif reply.reset:
+            self.close_connection = True
+            linger = struct.pack("ii", 1, 0)  # close with a zero linger: the peer sees an RST
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+            self.connection.close()
         elif reply.hang:
             self._wait_or_disconnect(60)
         elif reply.status != 200 or reply.body is not None:

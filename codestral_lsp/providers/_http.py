@@ -126,8 +126,17 @@ def without_key(err: ProviderError, headers: Mapping[str, str]) -> ProviderError
     return err
 
 
+# What httpx's errors that come without a message mean to a user.
+_SILENT_ERRORS = {
+    "ReadError": "the connection was closed or reset",
+    "WriteError": "the connection broke while sending",
+    "CloseError": "the connection broke while closing",
+}
+
+
 def _reason(err: Exception) -> str:
-    text = str(err).strip() or type(err).__name__
+    name = type(err).__name__
+    text = str(err).strip() or _SILENT_ERRORS.get(name, name)
     return text.splitlines()[0][:200]
 
 
