@@ -153,9 +153,17 @@ class UnreadableMessages(logging.Filter):
         "Failed to handle request %r, unknown method",
         "Ignoring notification for unknown method",
     )
+    # JSON-RPC's codes for a request the client got wrong (parse error, invalid request, unknown
+    # method, invalid params: an unknown ``workspace/executeCommand``, say), which pygls logs
+    # with a traceback as it answers them.
+    CLIENT_FAULTS = (-32700, -32600, -32601, -32602)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if str(record.msg).startswith(self.PREFIXES):
+        error = record.exc_info[1] if record.exc_info else None
+        if (
+            str(record.msg).startswith(self.PREFIXES)
+            or getattr(error, "code", None) in self.CLIENT_FAULTS
+        ):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True
 

@@ -544,6 +544,10 @@ async def test_a_request_that_does_not_fit_lsp_is_answered_with_an_error() -> No
     while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != asked:
         seen.append(message)
     assert message["error"]["code"] == -32601  # Method Not Found
+    asked = server.send("workspace/executeCommand", {"command": "nope"}, request=True)
+    while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != asked:
+        seen.append(message)
+    assert message["error"]["code"] == -32602  # an unknown command
     msg_id = server.send("shutdown", request=True)
     while (message := await asyncio.wait_for(server.read(), BOUND_S)).get("id") != msg_id:
         seen.append(message)
