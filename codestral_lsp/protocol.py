@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument
@@ -39,7 +39,7 @@ _COMPLETIONS = (types.TEXT_DOCUMENT_INLINE_COMPLETION, types.TEXT_DOCUMENT_COMPL
 
 class CodestralProtocol(LanguageServerProtocol):
     """``LanguageServerProtocol`` that forgets finished handler futures and answers requests it
-    cannot read."""
+    cannot read, or may not serve yet or any more."""
 
     # ``shutdown`` arrived / was answered. An ``exit`` may follow it before its answer (LSP
     # lets a client not wait): it is then held until the answer is out, and the process still
@@ -66,8 +66,23 @@ class CodestralProtocol(LanguageServerProtocol):
             return
         yield from super().lsp_exit(*args)
 
+    def handle_message(self, message: Any) -> None:
+        """pygls' dispatch, but a request after ``shutdown`` gets LSP's InvalidRequest: pygls
+        drops it unanswered, and a client waiting for the answer hangs."""
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
+            error = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(message.id, error=error.to_response_error())
+            return
+        super().handle_message(message)
+
     def _handle_request(self, msg_id: Any, method_name: str, params: Any) -> None:
-        """pygls' dispatch; a completion request first notes its document and version."""
+        """pygls' dispatch; a completion request first notes its document and version. Before
+        ``initialize``, any other request gets LSP's ServerNotInitialized."""
+        if self._workspace is None and method_name != types.INITIALIZE:
+            error = JsonRpcServerNotInitialized("initialize first")
+            self._send_response(msg_id, error=error.to_response_error())
+            return
         if method_name in _COMPLETIONS:
             uri = getattr(getattr(params, "text_document", None), "uri", None)
             find = getattr(self.workspace, "find", None)

@@ -162,6 +162,23 @@ async def test_exit_right_behind_shutdown_still_answers_it_and_is_zero() -> None
         assert await server.exit_code() == 0
 
 
+async def test_requests_before_initialize_and_after_shutdown_are_answered_with_errors() -> None:
+    """LSP: ServerNotInitialized before ``initialize``, InvalidRequest after ``shutdown``;
+    pygls left both unanswered, hanging a client that waits."""
+    server = await Stdio.start()
+    early = server.ask("file:///p/a.py")
+    assert (await asyncio.wait_for(server.answer(early), BOUND_S))["error"]["code"] == -32002
+    await server.initialize()
+    msg_id = server.send("shutdown", request=True)
+    assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+    late = server.ask("file:///p/a.py")
+    assert (await asyncio.wait_for(server.answer(late), BOUND_S))["error"]["code"] == -32600
+    again = server.send("shutdown", request=True)
+    assert (await asyncio.wait_for(server.answer(again), BOUND_S))["error"]["code"] == -32600
+    server.send("exit")
+    assert await server.exit_code() == 0
+
+
 async def test_exit_without_shutdown_is_one() -> None:
     server = await Stdio.start()
     await server.initialize()
