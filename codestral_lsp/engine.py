@@ -31,6 +31,7 @@ from codestral_lsp.postprocess import (
     without_torn_line,
 )
 from codestral_lsp.providers import (
+    WRAPPING_TOKENS,
     AnswerCut,
     AuthError,
     ConnectError,
@@ -480,6 +481,8 @@ class Engine:
     def _fim_request(self, ctx: Context, multiline: bool, invoked: bool) -> FimRequest:
         settings = self.settings
         default_tokens = MAX_TOKENS_MULTI if multiline else MAX_TOKENS_SINGLE
+        if settings.preset.wire == "chat":
+            default_tokens += WRAPPING_TOKENS
         prompt, stops, other_files = request_parts(ctx, settings.preset.wire)
         return FimRequest(
             prompt=prompt,

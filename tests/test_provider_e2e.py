@@ -17,6 +17,9 @@ from fake_wires import LANGDOCK_FIELDS, LANGDOCK_MODELS, PATHS, FakeWire
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from codestral_lsp.engine import MAX_TOKENS_MULTI
+from codestral_lsp.providers import WRAPPING_TOKENS
+
 KEY = "sk-e2e-key-0000wxyz"
 SOURCE = "def add(a, b):\n    return \n"
 LINE, COL = 1, 11  # 0-based: after "    return "
@@ -227,3 +230,25 @@ async def test_an_answer_cut_at_max_tokens_loses_its_torn_last_line(
     kept = BLOCK if finish == "stop" else BLOCK[: BLOCK.rindex("\n")]
     assert [item.insert_text for item in result.items] == [kept]
     assert not client.messages  # running out of tokens is nothing to tell the user
+
+
+async def test_a_users_max_tokens_bounds_a_chat_request_as_it_is(
+    client: LanguageClient, fakes: list[FakeWire]
+) -> None:
+    (fake,) = [fake for case, fake in zip(CASES, fakes, strict=True) if case.wire == "chat"]
+    sent = []
+    for n, extra in enumerate([{}, {"maxTokens": 10}]):
+        uri = f"file:///tmp/e2e/add{n}.py"
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=SOURCE)
+            )
+        )
+        settings = {"provider": "aimlapi", "baseUrl": fake.url, "apiKey": KEY, **extra}
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": settings})
+        )
+        await inline(client, uri)
+        sent.append(fake.completions[-1].body["max_tokens"])
+    # The engine's own budget gets room for a fence around the code; a user's bound stays one.
+    assert sent == [MAX_TOKENS_MULTI + WRAPPING_TOKENS, 10]

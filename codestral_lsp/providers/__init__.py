@@ -138,6 +138,10 @@ class Provider(Protocol):
         ...
 
 
+# Room for what a chat model wraps around the code (a fence, a short sentence), added to the
+# engine's own token budget for the chat wire (not to a user's maxTokens, which is a bound).
+WRAPPING_TOKENS = 32
+
 # The path each wire format posts to, below the base URL.
 WIRE_PATHS: dict[str, str] = {
     "mistral": "/fim/completions",

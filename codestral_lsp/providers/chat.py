@@ -21,10 +21,6 @@ from codestral_lsp.providers._http import parse_json as _parse
 from codestral_lsp.providers.holefill import extract, messages
 from codestral_lsp.providers.mistral import ended, first_choice, message_text
 
-# Room for what a chat model wraps around the code (a fence, a short sentence), so the code
-# itself still gets the engine's token budget.
-WRAPPING_TOKENS = 32
-
 
 def chat_body(request: FimRequest) -> dict[str, Any]:
     """The request body. Stop sequences are not sent: a chat answer may open with a fence or a
@@ -32,7 +28,7 @@ def chat_body(request: FimRequest) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": request.model,
         "messages": messages(request.prompt, request.suffix, request.path),
-        "max_tokens": request.max_tokens + WRAPPING_TOKENS,
+        "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "stream": request.stream,
     }
