@@ -58,13 +58,23 @@ class CodestralProtocol(LanguageServerProtocol):
             # Soon, not now: the answer to shutdown is sent when this generator ends.
             asyncio.get_running_loop().call_soon(self._handle_notification, types.EXIT, None)
 
+    exiting = False
+
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:
         """pygls' ``exit``, held while a ``shutdown`` is still being done."""
         if self.shutdown_seen and not self.shutdown_done:
             self.exit_held = True
             return
+        self.exiting = True
         yield from super().lsp_exit(*args)
+
+    def _send_data(self, data: Any) -> None:
+        """pygls' send, but nothing once ``exit`` closed stdout: the answers of requests still
+        pending then (an ``exit`` without ``shutdown``) have no one to go to, and pygls logs a
+        traceback for each."""
+        if not self.exiting:
+            super()._send_data(data)
 
     def handle_message(self, message: Any) -> None:
         """pygls' dispatch, but a request after ``shutdown`` gets LSP's InvalidRequest: pygls

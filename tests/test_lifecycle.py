@@ -179,6 +179,18 @@ async def test_requests_before_initialize_and_after_shutdown_are_answered_with_e
     assert await server.exit_code() == 0
 
 
+async def test_exit_with_a_request_in_flight_is_quiet() -> None:
+    with FakeFim(Reply(hang=True)) as fake:
+        server = await Stdio.start(stderr=asyncio.subprocess.PIPE)
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        server.ask_in_new_document()
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        server.send("exit")
+        assert await server.exit_code() == 1
+        assert server.proc.stderr is not None
+        assert b"Traceback" not in await server.proc.stderr.read()
+
+
 async def test_exit_without_shutdown_is_one() -> None:
     server = await Stdio.start()
     await server.initialize()
