@@ -25,7 +25,15 @@ from codestral_lsp.providers import (
     create,
     is_loopback,
 )
-from codestral_lsp.settings import Problem, Settings, from_env, key_hosts, mask, resolve
+from codestral_lsp.settings import (
+    Problem,
+    Settings,
+    from_env,
+    key_hosts,
+    mask,
+    mask_url,
+    resolve,
+)
 
 # The whole test request of `check`, however the endpoint answers.
 CHECK_DEADLINE_S = 15.0
@@ -177,11 +185,11 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     )
     out.write(f"provider: {settings.provider} ({WIRE_NAMES[endpoint.wire]})\n")
     out.write(f"wire format: {endpoint.wire}\n")
-    out.write(f"endpoint: {endpoint.base_url}\n")
+    out.write(f"endpoint: {mask_url(endpoint.base_url)}\n")
     out.write(f"model: {settings.effective_model}\n")
     if not endpoint.base_url:
         return _fail("no endpoint: set CODESTRAL_BASE_URL (codestral.baseUrl)")
-    out.write(f"request: POST {endpoint.url}\n")
+    out.write(f"request: POST {mask_url(endpoint.url)}\n")
     if not settings.api_key:
         if settings.preset.needs_key and not is_loopback(endpoint.base_url):
             return _fail(

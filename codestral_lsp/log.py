@@ -19,14 +19,63 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     import logging.handlers
 
+# The head of a key's field: "apiKey": …, 'api_key': …, api_key=…, apiKey: … (JSON, Python
+# reprs, env dumps). Its whole value is hidden, however it is shaped: see :func:`_value_end`.
+_KEY_FIELD = re.compile(r"""["']?[A-Za-z_]*api[_-]?key["']?\s*[:=]\s*""", re.IGNORECASE)
 _SHAPES = (
-    # "apiKey": "…", 'api_key': '…', api_key='…', apiKey=… (JSON, Python reprs, env dumps)
-    re.compile(
-        r"""(?P<head>["']?[A-Za-z_]*api[_-]?key["']?\s*[:=]\s*)(?P<q>["']?)(?P<v>[^"',\s}]+)""",
-        re.IGNORECASE,
-    ),
-    re.compile(r"(?P<head>Bearer\s+)(?P<q>)(?P<v>[A-Za-z0-9._~+/=-]+)"),
+    # A quote after "Bearer" is a key pasted with its quotes, as an upstream echoes it.
+    re.compile(r"(?P<head>Bearer\s+[\"']?)(?P<v>[A-Za-z0-9._~+/=-]+)"),
+    # A URL's userinfo (https://user:password@host/v1) is a credential too; up to the host's
+    # "@", the last before the path, as URL parsers read it.
+    re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<v>[^\s/?#\"'<>]+)(?=@)"),
 )
+_QUOTES = "\"'"
+_CLOSERS = {"[": "]", "{": "}", "(": ")"}
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the value starting at ``start`` ends: at the first space, comma or closer that is
+    not inside quotes or brackets opened in it. A key wrapped in quotes, a list or a mapping is
+    hidden whole, escaped quotes (JSON's ``\\"``) and all; a value cut short (no closing quote
+    or bracket) runs to the end of ``text``."""
+    closers: list[str] = []
+    quote = ""
+    at = start
+    while at < len(text):
+        char = text[at]
+        if quote:
+            at += 2 if char == "\\" else 1
+            quote = "" if char == quote else quote
+            continue
+        if not closers and (char.isspace() or char in ",;)]}"):
+            return at
+        if char in _QUOTES:
+            quote = char
+        elif char in _CLOSERS:
+            closers.append(_CLOSERS[char])
+        elif closers and char == closers[-1]:
+            closers.pop()
+        at += 1
+    return len(text)
+
+
+def _hide_fields(text: str) -> str:
+    """``text`` with the value of every key field replaced by ``***`` (kept in its quotes when
+    it was one quoted string, so the line still reads as what it was)."""
+    out: list[str] = []
+    done = 0
+    for field in _KEY_FIELD.finditer(text):
+        if field.start() < done:  # inside a value already hidden
+            continue
+        start = field.end()
+        end = _value_end(text, start)
+        if end == start:
+            continue
+        value = text[start:end]
+        quoted = len(value) > 1 and value[0] in _QUOTES and value[-1] == value[0]
+        out += [text[done:start], f"{value[0]}***{value[0]}" if quoted else "***"]
+        done = end
+    return "".join([*out, text[done:]])
 
 
 # A secret cut short (an error text truncated mid-key) is still hidden from this many of its
@@ -82,8 +131,9 @@ class Redactor(logging.Filter):
         """``text`` with every known secret and secret-shaped value hidden."""
         if self._secrets:
             text = _hide(text, self._secrets)
+        text = _hide_fields(text)
         for shape in _SHAPES:
-            text = shape.sub(lambda m: f"{m['head']}{m['q']}***", text)
+            text = shape.sub(lambda m: f"{m['head']}***", text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:

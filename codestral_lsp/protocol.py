@@ -20,6 +20,9 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument
 
+from codestral_lsp.log import REDACTOR
+from codestral_lsp.settings import pasted_keys
+
 
 @dataclass(frozen=True)
 class Arrival:
@@ -47,6 +50,16 @@ class CodestralProtocol(LanguageServerProtocol):
     shutdown_seen = False
     shutdown_done = False
     exit_held = False
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(
+        self, params: types.InitializeParams
+    ) -> Generator[Any, Any, types.InitializeResult]:
+        """pygls' ``initialize``, which first logs its parameters: the log's redactor learns the
+        keys they carry before that, so a key of any shape is hidden by value too."""
+        for key in pasted_keys(params.initialization_options):
+            REDACTOR.add(key)
+        return (yield from super().lsp_initialize(params))
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:

@@ -34,9 +34,12 @@ from codestral_lsp.providers import (
 from codestral_lsp.recent import RecentEdits
 from codestral_lsp.settings import (
     KEY_HOST_PRESETS,
+    Problem,
     Settings,
     from_env,
     mask,
+    mask_url,
+    pasted_keys,
     pushed_section,
     resolve,
     section,
@@ -168,10 +171,11 @@ class CodestralServer(LanguageServer):
 
     async def apply_settings(self) -> None:
         """Re-resolve the settings layers; report problems once; reconfigure on change."""
-        settings, problems = resolve(
-            [self.layers["env"], self.layers["init"], self.layers["client"]]
-        )
-        REDACTOR.add(settings.api_key)
+        layers = [self.layers["env"], self.layers["init"], self.layers["client"]]
+        settings, problems = resolve(layers)
+        # Every key the layers carry, refused ones too: a quoted key is still the user's key.
+        for key in pasted_keys(layers):
+            REDACTOR.add(key)
         changed = settings != self.settings
         if changed and upstream(settings) != upstream(self.settings):
             # Upstream trouble may be news under the new settings (a new key, a new endpoint);
@@ -196,7 +200,7 @@ class CodestralServer(LanguageServer):
             log.info(
                 "settings: provider=%s endpoint=%s model=%s key=%s",
                 settings.provider,
-                settings.endpoint,
+                shown_endpoint(settings, problems),
                 settings.effective_model,
                 mask(settings.api_key),
             )
@@ -314,6 +318,14 @@ def shown_path(doc: TextDocument, roots: list[str]) -> str:
     if doc.uri.startswith("file:"):
         return path
     return context.unsaved_name(path, doc.language_id or "")
+
+
+def shown_endpoint(settings: Settings, problems: list[Problem]) -> str:
+    """The endpoint as the settings log line names it: its credentials masked, and "off" when
+    ``baseUrl`` is not usable (nothing is sent then, not to the preset's endpoint either)."""
+    if not settings.base_url and any(problem.key == "baseUrl" for problem in problems):
+        return "off (codestral.baseUrl is not usable)"
+    return mask_url(settings.endpoint)
 
 
 def auth_message(endpoint: str, err: ProviderError, settings: Settings) -> str:

@@ -144,6 +144,8 @@ class Settings:
             value = getattr(self, spec.attr)
             if spec.key == "apiKey":
                 value = mask(self.api_key)
+            elif spec.key == "baseUrl":
+                value = mask_url(self.base_url)
             view[spec.key] = list(value) if isinstance(value, tuple) else value
         return view
 
@@ -155,6 +157,16 @@ def mask(secret: str) -> str:
     return "…" + secret[-4:] if len(secret) > 8 else "…"
 
 
+# Up to the last "@" before the path, as URL parsers read it; any text, valid URL or not.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with the credentials it may carry (``https://user:password@host/v1``) shown as
+    ``https://***@host/v1``."""
+    return _USERINFO.sub(r"\g<scheme>***@", url, count=1)
+
+
 Validator = Callable[[Any], Any]
 
 
@@ -162,12 +174,48 @@ class Invalid(ValueError):
     """A raw value does not fit its key; the message says what was expected."""
 
 
+# Quote marks a key may be pasted with (a shell's, a .env file's, Markdown's, a word
+# processor's).
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
+
+
 def _api_key(raw: Any) -> str:
     key = _str(raw)
-    # It travels in an HTTP header: a key pasted with curly quotes or an inner space is a typo.
+    # It travels in an HTTP header as a bearer token, which has no quotes (RFC 6750): any are
+    # the ones it was pasted with. Refused rather than taken off, as any wrong value is: the
+    # user mends the setting once, and the server guesses nothing about a secret.
+    if any(char in _QUOTES for char in key):
+        raise Invalid("the key without the quotes it was pasted with (it looks quoted)")
+    # A key pasted with curly quotes or an inner space is a typo.
     if not all("!" <= char <= "~" for char in key):
         raise Invalid("printable ASCII characters without spaces (a key pasted with quotes?)")
     return key
+
+
+def pasted_keys(raw: Any) -> list[str]:
+    """Every string under an ``apiKey`` field anywhere in ``raw`` (a settings layer, the
+    initialization options), without the spaces and quotes it may have been pasted with: what
+    the log's redactor must know before any of it is logged, validated or not."""
+    if isinstance(raw, Mapping):
+        return [
+            key
+            for name, value in raw.items()
+            for key in (_strings(value) if name == "apiKey" else pasted_keys(value))
+        ]
+    if isinstance(raw, list | tuple):
+        return [key for item in raw for key in pasted_keys(item)]
+    return []
+
+
+def _strings(raw: Any) -> list[str]:
+    """Every string in ``raw``, however nested, stripped of surrounding spaces and quotes."""
+    if isinstance(raw, str):
+        return [raw.strip().strip(_QUOTES).strip()]
+    if isinstance(raw, Mapping):
+        raw = list(raw.values())
+    if isinstance(raw, list | tuple):
+        return [key for item in raw for key in _strings(item)]
+    return []
 
 
 def _str(raw: Any) -> str:
@@ -430,7 +478,10 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
 
 def _wrong(layer: Mapping[str, Any], key: str, raw: Any, err: Invalid) -> str:
     """The message for a rejected value, naming the setting or variable the user wrote."""
-    shown = "(hidden)" if key == "apiKey" else repr(raw)[:60]
+    if key == "apiKey":
+        shown = "(hidden)"
+    else:  # a URL's credentials are a secret too (a bad baseUrl's, say)
+        shown = repr(mask_url(raw) if isinstance(raw, str) else raw)[:60]
     variables = layer.variables if isinstance(layer, EnvLayer) else {}
     name = f"setting codestral.{key}"
     if key in variables:

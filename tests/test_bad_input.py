@@ -362,6 +362,32 @@ async def test_wrong_typed_and_unknown_settings_reported_once_each(
     assert len(lsp.messages) == 9
 
 
+async def test_the_log_names_no_endpoint_while_base_url_is_wrong(fake: FakeFim) -> None:
+    client = await SERVER.start()
+    assert isinstance(client, LanguageClient)
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities(CLIENTS[0]),
+                initialization_options={"baseUrl": "ftp://x", "debounceMs": 0},
+            )
+        )
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": fake.url}})
+        )
+        await asyncio.sleep(0.3)
+        await still_serves(client, fake)
+        await client.shutdown_session()
+    finally:
+        await client.stop()
+
+    lines = [m.message for m in client.log_messages if "settings: " in m.message]
+    # Completions are off, and the preset's endpoint (the cloud) is not called: not named either.
+    assert "endpoint=off (codestral.baseUrl is not usable)" in lines[0]
+    assert f"endpoint={fake.url} " in lines[1]
+    assert not [line for line in lines if "mistral.ai" in line]
+
+
 async def test_a_push_for_other_tools_leaves_the_settings_and_an_empty_one_clears_them(
     single: LanguageClient, fake: FakeFim
 ) -> None:

@@ -177,11 +177,22 @@ def test_a_key_that_cannot_be_a_header_is_named(tmp_path: Path, fake: FakeFim) -
     result = run(
         "complete",
         f"{source}:1:5",
-        CODESTRAL_API_KEY="\u201csk-abc123\u201d",
+        CODESTRAL_API_KEY="sk-abc 123",  # quotes are named as such: see the test below
         CODESTRAL_BASE_URL=fake.url,
     )
 
     one_line_failure(result, "CODESTRAL_API_KEY", "printable ASCII")
+    assert fake.requests == []
+
+
+def test_a_key_pasted_with_its_quotes_is_named(tmp_path: Path, fake: FakeFim) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+
+    for args in (["check"], ["complete", f"{source}:1:5"]):
+        result = run(*args, CODESTRAL_API_KEY="'sk-abc123456'", CODESTRAL_BASE_URL=fake.url)
+        one_line_failure(result, "CODESTRAL_API_KEY", "looks quoted")
+        assert "abc123456" not in result.stdout + result.stderr
     assert fake.requests == []
 
 

@@ -20,7 +20,16 @@ import httpx
 import pytest
 import pytest_asyncio
 import pytest_lsp
-from conftest import CLIENTS, SERVER, capabilities, init_options, inline, insert_text, open_doc
+from conftest import (
+    CLIENTS,
+    SERVER,
+    capabilities,
+    init_options,
+    inline,
+    insert_text,
+    open_doc,
+    server_env,
+)
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -28,13 +37,16 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.log import Redactor
 from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create
-from codestral_lsp.settings import DEFAULT_EXCLUDE, Settings
+from codestral_lsp.settings import DEFAULT_EXCLUDE, Settings, pasted_keys
 
 # Three keys, one per way a key reaches the server; all recognisable, none of a known shape.
 KEY_INIT = "sk-canary-INIT-5e1f0c3a9d7b24aa"
 KEY_PULL = "sk-canary-PULL-77c2e0d4b9a1f3bb"
 KEY_PUSH = "sk-canary-PUSH-0b8d6e2f4a9c11cc"
-KEYS = (KEY_INIT, KEY_PULL, KEY_PUSH)
+KEY_ODD = "sk-canary-ODD-3c9e1a7b5d2f08dd"  # pasted in a shape no key has
+KEYS = (KEY_INIT, KEY_PULL, KEY_PUSH, KEY_ODD)
+# A password in a baseUrl's userinfo, which is as secret as the key.
+URL_PASSWORD = "pw-canary-URL-9d4c2b"
 # The server logs stderr through a file here, so the test sees every byte, tracebacks included.
 WRAPPER = (
     "import os, sys\n"
@@ -150,6 +162,132 @@ async def test_key_never_visible_at_debug_and_verbose_trace(
     assert "initialization_options" in log and "DEBUG" in log
     assert "Received result for message" in log  # the configuration the server pulled
     assert leaks(session.everything()) == []
+
+
+# Shapes of a key pasted wrong: each is refused, and each must still be hidden wherever it is
+# logged (pygls logs the initialize parameters at DEBUG, before any of our code runs).
+ODD_SHAPES = [
+    pytest.param(f'"{KEY_ODD}"', id="double-quoted"),
+    pytest.param(f"'{KEY_ODD}'", id="single-quoted"),
+    pytest.param(f"  {KEY_ODD}  ", id="padded"),
+    pytest.param([KEY_ODD], id="list"),
+    pytest.param({"value": KEY_ODD}, id="mapping"),
+]
+
+
+@pytest.mark.parametrize("pasted", ODD_SHAPES)
+async def test_a_key_of_any_shape_is_hidden_where_pygls_logs_it(
+    session: Session, fake: FakeFim, pasted: object
+) -> None:
+    client = session.client
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(CLIENTS[0]),
+            initialization_options={"codestral": init_options(fake, apiKey=pasted)},
+        )
+    )
+    await client.shutdown_session()
+
+    log = session.stderr.read_text()
+    assert "Language server initialized" in log and "initialization_options" in log
+    assert leaks(session.everything()) == []
+
+
+@pytest.mark.parametrize("pasted", ODD_SHAPES)
+@pytest.mark.parametrize("render", [repr, json.dumps], ids=["repr", "json"])
+def test_the_log_hides_a_key_field_of_any_shape_it_never_saw(
+    pasted: object, render: Callable[[object], str]
+) -> None:
+    options = {"codestral": {"apiKey": pasted, "model": "m-after"}, "other": 1}
+    line = f"initialized Params(initialization_options={render(options)}, trace=None)"
+
+    scrubbed = Redactor().scrub(line)
+
+    assert leaks(scrubbed) == []
+    # Only the value is hidden: what follows it still reads.
+    assert "m-after" in scrubbed and scrubbed.endswith(", trace=None)")
+    # Cut short mid-value (a long line truncated), the rest of it is hidden.
+    assert leaks(Redactor().scrub(line[: line.index(KEY_ODD) + 10])) == []
+
+
+def test_the_keys_of_initialization_options_are_known_before_they_are_logged() -> None:
+    options = {"codestral": {"apiKey": {"value": [f' "{KEY_ODD}" ']}, "model": "m"}}
+    assert pasted_keys(options) == [KEY_ODD]
+
+
+async def test_credentials_in_the_base_url_are_never_shown(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    fake.answer = Reply(status=401, body=json.dumps({"message": "no"}))
+    with_password = fake.url.replace("://", f"://user:{URL_PASSWORD}@")
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": with_password}})
+    )
+    await asyncio.sleep(0.3)
+    open_doc(lsp, "file:///p/a.py", "x = \n")
+
+    assert await inline(lsp, "file:///p/a.py", 0, 4) == []
+
+    assert len(fake.requests) == 1  # the call went to that endpoint
+    told = [m.message for m in lsp.messages + lsp.log_messages]
+    masked = fake.url.replace("://", "://***@")
+    assert any(masked in m and "rejected" in m for m in told)  # the popup names the endpoint
+    assert any(f"endpoint={masked}" in m for m in told)  # and so does the settings log line
+    assert not [m for m in told if URL_PASSWORD in m]
+
+
+def test_check_shows_the_base_url_without_its_credentials(fake: FakeFim) -> None:
+    fake.answer = Reply(text="a + b")
+    done = subprocess.run(
+        [sys.executable, "-m", "codestral_lsp", "check"],
+        env=server_env(
+            CODESTRAL_API_KEY=KEY_INIT,
+            CODESTRAL_BASE_URL=fake.url.replace("://", f"://user:{URL_PASSWORD}@"),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert f"endpoint: {fake.url.replace('://', '://***@')}" in done.stdout
+    assert URL_PASSWORD not in done.stdout + done.stderr
+
+
+async def test_a_quoted_key_is_named_once_and_never_sent(fake: FakeFim) -> None:
+    config = ClientServerConfig(
+        server_command=SERVER.server_command,
+        server_env=server_env(CODESTRAL_API_KEY=f'"{KEY_ODD}"', CODESTRAL_BASE_URL=fake.url),
+    )
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    try:
+        await client.initialize_session(
+            types.InitializeParams(capabilities=capabilities(CLIENTS[0]))
+        )
+        open_doc(client, "file:///p/a.py", "x = \n")
+        for quoted in (f"'{KEY_PUSH}'", f"'{KEY_PUSH}'", None):
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings={"codestral": {"apiKey": quoted}})
+            )
+            await asyncio.sleep(0.3)
+            await inline(client, "file:///p/a.py", 0, 4)
+        await client.shutdown_session()
+    finally:
+        await client.stop()
+
+    quoted_told = [m.message for m in client.messages if "looks quoted" in m.message]
+    # Each setting is named once (the environment's again once the push no longer hides it).
+    assert [("CODESTRAL_API_KEY" in m, "codestral.apiKey" in m) for m in quoted_told] == [
+        (True, True),
+        (False, True),
+        (True, True),
+    ]
+    # Refused, not sent as `Bearer "..."`: the local endpoint was called without a key.
+    assert fake.requests
+    assert {r.headers.get("Authorization") for r in fake.requests} == {None}
+    assert leaks("\n".join(m.message for m in client.messages + client.log_messages)) == []
 
 
 @pytest.mark.parametrize(("bare", "lower"), [(False, False), (True, False), (False, True)])

@@ -12,6 +12,7 @@ from codestral_lsp.settings import (
     Settings,
     from_env,
     mask,
+    mask_url,
     pushed_section,
     resolve,
     section,
@@ -82,6 +83,43 @@ def test_wrong_value_names_key_and_falls_back(key: str, value: object, expected:
 def test_bad_api_key_value_is_not_echoed() -> None:
     _, problems = resolve([{"apiKey": ["sk-secret-value"]}])
     assert "sk-secret-value" not in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        pytest.param('"sk-abcdefgh-1234"', id="double"),
+        pytest.param("'sk-abcdefgh-1234'", id="single"),
+        pytest.param(" 'sk-abcdefgh-1234' ", id="single-padded"),
+        pytest.param("`sk-abcdefgh-1234`", id="backticks"),
+        pytest.param("\u201csk-abcdefgh-1234\u201d", id="curly"),
+        pytest.param('sk-abcdefgh-1234"', id="one-end"),
+    ],
+)
+def test_a_quoted_key_is_named_as_quoted_and_refused(pasted: str) -> None:
+    env = from_env({"CODESTRAL_API_KEY": pasted})
+    for layers in ([env], [env, {"apiKey": pasted}]):
+        settings, problems = resolve(layers)
+        (problem,) = problems
+        assert problem.key == "apiKey" and "looks quoted" in problem.message
+        assert settings.api_key == ""  # not sent as `Bearer "sk-…"`
+        assert "abcdefgh" not in problem.message
+    assert "environment variable CODESTRAL_API_KEY" in resolve([env])[1][0].message
+
+
+def test_a_key_padded_with_spaces_is_taken_without_them() -> None:
+    settings, problems = resolve([from_env({"CODESTRAL_API_KEY": " k1 "}), {"apiKey": " k2\t"}])
+    assert (settings.api_key, problems) == ("k2", [])
+
+
+def test_credentials_in_a_base_url_are_masked_where_it_is_shown() -> None:
+    settings, _ = resolve([{"baseUrl": "https://user:pw-secret@gw.example/v1"}])
+    assert settings.endpoint == "https://user:pw-secret@gw.example/v1"  # still used as given
+    assert settings.public_view()["baseUrl"] == "https://***@gw.example/v1"
+    _, problems = resolve([{"baseUrl": "ftp://user:pw-secret@gw.example/v1"}])
+    assert "'ftp://***@gw.example/v1'" in problems[0].message
+    assert mask_url("http://a@b@127.0.0.1:9/v1?to=c@d") == "http://***@127.0.0.1:9/v1?to=c@d"
+    assert mask_url("https://gw.example/v1") == "https://gw.example/v1"
 
 
 def test_unknown_keys_are_flagged_not_fatal() -> None:
