@@ -452,3 +452,22 @@ async def test_an_invoked_request_waits_for_a_first_token_past_the_automatic_dea
     assert await ask(typist, "file:///p/cold.py") == ["a + b"]
     assert len(fake.requests) == 1
     assert not told(typist, "in time")
+
+
+async def test_an_endpoint_ignoring_max_tokens_still_gives_its_first_line(
+    lsp: LanguageClient, fake: FakeFim
+) -> None:
+    # One character per event, far past any max_tokens: the suggestion is what fits (its
+    # torn last line left out), that stream's connection is closed, and the next request works.
+    fake.answer = Reply(text="total = a + b\n" + "y" * 20_000, chunk_chars=1)
+    uri = "file:///p/long.py"
+    open_doc(lsp, uri, "def f(a, b):\n    \n")
+
+    items = await asyncio.wait_for(inline(lsp, uri, 1, 4), BOUND_S)
+
+    assert [insert_text(i) for i in items] == ["total = a + b"]
+    assert fake.wait_for(lambda: fake.disconnects == 1)
+    fake.answer = Reply(text="whole")
+    open_doc(lsp, "file:///p/next.py", "x = \n")
+    items = await asyncio.wait_for(inline(lsp, "file:///p/next.py", 0, 4), BOUND_S)
+    assert [insert_text(i) for i in items] == ["whole"]

@@ -19,6 +19,7 @@ from fake_wires import FIELDS, PATHS, FakeWire
 
 from codestral_lsp.providers import (
     AnswerCut,
+    AnswerTooLong,
     AuthError,
     BadRequestError,
     BadResponseError,
@@ -28,9 +29,10 @@ from codestral_lsp.providers import (
     ProviderError,
     RateLimitError,
     UpstreamError,
+    _http,
     create,
 )
-from codestral_lsp.providers._http import body_lines
+from codestral_lsp.providers._http import answer_limit, body_lines
 from codestral_lsp.providers.holefill import extract
 
 WIRES = ("mistral", "openai", "chat", "ollama", "llamacpp")
@@ -49,6 +51,10 @@ def request(stream: bool = True, **extra: Any) -> FimRequest:
         stream=stream,
         **extra,
     )
+
+
+# The most text an answer to ``request()`` may hold.
+LIMIT = answer_limit(request().max_tokens)
 
 
 @pytest.fixture(params=WIRES)
@@ -475,3 +481,67 @@ async def test_an_answer_cut_at_max_tokens_says_so_after_its_text(wire: str, str
         expected = text if wire != "chat" else extract(text, PREFIX)
         assert "".join(got) == expected
         assert fake.connections == 1
+
+
+async def read(provider: Provider, req: FimRequest) -> tuple[str, ProviderError | None]:
+    """The text a request yields and the provider error it ends with."""
+    got: list[str] = []
+    try:
+        async for delta in provider.stream(req):
+            got.append(delta)
+    except ProviderError as err:
+        return "".join(got), err
+    return "".join(got), None
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+async def test_text_far_past_max_tokens_is_cut_at_the_bound_on_a_closed_connection(
+    wire: str, stream: bool
+) -> None:
+    text = "total = 0\n" + "a" * (8 * LIMIT)
+    with FakeWire(wire, Reply(text=text, chunk_chars=64), keys={KEY}) as fake:
+        provider = provider_for(fake)
+        try:
+            for _ in range(2):
+                got, err = await read(provider, request(stream))
+                assert isinstance(err, AnswerTooLong)
+                assert got == (text[:LIMIT] if wire != "chat" else extract(text[:LIMIT], PREFIX))
+        finally:
+            await provider.aclose()
+        # A stream's rest was never read: its connection was closed, not given back to the
+        # pool. A JSON answer (within its own bound) was read whole: its connection serves on.
+        assert fake.connections == (2 if stream else 1)
+
+
+async def test_a_json_answer_of_megabytes_is_a_bad_response_not_read_on(
+    wire: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_http, "MAX_BODY_BYTES", 64 * 1024)
+    with FakeWire(wire, Reply(text="a" * 256 * 1024), keys={KEY}) as fake:
+        provider = provider_for(fake)
+        try:
+            for _ in range(2):
+                got, err = await read(
+                    provider, dataclasses.replace(request(False), max_tokens=100_000)
+                )
+                assert got == ""
+                assert isinstance(err, BadResponseError) and "larger than" in str(err)
+        finally:
+            await provider.aclose()
+        assert fake.connections == 2
+
+
+async def test_one_streamed_line_of_megabytes_is_a_bad_response_not_read_on(
+    wire: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One event holding it all: no text can come of it before its line ends.
+    monkeypatch.setattr(_http, "MAX_BODY_BYTES", 64 * 1024)
+    text = "a" * 256 * 1024
+    with FakeWire(wire, Reply(text=text, chunk_chars=len(text)), keys={KEY}) as fake:
+        provider = provider_for(fake)
+        try:
+            got, err = await read(provider, dataclasses.replace(request(True), max_tokens=100_000))
+        finally:
+            await provider.aclose()
+    assert got == ""
+    assert isinstance(err, BadResponseError) and "line" in str(err)

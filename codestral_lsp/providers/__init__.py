@@ -16,6 +16,7 @@ Error tree (httpx exceptions are translated in :mod:`._http` and nowhere else)::
     ├── InsecureHttpError  the key would travel over plain HTTP to another machine
     ├── KeyHostSwitched    not a failure: the key belongs to the other Mistral host
     └── AnswerCut          not a failure: the answer reached ``max_tokens`` (raised after it)
+        └── AnswerTooLong  the endpoint ran far past ``max_tokens``: the answer is cut there
 """
 
 from __future__ import annotations
@@ -122,8 +123,17 @@ class AnswerCut(ProviderError):
 
     kind = "length"
 
-    def __init__(self) -> None:
-        super().__init__("the answer reached max_tokens")
+    def __init__(self, message: str = "the answer reached max_tokens") -> None:
+        super().__init__(message)
+
+
+class AnswerTooLong(AnswerCut):
+    """The endpoint sent far more text than ``max_tokens`` allows (it ignores the limit): the
+    answer is cut there, like one that reached ``max_tokens``, since its first lines are as
+    good as any cut answer's. Raised after the text that fits, with the connection closed:
+    the rest is never read, however much of it there is."""
+
+    kind = "too-long"
 
 
 class Provider(Protocol):

@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import email.utils
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -21,21 +22,40 @@ import httpx
 from codestral_lsp import __version__
 from codestral_lsp.providers import (
     AnswerCut,
+    AnswerTooLong,
     AuthError,
     BadRequestError,
     BadResponseError,
     ConnectError,
     Endpoint,
+    FimRequest,
     ProviderError,
     RateLimitError,
     UpstreamError,
     UpstreamTimeout,
 )
 
+log = logging.getLogger(__name__)
+
 USER_AGENT = f"codestral-lsp/{__version__}"
 # The longest pause a rate limit's Retry-After may ask for: longer, and a typing user would take
 # completions for broken rather than paused.
 MAX_RETRY_AFTER_S = 300.0
+
+# A whole JSON answer, or one line of a stream, larger than this is no FIM answer (one of the
+# longest ``max_tokens`` allows is a few hundred KB even with every character escaped): it is
+# not read on, so an endpoint gone wrong cannot fill the memory of every editor's server.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+# No tokenizer's tokens run longer than this many characters on average (a run of spaces is
+# among the longest), so an answer longer than ``max_tokens`` times this ignores the limit;
+# the slack keeps a tiny ``max_tokens`` from cutting an answer that honours it.
+CHARS_PER_TOKEN = 16
+SLACK_CHARS = 1024
+
+
+def answer_limit(max_tokens: int) -> int:
+    """The most characters an answer that honours ``max_tokens`` may hold, generously."""
+    return max_tokens * CHARS_PER_TOKEN + SLACK_CHARS
 
 
 def make_client(endpoint: Endpoint) -> httpx.AsyncClient:
@@ -307,6 +327,8 @@ async def _split_lines(response: httpx.Response) -> AsyncIterator[str]:
         pending += held
         for line in complete:
             yield line
+        if len(pending) > MAX_BODY_BYTES:
+            raise BadResponseError(f"a line of the answer is longer than {_over_bound()}")
     *complete, pending = _BREAK.split(pending + decoder.decode(b"", final=True))
     for line in [*complete, pending] if pending else complete:
         yield line
@@ -318,7 +340,7 @@ async def _release(response: httpx.Response, ended: bool) -> None:
     suggestion paid a new connection (and a TLS handshake)."""
     lines = _LINES.pop(response, None)
     if ended and lines is not None and not response.is_closed:
-        with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        with contextlib.suppress(TimeoutError, httpx.HTTPError, BadResponseError):
             async with asyncio.timeout(REST_S):
                 async for _ in lines:
                     pass
@@ -366,14 +388,25 @@ async def ndjson(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
 
 
 async def read_json(response: httpx.Response) -> Any:
-    """Read a whole JSON body."""
+    """Read a whole JSON body of at most :data:`MAX_BODY_BYTES`."""
+    parts: list[bytes] = []
+    size = 0
     try:
-        raw = await response.aread()
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise BadResponseError(f"the answer is larger than {_over_bound()}")
+            parts.append(chunk)
     except httpx.TimeoutException:
         raise UpstreamTimeout("the answer stalled") from None
     except httpx.HTTPError as err:
         raise UpstreamError(f"the answer broke off: {_reason(err)}") from None
-    return parse_json(raw)
+    return parse_json(b"".join(parts))
+
+
+def _over_bound() -> str:
+    """What an answer over :data:`MAX_BODY_BYTES` is larger than, and the likely cause."""
+    return f"{MAX_BODY_BYTES // (1024 * 1024)} MB (is baseUrl a FIM endpoint?)"
 
 
 def parse_json(raw: str | bytes) -> Any:
@@ -399,6 +432,7 @@ class HttpProvider:
         self._url = endpoint.url
         self._headers = auth_headers(endpoint.api_key)
         self._client = make_client(endpoint)
+        self._told_too_long = False
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._url!r})"
@@ -409,6 +443,41 @@ class HttpProvider:
         """POST ``body`` asking for an event stream or a JSON answer (or ``accept``)."""
         wanted = accept or ("text/event-stream" if stream else "application/json")
         return post(self._client, self._url, body, {**self._headers, "Accept": wanted})
+
+    def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the generated middle as it arrives, at most :func:`answer_limit` characters:
+        an endpoint that ignores ``max_tokens`` would otherwise stream without end, each
+        character costing memory and early-stop checks."""
+        return self._bounded(self._texts(request), request.max_tokens)
+
+    def _texts(self, request: FimRequest) -> AsyncIterator[str]:
+        """The answer's text deltas, as the wire format carries them."""
+        raise NotImplementedError
+
+    async def _bounded(self, texts: AsyncIterator[str], max_tokens: int) -> AsyncIterator[str]:
+        """``texts`` up to the bound, then :class:`AnswerTooLong`."""
+        left = limit = answer_limit(max_tokens)
+        try:
+            async for text in texts:
+                if len(text) > left:
+                    if left:
+                        yield text[:left]
+                    raise self._too_long(limit, max_tokens)
+                left -= len(text)
+                yield text
+        finally:
+            # Closed at its ``yield``, inside :func:`post`: the response is closed unread.
+            await texts.aclose()  # type: ignore[attr-defined]
+
+    def _too_long(self, limit: int, max_tokens: int) -> AnswerTooLong:
+        """The cut, told in the log once per provider (it recurs at every keystroke)."""
+        err = AnswerTooLong(
+            f"{self._url} sent more than {limit} characters for max_tokens {max_tokens}: it "
+            "ignores max_tokens, so its answers are cut there"
+        )
+        log.log(logging.DEBUG if self._told_too_long else logging.WARNING, "%s", err)
+        self._told_too_long = True
+        return err
 
     async def aclose(self) -> None:
         """Close pooled connections."""

@@ -40,33 +40,37 @@ def chat_body(request: FimRequest) -> dict[str, Any]:
 class ChatCompletions(HttpProvider):
     """Provider for chat completions with a hole-filling prompt, JSON and SSE."""
 
-    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
-        """Yield the extracted code once the whole answer is in."""
-        answer, cut = await self._answer(request)
-        code = extract(answer, request.prompt)
+    async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the extracted code once the whole answer is in. The answer is bounded while
+        it is collected, like any stream (its wrapping is well within the bound's slack)."""
+        parts: list[str] = []
+        cut: AnswerCut | None = None
+        deltas = self._bounded(self._deltas(request), request.max_tokens)
+        try:
+            async for delta in deltas:
+                parts.append(delta)
+        except AnswerCut as err:
+            cut = err
+        code = extract("".join(parts), request.prompt)
         if code:
             yield code
-        if cut:
-            raise AnswerCut
+        if cut is not None:
+            raise cut
 
-    async def _answer(self, request: FimRequest) -> tuple[str, bool]:
-        """The whole answer, and whether it was cut at ``max_tokens``."""
-        parts: list[str] = []
-        try:
-            async with self._post(chat_body(request), request.stream) as response:
-                if whole_answer(response, request.stream):
-                    choice = first_choice(await read_json(response))
-                    if choice is not None:
-                        parts.append(message_text(choice, "message"))
-                        ended(choice)
-                    return "".join(parts), False
-                async for payload in sse_data(response):
-                    choice = first_choice(_parse(payload))
-                    if choice is None:
-                        continue
-                    parts.append(message_text(choice, "delta"))
-                    if ended(choice):
-                        break
-        except AnswerCut:
-            return "".join(parts), True
-        return "".join(parts), False
+    async def _deltas(self, request: FimRequest) -> AsyncIterator[str]:
+        """The answer's text as it arrives; :class:`AnswerCut` after it when it reached
+        ``max_tokens``."""
+        async with self._post(chat_body(request), request.stream) as response:
+            if whole_answer(response, request.stream):
+                choice = first_choice(await read_json(response))
+                if choice is not None:
+                    yield message_text(choice, "message")
+                    ended(choice)
+                return
+            async for payload in sse_data(response):
+                choice = first_choice(_parse(payload))
+                if choice is None:
+                    continue
+                yield message_text(choice, "delta")
+                if ended(choice):
+                    return

@@ -55,7 +55,7 @@ def check_cut(chunk: Mapping[str, Any]) -> None:
 class LlamaCppInfill(HttpProvider):
     """Provider for llama.cpp's ``/infill``, JSON and SSE."""
 
-    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+    async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         async with self._post(infill_body(request), request.stream) as response:
             if whole_answer(response, request.stream):

@@ -97,7 +97,7 @@ def ended(choice: Mapping[str, Any]) -> bool:
 class MistralFim(HttpProvider):
     """Provider for the Mistral FIM wire format, JSON and SSE."""
 
-    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+    async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         async with self._post(fim_body(request), request.stream) as response:
             if whole_answer(response, request.stream):

@@ -62,7 +62,7 @@ def check_cut(chunk: Mapping[str, Any]) -> None:
 class OllamaGenerate(HttpProvider):
     """Provider for Ollama's ``/api/generate``, JSON and NDJSON."""
 
-    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+    async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         async with self._post(
             generate_body(request), request.stream, "application/x-ndjson, application/json"

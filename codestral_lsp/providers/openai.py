@@ -80,7 +80,7 @@ class OpenAiCompletions(HttpProvider):
     def __repr__(self) -> str:
         return f"OpenAiCompletions({self._url!r}, raw={self.raw})"
 
-    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+    async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         if not self.raw:
             try:
