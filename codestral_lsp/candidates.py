@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess import clean, should_stop, without_torn_line
+from codestral_lsp.postprocess import breaks_line, clean, should_stop, without_torn_line
 from codestral_lsp.providers import AnswerCut, FimRequest, Provider, ProviderError
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ async def generate(provider: Provider, request: FimRequest, ctx: Context, multil
     try:
         async for delta in stream:
             text += delta
-            if should_stop(text, ctx, multiline):
+            if breaks_line(delta) and should_stop(text, ctx, multiline):
                 break
     except AnswerCut:
         text = without_torn_line(text)

@@ -22,6 +22,7 @@ from codestral_lsp.exclude import is_excluded
 from codestral_lsp.generation import Generation
 from codestral_lsp.pace import Pace
 from codestral_lsp.postprocess import (
+    breaks_line,
     clean,
     first_line_done,
     front_undecided,
@@ -559,7 +560,7 @@ class Engine:
                     self.pace.observed(time.monotonic() - gen.started)
                 gen.append(delta)
                 self.store.resize(gen)
-                if complete_enough(gen):
+                if complete_enough(gen, delta):
                     break
         except AnswerCut:
             gen.text = without_torn_line(gen.text)
@@ -745,17 +746,17 @@ class Engine:
         await self._reset()
 
 
-def complete_enough(gen: Generation) -> bool:
-    """Early stop: whatever the post-processing rules already decide (first line done in
-    single-line mode, a cut point in multi-line mode), or the soft deadline with a complete
-    non-blank line in hand."""
+def complete_enough(gen: Generation, delta: str) -> bool:
+    """Early stop, once ``delta`` has been appended: whatever the post-processing rules already
+    decide (first line done in single-line mode, a cut point in multi-line mode), or the soft
+    deadline with a complete non-blank line in hand."""
     text = gen.text
-    if should_stop(text, gen.ctx, gen.multiline):
+    if breaks_line(delta) and should_stop(text, gen.ctx, gen.multiline):
         return True
-    body = text.lstrip("\n")
-    if "\n" not in body or not body.strip():
+    if time.monotonic() - gen.started < SOFT_DEADLINE_S:
         return False
-    return time.monotonic() - gen.started >= SOFT_DEADLINE_S
+    body = text.lstrip("\n")
+    return "\n" in body and bool(body.strip())
 
 
 def _rest(rest: str, typed: str, ctx: Context, multiline: bool, asked: bool) -> str:

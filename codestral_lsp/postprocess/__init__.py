@@ -37,6 +37,7 @@ from codestral_lsp.postprocess.brackets import (
 from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
 
 __all__ = [
+    "breaks_line",
     "clean",
     "first_line_done",
     "front_undecided",
@@ -169,6 +170,14 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
         return False
     lines = _full_lines(complete[:-1], ctx)
     return _cut_index(lines, ctx, final=False) is not None
+
+
+def breaks_line(delta: str) -> bool:
+    """Whether a streamed ``delta`` may change what :func:`should_stop` says. It judges the
+    complete lines, so only a line break can (a CR too: :func:`unix_breaks` makes it one);
+    checking on every delta re-read the whole answer each time, and an endpoint streaming
+    one character per event made that cost grow with the square of the answer's length."""
+    return "\n" in delta or "\r" in delta
 
 
 def single_line(text: str, ctx: Context) -> str:
