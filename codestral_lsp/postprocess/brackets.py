@@ -8,6 +8,7 @@ line tail (Tabby's "replace to line end"): :func:`replace_length` says how many 
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 
@@ -21,6 +22,8 @@ CONTEXT_LINES = 12
 # How far above the cursor the brackets an answer may close are looked for: an opener further
 # up is unknown, and a closer of it would read as stray.
 STRAY_LINES = 80
+# What may close something the answer should not (only an end holding one is judged).
+_CLOSING = re.compile(r"[)\]}>\"'`]")
 # Languages whose ``)`` closes nothing on purpose (shell's ``start)`` case arms), and prose.
 _UNPAIRED = frozenset({"shellscript", "sh", "bash", "zsh", "markdown", "plaintext", "text", ""})
 # A comment on the line, where brackets are prose (``# done :)``).
@@ -43,6 +46,9 @@ _TYPE_OPEN = re.compile(r"(?<=[\w:])<(?=[\w\[&'?*(>]|\Z)")
 # A ``>`` that closes nothing by design: arrows and comparisons with ``=`` (``->``, ``=>``,
 # ``>=``).
 _NOT_CLOSING = re.compile(r"(?<=[-=])>|>(?==)")
+# The characters the scan acts on outside strings; and inside a string, what may end it.
+_ACTIVE = re.compile(r"[()\[\]{}\"'`<>;\n]")
+_STRING_STOPS = {quote: re.compile(rf"[\\\n{quote}]") for quote in "\"'`"}
 
 
 class Scan:
@@ -73,10 +79,15 @@ class Scan:
         off) may close brackets opened before it; elsewhere such a closer counts as ``extra``."""
         i = 0
         while i < len(code):
-            char = code[i]
             if self.quote:
                 i = self._in_string(code, i)
                 continue
+            # Names, numbers and spaces do nothing here: skip them at C speed.
+            found = _ACTIVE.search(code, i)
+            if found is None:
+                break
+            i = found.start()
+            char = code[i]
             lifetime = _LIFETIME.match(code, i) if self.lifetimes and char == "'" else None
             if lifetime:
                 i = lifetime.end()
@@ -117,6 +128,10 @@ class Scan:
 
     def _in_string(self, code: str, i: int) -> int:
         """Advance through string text from ``i``; returns the next index to read."""
+        found = _STRING_STOPS[self.quote[0]].search(code, i)
+        if found is None:
+            return len(code)
+        i = found.start()
         char = code[i]
         if char == "\\":
             return i + 2
@@ -153,7 +168,15 @@ def cost(code: str, ctx: Context, above: str = "") -> int:
 
 
 def _read_above(above: str, ctx: Context) -> Scan:
-    scan = scanner(ctx, angles=True).feed(above, lenient=True)
+    """The scan of the lines above, for :func:`_cost_after` (which reads on from a copy)."""
+    judge = scanner(ctx, angles=True)
+    return _scanned(above, judge.lifetimes, judge.angles)
+
+
+@functools.lru_cache(maxsize=8)
+def _scanned(above: str, lifetimes: bool, angles: bool) -> Scan:
+    """Every keystroke's answer is judged after the same lines above: read them once."""
+    scan = Scan(lifetimes, angles).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     return scan
 
@@ -177,7 +200,9 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     # A stray closer may hide inside the punctuation the answer ends with (``number>>>();``).
     run = len(text) - len(text.rstrip(string.punctuation))
     last = text[text.rfind("\n") + 1 :] if "\n" in text else ctx.line_prefix + text
-    if not run or ctx.language in _UNPAIRED or _COMMENT.search(last):
+    if not _CLOSING.search(text, len(text) - run) or ctx.language in _UNPAIRED:
+        return text
+    if _COMMENT.search(last):
         return text
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     above = _read_above(recent_lines(head, STRAY_LINES) + ctx.line_prefix, ctx)
