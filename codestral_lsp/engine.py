@@ -336,11 +336,12 @@ class Engine:
             return ""
         multiline = wants_multiline(ctx, self.settings.multiline)
         deadline = self._deadline(request.invoked)
+        asked_at = time.monotonic()
         try:
             async with asyncio.timeout(deadline):
                 text = await self._suggest(request, multiline)
         except TimeoutError:
-            self._timed_out(ctx.uri, deadline)
+            self._timed_out(ctx.uri, deadline, asked_at)
             return ""
         if not text:
             return ""
@@ -352,15 +353,16 @@ class Engine:
             return ""
         return text
 
-    def _timed_out(self, uri: str, deadline: float) -> None:
+    def _timed_out(self, uri: str, deadline: float, asked_at: float) -> None:
         """A request got nothing usable by its deadline: the endpoint is slow, or it trickles
         bytes (keep-alive comments, a byte a second) that keep every read timeout at bay. The
         user is told (once per kind, by the reporter). A stream that has sent no text for as
         long as an invoked request may wait is closed, so the next keystroke asks afresh instead
         of joining it; one merely slow (a local model on a CPU) goes on, for the next keystroke
-        to take up."""
+        to take up. The request's own stream started a little after it (debounce, the loop):
+        its silence counts from ``asked_at``."""
         live = self._live.get(uri)
-        silent_for = time.monotonic() - live.started if live is not None else 0.0
+        silent_for = time.monotonic() - min(live.started, asked_at) if live is not None else 0.0
         if (
             live is not None
             and not live.done
@@ -770,9 +772,10 @@ def _rest(rest: str, typed: str, ctx: Context, multiline: bool, asked: bool) -> 
 
 
 def _stopping(gen: Generation) -> bool:
-    """Whether ``gen``'s stream was stopped and is still winding down (it leaves the cache once
-    its task has ended): a request joining it would get nothing, and ask nothing."""
-    return gen.task is not None and not gen.task.done() and gen.task.cancelling() > 0
+    """Whether ``gen``'s stream was stopped, unfinished (it leaves the cache in its task's
+    done-callback, which runs a loop turn after the task ends): a request joining it would get
+    nothing, and ask nothing."""
+    return gen.task is not None and gen.task.cancelling() > 0 and not gen.done
 
 
 def _passing(err: ProviderError) -> bool:
