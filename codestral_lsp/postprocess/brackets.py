@@ -24,6 +24,8 @@ CONTEXT_LINES = 12
 STRAY_LINES = 80
 # What may close something the answer should not (only an end holding one is judged).
 _CLOSING = re.compile(r"[)\]}>\"'`]")
+# The punctuation a closer run after the cursor is made of (``))``, ``"}``, ``]];``, ``>();``).
+_AGAIN = ")]}>\"'`;,("
 # Languages whose ``)`` closes nothing on purpose (shell's ``start)`` case arms), and prose.
 _UNPAIRED = frozenset({"shellscript", "sh", "bash", "zsh", "markdown", "plaintext", "text", ""})
 # A comment on the line, where brackets are prose (``# done :)``).
@@ -187,21 +189,24 @@ def _cost_after(above: Scan, code: str) -> int:
 
 
 def without_stray_closers(text: str, ctx: Context) -> str:
-    """``text`` without the closers and quotes at its end that close nothing (``items)))`` in
-    ``print(len(|))``, ``"https": 443}}`` in a one-level map, ``b))`` above the call's own
-    ``)``): the model closed once more than the code around the cursor leaves open.
+    """``text`` without the closers at its end that the code after the cursor brings again
+    (``items)))`` in ``print(len(|))``, ``"https": 443}}`` in a one-level map, ``b))`` above the
+    call's own ``)``): the model closed once more than the code around the cursor leaves open.
 
-    Each shorter end (down to the run's start) is judged as the item would show it (with the
-    tail it replaces, :func:`replace_length`) against the :data:`STRAY_LINES` above and the lines
-    below; the most balanced wins, the longest among equals, so an answer is only cut when that
-    makes the code strictly more balanced. Not in prose and shell (``1)``, ``start)``), nor at
-    the end of a comment (``:)``).
+    Only punctuation that the closers right after the cursor (on its line, or starting the next
+    line that has code) also hold may go: the scan cannot see openers far above, in comments,
+    in regexes or other literals, so an end it merely finds unbalanced is the answer's own.
+    Each shorter end is judged as the item would show it (with the tail it replaces,
+    :func:`replace_length`) against the :data:`STRAY_LINES` above and the lines below; the most
+    balanced wins, the longest among equals, so an answer is only cut when that makes the code
+    strictly more balanced. Not in shell and prose, nor at the end of a comment (``:)``).
     """
     # A stray closer may hide inside the punctuation the answer ends with (``number>>>();``).
     run = len(text) - len(text.rstrip(string.punctuation))
-    last = text[text.rfind("\n") + 1 :] if "\n" in text else ctx.line_prefix + text
-    if not _CLOSING.search(text, len(text) - run) or ctx.language in _UNPAIRED:
+    again = _closers_after(ctx)
+    if not run or not again or ctx.language in _UNPAIRED:
         return text
+    last = text[text.rfind("\n") + 1 :] if "\n" in text else ctx.line_prefix + text
     if _COMMENT.search(last):
         return text
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
@@ -210,12 +215,27 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     best, best_cost = text, _shown_cost(text, ctx, above, below)
     for cut in range(1, run + 1):
         kept = text[:-cut]
-        if not kept.strip():
+        if not kept.strip() or not set(text[-cut:]) <= again:
             break
         kept_cost = _shown_cost(kept, ctx, above, below)
         if kept_cost < best_cost:
             best, best_cost = kept, kept_cost
     return best
+
+
+def _closers_after(ctx: Context) -> set[str]:
+    """The closers (and their ``;``, ``,``) that the code right after the cursor starts with:
+    on the cursor's line, else on the next line with code."""
+    rest = ctx.line_suffix.strip() or next(
+        (
+            line.strip()
+            for line in _first_lines(ctx.suffix[len(ctx.line_suffix) :]).split("\n")
+            if line.strip()
+        ),
+        "",
+    )
+    lead = rest[: len(rest) - len(rest.lstrip(_AGAIN))]
+    return set(lead) if _CLOSING.search(lead) else set()
 
 
 def _shown_cost(text: str, ctx: Context, above: Scan, below: str) -> int:

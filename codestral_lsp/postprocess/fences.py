@@ -6,20 +6,29 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import scanner
+from codestral_lsp.postprocess.lines import recent_lines
 
 # Files in which a fence is text the user may well want.
-FENCED_LANGUAGES = frozenset({"", "markdown", "mdx", "quarto", "rmd", "plaintext", "text"})
+FENCED_LANGUAGES = frozenset({
+    "", "markdown", "mdx", "quarto", "rmd", "plaintext", "text", "restructuredtext", "rst",
+    "asciidoc", "org", "latex", "tex",
+})  # fmt: skip
+# A cursor line that is a comment (``///``, ``#``, `` * ``, ``--``): a doc comment's example.
+_COMMENT_LINE = re.compile(r"\s*(?://|#|\*|--|;|/\*|%)")
+# How far up an open string or docstring around the cursor is looked for.
+STRING_LINES = 80
 # The opening fence on the answer's first line, with an optional language tag.
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
-_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})", re.MULTILINE)
+_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
 
 
 def without_fence(text: str, ctx: Context) -> str:
-    """The code inside a fence the answer opens with, when the cursor is in a code file and
-    not inside a fenced block already (a docstring's example). The code's first line loses
+    """The code inside a fence the answer opens with, when the cursor is in a code file's code
+    (not in a comment, a string or docstring, or a fenced example). The code's first line loses
     the cursor line's indentation it repeats; the closing fence and what follows it go."""
     opening = _OPENING.match(text)
-    if opening is None or ctx.language in FENCED_LANGUAGES or _in_fence(ctx):
+    if opening is None or ctx.language in FENCED_LANGUAGES or _in_prose(ctx):
         return text
     fence = opening.group(1)
     body = text[opening.end() :]
@@ -31,7 +40,15 @@ def without_fence(text: str, ctx: Context) -> str:
     return body
 
 
-def _in_fence(ctx: Context) -> bool:
-    """Whether an odd number of fence lines comes before the cursor (an example inside a
-    docstring or comment is open there)."""
-    return len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
+def _in_prose(ctx: Context) -> bool:
+    """Whether the cursor is where a fence may be the user's text: in a comment line (a doc
+    comment's example), in a string or docstring (Markdown held in code), or after an odd
+    number of fence lines (an example still open)."""
+    if _COMMENT_LINE.match(ctx.line_prefix) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
+        return True
+    recent = recent_lines(ctx.prefix, STRING_LINES)
+    # The scan ends a one-quote string at its line's end; a template literal or Go raw string
+    # (backticks) runs on: an odd number of them outside fence lines is one still open.
+    if _FENCE_LINE.sub("", recent).count("`") % 2:
+        return True
+    return bool(scanner(ctx).feed(recent, lenient=True).quote)
