@@ -251,8 +251,9 @@ def punctuation_tail(ctx: Context) -> str:
 
 
 def closes_open_bracket(text: str, prefix: str) -> bool:
-    """Whether ``text`` starts by closing the innermost bracket the recent prefix left open."""
-    stack = Scan().feed(recent_lines(prefix, CONTEXT_LINES), lenient=True).stack
+    """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
+    :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
+    stack = _scanned(recent_lines(prefix, STRAY_LINES), False, False).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
