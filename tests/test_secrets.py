@@ -229,7 +229,10 @@ async def test_credentials_in_the_base_url_are_never_shown(
     assert await inline(lsp, "file:///p/a.py", 0, 4) == []
 
     assert len(fake.requests) == 1  # the call went to that endpoint
+    # With the key, not as HTTP Basic auth built from the URL (which would replace it).
+    assert fake.requests[0].headers["Authorization"].startswith("Bearer ")
     told = [m.message for m in lsp.messages + lsp.log_messages]
+    assert sum("user:password in baseUrl is not sent" in m for m in told) == 1
     masked = fake.url.replace("://", "://***@")
     assert any(masked in m and "rejected" in m for m in told)  # the popup names the endpoint
     assert any(f"endpoint={masked}" in m for m in told)  # and so does the settings log line

@@ -425,11 +425,25 @@ def raise_stream_error(chunk: Mapping[str, Any]) -> None:
         raise UpstreamError(f"the endpoint reported: {one_line(what)[:200]}")
 
 
+def request_url(endpoint: Endpoint) -> str:
+    """The URL requests go to. A ``user:password@`` in it becomes HTTP Basic auth, which
+    takes the ``Authorization`` header the API key goes in: with a key, the key is what is
+    sent, and the user is told once that the URL's credentials are not."""
+    url = httpx.URL(endpoint.url)
+    if not (endpoint.api_key and url.userinfo):
+        return endpoint.url
+    log.warning(
+        "the user:password in baseUrl is not sent: the API key goes in the Authorization "
+        "header that HTTP Basic auth would take"
+    )
+    return str(url.copy_with(userinfo=b""))
+
+
 class HttpProvider:
     """What every HTTP provider shares: its URL, key header, pooled client and their closing."""
 
     def __init__(self, endpoint: Endpoint) -> None:
-        self._url = endpoint.url
+        self._url = request_url(endpoint)
         self._headers = auth_headers(endpoint.api_key)
         self._client = make_client(endpoint)
         self._told_too_long = False
