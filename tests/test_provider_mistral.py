@@ -6,7 +6,7 @@ These unit tests use httpx.MockTransport; the end-to-end tests use a real HTTP s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -125,6 +125,23 @@ async def test_a_content_chunk_whose_text_is_no_string(text: object) -> None:
         return
     with pytest.raises(BadResponseError, match="content chunk"):
         await collect(provider(handler), request(stream=False))
+
+
+async def test_a_huge_error_page_is_described_from_its_head() -> None:
+    read: list[int] = []
+
+    async def page() -> AsyncIterator[bytes]:
+        yield b"<html><head><title>Gateway exploded</title></head><body>"
+        for _ in range(1000):  # 64 MB, were it all read
+            read.append(1)
+            yield b"x" * 65536
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, content=page(), headers={"Content-Type": "text/html"})
+
+    with pytest.raises(UpstreamError, match="Gateway exploded"):
+        await collect(provider(handler), request())
+    assert len(read) <= 2
 
 
 def status(code: int, body: str, headers: dict[str, str] | None = None) -> Handler:

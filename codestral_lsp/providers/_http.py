@@ -46,6 +46,8 @@ MAX_RETRY_AFTER_S = 300.0
 # longest ``max_tokens`` allows is a few hundred KB even with every character escaped): it is
 # not read on, so an endpoint gone wrong cannot fill the memory of every editor's server.
 MAX_BODY_BYTES = 4 * 1024 * 1024
+# What of an error response's body is read to describe it.
+MAX_ERROR_BYTES = 64 * 1024
 # No tokenizer's tokens run longer than this many characters on average (a run of spaces is
 # among the longest), so an answer longer than ``max_tokens`` times this ignores the limit;
 # the slack keeps a tiny ``max_tokens`` from cutting an answer that honours it.
@@ -110,8 +112,7 @@ async def post(
         ended = False
         try:
             if response.status_code >= 300:
-                await response.aread()
-                raise without_key(error_for(response), headers)
+                raise without_key(error_for(response, await _body_head(response)), headers)
             try:
                 yield response
             except AnswerCut:
@@ -160,10 +161,23 @@ def _reason(err: Exception) -> str:
     return text.splitlines()[0][:200]
 
 
-def error_for(response: httpx.Response) -> ProviderError:
-    """Translate an error response into the provider error tree."""
+async def _body_head(response: httpx.Response) -> bytes:
+    """An error response's body, or its first :data:`MAX_ERROR_BYTES` (enough to describe it:
+    a huge error page is not read on, and its connection is not reused)."""
+    head = b""
+    with contextlib.suppress(httpx.HTTPError):
+        async for chunk in response.aiter_bytes():
+            head += chunk
+            if len(head) >= MAX_ERROR_BYTES:
+                break
+    return head[:MAX_ERROR_BYTES]
+
+
+def error_for(response: httpx.Response, body: bytes) -> ProviderError:
+    """Translate an error response (``body``: its body, or the head of it) into the provider
+    error tree."""
     status = response.status_code
-    detail = error_detail(response)
+    detail = error_detail(response, body)
     where = f"{response.request.url.host}{response.request.url.path}"
     if status in (401, 403):
         return AuthError(f"HTTP {status} from {where}: {detail}", status)
@@ -192,13 +206,14 @@ def error_for(response: httpx.Response) -> ProviderError:
     return UpstreamError(f"HTTP {status} from {where}: {detail}", status)
 
 
-def error_detail(response: httpx.Response) -> str:
+def error_detail(response: httpx.Response, raw: bytes) -> str:
     """A short one-line description from any of the error body shapes endpoints use (an HTML
     error page is told by its title)."""
+    text = raw.decode("utf-8", "replace")
     try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return one_line(_page_text(response.text))[:200] or response.reason_phrase or "no detail"
+        body = json.loads(text)
+    except json.JSONDecodeError:
+        return one_line(_page_text(text))[:200] or response.reason_phrase or "no detail"
     return one_line(_describe(body))[:300] or "no detail"
 
 
