@@ -491,6 +491,10 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         # identifier", which is how every completion menu (VS Code, nvim-cmp, blink.cmp, Helix,
         # company) asks as the user types, so it cannot tell a key press for a suggestion.
         text = await ls.suggest(Request(ctx, False, ls.stale_guard(doc)))
+        if not text and ls.engine.blocked_reason(ctx):
+            # Off, excluded or not configured: nothing changes as the user types on, so the
+            # client need not ask again at every key.
+            return types.CompletionList(is_incomplete=False, items=[])
         return items.completion_list(
             text,
             ctx,

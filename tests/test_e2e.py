@@ -316,4 +316,13 @@ async def test_excluded_file_is_never_sent(client: LanguageClient, fake: FakeFim
     open_doc(client, uri, "SECRET=\n", language="dotenv")
 
     assert await inline(client, uri, 0, 7) == []
+    menu = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=7),
+        )
+    )
+    # Complete as it is: typing on in this file changes nothing, so no asking at every key.
+    assert isinstance(menu, types.CompletionList)
+    assert (list(menu.items), menu.is_incomplete) == ([], False)
     assert fake.requests == []
