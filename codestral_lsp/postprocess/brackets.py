@@ -13,7 +13,7 @@ import re
 import string
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import recent_lines
+from codestral_lsp.postprocess.lines import COMMENT_MARK, lines_after_cursor, recent_lines
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
@@ -29,7 +29,7 @@ _AGAIN = ")]}>\"'`;,("
 # Languages whose ``)`` closes nothing on purpose (shell's ``start)`` case arms), and prose.
 _UNPAIRED = frozenset({"shellscript", "sh", "bash", "zsh", "markdown", "plaintext", "text", ""})
 # A comment on the line, where brackets are prose (``# done :)``).
-_COMMENT = re.compile(r"^\s*\*|(?:^|\s)(?:#|//|--|/\*|;)")
+_COMMENT = re.compile(rf"^\s*\*|(?:^|\s){COMMENT_MARK}")
 # Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).
 _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
@@ -203,11 +203,11 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     """
     # A stray closer may hide inside the punctuation the answer ends with (``number>>>();``).
     run = len(text) - len(text.rstrip(string.punctuation))
-    again = _closers_after(ctx)
-    if not run or not again or ctx.language in _UNPAIRED:
+    if not run or ctx.language in _UNPAIRED:
         return text
     last = text[text.rfind("\n") + 1 :] if "\n" in text else ctx.line_prefix + text
-    if _COMMENT.search(last):
+    again = _closers_after(ctx)
+    if not again or _COMMENT.search(last):
         return text
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     above = _read_above(recent_lines(head, STRAY_LINES) + ctx.line_prefix, ctx)
@@ -227,12 +227,7 @@ def _closers_after(ctx: Context) -> set[str]:
     """The closers (and their ``;``, ``,``) that the code right after the cursor starts with:
     on the cursor's line, else on the next line with code."""
     rest = ctx.line_suffix.strip() or next(
-        (
-            line.strip()
-            for line in _first_lines(ctx.suffix[len(ctx.line_suffix) :]).split("\n")
-            if line.strip()
-        ),
-        "",
+        (line.strip() for line in lines_after_cursor(ctx) if line.strip()), ""
     )
     lead = rest[: len(rest) - len(rest.lstrip(_AGAIN))]
     return set(lead) if _CLOSING.search(lead) else set()

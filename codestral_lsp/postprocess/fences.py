@@ -7,7 +7,7 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import scanner
-from codestral_lsp.postprocess.lines import recent_lines
+from codestral_lsp.postprocess.lines import COMMENT_MARK, recent_lines
 
 # Files in which a fence is text the user may well want.
 FENCED_LANGUAGES = frozenset({
@@ -15,7 +15,7 @@ FENCED_LANGUAGES = frozenset({
     "asciidoc", "org", "latex", "tex",
 })  # fmt: skip
 # A cursor line that is a comment (``///``, ``#``, `` * ``, ``--``): a doc comment's example.
-_COMMENT_LINE = re.compile(r"\s*(?://|#|\*|--|;|/\*|%)")
+_COMMENT_LINE = re.compile(rf"\s*(?:\*|%|{COMMENT_MARK})")
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
 # The opening fence on the answer's first line, with an optional language tag.

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from codestral_lsp.context import Context
 
 TAB_WIDTH = 4
+# What starts a line comment or a block comment in the common languages (``//``, ``#``,
+# ``--``, ``;``, ``/*``), for rules that leave prose alone.
+COMMENT_MARK = r"(?://|#|--|;|/\*)"
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then
 # maybe a ``;`` or ``,``.
 _CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,]?\s*$")
