@@ -32,6 +32,11 @@ MAX_BODY = 256 * 1024 * 1024
 _LENGTH = re.compile(rb"content-length[ \t]*:[ \t]*(\d+)[ \t]*\r?\n", re.IGNORECASE)
 _NOT_A_HEADER = b"invalid header line\r\n"
 _log = logging.getLogger(__name__)
+# The likely cause of each kind of input fault, told with its first occurrence.
+_CAUSES = {
+    "framing": "the client sent a wrong Content-Length?",
+    "encoding": "the client's text is not UTF-8, as LSP requires",
+}
 
 
 class StdinReader:
@@ -40,7 +45,7 @@ class StdinReader:
     def __init__(self, stdin: BinaryIO) -> None:
         self._stdin = stdin
         self._reader: asyncio.StreamReader | None = None
-        self._told = False
+        self._told: set[str] = set()
 
     async def _stream(self) -> asyncio.StreamReader:
         if self._reader is None:
@@ -87,18 +92,19 @@ class StdinReader:
         if found is None:
             return line
         if found.start():
-            self._tell(f"dropped {found.start()} bytes of input that were no LSP message")
+            self._tell("framing", f"dropped {found.start()} bytes of input that were no message")
         length = int(found.group(1))
         if length > MAX_BODY:
-            self._tell(f"ignored a message said to be {length} bytes long")
+            self._tell("framing", f"ignored a message said to be {length} bytes long")
             return _NOT_A_HEADER
         return b"Content-Length: %d\r\n" % length
 
-    def _tell(self, what: str, why: str = " (the client sent a wrong Content-Length?)") -> None:
-        """Log the first broken frame: the client's fault, worth one line, not one per frame."""
-        if not self._told:
-            self._told = True
-            _log.warning("%s%s", what, why)
+    def _tell(self, kind: str, what: str) -> None:
+        """Log the first input fault of each kind: the client's, worth one line, not one per
+        message."""
+        if kind not in self._told:
+            self._told.add(kind)
+            _log.warning("%s (%s)", what, _CAUSES[kind])
 
     async def readexactly(self, n: int) -> bytes:
         """A message body of ``n`` bytes (``b""`` when input ends first). Bytes that are no
@@ -113,7 +119,7 @@ class StdinReader:
         try:
             body.decode()
         except UnicodeDecodeError as err:
-            self._tell(f"replaced bytes that are no UTF-8 in a message ({err.reason})", "")
+            self._tell("encoding", f"replaced bytes that are no UTF-8 in a message: {err.reason}")
             return body.decode(errors="replace").encode()
         return body
 

@@ -393,6 +393,25 @@ async def test_a_frame_with_a_wrong_length_costs_at_most_the_next_message(frame:
     assert await server.exit_code() == 0
 
 
+async def test_each_kind_of_broken_input_is_told_once() -> None:
+    server = await Stdio.start(stderr=asyncio.subprocess.PIPE)
+    assert server.proc.stdin is not None and server.proc.stderr is not None
+    await server.initialize()
+    short = b"Content-Length: %d\r\n\r\n" % (len(_NOTE) - 3) + _NOTE
+    body = _NOTE.replace(b"caf", b"\xff\xfe")
+    bad_bytes = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    server.proc.stdin.write(short + short)
+    server.send("$/note")  # the message the second short frame eats into
+    server.proc.stdin.write(bad_bytes + bad_bytes)
+    msg_id = server.send("shutdown", request=True)
+    assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+    server.send("exit")
+    assert await server.exit_code() == 0
+    logged = await server.proc.stderr.read()
+    assert logged.count(b"wrong Content-Length") == 1
+    assert logged.count(b"no UTF-8") == 1
+
+
 async def test_header_names_are_read_in_any_case() -> None:
     server = await Stdio.start()
     assert server.proc.stdin is not None
