@@ -40,9 +40,10 @@ def chat_body(request: FimRequest) -> dict[str, Any]:
 class ChatCompletions(HttpProvider):
     """Provider for chat completions with a hole-filling prompt, JSON and SSE."""
 
-    async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
-        """Yield the extracted code once the whole answer is in. The answer is bounded while
-        it is collected, like any stream (its wrapping is well within the bound's slack)."""
+    async def stream(self, request: FimRequest) -> AsyncIterator[str]:
+        """Yield the extracted code once the whole answer is in. The raw answer is what is
+        bounded, as it is collected (its wrapping is well within the bound's slack): the code
+        cut from it is shorter still."""
         parts: list[str] = []
         cut: AnswerCut | None = None
         deltas = self._bounded(self._deltas(request), request.max_tokens)
