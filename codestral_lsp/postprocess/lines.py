@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 from codestral_lsp.context import Context
 
@@ -12,8 +13,8 @@ TAB_WIDTH = 4
 # ``--``, ``;``, ``/*``), for rules that leave prose alone.
 COMMENT_MARK = r"(?://|#|--|;|/\*)"
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then
-# maybe a ``;`` or ``,``.
-_CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,]?\s*$")
+# maybe a ``;``, ``,`` or (Erlang's) ``.``.
+_CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,.]?\s*$")
 
 
 def indent(line: str) -> int:
@@ -68,17 +69,18 @@ def last_code_line(ctx: Context) -> str:
     return next(iter(code_lines_above(ctx, 1)), "")
 
 
+def lines_above(ctx: Context) -> Iterator[str]:
+    """The lines before the cursor's line, nearest first."""
+    end = len(ctx.prefix) - len(ctx.line_prefix)
+    while end > 0:
+        start = ctx.prefix.rfind("\n", 0, end - 1) + 1
+        yield ctx.prefix[start : end - 1].rstrip("\r")
+        end = start
+
+
 def code_lines_above(ctx: Context, count: int) -> list[str]:
     """The last ``count`` non-blank lines before the cursor's line, nearest first."""
-    end = len(ctx.prefix) - len(ctx.line_prefix)
-    found: list[str] = []
-    while end > 0 and len(found) < count:
-        start = ctx.prefix.rfind("\n", 0, end - 1) + 1
-        line = ctx.prefix[start : end - 1].rstrip("\r")
-        if not is_blank(line):
-            found.append(line)
-        end = start
-    return found
+    return list(islice((line for line in lines_above(ctx) if not is_blank(line)), count))
 
 
 def recent_lines(text: str, count: int) -> str:
@@ -95,11 +97,9 @@ def enclosing_lines(ctx: Context) -> Iterator[str]:
     """The lines that open the blocks around the cursor's line, innermost first: each is the
     nearest code line above the one before that is less indented (as far as the prompt shows)."""
     level = indent(ctx.line_prefix)
-    end = len(ctx.prefix) - len(ctx.line_prefix)
-    while level and end > 0:
-        start = ctx.prefix.rfind("\n", 0, end - 1) + 1
-        line = ctx.prefix[start : end - 1]
+    for line in lines_above(ctx):
+        if not level:
+            return
         if not is_blank(line) and indent(line) < level:
             level = indent(line)
             yield line
-        end = start

@@ -7,7 +7,7 @@ import functools
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import Scan
+from codestral_lsp.postprocess.brackets import GENERICS, Scan
 from codestral_lsp.postprocess.lines import (
     enclosing_lines,
     indent,
@@ -43,6 +43,15 @@ STATEMENT_LINES = 12
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
+# Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
+# ``end.``), and such a line.
+END_LANGUAGES = frozenset({"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab"})
+_END_LINE = re.compile(r"^\s*end\b[)\]}]*(?:\(\))?[;,.]?\s*$")
+# A method called on what a closer line closed (Ruby's ``}.freeze``).
+_CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
+# The start of a line comment, or a block comment's `` * `` line: a comment on the cursor's line
+# goes on with lines that start the same way (a doc comment's paragraph or fenced example).
+_COMMENT_LEAD = re.compile(r"[ \t]*(?:///?!?|#+|--|;+|%|\*(?!/))(?=[ \t]|$)")
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -90,7 +99,7 @@ def new_definition(lines: list[str], ctx: Context) -> int | None:
     return first if lines[first].startswith(_TOP_LEVEL.get(ctx.language, _GENERIC)) else None
 
 
-def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
+def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = True) -> int | None:
     """Index of the first line that leaves the cursor's scope, by indentation.
 
     ``lines`` are full lines: the first one starts with the cursor line's text. On a blank
@@ -103,21 +112,61 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
     an ``else:`` two levels up, the next method); what follows stays at that first line's level
     or deeper. An answer that is a new top-level definition (``head``, see
     :func:`new_definition`) has no indentation limit. A line that closes and reopens
-    (``} else {``) stays in scope. One closing-bracket line at the boundary is kept when the
-    code below the cursor does not already close there.
+    (``} else {``) stays in scope. The closer lines at the boundary whose blocks the code below
+    the cursor leaves open are kept (:func:`_closing_run`); in a stream that may go on
+    (``final`` false) their run is undecided while it reaches the last line, unless that line
+    is at column 0.
     """
     limit = 0 if head is not None else _scope_limit(lines, ctx)
     labels = _opens_switch(ctx)
+    comment = _comment_lead(ctx.line_prefix)
     for i in range(1, len(lines)):
         line = lines[i]
+        if comment and _comment_lead(line) == comment:
+            continue  # the cursor's comment goes on
+        comment = ""
         if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
             continue
         if labels and _CASE_LABEL.match(line) and indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
-        if is_closer(line) and not _closed_below(ctx, limit):
-            return i + 1
+        if closes(line, ctx.language) and not _closed_below(ctx, limit):
+            end = _closing_run(lines, i, ctx)
+            return end if final or end < len(lines) or not indent(lines[end - 1]) else None
         return i
     return None
+
+
+def closes(line: str, language: str) -> bool:
+    """Whether ``line`` only ends blocks: closing brackets (``}``, ``});``, ``}()``, a type's
+    ``>;`` where ``<>`` hold type arguments), maybe with a method called on what they close
+    (``}.freeze``), or ``end`` in the languages that end blocks with it."""
+    if language in END_LANGUAGES and _END_LINE.match(line):
+        return True
+    if language in GENERICS:
+        line = line.replace(">", ")")
+    return is_closer(_CALLED_AFTER.sub("", line, count=1))
+
+
+def _closing_run(lines: list[str], first: int, ctx: Context) -> int:
+    """Index after the closer lines from ``first`` on that the answer keeps: ``first``, then
+    each next closer less indented than the one before whose block the code below leaves open
+    (the end of a file whose outer blocks are still open: a JSON array's ``]``, then ``}``)."""
+    end = first + 1
+    while (
+        end < len(lines)
+        and closes(lines[end], ctx.language)
+        and indent(lines[end]) < indent(lines[end - 1])
+        and not _closed_below(ctx, indent(lines[end - 1]))
+    ):
+        end += 1
+    return end
+
+
+def _comment_lead(line: str) -> str:
+    """The indentation and marker a comment line starts with (``"    # "`` gives ``"    #"``),
+    ``""`` for a line that is not a comment."""
+    found = _COMMENT_LEAD.match(line)
+    return found.group() if found else ""
 
 
 def tag_cut(lines: list[str], ctx: Context) -> int | None:
@@ -239,7 +288,7 @@ def _closed_below(ctx: Context, limit: int) -> bool:
     opener = _opener_indent(ctx, limit)
     for below in lines_after_cursor(ctx):
         if not is_blank(below) and indent(below) < limit:
-            return is_closer(below) and indent(below) == opener
+            return closes(below, ctx.language) and indent(below) == opener
     return False
 
 
