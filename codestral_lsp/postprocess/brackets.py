@@ -13,7 +13,14 @@ import re
 import string
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import COMMENT_MARK, lines_after_cursor, recent_lines
+from codestral_lsp.postprocess.lines import (
+    COMMENT_MARK,
+    indent,
+    is_blank,
+    lines_above,
+    lines_after_cursor,
+    recent_lines,
+)
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
@@ -250,6 +257,21 @@ def closes_open_bracket(text: str, prefix: str) -> bool:
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
     stack = _scanned(recent_lines(prefix, STRAY_LINES), False, False).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
+
+
+def closes_block_by_indentation(text: str, ctx: Context) -> bool:
+    """Whether ``text`` is a closer on a line of its own that ends the block its indentation
+    says it does: the nearest code line above at its column or left of it opens that bracket,
+    however far up (the bracket scan sees only :data:`STRAY_LINES`)."""
+    if ctx.line_prefix.strip() or text.startswith("\n"):
+        return False
+    line = ctx.line_prefix + text
+    opener = CLOSERS.get(line.strip()[:1], "")
+    column = indent(line)
+    for above in lines_above(ctx) if opener else ():
+        if not is_blank(above) and indent(above) <= column:
+            return indent(above) == column and above.rstrip().endswith(opener)
+    return False
 
 
 def replace_length(text: str, ctx: Context) -> int:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import closes_open_bracket, replace_length
+from codestral_lsp.postprocess.brackets import (
+    closes_block_by_indentation,
+    closes_open_bracket,
+    replace_length,
+)
 from codestral_lsp.postprocess.lines import (
     code_lines_above,
     indent,
@@ -166,10 +170,10 @@ def closer_below(text: str, ctx: Context) -> str:
 def too_small(text: str, ctx: Context) -> bool:
     """Whitespace only, or a couple of punctuation characters with no word in them, unless
     they close a bracket still open before the cursor (a lone ``}`` ending a block is the
-    right answer, not noise)."""
+    right answer, not noise), by the brackets' count or by indentation."""
     body = text.strip()
     if not body:
         return True
     if _WORD.search(body) or len(body) >= MIN_NON_WORD_CHARS:
         return False
-    return not closes_open_bracket(body, ctx.prefix)
+    return not (closes_open_bracket(body, ctx.prefix) or closes_block_by_indentation(text, ctx))
