@@ -32,6 +32,11 @@ _INNER_TRAILING = re.compile(r"[ \t]+\n")
 STYLE_LINES = 40
 # Languages whose files are indented with tabs whatever the editor's settings.
 TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
+# A line indented with a tab; one indented with two spaces or more before code (not a block
+# comment's `` * ``). A file with both mixes them on purpose (GNU style: a tab is 8 columns,
+# spaces fill between), and an answer's indentation is then left as the model wrote it.
+_TAB_LED = re.compile(r"^\t", re.MULTILINE)
+_SPACE_LED = re.compile(r"^ {2,}[^\s*]", re.MULTILINE)
 # The editor's closer after the cursor: a bracket, or a markup element's closing tag.
 _CLOSER_TAIL = re.compile(r"[)\]}]|</")
 # A lone closing bracket or separator is more noise than help as ghost text.
@@ -90,9 +95,10 @@ def _one_short(width: int, ctx: Context) -> bool:
 
 def tab_indentation(text: str, ctx: Context) -> str:
     """Lines after the first indented with spaces, in a file indented with tabs (Go, whose
-    gofmt uses them, Makefiles, whose recipes must start with one, or tabs on the cursor's line
-    or the code line above), re-indented with tabs, a tab for each 4 spaces (2 when the answer
-    indents by 2): a recipe indented by spaces breaks ``make``."""
+    gofmt uses them, but not in a raw string; Makefiles, whose recipes must start with one; or
+    tabs on the cursor's line or the code line above, in a file with no line indented by
+    spaces), re-indented with tabs, a tab for each 4 spaces (2 when the answer indents by 2): a
+    recipe indented by spaces breaks ``make``."""
     lines = text.split("\n")
     widths = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.strip()]
     if not any(widths) or not _tab_indented(ctx):
@@ -106,8 +112,8 @@ def tab_indentation(text: str, ctx: Context) -> str:
 
 def space_indentation(text: str, ctx: Context) -> str:
     """Lines after the first indented with tabs, in a file indented with spaces (the code lines
-    above are, and none with a tab), re-indented with the file's unit of spaces per tab: mixed
-    indentation breaks Python and shows crooked in every other language."""
+    above are, and no line of the prompt with a tab), re-indented with the file's unit of spaces
+    per tab: mixed indentation breaks Python and shows crooked in every other language."""
     lines = text.split("\n")
     if not any(line.startswith("\t") for line in lines[1:]) or ctx.language in TAB_LANGUAGES:
         return text
@@ -122,19 +128,23 @@ def space_indentation(text: str, ctx: Context) -> str:
 
 def _space_unit(ctx: Context) -> int | None:
     """The file's indentation step in spaces, read from the code lines above the cursor
-    (``None`` when they indent with tabs, or not at all)."""
-    above = [ctx.line_prefix, *code_lines_above(ctx, STYLE_LINES)]
-    if any(line.startswith("\t") for line in above):
+    (``None`` when they do not indent, or any line of the prompt indents with a tab)."""
+    if _TAB_LED.search(ctx.prefix) or _TAB_LED.search(ctx.suffix):
         return None
-    widths = [len(line) - len(line.lstrip(" ")) for line in above if line.strip()]
+    above = [ctx.line_prefix, *code_lines_above(ctx, STYLE_LINES)]
+    # A block comment's `` * `` lines sit one space in, whatever the file's step.
+    widths = [len(line) - len(line.lstrip(" ")) for line in above if line.strip()[:1] not in "*"]
     steps = [width for width in widths if width]
     return min(max(min(steps), 2), 8) if steps else None
 
 
 def _tab_indented(ctx: Context) -> bool:
+    if ctx.language == "go":
+        return not ctx.prefix.count("`") % 2  # inside a raw string the text is anything's
     if ctx.language in TAB_LANGUAGES:
         return True
-    return ctx.line_prefix.startswith("\t") or last_code_line(ctx).startswith("\t")
+    tabbed = ctx.line_prefix.startswith("\t") or last_code_line(ctx).startswith("\t")
+    return tabbed and not (_SPACE_LED.search(ctx.prefix) or _SPACE_LED.search(ctx.suffix))
 
 
 def trailing_space(text: str, ctx: Context) -> str:
@@ -176,4 +186,4 @@ def too_small(text: str, ctx: Context) -> bool:
         return True
     if _WORD.search(body) or len(body) >= MIN_NON_WORD_CHARS:
         return False
-    return not (closes_open_bracket(body, ctx.prefix) or closes_block_by_indentation(text, ctx))
+    return not (closes_open_bracket(body, ctx) or closes_block_by_indentation(text, ctx))
