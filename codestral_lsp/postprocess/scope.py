@@ -30,6 +30,13 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
+# Markup, data and prose hold no definitions: a line starting "function " there is text.
+_NO_DEFINITIONS = frozenset({
+    "html", "xml", "markdown", "plaintext", "text", "json", "jsonc", "yaml", "toml", "css",
+    "scss", "less", "restructuredtext", "latex",
+})  # fmt: skip
+# A line that plainly goes on after its end (an operator, a comma, a backslash).
+_GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.\\]\s*$")
 # Text whose next line at the same indentation goes on with the same thing, not past a block:
 # the next list item or table row, a query's next clause.
 FLAT_LANGUAGES = frozenset({"markdown", "plaintext", "sql"})
@@ -72,7 +79,7 @@ def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
 def stop_word_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
     """Index of the first line after the first that starts a new top-level definition (other
     than ``head``, the one the answer itself begins with, see :func:`new_definition`)."""
-    words = _TOP_LEVEL.get(ctx.language, _GENERIC)
+    words = definition_words(ctx.language)
     for i in range(1, len(lines)):
         line = lines[i]
         if head is not None and i == head:
@@ -94,9 +101,24 @@ def new_definition(lines: list[str], ctx: Context) -> int | None:
     if _adds_to_line(lines, ctx) or (lines[0].strip() and _OPENER.search(lines[0])):
         return None
     first = next((i for i in range(1, len(lines)) if not is_blank(lines[i])), None)
-    if first is None or (first == 1 and lines[0].strip()):
+    if first is None or (first == 1 and not _finished_top_level(lines[0])):
         return None  # no blank line between the cursor's code and the definition
-    return first if lines[first].startswith(_TOP_LEVEL.get(ctx.language, _GENERIC)) else None
+    return first if lines[first].startswith(definition_words(ctx.language)) else None
+
+
+def definition_words(language: str) -> tuple[str, ...]:
+    """What a line at column 0 starts with when it begins a new top-level definition."""
+    return () if language in _NO_DEFINITIONS else _TOP_LEVEL.get(language, _GENERIC)
+
+
+def _finished_top_level(line: str) -> bool:
+    """Whether the cursor's line is a whole top-level line that a definition may follow right
+    below: blank, an attribute, decorator or comment leading into it (``#[test]``,
+    ``@Component``), or a finished statement at column 0 (``use std::fmt;``, ``class A;``).
+    Below an indented line the body it ends goes on; a definition there is a run-on."""
+    if not line.strip():
+        return True
+    return not line[:1].isspace() and (_preamble(line) or not _GOES_ON.search(line))
 
 
 def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = True) -> int | None:
@@ -264,7 +286,7 @@ def _definition_floor(ctx: Context) -> int:
     """The least indentation of a line that stays inside the top-level definition (function,
     class) around the cursor: 1 inside one, 0 in top-level code, and the outermost level the
     prompt shows when its window starts inside a block."""
-    words = _TOP_LEVEL.get(ctx.language, _GENERIC)
+    words = definition_words(ctx.language)
     level, outermost = indent(ctx.line_prefix), ""
     for line in enclosing_lines(ctx):
         level, outermost = indent(line), line
