@@ -42,13 +42,25 @@ def within_line(text: str, ctx: Context) -> str:
     if text.strip() == rest:
         return ""
     sizes = [len(rest), *range(len(rest) - 1, MIN_PARTIAL_OVERLAP - 1, -1)]
-    ends = [len(text) - size for size in sizes if _retypes(text, rest, size)]
+    spaced = ctx.line_suffix[:1].isspace()
+    ends = [
+        len(text) - size
+        for size in sizes
+        if _retypes(text, rest, size) and not (spaced and _inside_word(text, len(text) - size))
+    ]
     start = ends[0] if ends else _loose_start(text, rest)
     if start is None:
         return _short_punctuation(text, ctx, rest)
     kept = text[:start]
     # The line's own space before its tail stays; the suggestion's copy of it goes.
     return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+
+
+def _inside_word(text: str, start: int) -> bool:
+    """Whether ``start`` is inside a word of ``text``: a re-typing of a rest that a space
+    separates from the cursor begins after a space or punctuation, not within a name
+    (``virtio_input_devids`` before `` ids;`` ends with ``ids`` by chance)."""
+    return bool(start) and bool(_WORD.match(text[start])) and bool(_WORD.match(text[start - 1]))
 
 
 def _retypes(text: str, rest: str, size: int) -> bool:
