@@ -17,6 +17,7 @@ from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     indent,
     is_blank,
+    is_closer,
     lines_above,
     lines_after_cursor,
     recent_lines,
@@ -57,20 +58,30 @@ _TYPE_OPEN = re.compile(r"(?<=[\w:])<(?=[\w\[&'?*(>]|\Z)")
 _NOT_CLOSING = re.compile(r"(?<=[-=])>|>(?==)")
 # The characters the scan acts on outside strings; and inside a string, what may end it.
 _ACTIVE = re.compile(r"[()\[\]{}\"'`<>;\n]")
+# Lisps: ``'`` and a backquote quote code rather than open strings, ``;`` starts a comment, and
+# ``?(`` (Emacs Lisp), ``\(`` (Clojure) or ``#\(`` (Scheme) is a character, not a bracket.
+LISPS = frozenset({
+    "lisp", "emacs-lisp", "elisp", "commonlisp", "common-lisp", "scheme", "racket", "clojure",
+    "fennel",
+})  # fmt: skip
+_ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
+# A ``?`` right after a name's character ends the name (``null?``); elsewhere it starts a char.
+_NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")
 _STRING_STOPS = {quote: re.compile(rf"[\\\n{quote}]") for quote in "\"'`"}
 
 
 class Scan:
     """Open brackets, the open string, and what did not balance, reading code left to right.
 
-    Deliberately small: no comments; a one-quote string ends at its line's end, a triple-quoted
-    one at its closing quotes. It only has to compare a few variants of the same lines, so its
-    blind spots cost the same on each side.
+    Deliberately small: no comments (but a Lisp's); a one-quote string ends at its line's end
+    (not in a Lisp), a triple-quoted one at its closing quotes. It only has to compare a few
+    variants of the same lines, so its blind spots cost the same on each side.
     """
 
-    def __init__(self, lifetimes: bool = False, angles: bool = False) -> None:
+    def __init__(self, lifetimes: bool = False, angles: bool = False, lisp: bool = False) -> None:
         self.lifetimes = lifetimes
         self.angles = angles
+        self.lisp = lisp
         self.stack: list[str] = []
         self.quote = ""
         self.extra = 0
@@ -78,7 +89,7 @@ class Scan:
 
     def copy(self) -> Scan:
         """A scan in the same state, to read different code after the same lines."""
-        twin = Scan(self.lifetimes, self.angles)
+        twin = Scan(self.lifetimes, self.angles, self.lisp)
         twin.stack, twin.quote = list(self.stack), self.quote
         twin.extra, twin.open_strings = self.extra, self.open_strings
         return twin
@@ -92,11 +103,14 @@ class Scan:
                 i = self._in_string(code, i)
                 continue
             # Names, numbers and spaces do nothing here: skip them at C speed.
-            found = _ACTIVE.search(code, i)
+            found = (_ACTIVE_LISP if self.lisp else _ACTIVE).search(code, i)
             if found is None:
                 break
             i = found.start()
             char = code[i]
+            if self.lisp and char in "?\\;":
+                i = _past_lisp_literal(code, i)
+                continue
             lifetime = _LIFETIME.match(code, i) if self.lifetimes and char == "'" else None
             if lifetime:
                 i = lifetime.end()
@@ -144,7 +158,7 @@ class Scan:
         char = code[i]
         if char == "\\":
             return i + 2
-        if char == "\n" and len(self.quote) == 1:
+        if char == "\n" and len(self.quote) == 1 and not self.lisp:  # a Lisp's strings run on
             self.quote = ""
             self.open_strings += 1
         elif code.startswith(self.quote, i):
@@ -163,11 +177,28 @@ class Scan:
             self.extra += 1
 
 
+def _past_lisp_literal(code: str, i: int) -> int:
+    """Where reading goes on after a Lisp comment (to its line's end) or character literal
+    (``?(``, ``?\\(``, ``\\(``) at ``i``; a ``?`` ending a name (``null?``) is passed over."""
+    char = code[i]
+    if char == ";":
+        end = code.find("\n", i)
+        return len(code) if end < 0 else end
+    if char == "?" and i and _NAME_CHAR.match(code, i - 1):
+        return i + 1
+    return i + 3 if code[i + 1 : i + 2] == "\\" and char == "?" else i + 2
+
+
 def scanner(ctx: Context, angles: bool = False) -> Scan:
-    """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes). With
-    ``angles``, ``<>`` count as brackets where the language has type arguments: only to judge
-    variants of the same code, as a comparison's ``>`` reads as a stray closer."""
-    return Scan(lifetimes=ctx.language == "rust", angles=angles and ctx.language in GENERICS)
+    """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes, nor are a
+    Lisp's quotes). With ``angles``, ``<>`` count as brackets where the language has type
+    arguments: only to judge variants of the same code, as a comparison's ``>`` reads as a
+    stray closer."""
+    return Scan(
+        lifetimes=ctx.language == "rust",
+        angles=angles and ctx.language in GENERICS,
+        lisp=ctx.language in LISPS,
+    )
 
 
 def cost(code: str, ctx: Context, above: str = "") -> int:
@@ -179,13 +210,13 @@ def cost(code: str, ctx: Context, above: str = "") -> int:
 def _read_above(above: str, ctx: Context) -> Scan:
     """The scan of the lines above, for :func:`_cost_after` (which reads on from a copy)."""
     judge = scanner(ctx, angles=True)
-    return _scanned(above, judge.lifetimes, judge.angles)
+    return _scanned(above, judge.lifetimes, judge.angles, judge.lisp)
 
 
 @functools.lru_cache(maxsize=8)
-def _scanned(above: str, lifetimes: bool, angles: bool) -> Scan:
+def _scanned(above: str, lifetimes: bool, angles: bool, lisp: bool) -> Scan:
     """Every keystroke's answer is judged after the same lines above: read them once."""
-    scan = Scan(lifetimes, angles).feed(above, lenient=True)
+    scan = Scan(lifetimes, angles, lisp).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     return scan
 
@@ -206,15 +237,21 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     Each shorter end is judged as the item would show it (with the tail it replaces,
     :func:`replace_length`) against the :data:`STRAY_LINES` above and the lines below; the most
     balanced wins, the longest among equals, so an answer is only cut when that makes the code
-    strictly more balanced. Not in shell and prose, nor at the end of a comment (``:)``).
+    strictly more balanced. Not in shell and prose, nor at the end of a comment (``:)``), nor
+    the first closer of a closer line of its own, which the scope rule judged by indentation
+    however far up its block opened.
     """
     # A stray closer may hide inside the punctuation the answer ends with (``number>>>();``).
     run = len(text) - len(text.rstrip(string.punctuation))
     if not run or ctx.language in _UNPAIRED:
         return text
     last = text[text.rfind("\n") + 1 :] if "\n" in text else ctx.line_prefix + text
+    if "\n" in text and is_closer(last):
+        # Its first closer ends the block the scope rule found by indentation, however far up
+        # that opened; only what follows it may be stray (``  }}``).
+        run = min(run, len(last.strip()) - 1)
     again = _closers_after(ctx)
-    if not again or _COMMENT.search(last):
+    if not run or not again or _COMMENT.search(last):
         return text
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     above = _read_above(recent_lines(head, STRAY_LINES) + ctx.line_prefix, ctx)
@@ -252,10 +289,11 @@ def punctuation_tail(ctx: Context) -> str:
     return tail if tail and _PUNCT_TAIL.match(tail) else ""
 
 
-def closes_open_bracket(text: str, prefix: str) -> bool:
+def closes_open_bracket(text: str, ctx: Context) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
-    stack = _scanned(recent_lines(prefix, STRAY_LINES), False, False).stack
+    lisp = ctx.language in LISPS
+    stack = _scanned(recent_lines(ctx.prefix, STRAY_LINES), False, False, lisp).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
