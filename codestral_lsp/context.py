@@ -222,18 +222,38 @@ def build(
     others: Sequence[OtherFile] = (),
     prefix_chars: int | None = None,
     suffix_chars: int | None = None,
+    before: str = "",
+    after: str = "",
 ) -> Context:
     """Split ``text`` at ``offset`` (code points) into a budgeted prefix and suffix.
 
     ``shown_path`` (usually workspace-relative) names the file in the header; ``others`` are
     the other open documents, most recently edited first, already filtered of excluded files.
-    ``prefix_chars``/``suffix_chars`` override the budget's split when given.
+    ``prefix_chars``/``suffix_chars`` override the budget's split when given. ``before`` and
+    ``after`` are text the file holds around ``text`` (a notebook's other cells, ending and
+    starting at a line break): they join the prefix and suffix, trimmed alike, while the
+    context's offset and cursor line stay those in ``text``.
     """
     if prefix_chars is None:
         prefix_chars = budget.prefix_chars
     if suffix_chars is None:
         suffix_chars = budget.suffix_chars
     offset = max(0, min(offset, len(text)))
+    if before or after:
+        whole = build(
+            before + text + after,
+            len(before) + offset,
+            uri,
+            language=language,
+            path=path,
+            version=version,
+            budget=budget,
+            shown_path=shown_path,
+            others=others,
+            prefix_chars=prefix_chars,
+            suffix_chars=suffix_chars,
+        )
+        return replace(whole, offset=offset)
     parts = snippets(shown_path, others, budget.other_chars) if shown_path else ()
     # Searches are bounded by the budgets so a 5 MB minified line costs no more than a short one.
     low = max(0, offset - prefix_chars)
