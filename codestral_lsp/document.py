@@ -19,10 +19,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.uris import to_fs_path, urlparse
 from pygls.workspace import TextDocument, Workspace
 from pygls.workspace.position_codec import ServerTextPosition
 
 from codestral_lsp import positions
+from codestral_lsp.notebook import Cell, Place
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +130,13 @@ def document_key(uri: str) -> str:
     return unquote(uri)
 
 
+def uri_path(uri: str) -> str:
+    """The path a uri names, as pygls gives it to a document: the file's for ``file:``, else
+    the uri's path part (``untitled:Untitled-1.ipynb`` is ``Untitled-1.ipynb``)."""
+    path = to_fs_path(uri)
+    return path if path is not None else str(urlparse(uri)[2])
+
+
 class LspWorkspace(Workspace):
     """A workspace of :class:`LspDocument` that shrugs off changes to unknown documents."""
 
@@ -160,6 +169,44 @@ class LspWorkspace(Workspace):
         """The open document at ``uri`` (percent-encoded or not), or ``None``."""
         doc = self.text_documents.get(document_key(uri))
         return doc if isinstance(doc, LspDocument) else None
+
+    def notebook_key(self, uri: str) -> str | None:
+        """The one name of the notebook holding the cell at ``uri`` (``None``: no cell)."""
+        notebook = self.get_notebook_document(cell_uri=uri)
+        return None if notebook is None else document_key(notebook.uri)
+
+    def cell_keys(self, notebook_uri: str) -> list[str]:
+        """The one names of an open notebook's cells (none for a notebook never opened)."""
+        notebook = self.get_notebook_document(notebook_uri=notebook_uri)
+        return [] if notebook is None else [document_key(c.document) for c in notebook.cells]
+
+    def cell_place(self, uri: str) -> Place | None:
+        """Where the document at ``uri`` is in its notebook, or ``None`` for a document that is
+        no notebook cell. Cells the client did not sync are left out."""
+        notebook = self.get_notebook_document(cell_uri=uri)
+        if notebook is None:
+            return None
+        key = document_key(uri)
+        cells: list[Cell] = []
+        index = None
+        for cell in notebook.cells:
+            doc = self.find(cell.document)
+            if doc is None:
+                continue
+            if document_key(cell.document) == key:
+                index = len(cells)
+            code = cell.kind == types.NotebookCellKind.Code
+            cells.append(Cell(doc.source, doc.language_id or "", code))
+        if index is None:
+            return None
+        return Place(document_key(notebook.uri), uri_path(notebook.uri), tuple(cells), index)
+
+    def update_notebook_document(self, params: types.DidChangeNotebookDocumentParams) -> None:
+        """pygls' update, but a change to a notebook never opened is ignored (pygls raises)."""
+        if self.get_notebook_document(notebook_uri=params.notebook_document.uri) is None:
+            self.note_unknown(params.notebook_document.uri, "notebookDocument/didChange")
+            return
+        super().update_notebook_document(params)
 
     def update_text_document(
         self,

@@ -313,6 +313,12 @@ class Engine:
         """Release everything held for a closed document."""
         self.pace.forget(uri)
         self._told_excluded.discard(uri)
+        self.surroundings_changed(uri)
+
+    def surroundings_changed(self, uri: str) -> None:
+        """Forget the suggestions made in ``uri``: text its prompts hold around it changed (a
+        notebook's other cells). Typing-through alone would take an edit at the far end of
+        the prompt for the budget's trim and keep serving them."""
         for gen in self.store.drop_document(uri):
             self._stop(gen)
         live = self._live.pop(uri, None)

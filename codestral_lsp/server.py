@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -17,7 +17,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items, positions, status, stdio
+from codestral_lsp import __version__, context, items, notebook, positions, status, stdio
 from codestral_lsp.document import LspDocument, LspWorkspace, document_key
 from codestral_lsp.engine import Engine, Options, Request, unusable, upstream
 from codestral_lsp.exclude import is_excluded
@@ -55,13 +55,24 @@ NOT_CONFIGURED = {
     "no-endpoint": "Codestral: no endpoint, so no completions: set codestral.baseUrl "
     "(or CODESTRAL_BASE_URL).",
 }
+# Every notebook type (Jupyter, VS Code's interactive window, Polyglot...) and all its cells:
+# markdown cells are synced too, since they may go into the prompt as comments. pygls declares
+# it only to clients that say they sync notebooks; the others see no change.
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[types.NotebookDocumentFilterWithNotebook(notebook="*")]
+)
 
 
 class CodestralServer(LanguageServer):
     """Server state: settings layers, the engine, and what was already told to the user."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__("codestral-lsp", __version__, protocol_cls=CodestralProtocol)
+        super().__init__(
+            "codestral-lsp",
+            __version__,
+            protocol_cls=CodestralProtocol,
+            notebook_document_sync=NOTEBOOK_SYNC,
+        )
         env = os.environ if environ is None else environ
         self.layers: dict[str, dict[str, Any]] = {
             "env": from_env(env),
@@ -251,40 +262,116 @@ class CodestralServer(LanguageServer):
         return doc
 
     def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
-        """The FIM context at a client position in ``doc``, named by its document key."""
+        """The FIM context at a client position in ``doc``, named by its document key. In a
+        notebook cell, the notebook's other cells are the text around it."""
         uri = document_key(doc.uri)
         roots = self.workspace_roots()
+        budget = self.engine.budget()
+        place = self._cell_place(uri)
+        path, shown, before, after = doc.path, shown_path(doc, roots), "", ""
+        if place is not None:
+            path, shown = place.path, notebook_shown_path(place, roots)
+            cells, index = place.cells, place.index
+            before, after = notebook.around(cells, index, budget.prefix_chars, budget.suffix_chars)
         return context.build(
             doc.source,
             offset_at(doc, position),
             uri,
             language=doc.language_id or "",
-            path=doc.path,
+            path=path,
             version=doc.version,
-            budget=self.engine.budget(),
-            shown_path=shown_path(doc, roots),
-            others=self.other_files(uri, roots),
+            budget=budget,
+            shown_path=shown,
+            others=self.other_files(uri, roots, place.uri if place else None),
+            before=before,
+            after=after,
         )
+
+    def _cell_place(self, uri: str) -> notebook.Place | None:
+        workspace = self.workspace
+        return workspace.cell_place(uri) if isinstance(workspace, LspWorkspace) else None
 
     def workspace_roots(self) -> list[str]:
         """Filesystem paths of the workspace folders (and the root), for relative paths."""
         roots = [to_fs_path(folder.uri) or "" for folder in self.workspace.folders.values()]
         return [root for root in [*roots, self.workspace.root_path or ""] if root]
 
-    def other_files(self, uri: str, roots: list[str]) -> list[context.OtherFile]:
+    def other_files(
+        self, uri: str, roots: list[str], own_notebook: str | None = None
+    ) -> list[context.OtherFile]:
         """Other open documents that may lend a snippet, most recently edited first; excluded
-        files never."""
+        files never. A notebook lends one snippet, of its cells read as a script; the cursor's
+        own notebook none (its cells are the prefix and suffix already)."""
         found: list[context.OtherFile] = []
-        excluded = self.settings.exclude
+        lent = {own_notebook} if own_notebook else set()  # notebooks that lent a snippet
         docs = self.workspace.text_documents
+        workspace = self.workspace
         for other, offset in self.recent.ordered(list(docs)):
             doc = docs.get(other)
-            if doc is None or other == uri or is_excluded(doc.path or other, excluded):
+            if doc is None or other == uri:
                 continue
-            found.append(context.OtherFile(shown_path(doc, roots), doc.source, offset))
+            key = workspace.notebook_key(other) if isinstance(workspace, LspWorkspace) else None
+            if key is not None and key in lent:
+                continue
+            file = self._lent_file(doc, other, offset, roots)
+            if file is None:
+                continue
+            if key is not None:
+                lent.add(key)
+            found.append(file)
             if len(found) == context.MAX_OTHER_FILES:
                 break
         return found
+
+    def _lent_file(
+        self, doc: TextDocument, uri: str, offset: int | None, roots: list[str]
+    ) -> context.OtherFile | None:
+        """What the open document at ``uri`` lends other files' prompts (``None`` when it is
+        excluded): its text, or for a notebook cell its notebook around it."""
+        excluded = self.settings.exclude
+        place = self._cell_place(uri)
+        if place is None:
+            if is_excluded(doc.path or uri, excluded):
+                return None
+            return context.OtherFile(shown_path(doc, roots), doc.source, offset)
+        if is_excluded(place.path or uri, excluded):
+            return None
+        chars = self.engine.budget().other_chars
+        before, after = notebook.around(place.cells, place.index, chars, chars)
+        text = before + place.cell.text + after
+        at = None if offset is None else len(before) + offset
+        return context.OtherFile(notebook_shown_path(place, roots), text, at)
+
+    def notebook_changed(self, params: types.DidChangeNotebookDocumentParams) -> None:
+        """After pygls applied a notebook's change: as for a file, edits feed the debounce and
+        the order of other files, and removed cells let go of their suggestions; the other
+        cells, whose prompts hold what changed, forget theirs (all of them, when cells were
+        added, moved, removed or changed kind)."""
+        cells = params.change.cells
+        workspace = self.workspace
+        if cells is None or not isinstance(workspace, LspWorkspace):
+            return
+        edited: set[str] = set()
+        for content in cells.text_content or []:
+            key = document_key(content.document.uri)
+            doc = self.document(key, "notebookDocument/didChange")
+            if doc is not None:
+                edited.add(key)
+                self.engine.document_changed(key)
+                self.recent.touch(key, edit_offset(doc, content.changes))
+        for closed in (cells.structure.did_close if cells.structure else None) or []:
+            self.forget_document(closed.uri)
+        if cells.structure or cells.data:
+            edited = set()
+        for key in workspace.cell_keys(params.notebook_document.uri):
+            if key not in edited:
+                self.engine.surroundings_changed(key)
+
+    def forget_document(self, uri: str) -> None:
+        """Release what was held for a document that closed (a file, or a notebook cell)."""
+        key = document_key(uri)
+        self.engine.document_closed(key)
+        self.recent.forget(key)
 
     def is_current(self, doc: TextDocument | None, version: int | None) -> bool:
         """Whether ``doc`` is still open and at ``version`` (the stale-suggestion guard). The
@@ -318,6 +405,12 @@ def shown_path(doc: TextDocument, roots: list[str]) -> str:
     if doc.uri.startswith("file:"):
         return path
     return context.unsaved_name(path, doc.language_id or "")
+
+
+def notebook_shown_path(place: notebook.Place, roots: list[str]) -> str:
+    """How the prompt's header names a cell's notebook: as its script twin, in the cell's
+    language (``analysis.ipynb`` is ``analysis.py``)."""
+    return notebook.script_name(context.display_path(place.path, roots), place.cell.language)
 
 
 def shown_endpoint(settings: Settings, problems: list[Problem]) -> str:
@@ -396,9 +489,11 @@ def _encoding(doc: TextDocument) -> str:
     return str(getattr(encoding, "value", encoding) or positions.UTF16)
 
 
-def edit_offset(doc: TextDocument, params: types.DidChangeTextDocumentParams) -> int | None:
-    """Where the last change of a ``didChange`` landed (``None`` for a full-text change)."""
-    change = params.content_changes[-1] if params.content_changes else None
+def edit_offset(
+    doc: TextDocument, changes: Sequence[types.TextDocumentContentChangeEvent]
+) -> int | None:
+    """Where the last of a ``didChange``'s changes landed (``None`` for a full-text change)."""
+    change = changes[-1] if changes else None
     if not isinstance(change, types.TextDocumentContentChangePartial):
         return None
     return offset_at(doc, change.range.start)
@@ -445,13 +540,24 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         if doc is not None:
             key = document_key(uri)
             ls.engine.document_changed(key)
-            ls.recent.touch(key, edit_offset(doc, params))
+            ls.recent.touch(key, edit_offset(doc, params.content_changes))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
-        uri = document_key(params.text_document.uri)
-        ls.engine.document_closed(uri)
-        ls.recent.forget(uri)
+        ls.forget_document(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(
+        ls: CodestralServer, params: types.DidChangeNotebookDocumentParams
+    ) -> None:
+        ls.notebook_changed(params)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(
+        ls: CodestralServer, params: types.DidCloseNotebookDocumentParams
+    ) -> None:
+        for cell in params.cell_text_documents:
+            ls.forget_document(cell.uri)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
