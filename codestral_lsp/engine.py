@@ -501,7 +501,10 @@ class Engine:
             temperature=settings.temperature,
             stop=settings.stop + stops,
             stream=True,
-            prompt_cache_key=cache_key(ctx.uri) if settings.preset.prompt_cache else None,
+            # Per file; a notebook's cells share their notebook's (their prompts open alike).
+            prompt_cache_key=cache_key(ctx.path or ctx.uri)
+            if settings.preset.prompt_cache
+            else None,
             min_tokens=1 if invoked else None,
             path=ctx.shown_path,
             other_files=other_files,

@@ -226,6 +226,9 @@ async def test_a_cell_is_completed_with_the_notebook_as_one_script(
         assert body["prompt"] == "+++++ reports/analysis.py\n" + BEFORE + CURSOR_CELL
         assert body["suffix"] == AFTER
         assert "SELECT" not in body["prompt"] + body["suffix"]
+        # Mistral's prompt cache is keyed by notebook: its cells' prompts open alike.
+        await inline(client, uris[4], 0, 0)
+        assert fake.requests[-1].body["prompt_cache_key"] == body["prompt_cache_key"]
 
 
 async def test_a_cell_in_another_language_sees_only_its_languages_cells(
