@@ -1,11 +1,12 @@
-// The real client: vscode-languageclient over stdio, all files and untitled buffers.
+// The real client: vscode-languageclient over stdio, for files, untitled buffers and notebooks.
 import { LanguageClient, type LanguageClientOptions, TransportKind } from 'vscode-languageclient/node';
 import type { Client, ClientFactory } from './controller';
+import { DOCUMENT_SELECTOR } from './selector';
 import { answerConfiguration } from './settings';
 
 export const createLanguageClient: ClientFactory = (spec): Client => {
   const options: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+    documentSelector: DOCUMENT_SELECTOR,
     outputChannelName: 'Codestral',
     middleware: {
       workspace: {

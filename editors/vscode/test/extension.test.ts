@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
 import * as vscode from 'vscode';
 import pkg from '../package.json';
+// The protocol package vscode-languageclient is built on (pure, no `vscode` needed): its type
+// guards are the ones the client's converter uses to read a document selector.
+import { NotebookCellTextDocumentFilter, TextDocumentFilter } from 'vscode-languageserver-protocol';
 import { type Client, type ClientSpec, type Controller, activateWith } from '../src/controller';
+import { DOCUMENT_SELECTOR } from '../src/selector';
 import { SERVER_KEYS, answerConfiguration, serverSettings } from '../src/settings';
 import type { ServerStatus } from '../src/status';
 
@@ -201,4 +205,15 @@ test('a server that cannot start shows as not running', async () => {
   });
   assert.equal(statusBar().text, '$(error) Codestral: not running');
   assert.match(statusBar().tooltip, /ENOENT/);
+});
+
+test('documents served: files, untitled buffers, and every notebook cell of any language', () => {
+  const [file, untitled, cells] = DOCUMENT_SELECTOR;
+  assert.equal(DOCUMENT_SELECTOR.length, 3);
+  assert.deepEqual([file, untitled], [{ scheme: 'file' }, { scheme: 'untitled' }]);
+  assert.ok(TextDocumentFilter.is(file) && TextDocumentFilter.is(untitled));
+  // The client checks for a notebook cell filter first: this one is read as one, for every
+  // notebook type and no particular language.
+  assert.ok(NotebookCellTextDocumentFilter.is(cells));
+  assert.deepEqual(cells, { notebook: '*' });
 });
