@@ -346,7 +346,8 @@ class CodestralServer(LanguageServer):
         """After pygls applied a notebook's change: as for a file, edits feed the debounce and
         the order of other files, and removed cells let go of their suggestions; the other
         cells, whose prompts hold what changed, forget theirs (all of them, when cells were
-        added, moved, removed or changed kind)."""
+        added, moved or removed). A change of cell data alone (an execution summary, as each
+        run of a cell sends) changes no prompt."""
         cells = params.change.cells
         workspace = self.workspace
         if cells is None or not isinstance(workspace, LspWorkspace):
@@ -361,8 +362,10 @@ class CodestralServer(LanguageServer):
                 self.recent.touch(key, edit_offset(doc, content.changes))
         for closed in (cells.structure.did_close if cells.structure else None) or []:
             self.forget_document(closed.uri)
-        if cells.structure or cells.data:
+        if cells.structure:
             edited = set()
+        elif not edited:
+            return
         for key in workspace.cell_keys(params.notebook_document.uri):
             if key not in edited:
                 self.engine.surroundings_changed(key)

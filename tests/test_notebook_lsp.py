@@ -254,6 +254,14 @@ async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_t
         assert await inline(client, uris[3], 1, END) == ["sum()"]
         notebook.edit(uris[3], (1, END), (1, END), "su")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m()"]
+        # A cell run elsewhere (VS Code sends its execution summary) changes no prompt.
+        ran = types.NotebookCell(
+            kind=types.NotebookCellKind.Code,
+            document=uris[0],
+            execution_summary=types.ExecutionSummary(execution_order=1, success=True),
+        )
+        notebook.change(types.NotebookDocumentCellChanges(data=[ran]))
+        assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m()"]
         assert len(fake.requests) == 1
 
         notebook.edit(uris[0], (0, 19), (0, 19), "\nimport numpy as np")
