@@ -314,10 +314,11 @@ class CodestralServer(LanguageServer):
             if key is not None and key in lent:
                 continue
             file = self._lent_file(doc, other, offset, roots)
+            if key is not None:
+                # Once per notebook, excluded or not: its other cells would only say the same.
+                lent.add(key)
             if file is None:
                 continue
-            if key is not None:
-                lent.add(key)
             found.append(file)
             if len(found) == context.MAX_OTHER_FILES:
                 break
