@@ -259,7 +259,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final),
         repeats.repeated_block_cut(lines, final),
-        repeats.looping_end_cut(lines) if final else None,
+        repeats.looping_end_cut(lines, len(ctx.line_prefix)) if final else None,
     )
     found = [cut for cut in cuts if cut is not None]
     return min(found) if found else None

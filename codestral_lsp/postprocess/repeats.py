@@ -53,9 +53,14 @@ def repeated_block_cut(lines: list[str], final: bool) -> int | None:
     return None
 
 
-def looping_end_cut(lines: list[str]) -> int | None:
-    """Index of a last line that ends by looping on a short pattern (``, 0, 0, 0, 0, 0``)."""
-    if lines and any(p.search(lines[-1][-LOOP_WINDOW:]) for p in _LOOPING_END):
+def looping_end_cut(lines: list[str], typed: int = 0) -> int | None:
+    """Index of a last line that ends by looping on a short pattern (``, 0, 0, 0, 0, 0``).
+    The first ``typed`` characters of the first line are the user's own and not searched: on
+    a row of ``255, 255, ...`` the user typed, the answer ``255,`` is no loop."""
+    if not lines:
+        return None
+    last = lines[-1][typed:] if len(lines) == 1 else lines[-1]
+    if any(p.search(last[-LOOP_WINDOW:]) for p in _LOOPING_END):
         return len(lines) - 1
     return None
 
