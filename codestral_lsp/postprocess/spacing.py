@@ -37,6 +37,9 @@ TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
 # spaces fill between), and an answer's indentation is then left as the model wrote it.
 _TAB_LED = re.compile(r"^\t", re.MULTILINE)
 _SPACE_LED = re.compile(r"^ {2,}[^\s*]", re.MULTILINE)
+# An answer's indentation that mixes tabs and spaces (``\t\t\t :foreground``): a tab there is 8
+# columns, as the GNU style that writes it means, not one indentation step.
+_TAB_AND_SPACES = re.compile(r"\t+ | +\t")
 # The editor's closer after the cursor: a bracket, or a markup element's closing tag.
 _CLOSER_TAIL = re.compile(r"[)\]}]|</")
 # A lone closing bracket or separator is more noise than help as ghost text.
@@ -117,6 +120,8 @@ def space_indentation(text: str, ctx: Context) -> str:
     lines = text.split("\n")
     if not any(line.startswith("\t") for line in lines[1:]) or ctx.language in TAB_LANGUAGES:
         return text
+    if any(_TAB_AND_SPACES.match(line) for line in lines[1:]):
+        return text  # tabs of 8 columns, spaces filling between: GNU style, whatever the window
     unit = _space_unit(ctx)
     if unit is None:
         return text
