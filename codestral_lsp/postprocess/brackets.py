@@ -270,9 +270,11 @@ def without_stray_closers(text: str, ctx: Context) -> str:
 def _closers_after(ctx: Context) -> set[str]:
     """The closers (and their ``;``, ``,``) that the code right after the cursor starts with:
     on the cursor's line, else on the next line with code."""
-    rest = ctx.line_suffix.strip() or next(
-        (line.strip() for line in lines_after_cursor(ctx) if line.strip()), ""
-    )
+    rest = ctx.line_suffix.strip()
+    if not rest:
+        rest = next((line.strip() for line in lines_after_cursor(ctx) if line.strip()), "")
+        if rest[:1] in QUOTES:
+            return set()  # a line that starts a string (a docstring) brings no closer again
     lead = rest[: len(rest) - len(rest.lstrip(_AGAIN))]
     return set(lead) if _CLOSING.search(lead) else set()
 
