@@ -34,7 +34,12 @@ from codestral_lsp.postprocess.brackets import (
     scanner,
     without_stray_closers,
 )
-from codestral_lsp.postprocess.lines import code_lines_above, unix_breaks, without_torn_line
+from codestral_lsp.postprocess.lines import (
+    GOES_ON,
+    code_lines_above,
+    unix_breaks,
+    without_torn_line,
+)
 
 __all__ = [
     "breaks_line",
@@ -51,8 +56,6 @@ __all__ = [
 _WORD = re.compile(r"\w")
 # A cursor line ending with one of these opens a block: the answer is its body.
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
-# A line ending with one of these goes on after a line break: an operand or item is due.
-_GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # ... unless the ``>`` ends a markup tag (``<ul class="menu">``, ``</li>``, ``<br/>``).
 _TAG_END = re.compile(r"<(?:/?[A-Za-z][^<>]*)?>$")
 
@@ -85,7 +88,7 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     if not text.startswith("\n") or not ctx.line_suffix.strip():
         return None
     head = ctx.line_prefix.rstrip()
-    if not head or (_GOES_ON.search(head) and not _TAG_END.search(head) and not _pair(ctx)):
+    if not head or (GOES_ON.search(head) and not _TAG_END.search(head) and not _pair(ctx)):
         return None
     return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
 

@@ -12,6 +12,8 @@ TAB_WIDTH = 4
 # What starts a line comment or a block comment in the common languages (``//``, ``#``,
 # ``--``, ``;``, ``/*``), for rules that leave prose alone.
 COMMENT_MARK = r"(?://|#|--|;|/\*)"
+# A line ending with one of these goes on after a line break: an operand or item is due.
+GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then
 # maybe a ``;``, ``,`` or (Erlang's) ``.``.
 _CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,.]?\s*$")

@@ -9,6 +9,7 @@ import re
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import GENERICS, Scan
 from codestral_lsp.postprocess.lines import (
+    GOES_ON,
     enclosing_lines,
     indent,
     is_blank,
@@ -35,8 +36,6 @@ _NO_DEFINITIONS = frozenset({
     "html", "xml", "markdown", "plaintext", "text", "json", "jsonc", "yaml", "toml", "css",
     "scss", "less", "restructuredtext", "latex",
 })  # fmt: skip
-# A line that plainly goes on after its end (an operator, a comma, a backslash).
-_GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.\\]\s*$")
 # Text whose next line at the same indentation goes on with the same thing, not past a block:
 # the next list item or table row, a query's next clause.
 FLAT_LANGUAGES = frozenset({"markdown", "plaintext", "sql"})
@@ -118,7 +117,7 @@ def _finished_top_level(line: str) -> bool:
     Below an indented line the body it ends goes on; a definition there is a run-on."""
     if not line.strip():
         return True
-    return not line[:1].isspace() and (_preamble(line) or not _GOES_ON.search(line))
+    return not line[:1].isspace() and (_preamble(line) or not GOES_ON.search(line.rstrip()))
 
 
 def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = True) -> int | None:
