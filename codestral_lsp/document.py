@@ -143,6 +143,8 @@ class LspWorkspace(Workspace):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._unknown: set[str] = set()
+        # Cells that left their notebook without a close naming them, for the server to forget.
+        self.dropped: list[str] = []
 
     @classmethod
     def replacing(cls, old: Workspace, sync_kind: types.TextDocumentSyncKind) -> LspWorkspace:
@@ -201,12 +203,60 @@ class LspWorkspace(Workspace):
             return None
         return Place(document_key(notebook.uri), uri_path(notebook.uri), tuple(cells), index)
 
+    def put_notebook_document(self, params: types.DidOpenNotebookDocumentParams) -> None:
+        """pygls' open; a notebook opened again lets go of its former cells."""
+        before = self._cells_of(params.notebook_document.uri)
+        super().put_notebook_document(params)
+        self._drop_left(params.notebook_document.uri, before)
+
+    def remove_notebook_document(self, params: types.DidCloseNotebookDocumentParams) -> None:
+        """pygls' close, which closes the cells the message names: the notebook's other cells
+        go too (they would stay open, lend snippets and hold memory for good)."""
+        before = self._cells_of(params.notebook_document.uri)
+        super().remove_notebook_document(params)
+        self._drop_left(params.notebook_document.uri, before)
+
     def update_notebook_document(self, params: types.DidChangeNotebookDocumentParams) -> None:
-        """pygls' update, but a change to a notebook never opened is ignored (pygls raises)."""
-        if self.get_notebook_document(notebook_uri=params.notebook_document.uri) is None:
-            self.note_unknown(params.notebook_document.uri, "notebookDocument/didChange")
+        """pygls' update, but a change to a notebook never opened is ignored (pygls raises);
+        cell data is matched however the client spells the cell's uri, and data for a cell
+        not in the notebook is logged once, not at every run of a cell; cells the structure
+        change removed without closing them are closed."""
+        uri = params.notebook_document.uri
+        if self.get_notebook_document(notebook_uri=uri) is None:
+            self.note_unknown(uri, "notebookDocument/didChange")
             return
+        before = self._cells_of(uri)
+        self._known_cell_data(params)
         super().update_notebook_document(params)
+        self._drop_left(uri, before)
+
+    def _cells_of(self, notebook_uri: str) -> list[str]:
+        notebook = self.get_notebook_document(notebook_uri=notebook_uri)
+        return [] if notebook is None else [cell.document for cell in notebook.cells]
+
+    def _drop_left(self, notebook_uri: str, before: list[str]) -> None:
+        """Close the cells in ``before`` that are no longer in the notebook (or it is gone)."""
+        kept = {document_key(uri) for uri in self._cells_of(notebook_uri)}
+        for uri in before:
+            key = document_key(uri)
+            if key not in kept and key in self.text_documents:
+                self.remove_text_document(uri)
+                self.dropped.append(key)
+
+    def _known_cell_data(self, params: types.DidChangeNotebookDocumentParams) -> None:
+        cells = params.change.cells
+        if cells is None or not cells.data:
+            return
+        spelled = {document_key(uri): uri for uri in self._cells_of(params.notebook_document.uri)}
+        known = []
+        for data in cells.data:
+            uri = spelled.get(document_key(data.document))
+            if uri is None:
+                self.note_unknown(data.document, "notebookDocument/didChange cell data")
+                continue
+            data.document = uri
+            known.append(data)
+        cells.data = known
 
     def update_text_document(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -337,6 +338,13 @@ class CodestralServer(LanguageServer):
             return context.OtherFile(shown_path(doc, roots), doc.source, offset)
         if is_excluded(place.path or uri, excluded):
             return None
+        if not place.cell.code:
+            # A notebook lends its code read as a script, from its first code cell: a markdown
+            # cell (most notebooks open with a title) would lend only markdown.
+            code = next((i for i, cell in enumerate(place.cells) if cell.code), None)
+            if code is None:
+                return None
+            place, offset = dataclasses.replace(place, index=code), None
         chars = self.engine.budget().other_chars
         before, after = notebook.around(place.cells, place.index, chars, chars)
         text = before + place.cell.text + after
@@ -370,6 +378,14 @@ class CodestralServer(LanguageServer):
         for key in workspace.cell_keys(params.notebook_document.uri):
             if key not in edited:
                 self.engine.surroundings_changed(key)
+
+    def forget_dropped_cells(self) -> None:
+        """Release what was held for cells the workspace closed on its own (cells that left
+        their notebook, or a closed notebook's cells its close did not name)."""
+        workspace = self.workspace
+        if isinstance(workspace, LspWorkspace):
+            while workspace.dropped:
+                self.forget_document(workspace.dropped.pop())
 
     def forget_document(self, uri: str) -> None:
         """Release what was held for a document that closed (a file, or a notebook cell)."""
@@ -550,11 +566,16 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     def did_close(ls: CodestralServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget_document(params.text_document.uri)
 
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: CodestralServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.forget_dropped_cells()
+
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
     def notebook_did_change(
         ls: CodestralServer, params: types.DidChangeNotebookDocumentParams
     ) -> None:
         ls.notebook_changed(params)
+        ls.forget_dropped_cells()
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
     def notebook_did_close(
@@ -562,6 +583,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     ) -> None:
         for cell in params.cell_text_documents:
             ls.forget_document(cell.uri)
+        ls.forget_dropped_cells()
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(

@@ -385,3 +385,65 @@ async def test_a_notebook_client_is_offered_every_notebook_and_cell(
         main = open_doc(client, tmp_path / "main.py", "x = \n")
         assert await inline(client, main, 0, 4) == ["return a + b"]
         assert client.messages == []
+
+
+async def test_a_notebook_opening_with_markdown_lends_its_code(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(text="1")) as fake:
+        await start(client, fake, tmp_path)
+        notebook = Notebook(client, tmp_path / "analysis.ipynb")
+        title = "# Sales report\n" + "A long introduction. " * 100
+        uris = notebook.open([("markdown", title), *SALES])
+        notebook.edit(uris[0], (0, 0), (0, 0), "x")  # the title cell was edited last
+
+        main = open_doc(client, tmp_path / "main.py", "x = \n")
+        await inline(client, main, 0, 4)
+        prompt = fake.requests[-1].body["prompt"]
+        marks = [line for line in prompt.split("\n") if line.startswith("+++++ ")]
+        assert marks == ["+++++ analysis.py", "+++++ main.py"]
+        assert "# %%\nimport pandas as pd" in prompt
+        assert prompt.count("A long introduction.") < 40  # the markdown head only
+
+
+async def test_cells_their_notebook_let_go_of_unsaid_are_closed(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(text="sum()")) as fake:
+        await start(client, fake, tmp_path)
+        notebook = Notebook(client, tmp_path / "analysis.ipynb")
+        uris = notebook.open(SALES)
+        notebook.splice(4, 1)  # the plot cell removed, its close not sent
+        assert await inline(client, uris[4], 0, 0) == []
+        notebook.close([])  # a close naming none of its cells
+        assert await inline(client, uris[3], 1, END) == []
+        main = open_doc(client, tmp_path / "main.py", "x = \n")
+        await inline(client, main, 0, 4)
+        assert len(fake.requests) == 1
+        assert fake.requests[0].body["prompt"] == "+++++ main.py\nx = "
+
+        again = notebook.open(SALES[:1])
+        notebook.close([])
+        Notebook(client, tmp_path / "analysis.ipynb").open([("python", "y = 2")])
+        assert await inline(client, again[0], 0, 0) == []
+        assert len(fake.requests) == 1
+
+
+async def test_cell_data_is_matched_however_its_uri_is_spelled_and_told_once(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(text="sum()")) as fake:
+        await start(client, fake, tmp_path)
+        notebook = Notebook(client, tmp_path / "analysis.ipynb")
+        uris = notebook.open(SALES)
+        spelled = uris[0].replace("%3D%3D", "==")
+        to_markdown = types.NotebookCell(kind=types.NotebookCellKind.Markup, document=spelled)
+        notebook.change(types.NotebookDocumentCellChanges(data=[to_markdown]))
+        unknown = types.NotebookCell(kind=types.NotebookCellKind.Code, document=uris[0] + "x")
+        for _ in range(5):
+            notebook.change(types.NotebookDocumentCellChanges(data=[unknown]))
+
+        await inline(client, uris[3], 1, END)
+        prompt = fake.requests[-1].body["prompt"]
+        assert "# %% [markdown]\n# import pandas as pd" in prompt
+        assert not [m for m in client.log_messages if "Ignoring metadata" in m.message]
