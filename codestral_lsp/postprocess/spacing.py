@@ -44,6 +44,9 @@ _TAB_AND_SPACES = re.compile(r"\t+ | +\t")
 _CLOSER_TAIL = re.compile(r"[)\]}]|</")
 # A lone closing bracket or separator is more noise than help as ghost text.
 MIN_NON_WORD_CHARS = 3
+# A line of its own that is structure, not noise: an Allman-style block's ``{`` below its head,
+# and (in shell) the ``;;`` ending a case arm.
+_OWN_LINE_MARKS = {"{": None, ";;": frozenset({"shellscript", "sh", "bash", "zsh"})}
 
 
 def leading_newline(text: str, ctx: Context) -> str:
@@ -152,6 +155,18 @@ def _tab_indented(ctx: Context) -> bool:
     return tabbed and not (_SPACE_LED.search(ctx.prefix) or _SPACE_LED.search(ctx.suffix))
 
 
+def _structure_line(text: str, body: str, ctx: Context) -> bool:
+    """Whether ``body`` is a line of its own (below the cursor's, or on a blank cursor line)
+    that is structure the code needs there (:data:`_OWN_LINE_MARKS`): not below a line that
+    already opened the block."""
+    blank = not (ctx.line_prefix.strip() or ctx.line_suffix.strip())
+    if body not in _OWN_LINE_MARKS or not (blank or text.startswith("\n")):
+        return False
+    head = last_code_line(ctx) if blank else ctx.line_prefix
+    languages = _OWN_LINE_MARKS[body]
+    return not head.rstrip().endswith("{") and (languages is None or ctx.language in languages)
+
+
 def trailing_space(text: str, ctx: Context) -> str:
     """Drop trailing whitespace unless the text continues straight into the rest of the line,
     and at the end of each inner line (but in Markdown, where two spaces break the line)."""
@@ -185,10 +200,13 @@ def closer_below(text: str, ctx: Context) -> str:
 def too_small(text: str, ctx: Context) -> bool:
     """Whitespace only, or a couple of punctuation characters with no word in them, unless
     they close a bracket still open before the cursor (a lone ``}`` ending a block is the
-    right answer, not noise), by the brackets' count or by indentation."""
+    right answer, not noise), by the brackets' count or by indentation, or are structure on a
+    line of their own (an Allman ``{``, shell's ``;;``)."""
     body = text.strip()
     if not body:
         return True
     if _WORD.search(body) or len(body) >= MIN_NON_WORD_CHARS:
+        return False
+    if _structure_line(text, body, ctx):
         return False
     return not (closes_open_bracket(body, ctx) or closes_block_by_indentation(text, ctx))
