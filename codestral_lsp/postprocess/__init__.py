@@ -165,7 +165,9 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     if not multiline:
         below = in_front_of_code(text, ctx)
         if below is None:
-            return first_line_done(text) and not front_undecided(_normalize(text, ctx), ctx)
+            # A fence line alone is no first line: the code is what follows it.
+            body = _normalize(text, ctx)
+            return first_line_done(body) and not front_undecided(body, ctx)
         ctx = below
     body = _normalize(text, ctx)
     complete = body[: body.rfind("\n") + 1]

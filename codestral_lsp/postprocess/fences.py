@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import scanner
+from codestral_lsp.postprocess.brackets import LISPS, scanner
 from codestral_lsp.postprocess.lines import COMMENT_MARK, recent_lines
 
 # Files in which a fence is text the user may well want.
@@ -14,8 +14,9 @@ FENCED_LANGUAGES = frozenset({
     "", "markdown", "mdx", "quarto", "rmd", "plaintext", "text", "restructuredtext", "rst",
     "asciidoc", "org", "latex", "tex",
 })  # fmt: skip
-# A cursor line that is a comment (``///``, ``#``, `` * ``, ``--``): a doc comment's example.
-_COMMENT_LINE = re.compile(rf"\s*(?:\*|%|{COMMENT_MARK})")
+# A cursor line that is a comment (``///``, ``# ``, `` * ``, ``--``): a doc comment's example.
+# A ``#`` before a word is no comment (C's ``#define``, Rust's ``#[derive]``).
+_COMMENT_LINE = re.compile(rf"\s*(?:\*|%|(?!#[^\s#!]){COMMENT_MARK})")
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
 # The opening fence on the answer's first line, with an optional language tag.
@@ -37,6 +38,8 @@ def without_fence(text: str, ctx: Context) -> str:
         body = body[: closing.start()].removesuffix("\n")
     if not ctx.line_prefix.strip():
         body = body.removeprefix(ctx.line_prefix)
+    elif not ctx.line_suffix.strip() and body[:1] in (" ", "\t"):
+        body = "\n" + body  # indented code after the cursor line's code: it goes below it
     return body
 
 
@@ -49,6 +52,6 @@ def _in_prose(ctx: Context) -> bool:
     recent = recent_lines(ctx.prefix, STRING_LINES)
     # The scan ends a one-quote string at its line's end; a template literal or Go raw string
     # (backticks) runs on: an odd number of them outside fence lines is one still open.
-    if _FENCE_LINE.sub("", recent).count("`") % 2:
-        return True
+    if ctx.language not in LISPS and _FENCE_LINE.sub("", recent).count("`") % 2:
+        return True  # (a Lisp's backquote quotes code)
     return bool(scanner(ctx).feed(recent, lenient=True).quote)

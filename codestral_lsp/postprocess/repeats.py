@@ -19,6 +19,8 @@ _LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
 # The patterns backtrack (cubic in the length searched), and the line may be the user's own
 # 5 KB line of data, searched again at every keystroke.
 LOOP_WINDOW = 200
+# A line holding only one of these ends a block (shell's ``fi``, Ruby's or Lua's ``end``).
+_BLOCK_END_WORDS = frozenset({"fi", "done", "esac", "end", "endif", "endfor", "endwhile"})
 
 
 def _meaningful(line: str) -> bool:
@@ -31,7 +33,11 @@ def repeated_line_cut(lines: list[str], final: bool) -> int | None:
     thing twice and moves on (common in tests) is left alone."""
     stripped = [line.rstrip() for line in lines]
     for i in range(1, len(lines)):
-        if stripped[i] != stripped[i - 1] or not _meaningful(lines[i]):
+        if stripped[i] != stripped[i - 1]:
+            continue
+        if is_closer(lines[i]) or stripped[i].strip() in _BLOCK_END_WORDS:
+            return i  # two closers at one level in a row close one block twice
+        if not _meaningful(lines[i]):
             continue
         if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
             return i

@@ -30,6 +30,12 @@ _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
 # Code lines above the cursor read to learn a file's indentation by spaces.
 STYLE_LINES = 40
+# Languages whose line comments start with ``#`` (elsewhere `` #`` is a colour, a directive).
+HASH_COMMENTS = frozenset({
+    "python", "shellscript", "sh", "bash", "zsh", "ruby", "perl", "r", "yaml", "toml",
+    "makefile", "make", "dockerfile", "cmake", "elixir", "julia", "powershell", "nim",
+    "coffeescript", "crystal", "tcl", "properties", "ini", "conf", "",
+})  # fmt: skip
 # Languages whose files are indented with tabs whatever the editor's settings.
 TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
 # A line indented with a tab; one indented with two spaces or more before code (not a block
@@ -86,7 +92,8 @@ def leading_space(text: str, ctx: Context) -> str:
         return text
     if not prefix.strip(" ") and _one_short(len(prefix) + 1, ctx):
         return text
-    if text.startswith(" #") and prefix.strip() and not prefix[-2:-1].isspace():
+    comment = text.startswith(" #") and ctx.language in HASH_COMMENTS
+    if comment and prefix.strip() and not prefix[-2:-1].isspace():
         return text
     return text[1:]
 
