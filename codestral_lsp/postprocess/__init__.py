@@ -260,6 +260,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.stop_word_cut(lines, ctx, head),
         scope.scope_cut(lines, ctx, head, final),
         scope.tag_cut(lines, ctx),
+        scope.sibling_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final),

@@ -31,6 +31,8 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
+# Style sheets, whose definitions are rules: a selector line opening a block.
+_RULE_LANGUAGES = frozenset({"css", "scss", "less"})
 # Markup, data and prose hold no definitions: a line starting "function " there is text.
 _NO_DEFINITIONS = frozenset({
     "html", "xml", "markdown", "plaintext", "text", "json", "jsonc", "yaml", "toml", "css",
@@ -188,6 +190,28 @@ def _comment_lead(line: str) -> str:
     ``""`` for a line that is not a comment."""
     found = _COMMENT_LEAD.match(line)
     return found.group() if found else ""
+
+
+def sibling_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index of a definition the answer starts right after its own closer of the cursor's
+    block, at that closer's level (Ruby's next ``def`` after ``end``, CSS's next rule after
+    ``}``): one definition is one answer, and the next is a run-on even without a blank line."""
+    level = statement_indent(ctx)
+    for i in range(1, len(lines) - 1):
+        line = lines[i]
+        if indent(line) > level or not closes(line, ctx.language):
+            continue
+        after = next((j for j in range(i + 1, len(lines)) if not is_blank(lines[j])), None)
+        if after is not None and indent(lines[after]) == indent(line):
+            return after if _starts_definition(lines[after], ctx.language) else None
+    return None
+
+
+def _starts_definition(line: str, language: str) -> bool:
+    if language in _RULE_LANGUAGES:
+        return line.rstrip().endswith("{")
+    words = definition_words(language)
+    return bool(words) and line.lstrip().startswith(words)
 
 
 def tag_cut(lines: list[str], ctx: Context) -> int | None:

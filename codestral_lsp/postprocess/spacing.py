@@ -101,7 +101,9 @@ def leading_space(text: str, ctx: Context) -> str:
 def _one_short(width: int, ctx: Context) -> bool:
     """Whether ``width`` is the indentation of the code line above, one step (2 or 4 columns)
     into or out of its block, or that of the code line below."""
-    above = indent(last_code_line(ctx))
+    # A block comment's `` */`` and `` * `` lines sit a space in, whatever the code's step.
+    code = (line for line in code_lines_above(ctx, STYLE_LINES) if line.strip()[:1] != "*")
+    above = indent(next(code, ""))
     below = next((indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
     return width in (above - 4, above - 2, above, above + 2, above + 4, below)
 
