@@ -13,13 +13,9 @@ from typing import Any
 from codestral_lsp.providers import AnswerCut, FimRequest
 from codestral_lsp.providers._http import (
     HttpProvider,
-    read_json,
-    sse_data,
-    whole_answer,
 )
-from codestral_lsp.providers._http import parse_json as _parse
 from codestral_lsp.providers.holefill import extract, messages
-from codestral_lsp.providers.mistral import ended, first_choice, message_text
+from codestral_lsp.providers.mistral import choice_texts, message_text
 
 
 def chat_body(request: FimRequest) -> dict[str, Any]:
@@ -62,16 +58,5 @@ class ChatCompletions(HttpProvider):
         """The answer's text as it arrives; :class:`AnswerCut` after it when it reached
         ``max_tokens``."""
         async with self._post(chat_body(request), request.stream) as response:
-            if whole_answer(response, request.stream):
-                choice = first_choice(await read_json(response))
-                if choice is not None:
-                    yield message_text(choice, "message")
-                    ended(choice)
-                return
-            async for payload in sse_data(response):
-                choice = first_choice(_parse(payload))
-                if choice is None:
-                    continue
-                yield message_text(choice, "delta")
-                if ended(choice):
-                    return
+            async for text in choice_texts(response, request.stream, message_text):
+                yield text

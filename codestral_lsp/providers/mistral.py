@@ -3,8 +3,10 @@ Langdock and any Mistral-shaped gateway."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
+
+import httpx
 
 from codestral_lsp.providers import AnswerCut, BadResponseError, FimRequest, UpstreamError
 from codestral_lsp.providers._http import (
@@ -94,24 +96,35 @@ def ended(choice: Mapping[str, Any]) -> bool:
     return bool(reason)
 
 
+async def choice_texts(
+    response: httpx.Response, streamed: bool, text_of: Callable[[Mapping[str, Any], str], str]
+) -> AsyncIterator[str]:
+    """The text of the first choice of an answer in the OpenAI shape (Mistral's FIM and chat,
+    OpenAI-compatible completions), whole (``text_of(choice, "message")``) or streamed
+    (``text_of(choice, "delta")`` per event, until a choice ends it), with :func:`ended`'s
+    errors and :class:`AnswerCut` after it."""
+    if whole_answer(response, streamed):
+        choice = first_choice(await read_json(response))
+        if choice is not None:
+            yield text_of(choice, "message")
+            ended(choice)
+        return
+    async for payload in sse_data(response):
+        choice = first_choice(_parse(payload))
+        if choice is None:
+            continue
+        text = text_of(choice, "delta")
+        if text:
+            yield text
+        if ended(choice):
+            return
+
+
 class MistralFim(HttpProvider):
     """Provider for the Mistral FIM wire format, JSON and SSE."""
 
     async def _texts(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives."""
         async with self._post(fim_body(request), request.stream) as response:
-            if whole_answer(response, request.stream):
-                choice = first_choice(await read_json(response))
-                if choice is not None:
-                    yield message_text(choice, "message")
-                    ended(choice)
-                return
-            async for payload in sse_data(response):
-                choice = first_choice(_parse(payload))
-                if choice is None:
-                    continue
-                text = message_text(choice, "delta")
-                if text:
-                    yield text
-                if ended(choice):
-                    return
+            async for text in choice_texts(response, request.stream, message_text):
+                yield text

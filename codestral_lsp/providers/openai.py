@@ -15,12 +15,8 @@ from typing import Any
 from codestral_lsp.providers import BadRequestError, BadResponseError, Endpoint, FimRequest
 from codestral_lsp.providers._http import (
     HttpProvider,
-    read_json,
-    sse_data,
-    whole_answer,
 )
-from codestral_lsp.providers._http import parse_json as _parse
-from codestral_lsp.providers.mistral import ended, first_choice
+from codestral_lsp.providers.mistral import choice_texts
 from codestral_lsp.providers.ollama import fim_suffix
 
 log = logging.getLogger(__name__)
@@ -60,8 +56,9 @@ def rejects_suffix(err: BadRequestError) -> bool:
     return err.status == 400 and "suffix" in text and "not" in text and "support" in text
 
 
-def choice_text(choice: Mapping[str, Any]) -> str:
-    """``choices[i].text`` of a text completion or chunk."""
+def choice_text(choice: Mapping[str, Any], _key: str = "") -> str:
+    """``choices[i].text`` of a text completion or chunk (whole and streamed alike: the key
+    :func:`choice_texts` names is not used)."""
     text = choice.get("text")
     if text is None:
         return ""
@@ -98,18 +95,5 @@ class OpenAiCompletions(HttpProvider):
     async def _call(self, request: FimRequest, raw: bool) -> AsyncIterator[str]:
         body = completions_body(request, raw)
         async with self._post(body, request.stream) as response:
-            if whole_answer(response, request.stream):
-                choice = first_choice(await read_json(response))
-                if choice is not None:
-                    yield choice_text(choice)
-                    ended(choice)
-                return
-            async for payload in sse_data(response):
-                choice = first_choice(_parse(payload))
-                if choice is None:
-                    continue
-                text = choice_text(choice)
-                if text:
-                    yield text
-                if ended(choice):
-                    return
+            async for text in choice_texts(response, request.stream, choice_text):
+                yield text
