@@ -14,7 +14,7 @@ import bisect
 import itertools
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -276,3 +276,38 @@ class LspWorkspace(Workspace):
             self._unknown.clear()
         self._unknown.add(uri)
         log.info("%s for %s, which was never opened; ignored", what, uri)
+
+
+def offset_at(doc: TextDocument, position: types.Position) -> int:
+    """Code-point offset of a client position, clamped into the document (no whole-document
+    split: see :mod:`codestral_lsp.positions`)."""
+    if isinstance(doc, LspDocument):
+        return doc.offset_at_position(position)
+    encoding = _encoding(doc)
+    return positions.offset_at(doc.source, position.line, position.character, encoding)
+
+
+def position_of(doc: TextDocument) -> Callable[[int], types.Position]:
+    """Offset -> client position for ``doc`` (the cheap path of :mod:`codestral_lsp.positions`)."""
+    encoding = _encoding(doc)
+
+    def convert(offset: int) -> types.Position:
+        line, character = positions.position_at(doc.source, offset, encoding)
+        return types.Position(line=line, character=character)
+
+    return convert
+
+
+def _encoding(doc: TextDocument) -> str:
+    encoding = doc.position_codec.encoding
+    return str(getattr(encoding, "value", encoding) or positions.UTF16)
+
+
+def edit_offset(
+    doc: TextDocument, changes: Sequence[types.TextDocumentContentChangeEvent]
+) -> int | None:
+    """Where the last of a ``didChange``'s changes landed (``None`` for a full-text change)."""
+    change = changes[-1] if changes else None
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return None
+    return offset_at(doc, change.range.start)

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items, notebook, positions, status, stdio
-from codestral_lsp.document import LspDocument, LspWorkspace, document_key
+from codestral_lsp import __version__, context, items, status, stdio
+from codestral_lsp.document import (
+    LspDocument,
+    LspWorkspace,
+    document_key,
+    edit_offset,
+    position_of,
+)
 from codestral_lsp.engine import Engine, Options, Request, unusable, upstream
-from codestral_lsp.exclude import is_excluded
 from codestral_lsp.feedback import Offers
 from codestral_lsp.log import REDACTOR, ClientHandler, Notifier, UnreadableMessages
 from codestral_lsp.protocol import ARRIVED_AT, Arrival, CodestralProtocol
@@ -45,6 +48,7 @@ from codestral_lsp.settings import (
     resolve,
     section,
 )
+from codestral_lsp.sources import Sources, widget_selection
 
 log = logging.getLogger(__name__)
 
@@ -263,93 +267,9 @@ class CodestralServer(LanguageServer):
         return doc
 
     def build_context(self, doc: TextDocument, position: types.Position) -> context.Context:
-        """The FIM context at a client position in ``doc``, named by its document key. In a
-        notebook cell, the notebook's other cells are the text around it."""
-        uri = document_key(doc.uri)
-        roots = self.workspace_roots()
-        budget = self.engine.budget()
-        place = self._cell_place(uri)
-        path, shown, before, after = doc.path, shown_path(doc, roots), "", ""
-        if place is not None:
-            path, shown = place.path, notebook_shown_path(place, roots)
-            cells, index = place.cells, place.index
-            before, after = notebook.around(cells, index, budget.prefix_chars, budget.suffix_chars)
-        return context.build(
-            doc.source,
-            offset_at(doc, position),
-            uri,
-            language=doc.language_id or "",
-            path=path,
-            version=doc.version,
-            budget=budget,
-            shown_path=shown,
-            others=self.other_files(uri, roots, place.uri if place else None),
-            before=before,
-            after=after,
-        )
-
-    def _cell_place(self, uri: str) -> notebook.Place | None:
-        workspace = self.workspace
-        return workspace.cell_place(uri) if isinstance(workspace, LspWorkspace) else None
-
-    def workspace_roots(self) -> list[str]:
-        """Filesystem paths of the workspace folders (and the root), for relative paths."""
-        roots = [to_fs_path(folder.uri) or "" for folder in self.workspace.folders.values()]
-        return [root for root in [*roots, self.workspace.root_path or ""] if root]
-
-    def other_files(
-        self, uri: str, roots: list[str], own_notebook: str | None = None
-    ) -> list[context.OtherFile]:
-        """Other open documents that may lend a snippet, most recently edited first; excluded
-        files never. A notebook lends one snippet, of its cells read as a script; the cursor's
-        own notebook none (its cells are the prefix and suffix already)."""
-        found: list[context.OtherFile] = []
-        lent = {own_notebook} if own_notebook else set()  # notebooks that lent a snippet
-        docs = self.workspace.text_documents
-        workspace = self.workspace
-        for other, offset in self.recent.ordered(list(docs)):
-            doc = docs.get(other)
-            if doc is None or other == uri:
-                continue
-            key = workspace.notebook_key(other) if isinstance(workspace, LspWorkspace) else None
-            if key is not None and key in lent:
-                continue
-            file = self._lent_file(doc, other, offset, roots)
-            if key is not None:
-                # Once per notebook, excluded or not: its other cells would only say the same.
-                lent.add(key)
-            if file is None:
-                continue
-            found.append(file)
-            if len(found) == context.MAX_OTHER_FILES:
-                break
-        return found
-
-    def _lent_file(
-        self, doc: TextDocument, uri: str, offset: int | None, roots: list[str]
-    ) -> context.OtherFile | None:
-        """What the open document at ``uri`` lends other files' prompts (``None`` when it is
-        excluded): its text, or for a notebook cell its notebook around it."""
-        excluded = self.settings.exclude
-        place = self._cell_place(uri)
-        if place is None:
-            if is_excluded(doc.path or uri, excluded):
-                return None
-            return context.OtherFile(shown_path(doc, roots), doc.source, offset)
-        if is_excluded(place.path or uri, excluded):
-            return None
-        if not place.cell.code:
-            # A notebook lends its code read as a script, from its first code cell: a markdown
-            # cell (most notebooks open with a title) would lend only markdown.
-            code = next((i for i, cell in enumerate(place.cells) if cell.code), None)
-            if code is None:
-                return None
-            place, offset = dataclasses.replace(place, index=code), None
-        chars = self.engine.budget().other_chars
-        before, after = notebook.around(place.cells, place.index, chars, chars)
-        text = before + place.cell.text + after
-        at = None if offset is None else len(before) + offset
-        return context.OtherFile(notebook_shown_path(place, roots), text, at)
+        """The FIM context at a client position in ``doc`` (see :class:`Sources`)."""
+        sources = Sources(self.workspace, self.recent, self.engine.budget(), self.settings.exclude)
+        return sources.context_at(doc, position)
 
     def notebook_changed(self, params: types.DidChangeNotebookDocumentParams) -> None:
         """After pygls applied a notebook's change: as for a file, edits feed the debounce and
@@ -418,21 +338,6 @@ def _clients_fault(error: Exception) -> bool:
     return isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError)
 
 
-def shown_path(doc: TextDocument, roots: list[str]) -> str:
-    """How the prompt's header names ``doc``: its workspace-relative path, or for a buffer that
-    is not a file its name with its language's extension."""
-    path = context.display_path(doc.path, roots)
-    if doc.uri.startswith("file:"):
-        return path
-    return context.unsaved_name(path, doc.language_id or "")
-
-
-def notebook_shown_path(place: notebook.Place, roots: list[str]) -> str:
-    """How the prompt's header names a cell's notebook: as its script twin, in the cell's
-    language (``analysis.ipynb`` is ``analysis.py``)."""
-    return notebook.script_name(context.display_path(place.path, roots), place.cell.language)
-
-
 def shown_endpoint(settings: Settings, problems: list[Problem]) -> str:
     """The endpoint as the settings log line names it: its credentials masked, and "off" when
     ``baseUrl`` is not usable (nothing is sent then, not to the preset's endpoint either)."""
@@ -459,64 +364,6 @@ def auth_message(endpoint: str, err: ProviderError, settings: Settings) -> str:
         f"Codestral: the API key was rejected by {endpoint} ({err}). Set CODESTRAL_API_KEY "
         f"(or the codestral.apiKey setting) to {which}. {until}"
     )
-
-
-def widget_selection(
-    doc: TextDocument, ctx: context.Context, info: types.SelectedCompletionInfo | None
-) -> context.Selection | None:
-    """The completion-widget item an inline suggestion must extend, as spans around the cursor
-    at ``ctx``; ``None`` when there is none, when its range is not around the cursor on the
-    cursor's line (the spec allows neither), or when it is a call: the suggestion is then made
-    for the cursor."""
-    if info is None:
-        return None
-    before = ctx.offset - offset_at(doc, info.range.start)
-    after = offset_at(doc, info.range.end) - ctx.offset
-    if not (0 <= before <= len(ctx.line_prefix) and 0 <= after <= len(ctx.line_suffix)):
-        log.debug("ignored a selected completion item whose range is not around the cursor")
-        return None
-    if "\n" in info.text or "\r" in info.text:
-        return None  # an inline item's range must stay on one line
-    if ")" in info.text:
-        # A function item's snippet collapses to an empty call (``foo()``) in this text; a
-        # prompt ending there gets poor completions (Copilot leaves such items out too).
-        return None
-    return context.Selection(before, after, info.text)
-
-
-def offset_at(doc: TextDocument, position: types.Position) -> int:
-    """Code-point offset of a client position, clamped into the document (no whole-document
-    split: see :mod:`codestral_lsp.positions`)."""
-    if isinstance(doc, LspDocument):
-        return doc.offset_at_position(position)
-    encoding = _encoding(doc)
-    return positions.offset_at(doc.source, position.line, position.character, encoding)
-
-
-def position_of(doc: TextDocument) -> items.ToPosition:
-    """Offset -> client position for ``doc`` (the cheap path of :mod:`codestral_lsp.positions`)."""
-    encoding = _encoding(doc)
-
-    def convert(offset: int) -> types.Position:
-        line, character = positions.position_at(doc.source, offset, encoding)
-        return types.Position(line=line, character=character)
-
-    return convert
-
-
-def _encoding(doc: TextDocument) -> str:
-    encoding = doc.position_codec.encoding
-    return str(getattr(encoding, "value", encoding) or positions.UTF16)
-
-
-def edit_offset(
-    doc: TextDocument, changes: Sequence[types.TextDocumentContentChangeEvent]
-) -> int | None:
-    """Where the last of a ``didChange``'s changes landed (``None`` for a full-text change)."""
-    change = changes[-1] if changes else None
-    if not isinstance(change, types.TextDocumentContentChangePartial):
-        return None
-    return offset_at(doc, change.range.start)
 
 
 def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:

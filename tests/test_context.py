@@ -8,7 +8,7 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
 from codestral_lsp.context import build, moved, trim_prefix, trim_suffix
-from codestral_lsp.server import offset_at
+from codestral_lsp.document import offset_at
 
 
 @pytest.mark.parametrize(

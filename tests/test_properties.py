@@ -34,8 +34,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from codestral_lsp.context import FILE_MARK, Selection, build, selected
-from codestral_lsp.document import LspDocument, split_lines
-from codestral_lsp.server import offset_at
+from codestral_lsp.document import LspDocument, offset_at, split_lines
 
 ENCODINGS = ["utf-8", "utf-16", "utf-32"]
 # Line breaks of LSP and of str.splitlines, a combining mark, astral and BMP non-ASCII, NUL.
