@@ -27,7 +27,7 @@ import re
 from dataclasses import replace
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess import fences, overlap, repeats, scope, spacing
+from codestral_lsp.postprocess import fences, overlap, preprocessor, repeats, scope, spacing
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
     replace_length,
@@ -255,15 +255,16 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     """The first line the answer must not include, by any multi-line rule. ``final`` says the
     lines are the whole answer, not a stream that may go on."""
     head = scope.new_definition(lines, ctx)
+    owed = preprocessor.owed_endifs(lines, ctx)
     cuts = (
         scope.blank_line_cut(lines, ctx),
         scope.stop_word_cut(lines, ctx, head),
         scope.scope_cut(lines, ctx, head, final),
         scope.tag_cut(lines, ctx),
         scope.sibling_cut(lines, ctx),
-        overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final),
+        overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
         overlap.terminal_cut(lines, ctx),
-        repeats.repeated_line_cut(lines, final),
+        repeats.repeated_line_cut(lines, final, owed),
         repeats.repeated_block_cut(lines, final),
         repeats.looping_end_cut(lines, len(ctx.line_prefix)) if final else None,
     )

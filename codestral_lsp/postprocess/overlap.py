@@ -7,6 +7,7 @@ level (a suggestion line reproduces the code below the cursor).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import cost
@@ -112,9 +113,11 @@ def _token_boundary(rest: str, size: int) -> bool:
     return not (_WORD.match(rest[size - 1]) and _WORD.match(rest[size]))
 
 
-def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> int | None:
-    """Index of the first suggestion line (from ``start``) that starts re-typing the code below
-    the cursor, or ``None``.
+def suffix_line_cut(
+    lines: list[str], ctx: Context, start: int, final: bool, owed: Collection[int] = ()
+) -> int | None:
+    """Index of the first suggestion line (from ``start``, not one of the ``owed`` closers) that
+    starts re-typing the code below the cursor, or ``None``.
 
     The lines from there to the end must be the lines below the cursor, in order (a
     legitimately repeated line followed by new code is not cut). On the stream
@@ -125,7 +128,7 @@ def suffix_line_cut(lines: list[str], ctx: Context, start: int, final: bool) -> 
     if not below:
         return None
     for i in range(start, len(lines)):
-        if not same_line(lines[i], below[0]):
+        if i in owed or not same_line(lines[i], below[0]):
             continue
         code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
         enough = final or len(code) >= min(STREAM_MATCH_LINES, len(below))

@@ -4,6 +4,7 @@ re-typed, a line that loops."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from codestral_lsp.postprocess.lines import is_closer
 
@@ -27,13 +28,13 @@ def _meaningful(line: str) -> bool:
     return len(line.strip()) >= MIN_REPEAT_CHARS and not is_closer(line)
 
 
-def repeated_line_cut(lines: list[str], final: bool) -> int | None:
+def repeated_line_cut(lines: list[str], final: bool, owed: Collection[int] = ()) -> int | None:
     """Index of a line that repeats the line before it exactly, when that is a loop: the line
     comes a third time, or the answer ends with the copy (``final``). Code that says the same
-    thing twice and moves on (common in tests) is left alone."""
+    thing twice and moves on (common in tests) is left alone, and so are ``owed`` closers."""
     stripped = [line.rstrip() for line in lines]
     for i in range(1, len(lines)):
-        if stripped[i] != stripped[i - 1]:
+        if stripped[i] != stripped[i - 1] or i in owed:
             continue
         if is_closer(lines[i]) or stripped[i].strip() in _BLOCK_END_WORDS:
             return i  # two closers at one level in a row close one block twice
