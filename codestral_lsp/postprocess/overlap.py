@@ -27,7 +27,8 @@ DISTINCT_LINE_CHARS = 8
 # Statements after which nothing in the same block runs.
 _TERMINAL = re.compile(r"(?:return|raise|throw|break|continue)\b(?!\s*[=.:,)\]])")
 _PUNCT_SPACING = re.compile(r"\s*([^\w\s])\s*")
-# On the stream, a re-typing is only certain once this many suffix lines came back in order.
+# On the stream, a re-typing is only certain once this many distinct suffix lines came back in
+# order (or all of them).
 STREAM_MATCH_LINES = 3
 
 
@@ -121,8 +122,9 @@ def suffix_line_cut(
 
     The lines from there to the end must be the lines below the cursor, in order (a
     legitimately repeated line followed by new code is not cut). On the stream
-    (``final`` false) the answer may still diverge, so three matching lines are needed before it
-    is stopped; at the end, one suffices.
+    (``final`` false) the answer may still diverge, so three matching lines that say something
+    (not a bare ``{`` or ``},``) are needed before it is stopped, or all the lines below; at the
+    end, one suffices.
     """
     below = [line.rstrip() for line in lines_after_cursor(ctx) if not is_blank(line)]
     if not below:
@@ -131,10 +133,16 @@ def suffix_line_cut(
         if i in owed or not same_line(lines[i], below[0]):
             continue
         code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
-        enough = final or len(code) >= min(STREAM_MATCH_LINES, len(below))
+        enough = final or len(code) >= len(below) or _distinct(code) >= STREAM_MATCH_LINES
         if enough and _follows(code, below):
             return i
     return None
+
+
+def _distinct(code: list[str]) -> int:
+    """How many of ``code``'s lines say something of their own: the next record of repetitive
+    data (``},`` ``{`` then the same first field) starts with lines equal to the one below."""
+    return sum(1 for line in code if len(_statement(line)) >= DISTINCT_LINE_CHARS)
 
 
 def same_line(line: str, other: str) -> bool:
