@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import string
+from dataclasses import dataclass
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.lines import (
@@ -99,36 +100,55 @@ class Scan:
         off) may close brackets opened before it; elsewhere such a closer counts as ``extra``."""
         i = 0
         while i < len(code):
-            if self.quote:
-                i = self._in_string(code, i)
-                continue
-            # Names, numbers and spaces do nothing here: skip them at C speed.
-            found = (_ACTIVE_LISP if self.lisp else _ACTIVE).search(code, i)
-            if found is None:
-                break
-            i = found.start()
-            char = code[i]
-            if self.lisp and char in "?\\;":
-                i = _past_lisp_literal(code, i)
-                continue
-            lifetime = _LIFETIME.match(code, i) if self.lifetimes and char == "'" else None
-            if lifetime:
-                i = lifetime.end()
-                continue
-            if char in QUOTES:
-                triple = code[i : i + 3] == char * 3
-                self.quote = char * 3 if triple else char
-                i += 3 if triple else 1
-                continue
-            if char in OPENERS:
-                self.stack.append(char)
-            elif char in CLOSERS:
-                self._soft()
-                self._close(char, lenient)
-            elif self.angles:
-                self._angle(code, i, lenient)
-            i += 1
+            i = self._read(code, self._next(code, i), lenient)
         return self
+
+    def stacks_at(self, code: str, stops: list[int]) -> dict[int, list[str]]:
+        """Read ``code`` leniently; returns the brackets open just before each of ``stops``
+        (ascending indices of ``code``), in one reading."""
+        stacks: dict[int, list[str]] = {}
+        i, pending = 0, iter(stops)
+        stop = next(pending, None)
+        while stop is not None:
+            i = self._next(code, i)
+            while stop is not None and stop <= i:
+                stacks[stop] = list(self.stack)
+                stop = next(pending, None)
+            i = self._read(code, i, lenient=True)
+        return stacks
+
+    def _next(self, code: str, i: int) -> int:
+        """Where the state may change next, from ``i`` (the end of ``code`` when nowhere)."""
+        if self.quote:
+            return i
+        # Names, numbers and spaces do nothing here: skip them at C speed.
+        found = (_ACTIVE_LISP if self.lisp else _ACTIVE).search(code, i)
+        return len(code) if found is None else found.start()
+
+    def _read(self, code: str, i: int, lenient: bool) -> int:
+        """Read what starts at ``i`` (found by :meth:`_next`); returns where reading goes on."""
+        if i >= len(code):
+            return i
+        if self.quote:
+            return self._in_string(code, i)
+        char = code[i]
+        if self.lisp and char in "?\\;":
+            return _past_lisp_literal(code, i)
+        lifetime = _LIFETIME.match(code, i) if self.lifetimes and char == "'" else None
+        if lifetime:
+            return lifetime.end()
+        if char in QUOTES:
+            triple = code[i : i + 3] == char * 3
+            self.quote = char * 3 if triple else char
+            return i + (3 if triple else 1)
+        if char in OPENERS:
+            self.stack.append(char)
+        elif char in CLOSERS:
+            self._soft()
+            self._close(char, lenient)
+        elif self.angles:
+            self._angle(code, i, lenient)
+        return i + 1
 
     def _angle(self, code: str, i: int, lenient: bool) -> None:
         """Type arguments: ``<`` opens them, ``>`` closes them; a ``>`` with none open is a
@@ -345,8 +365,9 @@ def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
     type arguments, and the suggestion ending that way says it brings its own."""
     inserted = cost(text + tail + below, ctx, above)
     best, best_cost = 0, inserted
+    typing = Typing.of(text, tail, _read_above(above, ctx))
     for size in range(1, len(tail) + 1):
-        if not _types(text, tail[:size]):
+        if not _types(text, tail[:size], typing):
             continue
         replaced = cost(text + tail[size:] + below, ctx, above)
         tie = replaced == best_cost and (replaced < inserted or text.endswith(tail[:size]))
@@ -355,15 +376,37 @@ def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
     return best
 
 
-def _types(text: str, part: str) -> bool:
-    """Whether ``text`` types the characters of ``part`` in order (not necessarily together:
-    ``%d items\n", n);`` types ``");`` as it closes the string, then the call)."""
+def _types(text: str, part: str, typing: Typing) -> bool:
+    """Whether ``text`` types the characters of ``part`` (a start of the tail) in order, not
+    necessarily together: ``%d items\n", n);`` types ``");`` as it closes the string, then the
+    call."""
     found = 0
-    for char in part:
-        found = text.find(char, found) + 1
-        if not found:
-            return False
-    return True
+    for i, stack in typing.stacks.items():
+        if text[i] == part[found] and stack == typing.own[found]:
+            found += 1
+            if found == len(part):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Typing:
+    """Where ``text`` may type the tail's characters: a character counts only outside the
+    brackets ``text`` opens itself (besides those of the tail it types). In
+    ``isNotEmpty() == true)`` the call's own ``)`` and the space after it type nothing of a
+    ``) {`` after the cursor; in ``init();\n})();`` the ``(`` typed opens the ``)`` after it.
+    ``stacks`` maps each index of ``text`` holding a tail character to the brackets open
+    there, ``own`` each start of the tail to the brackets it leaves open."""
+
+    stacks: dict[int, list[str]]
+    own: list[list[str]]
+
+    @classmethod
+    def of(cls, text: str, tail: str, above: Scan) -> Typing:
+        """Where ``text``, read after the lines ``above``, may type the characters of ``tail``."""
+        stacks = above.copy().stacks_at(text, [i for i, char in enumerate(text) if char in tail])
+        own = [above.copy().feed(tail[:size], lenient=True).stack for size in range(len(tail))]
+        return cls(stacks, own)
 
 
 def _reads_cleanly(lines: str, ctx: Context) -> bool:
