@@ -231,8 +231,11 @@ def balanced(line: str) -> bool:
     return all(code.count(o) == code.count(c) for o, c in PAIRS.items())
 
 
-def bracket_site(path: str, lines: list[str], row: int, rng: random.Random) -> Site | None:
-    """Cursor right after an opener whose closer (auto-inserted by the editor) ends the line."""
+def bracket_site(
+    path: str, lines: list[str], row: int, rng: random.Random, quotes: str = "\"'"
+) -> Site | None:
+    """Cursor right after an opener whose closer (auto-inserted by the editor) ends the line;
+    ``quotes`` are the characters that delimit strings in the file's language."""
     line = lines[row].rstrip("\n")
     stack: list[int] = []
     quote = ""
@@ -242,7 +245,7 @@ def bracket_site(path: str, lines: list[str], row: int, rng: random.Random) -> S
             if char == quote[0]:
                 found.append((int(quote[1:]), i))
                 quote = ""
-        elif char in "\"'":
+        elif char in quotes:
             quote = f"{char}{i}"
         elif char in PAIRS:
             stack.append(i)

@@ -1,0 +1,253 @@
+"""The corpus of bench/languages.py: real third-party files in 19 languages, fetched, never
+committed.
+
+The files come from pinned packages: Debian packages by name (``apt-get download``, then
+``dpkg-deb -x``; no root needed) and npm packages by name and version (``npm pack``). The first
+run fetches them into a cache directory and keeps the files the globs below name; later runs
+read the cache and touch no network. A Debian package's version is the one the machine's apt
+sources offer (Debian 12 when this was written); the file fetched is kept in the cache and in
+``--json``'s output, so runs can be compared.
+
+Picking is seeded and fixed: per language, each (package, glob) pool's files in sorted order,
+shuffled by a seed of their own (a missing package shifts no other pick), are taken in turn
+across pools (so one big package does not make the whole language), skipping unusable ones
+(not UTF-8, CR line ends, over 150 KB, a line over 400 characters: minified or generated) and
+repeated contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+DEFAULT_CACHE = Path.home() / ".cache" / "codestral-lsp" / "bench-corpus"
+FILE_SEED = 20240611
+MAX_BYTES = 150_000
+MAX_LINE = 400
+MIN_LINES = 25
+# A Cargo.toml is short: with 25 lines TOML would have hardly any files.
+MIN_LINES_OF = {"toml": 10}
+# The shell globs also match the odd Perl script or binary: a shebang must name a shell.
+_SHELL = re.compile(r"#!\s*\S*/(?:env\s+)?(?:ba|da)?sh\b")
+_MARKER = ".fetched.json"
+
+# Crates by their Debian names: their sources for Rust, their Cargo.toml for TOML.
+CRATES = (
+    "anyhow base64 bitflags byteorder bytes cfg-if chrono clap either fnv glob hashbrown hex "
+    "indexmap itertools itoa lazy-static log memchr once-cell rand regex scopeguard semver "
+    "serde serde-json smallvec syn tempfile thiserror time walkdir"
+)
+GO = "spf13-cobra spf13-pflag google-uuid pkg-errors"
+EXPO = "npm:expo-modules-core@2.2.3"
+SCREENS = "npm:react-native-screens@4.4.0"
+
+
+def _each(names: str, glob: str, form: str = "deb:{}") -> list[tuple[str, str]]:
+    return [(form.format(name), glob) for name in names.split()]
+
+
+# language (its LSP languageId) -> (package, glob of the files to take from it)
+LANGUAGES: dict[str, list[tuple[str, str]]] = {
+    "c": [
+        *_each("linux-libc-dev libssl-dev libpq-dev x11proto-dev", "usr/**/*.h"),
+        ("deb:libcurl4-doc", "usr/share/doc/**/*.c"),
+    ],
+    "cpp": [
+        ("deb:libstdc++-12-dev", "usr/include/c++/**/*"),
+        ("deb:nlohmann-json3-dev", "usr/include/**/*.hpp"),
+        ("deb:nlohmann-json3-dev", "usr/share/doc/**/*.cpp"),
+        ("deb:libfmt-dev", "usr/include/**/*.h"),
+        (EXPO, "package/common/cpp/**/*"),
+    ],
+    "javascript": [
+        *_each("express@4.21.2 node-forge@1.3.1 pino@9.5.0", "package/lib/**/*.js", "npm:{}"),
+        *_each("readable-stream@4.5.2", "package/lib/**/*.js", "npm:{}"),
+        *_each("semver@7.6.3 chokidar@3.6.0", "package/**/*.js", "npm:{}"),
+    ],
+    "typescript": [
+        ("npm:rxjs@7.8.1", "package/src/**/*.ts"),
+        ("npm:type-fest@4.26.1", "package/source/**/*.d.ts"),
+        (EXPO, "package/src/**/*.ts"),
+    ],
+    "go": _each(GO, "usr/share/gocode/**/*.go", "deb:golang-github-{}-dev"),
+    "rust": _each(CRATES, "usr/share/cargo/**/*.rs", "deb:librust-{}-dev"),
+    "ruby": _each("libruby3.1 ruby-rack", "usr/**/*.rb"),
+    "lua": _each("lua-penlight lua-json", "usr/share/lua/**/*.lua"),
+    "php": _each("php-monolog php-symfony-console php-psr-log", "usr/share/php/**/*.php"),
+    "java": [(EXPO, "package/android/**/*.java"), (SCREENS, "package/android/**/*.java")],
+    "kotlin": [(EXPO, "package/android/**/*.kt"), (SCREENS, "package/android/**/*.kt")],
+    "swift": [(EXPO, "package/ios/**/*.swift")],
+    "emacs-lisp": _each(
+        "elpa-magit elpa-company elpa-dash elpa-yasnippet elpa-markdown-mode",
+        "usr/share/emacs/site-lisp/**/*.el",
+    ),
+    "shellscript": [
+        ("deb:bash-completion", "usr/share/bash-completion/completions/*"),
+        ("deb:initramfs-tools-core", "usr/share/initramfs-tools/**/*"),
+        ("deb:pbuilder", "usr/lib/pbuilder/*"),
+        ("deb:dracut-core", "usr/lib/dracut/**/*.sh"),
+        ("deb:debianutils", "usr/*bin/*"),
+    ],
+    "json": [
+        ("deb:cmake-data", "usr/share/cmake-*/**/*.json"),
+        ("deb:iso-codes", "usr/share/iso-codes/json/*.json"),
+    ],
+    "yaml": _each("ansible-core ruby-faker", "usr/**/*.yml"),
+    "toml": _each(CRATES, "usr/share/cargo/**/*.toml", "deb:librust-{}-dev"),
+    "html": _each("sqlite3-doc libffi-dev libxslt1-dev libexpat1-dev", "usr/share/doc/**/*.html"),
+    "css": [
+        *_each("libsource-highlight-common docutils-common", "usr/share/**/*.css"),
+        ("npm:purecss@3.0.0", "package/build/*.css"),
+    ],
+}
+
+
+def source_globs() -> dict[str, list[str]]:
+    """Each package's globs over all languages: what its cache keeps, whichever languages a
+    run asks for."""
+    out: dict[str, set[str]] = {}
+    for pools in LANGUAGES.values():
+        for source, glob in pools:
+            out.setdefault(source, set()).add(glob)
+    return {source: sorted(globs) for source, globs in out.items()}
+
+
+def source_dir(cache: Path, source: str) -> Path:
+    return cache.joinpath(*source.split(":", 1))
+
+
+def cached(cache: Path, source: str) -> str | None:
+    """The package file a cached source came from; None when it must be fetched (absent, or
+    kept for other globs by another version of this file)."""
+    try:
+        marker = json.loads((source_dir(cache, source) / _MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    return marker["file"] if marker["globs"] == source_globs()[source] else None
+
+
+def fetch(cache: Path, sources: list[str], say: Callable[[str], None]) -> dict[str, str]:
+    """Bring ``sources`` into the cache. Returns, for each, the package file it came from, or
+    ``missing: <why>``."""
+    status = {s: file for s in sources if (file := cached(cache, s))}
+    todo = [s for s in sources if s not in status]
+    if not todo:
+        return status
+    say(f"fetching {len(todo)} packages into {cache}")
+    with tempfile.TemporaryDirectory() as tmp:
+        debs = [s[4:] for s in todo if s.startswith("deb:")]
+        npms = [s[4:] for s in todo if s.startswith("npm:")]
+        got = _download(["apt-get", "download", "-q"], debs, tmp, lambda n: f"{n}_*.deb")
+        npm = ["npm", "pack", "--loglevel=error", "--pack-destination", tmp]
+        got |= _download(npm, npms, tmp, lambda n: n.replace("@", "-") + ".tgz")
+        for source in todo:
+            file = got[source[4:]]
+            status[source] = file
+            if file.startswith("missing"):
+                continue
+            root = Path(tmp, "x", source[4:])
+            root.mkdir(parents=True)
+            deb = source.startswith("deb:")
+            unpack = ["dpkg-deb", "-x", file, root] if deb else ["tar", "-xzf", file, "-C", root]
+            why = _run(unpack, tmp)
+            if why:
+                status[source] = f"missing: {file} could not be unpacked ({why})"
+                continue
+            globs = source_globs()[source]
+            _keep(root, source_dir(cache, source), globs)
+            marker = json.dumps({"file": file, "globs": globs})
+            (source_dir(cache, source) / _MARKER).write_text(marker)
+    return status
+
+
+def _download(
+    command: list[str | Path], names: list[str], where: str, pattern: Callable[[str], str]
+) -> dict[str, str]:
+    """Run ``command`` on all ``names`` at once; when that fails (one unknown name fails the
+    whole call), on each alone, to tell which. Name -> file, or ``missing: <why>``."""
+    error = _run([*command, *names], where) if names else None
+    out: dict[str, str] = {}
+    for name in names:
+        why = _run([*command, name], where) if error and len(names) > 1 else error
+        files = sorted(Path(where).glob(pattern(name)))
+        out[name] = files[-1].name if files else f"missing: {why or 'no file'}"
+    return out
+
+
+def _run(command: list[str | Path], where: str) -> str | None:
+    """None when ``command`` succeeds, else the start of its error output."""
+    try:
+        done = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as err:  # no apt-get or npm, or stuck
+        return str(err)
+    if done.returncode == 0:
+        return None
+    # apt's warnings come first (W:); npm's second error line names what was not found.
+    lines = [
+        x for x in (done.stderr or done.stdout).splitlines() if x.strip()[:2] not in ("", "W:")
+    ]
+    return "; ".join(lines[:2]) or f"exit code {done.returncode}"
+
+
+def _keep(root: Path, dest: Path, globs: list[str]) -> None:
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    for glob in globs:
+        for path in root.glob(glob):
+            # Files too big to be picked would only fill the cache.
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_BYTES:
+                target = dest / path.relative_to(root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+
+
+def read(path: Path, lang: str) -> list[str] | None:
+    """A file's lines (with their line ends, trailing whitespace stripped: a perfect model
+    writes none), or None when the file is not usable."""
+    data = path.read_bytes()
+    if len(data) > MAX_BYTES or b"\0" in data or b"\r" in data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    raw = text.split("\n")
+    if len(raw) <= MIN_LINES_OF.get(lang, MIN_LINES) or max(map(len, raw)) > MAX_LINE:
+        return None
+    if lang == "shellscript" and text.startswith("#!") and not _SHELL.match(text):
+        return None
+    lines = [line.rstrip() + "\n" for line in raw]
+    if lines[-1] == "\n":
+        lines.pop()
+    return lines
+
+
+def pick(cache: Path, lang: str, count: int) -> list[tuple[str, list[str]]]:
+    """``count`` files of ``lang`` from its cached packages, as (package/path, lines)."""
+    pools = []
+    for source, glob in LANGUAGES[lang]:
+        root = source_dir(cache, source)
+        if cached(cache, source):
+            paths = sorted(p.relative_to(root).as_posix() for p in root.glob(glob) if p.is_file())
+            random.Random(f"{FILE_SEED}:{lang}:{source}:{glob}").shuffle(paths)
+            pools.append((source, root, paths))
+    picked: list[tuple[str, list[str]]] = []
+    seen: set[bytes] = set()
+    while len(picked) < count and any(paths for _, _, paths in pools):
+        for source, root, paths in pools:
+            while paths and len(picked) < count:
+                path = paths.pop()
+                lines = read(root / path, lang)
+                digest = hashlib.sha1("".join(lines or ()).encode()).digest()
+                if lines and digest not in seen:
+                    seen.add(digest)
+                    picked.append((f"{source}/{path}", lines))
+                    break
+    return picked
