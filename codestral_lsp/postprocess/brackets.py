@@ -9,6 +9,7 @@ line tail (Tabby's "replace to line end"): :func:`replace_length` says how many 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import string
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
+    HASH_COMMENTS,
     indent,
     is_blank,
     is_closer,
@@ -65,6 +67,8 @@ LISPS = frozenset({
     "lisp", "emacs-lisp", "elisp", "commonlisp", "common-lisp", "scheme", "racket", "clojure",
     "fennel",
 })  # fmt: skip
+# Languages whose line comments start with ``--``.
+DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
 # A ``?`` right after a name's character ends the name (``null?``); elsewhere it starts a char.
 _NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")
@@ -209,6 +213,26 @@ def _past_lisp_literal(code: str, i: int) -> int:
     return i + 3 if code[i + 1 : i + 2] == "\\" and char == "?" else i + 2
 
 
+def without_comment_lines(text: str, language: str) -> str:
+    """``text`` with its whole-line comments emptied, line breaks kept: a doc comment's
+    ```` ``` ```` or ``it's`` is no quote, its ``(1)`` no bracket. ``//``, ``/*`` and a block
+    comment's `` * `` lines everywhere; ``#`` only where it starts comments (a CSS ``#id {``
+    or C's ``#if (`` is code), ``;`` in Lisps, ``--`` in Lua and SQL."""
+    return _comment_lines(language).sub("", text)
+
+
+@functools.lru_cache(maxsize=16)
+def _comment_lines(language: str) -> re.Pattern[str]:
+    marks = ["//", r"/\*", r"\*(?=[ \t/]|$)"]
+    if language in HASH_COMMENTS:
+        marks.append("#")
+    if language in LISPS:
+        marks.append(";")
+    if language in DASH_COMMENTS:
+        marks.append("--")
+    return re.compile(rf"^[ \t]*(?:{'|'.join(marks)}).*$", re.MULTILINE)
+
+
 def scanner(ctx: Context, angles: bool = False) -> Scan:
     """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes, nor are a
     Lisp's quotes). With ``angles``, ``<>`` count as brackets where the language has type
@@ -315,20 +339,25 @@ def closes_open_bracket(text: str, ctx: Context) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
     lisp = ctx.language in LISPS
-    stack = _scanned(recent_lines(ctx.prefix, STRAY_LINES), False, False, lisp).stack
+    recent = without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
+    stack = _scanned(recent, ctx.language == "rust", False, lisp).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
 def closes_block_by_indentation(text: str, ctx: Context) -> bool:
-    """Whether ``text`` is a closer on a line of its own that ends the block its indentation
-    says it does: the nearest code line above at its column or left of it opens that bracket,
-    however far up (the bracket scan sees only :data:`STRAY_LINES`)."""
-    if ctx.line_prefix.strip() or text.startswith("\n"):
+    """Whether ``text`` is a closer on a line of its own (the cursor's blank line, or the line
+    below the cursor's) that ends the block its indentation says it does: the nearest code
+    line above at its column or left of it opens that bracket, however far up (the bracket
+    scan sees only :data:`STRAY_LINES`, and may start inside a raw string)."""
+    if text.startswith("\n") and not text.startswith("\n\n"):
+        line, nearest = text[1:], [ctx.line_prefix + ctx.line_suffix]
+    elif not ctx.line_prefix.strip() and not text.startswith("\n"):
+        line, nearest = ctx.line_prefix + text, []
+    else:
         return False
-    line = ctx.line_prefix + text
     opener = CLOSERS.get(line.strip()[:1], "")
     column = indent(line)
-    for above in lines_above(ctx) if opener else ():
+    for above in itertools.chain(nearest, lines_above(ctx)) if opener else ():
         if not is_blank(above) and indent(above) <= column:
             return indent(above) == column and above.rstrip().endswith(opener)
     return False

@@ -12,6 +12,12 @@ TAB_WIDTH = 4
 # What starts a line comment or a block comment in the common languages (``//``, ``#``,
 # ``--``, ``;``, ``/*``), for rules that leave prose alone.
 COMMENT_MARK = r"(?://|#|--|;|/\*)"
+# Languages whose line comments start with ``#`` (elsewhere `` #`` is a colour, a directive).
+HASH_COMMENTS = frozenset({
+    "python", "shellscript", "sh", "bash", "zsh", "ruby", "perl", "r", "yaml", "toml",
+    "makefile", "make", "dockerfile", "cmake", "elixir", "julia", "powershell", "nim",
+    "coffeescript", "crystal", "tcl", "properties", "ini", "conf", "",
+})  # fmt: skip
 # A line ending with one of these goes on after a line break: an operand or item is due.
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then

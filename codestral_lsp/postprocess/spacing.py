@@ -11,6 +11,7 @@ from codestral_lsp.postprocess.brackets import (
     replace_length,
 )
 from codestral_lsp.postprocess.lines import (
+    HASH_COMMENTS,
     code_lines_above,
     indent,
     is_blank,
@@ -30,12 +31,6 @@ _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
 # Code lines above the cursor read to learn a file's indentation by spaces.
 STYLE_LINES = 40
-# Languages whose line comments start with ``#`` (elsewhere `` #`` is a colour, a directive).
-HASH_COMMENTS = frozenset({
-    "python", "shellscript", "sh", "bash", "zsh", "ruby", "perl", "r", "yaml", "toml",
-    "makefile", "make", "dockerfile", "cmake", "elixir", "julia", "powershell", "nim",
-    "coffeescript", "crystal", "tcl", "properties", "ini", "conf", "",
-})  # fmt: skip
 # Languages whose files are indented with tabs whatever the editor's settings.
 TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
 # A line indented with a tab; one indented with two spaces or more before code (not a block
