@@ -136,7 +136,7 @@ async def complete_command(spot: str) -> int:
     blocked = engine.blocked_reason(ctx)
     if blocked:
         await engine.aclose()
-        return _fail(_blocked_text(blocked, path))
+        return _fail(_blocked_text(blocked, path, settings))
     try:
         suggestion = await engine.complete(Request(ctx, invoked=True, is_current=lambda: True))
         await engine.settle()
@@ -150,8 +150,9 @@ async def complete_command(spot: str) -> int:
     return 0
 
 
-def _blocked_text(reason: str, path: Path) -> str:
+def _blocked_text(reason: str, path: Path, settings: Settings) -> str:
     return {
+        "off": f"completion is off: {settings.off}",
         "disabled": "completion is disabled (enable = false)",
         "excluded": f"{path} matches an exclude pattern; its content is never sent",
         "no-key": "no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)",

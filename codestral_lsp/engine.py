@@ -168,10 +168,12 @@ class Circuit:
 
 
 def unusable(settings: Settings, endpoint: str) -> str | None:
-    """Why these settings cannot call ``endpoint`` at all ("disabled", "no-endpoint", "no-key"),
-    or ``None``. The engine's gate and the status editors show both read it."""
+    """Why these settings cannot call ``endpoint`` at all ("disabled", "off", "no-endpoint",
+    "no-key"), or ``None``. The engine's gate and the status editors show both read it."""
     if not settings.enable:
         return "disabled"
+    if settings.off:
+        return "off"
     if not endpoint:
         return "no-endpoint"
     if settings.preset.needs_key and not settings.api_key and not is_loopback(endpoint):
@@ -188,6 +190,7 @@ def upstream(settings: Settings) -> tuple[object, ...]:
         settings.effective_model,
         settings.allow_insecure_http,
         settings.enable,
+        settings.off,
         settings.timeout_ms,
     )
 

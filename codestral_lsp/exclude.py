@@ -42,7 +42,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 def is_valid_glob(pattern: str) -> bool:
     """Whether ``pattern`` can be used as an ``exclude`` glob (``[z-a]`` cannot)."""
     try:
-        _compile(_normal(pattern).lstrip("/"))
+        _compile(_normal(pattern.lstrip().removeprefix("!")).lstrip("/"))
     except re.error:
         return False
     return True
@@ -57,22 +57,24 @@ def _normal(pattern: str) -> str:
 
 
 def is_excluded(path: str, patterns: Iterable[str]) -> bool:
-    """True when ``path`` matches a pattern: patterns without ``/`` match the file name or any
-    directory name on the path (``secrets`` excludes everything below it); patterns with ``/``
-    match the path's tail (``secrets/**`` matches ``/repo/secrets/a.txt``)."""
+    """Whether ``path`` matches the patterns, the last one that matches deciding: ``!glob``
+    lets back in what an earlier pattern left out (``!.env.example``). Patterns without ``/``
+    match the file name or any directory name on the path (``secrets`` excludes everything
+    below it); patterns with ``/`` match the path's tail (``secrets/**`` matches
+    ``/repo/secrets/a.txt``)."""
     normal = path.replace("\\", "/")
     parts = [p for p in normal.split("/") if p]
-    if not parts:
-        return False
-    for pattern in map(_normal, patterns):
-        if not pattern:
-            continue
-        regex = _compile(pattern.lstrip("/"))
-        if "/" not in pattern:
-            if any(regex.match(part) for part in parts):
-                return True
-            continue
-        for start in range(len(parts)):
-            if regex.match("/".join(parts[start:])):
-                return True
-    return False
+    excluded = False
+    for pattern in patterns:
+        negated = pattern.lstrip().startswith("!")
+        glob = _normal(pattern.lstrip().removeprefix("!"))
+        if glob and excluded == negated and parts and _matches(glob, parts):
+            excluded = not negated
+    return excluded
+
+
+def _matches(pattern: str, parts: list[str]) -> bool:
+    regex = _compile(pattern.lstrip("/"))
+    if "/" not in pattern:
+        return any(regex.match(part) for part in parts)
+    return any(regex.match("/".join(parts[start:])) for start in range(len(parts)))

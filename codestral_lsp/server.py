@@ -38,7 +38,6 @@ from codestral_lsp.providers import (
 from codestral_lsp.recent import RecentEdits
 from codestral_lsp.settings import (
     KEY_HOST_PRESETS,
-    Problem,
     Settings,
     from_env,
     mask,
@@ -216,7 +215,7 @@ class CodestralServer(LanguageServer):
             log.info(
                 "settings: provider=%s endpoint=%s model=%s key=%s",
                 settings.provider,
-                shown_endpoint(settings, problems),
+                shown_endpoint(settings),
                 settings.effective_model,
                 mask(settings.api_key),
             )
@@ -338,11 +337,12 @@ def _clients_fault(error: Exception) -> bool:
     return isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError)
 
 
-def shown_endpoint(settings: Settings, problems: list[Problem]) -> str:
+def shown_endpoint(settings: Settings) -> str:
     """The endpoint as the settings log line names it: its credentials masked, and "off" when
-    ``baseUrl`` is not usable (nothing is sent then, not to the preset's endpoint either)."""
-    if not settings.base_url and any(problem.key == "baseUrl" for problem in problems):
-        return "off (codestral.baseUrl is not usable)"
+    the endpoint the user named is not usable (nothing is sent then, not to the preset's
+    endpoint either)."""
+    if settings.off:
+        return f"off ({settings.off})"
     return mask_url(settings.endpoint)
 
 

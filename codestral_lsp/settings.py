@@ -117,6 +117,9 @@ class Settings:
     suffix_share: float = 0.15
     other_files_share: float = 0.30
     invoked_candidates: int = 3
+    # Why completions are off though enabled: the endpoint the user named is not usable (a bad
+    # baseUrl, an unknown provider with no baseUrl). Not a public key.
+    off: str = ""
 
     @property
     def preset(self) -> Preset:
@@ -321,11 +324,13 @@ def _region(raw: Any) -> str:
 
 
 def _globs(raw: Any) -> tuple[str, ...]:
+    """The user's globs after the default ones, which stay unless a ``!glob`` lets files back
+    in: a list of one's own (``["*.md"]``) must not send ``.env`` upstream."""
     patterns = _str_list(raw)
     for pattern in patterns:
         if not is_valid_glob(pattern):
             raise Invalid(f"a list of glob patterns ({pattern!r} is not one)")
-    return patterns
+    return DEFAULT_EXCLUDE + patterns
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,8 +443,8 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
     and the layers below decide, down to the default. Unknown keys are reported as problems
     flagged ``unknown`` so the caller can log them without bothering the user.
     """
+    layers, problems = _respelled(layers)
     values: dict[str, Any] = {}
-    problems: list[Problem] = []
     for spec in SPECS:
         told = False
         for layer in reversed(layers):
@@ -455,25 +460,80 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
                 if not told:  # the highest wrong value is the one the user is told of
                     problems.append(Problem(spec.key, _wrong(layer, spec.key, raw, err)))
                     told = True
-    if "base_url" not in values and any(p.key == "baseUrl" for p in problems):
-        # The user named an endpoint we cannot use: sending their code to the preset's (the
-        # cloud, for most) instead would be worse than sending nothing.
-        values["enable"] = False
+    off = _endpoint_off(values, problems)
+    if off:
+        # The user named an endpoint we cannot use: sending their code to the default one (the
+        # cloud) instead would be worse than sending nothing.
+        values["off"] = f"codestral.{off} is not usable"
         problems = [
             dataclasses.replace(p, message=p.message + "; completions are off until it is fixed")
-            if p.key == "baseUrl"
+            if p.key == off
             else p
             for p in problems
         ]
     known = set().union(*(layer.keys() for layer in layers)) if layers else set()
     for key in sorted(known - KEYS):
-        problems.append(Problem(key, f"unknown setting codestral.{key} ignored", unknown=True))
+        problems.append(_unknown(key))
     settings = dataclasses.replace(Settings(), **values)
     if settings.provider == "openai-compatible" and not settings.base_url:
         problems.append(
             Problem("baseUrl", 'provider "openai-compatible" needs codestral.baseUrl to be set')
         )
     return settings, problems
+
+
+def _endpoint_off(values: Mapping[str, Any], problems: Sequence[Problem]) -> str:
+    """The key whose rejected value leaves no endpoint the user chose: a ``baseUrl`` that
+    cannot be used, or a ``provider`` that is none (``olama``) when no ``baseUrl`` says where
+    to go; ``""`` when the endpoint is one the user set or meant."""
+    rejected = {problem.key for problem in problems}
+    if "baseUrl" in rejected and "base_url" not in values:
+        return "baseUrl"
+    if "provider" in rejected and "provider" not in values and "base_url" not in values:
+        return "provider"
+    return ""
+
+
+def _respelled(
+    layers: Sequence[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[Problem]]:
+    """The layers with keys spelt another way (``baseURL``, ``api_key``, ``APIKEY``) read as
+    the key they name, and a problem telling each: ignoring ``baseURL`` would send the code to
+    the default endpoint instead of the one the user wrote."""
+    problems: list[Problem] = []
+    fixed: list[Mapping[str, Any]] = []
+    for layer in layers:
+        aliases: dict[str, str] = {}
+        for key in layer:
+            name = _SPELLINGS.get(_spelling(str(key)), "") if key not in KEYS else ""
+            if name and name not in layer:
+                aliases[key] = name
+        if not aliases:
+            fixed.append(layer)
+            continue
+        fixed.append({aliases.get(key, key): value for key, value in layer.items()})
+        for key, name in aliases.items():
+            message = f"setting codestral.{key} read as codestral.{name}: spell it so"
+            problems.append(Problem(key, message))
+    return fixed, problems
+
+
+def _spelling(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+_SPELLINGS = {_spelling(key): key for key in KEYS}
+
+
+def _unknown(key: str) -> Problem:
+    """An unknown key: one close to a known key is a typo the user is told of; others (a
+    client's own keys sent along) are only logged."""
+    import difflib  # only for a key no client should send: kept off the startup path
+
+    close = difflib.get_close_matches(key, sorted(KEYS), n=1, cutoff=0.8)
+    if close:
+        return Problem(key, f"unknown setting codestral.{key} ignored: did you mean {close[0]}?")
+    return Problem(key, f"unknown setting codestral.{key} ignored", unknown=True)
 
 
 def _wrong(layer: Mapping[str, Any], key: str, raw: Any, err: Invalid) -> str:

@@ -46,6 +46,8 @@ def from_settings(settings: Settings) -> Status:
     reason = unusable(settings, settings.endpoint)
     if reason == "disabled":
         return Status(INACTIVE, "disabled (codestral.enable is false)")
+    if reason == "off":
+        return Status(ERROR, f"off: {settings.off}")
     if reason == "no-endpoint":
         return Status(ERROR, "no endpoint: set codestral.baseUrl")
     if reason == "no-key":

@@ -37,7 +37,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from codestral_lsp.exclude import is_excluded
 from codestral_lsp.log import Redactor
 from codestral_lsp.providers import Endpoint, FimRequest, ProviderError, create
-from codestral_lsp.settings import DEFAULT_EXCLUDE, Settings, pasted_keys
+from codestral_lsp.settings import DEFAULT_EXCLUDE, Settings, pasted_keys, resolve
 
 # Three keys, one per way a key reaches the server; all recognisable, none of a known shape.
 KEY_INIT = "sk-canary-INIT-5e1f0c3a9d7b24aa"
@@ -396,6 +396,25 @@ def test_default_excludes_spare_ordinary_files(path: str) -> None:
 def test_a_pattern_written_from_the_workspace_root_matches() -> None:
     assert is_excluded("/repo/private/a.py", ["./private/*.py"])
     assert not is_excluded("/repo/public/a.py", ["./private/*.py"])
+
+
+def test_a_later_negated_pattern_lets_files_back_in() -> None:
+    patterns = [*DEFAULT_EXCLUDE, "*.md", "!.env.example", "!docs/**"]
+    assert not is_excluded("/repo/.env.example", patterns)
+    assert is_excluded("/repo/.env", patterns)
+    assert is_excluded("/repo/README.md", patterns)
+    assert not is_excluded("/repo/docs/guide.md", patterns)
+    assert is_excluded("/repo/docs/guide.md", [*patterns, "guide.md"])
+
+
+def test_a_list_of_ones_own_keeps_the_default_excludes() -> None:
+    settings, problems = resolve([{"exclude": ["*.md"]}])
+    assert problems == []
+    assert is_excluded("/repo/.env", settings.exclude)
+    assert is_excluded("/repo/notes.md", settings.exclude)
+    settings, _ = resolve([{"exclude": "!*.key"}])
+    assert not is_excluded("/repo/src/cache.key", settings.exclude)
+    assert is_excluded("/repo/cert.pem", settings.exclude)
 
 
 EXCLUDED = [

@@ -122,10 +122,46 @@ def test_credentials_in_a_base_url_are_masked_where_it_is_shown() -> None:
     assert mask_url("https://gw.example/v1") == "https://gw.example/v1"
 
 
-def test_unknown_keys_are_flagged_not_fatal() -> None:
-    settings, problems = resolve([{"modle": "x", "temperature": 0.2}])
+def test_unknown_keys_are_not_fatal_and_a_near_miss_is_told() -> None:
+    settings, problems = resolve([{"modle": "x", "fontSize": 12, "temperature": 0.2}])
     assert settings.temperature == 0.2
-    assert [(p.key, p.unknown) for p in problems] == [("modle", True)]
+    assert settings.model == "codestral-latest"
+    assert [(p.key, p.unknown) for p in problems] == [("fontSize", True), ("modle", False)]
+    assert problems[1].message == ("unknown setting codestral.modle ignored: did you mean model?")
+
+
+def test_a_key_spelt_another_way_is_read_as_the_key_it_names() -> None:
+    settings, problems = resolve(
+        [{"baseURL": "http://127.0.0.1:9/v1", "api_key": "sk-1", "MAXTOKENS": 7}]
+    )
+    assert settings.endpoint == "http://127.0.0.1:9/v1"
+    assert settings.api_key == "sk-1"
+    assert settings.max_tokens == 7
+    assert sorted(p.message for p in problems) == [
+        "setting codestral.MAXTOKENS read as codestral.maxTokens: spell it so",
+        "setting codestral.api_key read as codestral.apiKey: spell it so",
+        "setting codestral.baseURL read as codestral.baseUrl: spell it so",
+    ]
+    assert not any(p.unknown for p in problems)
+
+
+def test_the_right_spelling_wins_over_another_in_the_same_layer() -> None:
+    settings, _ = resolve([{"baseUrl": "http://127.0.0.1:1/v1", "baseURL": "http://x.test/v1"}])
+    assert settings.endpoint == "http://127.0.0.1:1/v1"
+
+
+def test_an_unknown_provider_with_no_base_url_turns_completions_off() -> None:
+    settings, problems = resolve([{"apiKey": "sk-1", "provider": "olama"}])
+    assert settings.off == "codestral.provider is not usable"
+    assert problems[0].message.endswith("; completions are off until it is fixed")
+
+
+def test_an_unknown_provider_falls_back_where_the_user_named_the_endpoint() -> None:
+    settings, _ = resolve([{"provider": "olama", "baseUrl": "http://127.0.0.1:11434"}])
+    assert settings.off == ""
+    assert settings.provider == "codestral"
+    settings, _ = resolve([{"provider": "ollama"}, {"provider": "olama"}])
+    assert (settings.off, settings.provider) == ("", "ollama")
 
 
 def test_null_means_not_set_here_and_stop_accepts_a_string() -> None:

@@ -23,6 +23,9 @@ def test_status_from_settings() -> None:
     assert from_settings(Settings(base_url="http://127.0.0.1:8080/v1")) == READY
     assert from_settings(Settings(provider="ollama")) == READY
     assert from_settings(Settings(provider="openai-compatible", api_key="k" * 10)).kind == "Error"
+    # Off because the endpoint the user named cannot be used: said so, not "enable is false".
+    off = from_settings(Settings(api_key="k" * 10, off="codestral.provider is not usable"))
+    assert off == Status("Error", "off: codestral.provider is not usable")
 
 
 def test_status_from_errors() -> None:
