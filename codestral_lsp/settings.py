@@ -445,6 +445,7 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
     """
     layers, problems = _respelled(layers)
     values: dict[str, Any] = {}
+    key_from_env = False
     for spec in SPECS:
         told = False
         for layer in reversed(layers):
@@ -455,6 +456,9 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
                 continue
             try:
                 values[spec.attr] = spec.validate(raw)
+                key_from_env = key_from_env or (
+                    spec.key == "apiKey" and isinstance(layer, EnvLayer)
+                )
                 break
             except Invalid as err:
                 if not told:  # the highest wrong value is the one the user is told of
@@ -475,6 +479,10 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
     for key in sorted(known - KEYS):
         problems.append(_unknown(key))
     settings = dataclasses.replace(Settings(), **values)
+    if key_from_env and not settings.preset.needs_key:
+        # CODESTRAL_API_KEY and MISTRAL_API_KEY are Mistral's keys: a local model server's
+        # preset never gets them, wherever it runs. A key for it is set as codestral.apiKey.
+        settings = dataclasses.replace(settings, api_key="")
     if settings.provider == "openai-compatible" and not settings.base_url:
         problems.append(
             Problem("baseUrl", 'provider "openai-compatible" needs codestral.baseUrl to be set')

@@ -235,3 +235,15 @@ def test_readme_settings_table_lists_every_key() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     listed = set(re.findall(r"^\| `(\w+)` \|", readme, re.MULTILINE))
     assert {spec.key for spec in SPECS} <= listed
+
+
+def test_a_local_model_servers_preset_never_gets_the_mistral_key_from_the_environment() -> None:
+    env = from_env({"CODESTRAL_API_KEY": "sk-mistral-1234"})
+    for provider in ("ollama", "llamacpp"):
+        settings, problems = resolve([env, {"provider": provider}])
+        assert (settings.api_key, problems) == ("", [])
+        # A key set for this endpoint (a proxy's in front of it) is the user's choice: sent.
+        settings, _ = resolve([env, {"provider": provider, "apiKey": "proxy-token-99"}])
+        assert settings.api_key == "proxy-token-99"
+    settings, _ = resolve([env, {"provider": "mistral"}])
+    assert settings.api_key == "sk-mistral-1234"
