@@ -10,13 +10,22 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from codestral_lsp import __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error said in one line (an editor's log shows each line of a
+    failed server's stderr as an error of its own)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser (public: the README documents these flags)."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="codestral-lsp",
         description="Codestral fill-in-the-middle completion as a language server.",
     )
@@ -25,6 +34,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tcp", action="store_true", help="serve LSP over TCP (for debugging)")
     p.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    p.add_argument(
+        "--clientProcessId",
+        dest="client_process_id",
+        type=_process_id,
+        help="the editor's process id (as vscode-languageclient passes it): the server exits "
+        "when that process is gone, as for initialize's processId",
+    )
     p.add_argument(
         "--log-level",
         type=_level,
@@ -42,6 +58,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _process_id(value: str) -> int | None:
+    """A process id; anything else is no id to watch rather than a server that will not start
+    (the flag is the client library's, not the user's)."""
+    return int(value) if value.strip().isdigit() else None
 
 
 def _level(value: str) -> str:
@@ -83,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
             # The editor gets the log as window/logMessage; many (Neovim) also file every line
             # of a server's stderr as an error. stderr keeps what matters without an editor.
             log.stderr_from(logging.WARNING)
-        return serve(args.tcp, args.host, args.port)
+        return serve(args.tcp, args.host, args.port, args.client_process_id)
     from codestral_lsp import commands
 
     # A one-shot command that fails says why in one line; the log lines that led there would
@@ -98,12 +120,14 @@ def _run(args: argparse.Namespace) -> int:
     return code
 
 
-def serve(tcp: bool, host: str, port: int) -> int:
-    """Run the language server until the client says exit (or closes stdin)."""
+def serve(tcp: bool, host: str, port: int, client_process_id: int | None = None) -> int:
+    """Run the language server until the client says exit (or closes stdin, or its process
+    ``client_process_id`` is gone)."""
     started = time.monotonic()
     from codestral_lsp.server import create_server
 
     server = create_server()
+    server.client_process_id = client_process_id
     logging.getLogger(__name__).debug("server ready in %.0f ms", (time.monotonic() - started) * 1e3)
     if tcp:
         try:

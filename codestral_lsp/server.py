@@ -16,7 +16,7 @@ from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from codestral_lsp import __version__, context, items, status, stdio
+from codestral_lsp import __version__, context, items, parent, status, stdio
 from codestral_lsp.document import (
     LspDocument,
     LspWorkspace,
@@ -97,6 +97,8 @@ class CodestralServer(LanguageServer):
         self.offers = Offers()
         self.recent = RecentEdits()
         self.item_caps = items.ItemCaps()
+        self.parent_watch: asyncio.Future[None] | None = None
+        self.client_process_id: int | None = None  # from the command line
 
     @property
     def exit_code(self) -> int:
@@ -381,6 +383,9 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         )
         ls.item_caps = items.ItemCaps.of(params.capabilities, params.client_info)
         ls.layers["init"] = section(params.initialization_options)
+        pid = params.process_id or ls.client_process_id
+        if pid is not None and parent.watchable(pid) and ls.parent_watch is None:
+            ls.parent_watch = asyncio.ensure_future(parent.watch(pid))
         await ls.apply_settings()
 
     @server.feature(types.INITIALIZED)

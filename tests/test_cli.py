@@ -234,3 +234,21 @@ def test_a_tcp_port_in_use_is_one_line() -> None:
 def test_a_wrong_log_level_is_named() -> None:
     result = run("--log-level", "loud", "check")
     assert result.returncode == 2 and "'loud' is not one of DEBUG" in result.stderr
+
+
+def test_a_usage_error_is_one_line() -> None:
+    for args, said in [
+        (("complete",), "the following arguments are required: FILE:LINE:COL"),
+        (("--bogus",), "unrecognized arguments: --bogus"),
+    ]:
+        result = run(*args)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert said in result.stderr
+
+
+def test_the_client_libraries_process_id_flag_is_taken() -> None:
+    # vscode-languageclient and others pass it; the server must start (and, stdin at its end,
+    # stop as after an editor that closed it).
+    for value in ("4242", "not-a-pid"):
+        result = run("--stdio", f"--clientProcessId={value}")
+        assert result.returncode == 1 and "unrecognized" not in result.stderr, result.stderr

@@ -199,6 +199,29 @@ async def test_exit_without_shutdown_is_one() -> None:
     assert await server.exit_code() == 1
 
 
+@pytest.mark.parametrize("told_by", ["initialize", "command line"])
+async def test_the_server_exits_when_the_editor_process_is_gone_though_stdin_stays_open(
+    told_by: str,
+) -> None:
+    editor = await asyncio.create_subprocess_exec("sleep", "60")
+    by_flag = told_by == "command line"
+    args = [f"--clientProcessId={editor.pid}"] if by_flag else []
+    proc = await spawn(*args, stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    server = Stdio(proc)
+    params = {"processId": None if by_flag else editor.pid, "rootUri": None, "capabilities": {}}
+    msg_id = server.send("initialize", params, request=True)
+    assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+    await asyncio.sleep(0.5)
+    assert server.proc.returncode is None  # the editor lives: so does the server
+    editor.kill()
+    await editor.wait()
+
+    assert await server.exit_code() == 1
+    assert server.proc.stderr is not None
+    said = (await server.proc.stderr.read()).decode()
+    assert f"(process {editor.pid}) is gone; exiting" in said and "Traceback" not in said
+
+
 async def test_closed_stdin_ends_the_process() -> None:
     server = await Stdio.start()
     await server.initialize()
