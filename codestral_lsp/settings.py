@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from codestral_lsp.exclude import is_valid_glob
+from codestral_lsp.providers import WIRE_PATHS
 
 SECTION = "codestral"
 
@@ -313,6 +314,11 @@ def _url(raw: Any) -> str:
         raise Invalid("an http:// or https:// URL with a host") from None
     if parts.scheme not in ("http", "https") or not host:
         raise Invalid("an http:// or https:// URL with a host")
+    path = parts.path.rstrip("/")
+    for pasted in sorted(WIRE_PATHS.values(), key=len, reverse=True):
+        if path.endswith(pasted):
+            # The endpoint pasted whole (…/v1/fim/completions): the server adds that path.
+            return urlunsplit(parts._replace(scheme=parts.scheme, path=path[: -len(pasted)]))
     return parts.scheme + url[len(parts.scheme) :]  # HTTP:// is http://
 
 

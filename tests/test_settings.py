@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from codestral_lsp.providers import Endpoint
 from codestral_lsp.settings import (
     SPECS,
     Settings,
@@ -247,3 +248,24 @@ def test_a_local_model_servers_preset_never_gets_the_mistral_key_from_the_enviro
         assert settings.api_key == "proxy-token-99"
     settings, _ = resolve([env, {"provider": "mistral"}])
     assert settings.api_key == "sk-mistral-1234"
+
+
+@pytest.mark.parametrize(
+    ("pasted", "base"),
+    [
+        ("https://gw.example/v1/fim/completions", "https://gw.example/v1"),
+        ("https://gw.example/openai/v1/chat/completions/", "https://gw.example/openai/v1"),
+        ("http://127.0.0.1:4000/v1/completions", "http://127.0.0.1:4000/v1"),
+        ("http://127.0.0.1:11434/api/generate", "http://127.0.0.1:11434"),
+        ("http://127.0.0.1:8080/infill", "http://127.0.0.1:8080"),
+    ],
+)
+def test_an_endpoint_pasted_whole_is_read_as_its_base(pasted: str, base: str) -> None:
+    settings, problems = resolve([{"baseUrl": pasted}])
+    assert (settings.endpoint, problems) == (base, [])
+
+
+def test_a_query_in_the_base_url_stays_after_the_path_the_server_adds() -> None:
+    settings, _ = resolve([{"baseUrl": "https://gw.example/v1?api-version=2"}])
+    endpoint = Endpoint("mistral", settings.endpoint, "k")
+    assert endpoint.url == "https://gw.example/v1/fim/completions?api-version=2"

@@ -26,7 +26,7 @@ import ipaddress
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +177,8 @@ class Endpoint:
     @property
     def url(self) -> str:
         """The URL completion requests are posted to."""
-        return self.base_url.rstrip("/") + WIRE_PATHS[self.wire]
+        parts = urlsplit(self.base_url)  # a query (?api-version=2) stays after the path
+        return urlunsplit(parts._replace(path=parts.path.rstrip("/") + WIRE_PATHS[self.wire]))
 
 
 def is_loopback(url: str) -> bool:
