@@ -16,7 +16,13 @@ from collections.abc import Sequence
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import breaks_line, clean, should_stop, without_torn_line
-from codestral_lsp.providers import AnswerCut, FimRequest, Provider, ProviderError
+from codestral_lsp.providers import (
+    AnswerCut,
+    FimRequest,
+    Provider,
+    ProviderError,
+    RateLimitError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,8 @@ def variants(base: FimRequest, count: int) -> list[FimRequest]:
 
 async def generate(provider: Provider, request: FimRequest, ctx: Context, multiline: bool) -> str:
     """One candidate: streamed until the post-processing rules decide it, then cleaned.
-    Upstream trouble yields no candidate (the first suggestion's path reports errors)."""
+    Upstream trouble yields no candidate (the first suggestion's path reports errors), but a
+    rate limit is raised: the engine then asks for no more extras."""
     text = ""
     stream = provider.stream(request)
     try:
@@ -46,6 +53,8 @@ async def generate(provider: Provider, request: FimRequest, ctx: Context, multil
                 break
     except AnswerCut:
         text = without_torn_line(text)
+    except RateLimitError:
+        raise
     except ProviderError as err:
         log.info("extra candidate failed: %s", err)
         return ""

@@ -238,6 +238,8 @@ class Engine:
         self._provider: Provider | None = None
         self.store = GenerationStore()
         self.circuit = Circuit()
+        # An invoked request's extra candidates met the endpoint's rate limit: asked no more.
+        self._extras_refused = False
         self._live: dict[str, Generation] = {}
         self._last_failure = ""
         self._faults: set[str] = set()
@@ -269,6 +271,7 @@ class Engine:
         """Stop every stream, empty the cache, reset the circuits, close the provider."""
         self._forget()
         self.circuit = Circuit()
+        self._extras_refused = False
         self._host = None
         if self._detection is not None:
             self._detection.cancel()
@@ -390,7 +393,7 @@ class Engine:
         """Extra candidates for an invoked request (distinct seeds, warmer); none otherwise."""
         ctx = request.ctx
         count = self.settings.invoked_candidates - 1
-        if count < 1 or not request.invoked or self.blocked_reason(ctx):
+        if count < 1 or not request.invoked or self._extras_refused or self.blocked_reason(ctx):
             return []
         if not request.is_current() or not self.circuit.allows(invoked=True):
             return []
@@ -401,6 +404,18 @@ class Engine:
                 found = await candidates.extra(
                     self._get_provider(), base, ctx, multiline, self._slots, count
                 )
+        except RateLimitError:
+            # The endpoint allows fewer calls than a request with extras makes (a free tier's
+            # one per second): extras would only make the next keystroke's own call meet the
+            # limit. Invoked requests ask once until the endpoint or key changes.
+            if not self._extras_refused:
+                log.warning(
+                    "%s refused the extra candidates of an invoked request (rate limit): "
+                    "invoked requests ask for one from now on (codestral.invokedCandidates)",
+                    self.endpoint(),
+                )
+            self._extras_refused = True
+            return []
         except (TimeoutError, ProviderError):
             # The first suggestion's path meets and reports the same trouble.
             return []

@@ -65,6 +65,28 @@ async def test_automatic_trigger_makes_one_call(bare: LanguageClient) -> None:
         assert len(fake.requests) == 1
 
 
+async def test_extras_refused_by_a_rate_limit_are_asked_no_more(bare: LanguageClient) -> None:
+    """An endpoint allowing one call at a time (a free tier): the extras' 429s would only make
+    the next keystroke's own call meet the limit."""
+
+    def one_per_request(received: Received) -> Reply:
+        if "random_seed" in received.body:
+            return Reply(status=429, body='{"message": "Requests rate limit exceeded"}')
+        return Reply(text="a + b")
+
+    with FakeFim(one_per_request) as fake:
+        await start_neovim(bare, fake)
+        open_doc(bare, URI, "def sub(a, b):\n    return \n")
+        assert [insert_text(i) for i in await inline(bare, URI, 1, 11)] == ["a + b"]
+        assert len(fake.requests) == 3
+        open_doc(bare, "file:///work/project/other.py", "def add(a, b):\n    return \n")
+        items = await inline(bare, "file:///work/project/other.py", 1, 11)
+        assert [insert_text(i) for i in items] == ["a + b"]
+        assert len(fake.requests) == 4  # the second invoked request asked once
+        told = [m.message for m in bare.log_messages if "extra candidates" in m.message]
+        assert len(told) == 1 and "invokedCandidates" in told[0]
+
+
 async def test_one_candidate_setting(bare: LanguageClient) -> None:
     with FakeFim(by_seed) as fake:
         await start_neovim(bare, fake, invokedCandidates=1)
