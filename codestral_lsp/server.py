@@ -145,6 +145,42 @@ class CodestralServer(LanguageServer):
         finally:
             self.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it untyped
 
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one editor over TCP (for debugging): the process ends with its session, and
+        quietly (pygls' own lets the ``exit`` notification's SystemExit out as a traceback)."""
+        self._stop_event = stop = threading.Event()
+
+        async def serve() -> None:
+            ended = asyncio.Event()
+
+            async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                listener.close()  # one editor: a second connection would share its state
+                self.protocol.set_writer(writer)
+                try:
+                    await run_async(
+                        stop_event=stop,
+                        reader=reader,
+                        protocol=self.protocol,
+                        logger=logging.getLogger("pygls.server"),
+                        error_handler=self.report_server_error,
+                    )
+                except SystemExit:
+                    pass
+                finally:
+                    ended.set()
+
+            listener = await asyncio.start_server(session, host, port)
+            log.info("serving LSP on %s:%d", host, port)
+            async with listener:
+                await ended.wait()
+
+        try:
+            asyncio.run(serve())
+        except KeyboardInterrupt:
+            self.interrupted = True
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it untyped
+
     def _send_status(self, current: status.Status) -> None:
         self.protocol.notify(status.METHOD, current.to_json())
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import API_KEY, server_env
@@ -252,3 +255,42 @@ def test_the_client_libraries_process_id_flag_is_taken() -> None:
     for value in ("4242", "not-a-pid"):
         result = run("--stdio", f"--clientProcessId={value}")
         assert result.returncode == 1 and "unrecognized" not in result.stderr, result.stderr
+
+
+def test_a_tcp_session_ends_the_process_quietly_with_the_lsp_exit_code() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codestral_lsp", "--tcp", "--port", str(port)],
+        env=server_env(),
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        editor = None
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                editor = socket.create_connection(("127.0.0.1", port))
+                break
+            time.sleep(0.1)
+        assert editor is not None
+        with editor:
+            for message in (
+                {
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"processId": None, "capabilities": {}},
+                },
+                {"id": 2, "method": "shutdown"},
+                {"method": "exit"},
+            ):
+                body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+                editor.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                time.sleep(0.2)
+            assert proc.wait(timeout=15) == 0
+    finally:
+        proc.kill()
+        stderr = proc.communicate()[1]
+    assert "Traceback" not in stderr and "Unhandled" not in stderr, stderr
