@@ -393,7 +393,7 @@ def auth_message(endpoint: str, err: ProviderError, settings: Settings) -> str:
             f"CODESTRAL_API_KEY (or the codestral.apiKey setting) to its key. {until}"
         )
     which = f'a key this endpoint issued (provider "{settings.provider}")'
-    if settings.provider in KEY_HOST_PRESETS:
+    if settings.provider in KEY_HOST_PRESETS and not settings.base_url:
         which = (
             "a key for this endpoint: a Codestral key works only on codestral.mistral.ai "
             '(provider "codestral"), a Mistral key only on api.mistral.ai (provider "mistral")'

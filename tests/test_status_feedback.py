@@ -261,8 +261,12 @@ async def test_each_inline_alternative_carries_its_own_accept_id(
             Settings(provider="openai-compatible", base_url="http://127.0.0.1:4000/v1"),
             "wants an API key (HTTP 401) and none is set",
         ),
+        (
+            Settings(api_key="gw-test-0123456789", base_url="https://gw.example/v1"),
+            'a key this endpoint issued (provider "codestral")',
+        ),
     ],
-    ids=["mistral", "gateway", "no key"],
+    ids=["mistral", "gateway", "no key", "own base url"],
 )
 def test_a_rejected_key_is_told_what_to_set_for_its_provider(settings: Settings, says: str) -> None:
     message = auth_message(settings.endpoint, AuthError("HTTP 401", 401), settings)
