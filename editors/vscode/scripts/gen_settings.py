@@ -35,8 +35,9 @@ DESCRIPTIONS = {
     "stop": "Extra stop sequences.",
     "debounceMs": "Wait after the last keystroke before calling the endpoint (ms).",
     "timeoutMs": "Upper bound on one call to the endpoint (ms).",
-    "exclude": "Globs of files whose content is never sent (replaces the built-in list of "
-    "secret-like files).",
+    "exclude": "Globs of files whose content is never sent, added to the built-in list of "
+    "secret-like files (`.env`, `*.pem`, ...), which always applies; `!glob` lets matching files "
+    "back in (`!.env.example`).",
     "enable": "Offer completions (`false` keeps the server running but silent).",
     "region": "Region for the `langdock` preset.",
     "multiline": "Whether suggestions may span several lines.",
