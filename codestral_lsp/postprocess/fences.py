@@ -7,7 +7,7 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import LISPS, scanner
-from codestral_lsp.postprocess.lines import COMMENT_MARK, recent_lines
+from codestral_lsp.postprocess.lines import COMMENT_MARK, HASH_COMMENTS, recent_lines
 
 # Files in which a fence is text the user may well want.
 FENCED_LANGUAGES = frozenset({
@@ -43,11 +43,20 @@ def without_fence(text: str, ctx: Context) -> str:
     return body
 
 
+def _comment_line(ctx: Context) -> bool:
+    """Whether the cursor's line is a comment; a ``#`` starts one only in languages where it
+    does (C's ``#`` of a directive being typed, CSS's ``#id``, Rust's ``#[`` are code)."""
+    line = ctx.line_prefix
+    if line.lstrip().startswith("#") and ctx.language not in HASH_COMMENTS:
+        return False
+    return bool(_COMMENT_LINE.match(line))
+
+
 def _in_prose(ctx: Context) -> bool:
     """Whether the cursor is where a fence may be the user's text: in a comment line (a doc
     comment's example), in a string or docstring (Markdown held in code), or after an odd
     number of fence lines (an example still open)."""
-    if _COMMENT_LINE.match(ctx.line_prefix) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
+    if _comment_line(ctx) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
     recent = recent_lines(ctx.prefix, STRING_LINES)
     # The scan ends a one-quote string at its line's end; a template literal or Go raw string
