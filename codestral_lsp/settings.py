@@ -318,7 +318,7 @@ def _url(raw: Any) -> str:
     for pasted in sorted(WIRE_PATHS.values(), key=len, reverse=True):
         if path.endswith(pasted):
             # The endpoint pasted whole (…/v1/fim/completions): the server adds that path.
-            return urlunsplit(parts._replace(scheme=parts.scheme, path=path[: -len(pasted)]))
+            return urlunsplit(parts._replace(path=path[: -len(pasted)]))
     return parts.scheme + url[len(parts.scheme) :]  # HTTP:// is http://
 
 
@@ -446,8 +446,9 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
 
     Each key takes its value from the highest layer that sets it validly. ``null`` (and an
     empty string for :data:`EMPTY_IS_UNSET`) means "not set here"; a wrong value is reported
-    and the layers below decide, down to the default. Unknown keys are reported as problems
-    flagged ``unknown`` so the caller can log them without bothering the user.
+    and the layers below decide, down to the default. A key spelt another way is read as the
+    key it names; an unknown key close to a known one is reported, other unknown keys are
+    problems flagged ``unknown`` so the caller can log them without bothering the user.
     """
     layers, problems = _respelled(layers)
     values: dict[str, Any] = {}
@@ -462,9 +463,8 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
                 continue
             try:
                 values[spec.attr] = spec.validate(raw)
-                key_from_env = key_from_env or (
-                    spec.key == "apiKey" and isinstance(layer, EnvLayer)
-                )
+                if spec.key == "apiKey":
+                    key_from_env = isinstance(layer, EnvLayer)
                 break
             except Invalid as err:
                 if not told:  # the highest wrong value is the one the user is told of
