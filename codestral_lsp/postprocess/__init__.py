@@ -258,7 +258,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     owed = preprocessor.owed_endifs(lines, ctx)
     cuts = (
         scope.blank_line_cut(lines, ctx),
-        scope.stop_word_cut(lines, ctx, head),
+        scope.stop_word_cut(lines, ctx, head, final),
         scope.scope_cut(lines, ctx, head, final),
         scope.tag_cut(lines, ctx),
         scope.sibling_cut(lines, ctx),

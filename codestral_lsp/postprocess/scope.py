@@ -77,18 +77,42 @@ def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
-def stop_word_cut(lines: list[str], ctx: Context, head: int | None) -> int | None:
+def stop_word_cut(
+    lines: list[str], ctx: Context, head: int | None, final: bool = True
+) -> int | None:
     """Index of the first line after the first that starts a new top-level definition (other
-    than ``head``, the one the answer itself begins with, see :func:`new_definition`)."""
+    than ``head``, the one the answer itself begins with, see :func:`new_definition`). Not
+    ``final``, attributes at the end may still lead into one more line of a list."""
     words = definition_words(ctx.language)
     for i in range(1, len(lines)):
         line = lines[i]
         if head is not None and i == head:
             head = i + 1 if _preamble(line) else None  # decorators, then their def
             continue
-        if line.startswith(FILE_MARK) or line.startswith(words):
+        if line.startswith(FILE_MARK):
+            return i
+        if line.startswith(words) and not _list_goes_on(lines, i, final):
             return i
     return None
+
+
+def _list_goes_on(lines: list[str], i: int, final: bool) -> bool:
+    """Whether the top-level item at ``lines[i]`` (after its attributes) is a one-line
+    declaration right below another (``mod graph;`` below ``mod flat_set;``, ``export const``
+    lines, ``use`` lines): the answer goes on with a list, not past its own definition. On
+    the stream, attributes with no item after them yet may lead into one."""
+    item = next((j for j in range(i, len(lines)) if not _preamble(lines[j])), None)
+    before = next((line for line in reversed(lines[:i]) if not _preamble(line)), "")
+    if item is None:
+        return not final and _declaration(before)
+    return _declaration(lines[item]) and _declaration(before)
+
+
+def _declaration(line: str) -> bool:
+    """A whole top-level declaration on one line, no block: ``pub use a::b;``, ``mod x;``."""
+    code = line.rstrip()
+    balanced = all(code.count(o) == code.count(c) for o, c in ("{}", "()", "[]"))
+    return bool(code) and not code[:1].isspace() and code.endswith(";") and balanced
 
 
 def new_definition(lines: list[str], ctx: Context) -> int | None:
