@@ -227,7 +227,7 @@ class CodestralServer(LanguageServer):
         layers = [self.layers["env"], self.layers["init"], self.layers["client"]]
         settings, problems = resolve(layers)
         # Every key the layers carry, refused ones too: a quoted key is still the user's key.
-        for key in pasted_keys(layers):
+        for key in [*pasted_keys(layers), settings.api_key]:
             REDACTOR.add(key)
         changed = settings != self.settings
         if changed and upstream(settings) != upstream(self.settings):

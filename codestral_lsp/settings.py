@@ -8,6 +8,7 @@ key falls back to its default, so one typo never switches completion off.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import re
@@ -396,6 +397,8 @@ class EnvLayer(dict[str, Any]):
     def __init__(self) -> None:
         super().__init__()
         self.variables: dict[str, str] = {}
+        # MISTRAL_API_KEY when CODESTRAL_API_KEY is the key: the one api.mistral.ai takes.
+        self.mistral_key = ""
 
 
 def from_env(environ: Mapping[str, str]) -> EnvLayer:
@@ -406,6 +409,7 @@ def from_env(environ: Mapping[str, str]) -> EnvLayer:
         if value and key not in layer:
             layer[key] = _ENV_BOOLEANS.get(value.lower(), value) if key in _BOOLEAN_KEYS else value
             layer.variables[key] = var
+    layer.mistral_key = environ.get("MISTRAL_API_KEY", "").strip()
     return layer
 
 
@@ -452,7 +456,7 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
     """
     layers, problems = _respelled(layers)
     values: dict[str, Any] = {}
-    key_from_env = False
+    env: EnvLayer | None = None  # the layer the key came from, when it is the environment
     for spec in SPECS:
         told = False
         for layer in reversed(layers):
@@ -463,8 +467,8 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
                 continue
             try:
                 values[spec.attr] = spec.validate(raw)
-                if spec.key == "apiKey":
-                    key_from_env = isinstance(layer, EnvLayer)
+                if spec.key == "apiKey" and isinstance(layer, EnvLayer):
+                    env = layer
                 break
             except Invalid as err:
                 if not told:  # the highest wrong value is the one the user is told of
@@ -485,15 +489,26 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
     for key in sorted(known - KEYS):
         problems.append(_unknown(key))
     settings = dataclasses.replace(Settings(), **values)
-    if key_from_env and not settings.preset.needs_key:
-        # CODESTRAL_API_KEY and MISTRAL_API_KEY are Mistral's keys: a local model server's
-        # preset never gets them, wherever it runs. A key for it is set as codestral.apiKey.
-        settings = dataclasses.replace(settings, api_key="")
+    if env is not None:
+        settings = _env_key_for(settings, env)
     if settings.provider == "openai-compatible" and not settings.base_url:
         problems.append(
             Problem("baseUrl", 'provider "openai-compatible" needs codestral.baseUrl to be set')
         )
     return settings, problems
+
+
+def _env_key_for(settings: Settings, env: EnvLayer) -> Settings:
+    """The settings with the environment's key fit for their preset. CODESTRAL_API_KEY and
+    MISTRAL_API_KEY are Mistral's keys: a local model server's preset never gets them,
+    wherever it runs (a key for it is set as codestral.apiKey); api.mistral.ai takes
+    MISTRAL_API_KEY when both are set (a Codestral key works only on codestral.mistral.ai)."""
+    if not settings.preset.needs_key:
+        return dataclasses.replace(settings, api_key="")
+    if settings.provider == "mistral" and env.mistral_key:
+        with contextlib.suppress(Invalid):  # an unusable one leaves the key as it was
+            return dataclasses.replace(settings, api_key=_api_key(env.mistral_key))
+    return settings
 
 
 def _endpoint_off(values: Mapping[str, Any], problems: Sequence[Problem]) -> str:

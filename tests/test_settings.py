@@ -269,3 +269,18 @@ def test_a_query_in_the_base_url_stays_after_the_path_the_server_adds() -> None:
     settings, _ = resolve([{"baseUrl": "https://gw.example/v1?api-version=2"}])
     endpoint = Endpoint("mistral", settings.endpoint, "k")
     assert endpoint.url == "https://gw.example/v1/fim/completions?api-version=2"
+
+
+def test_api_mistral_ai_takes_mistral_api_key_when_both_are_set() -> None:
+    env = from_env({"CODESTRAL_API_KEY": "sk-codestral-1111", "MISTRAL_API_KEY": "sk-mistral-2222"})
+    settings, _ = resolve([env, {"provider": "mistral"}])
+    assert settings.api_key == "sk-mistral-2222"
+    settings, _ = resolve([env])
+    assert settings.api_key == "sk-codestral-1111"
+    # A key set in the settings is the user's choice, whatever the provider.
+    settings, _ = resolve([env, {"provider": "mistral", "apiKey": "sk-chosen-3333"}])
+    assert settings.api_key == "sk-chosen-3333"
+    settings, _ = resolve(
+        [from_env({"CODESTRAL_API_KEY": "sk-codestral-1111"}), {"provider": "mistral"}]
+    )
+    assert settings.api_key == "sk-codestral-1111"
