@@ -33,7 +33,12 @@ def alive(pid: int) -> bool:
 
 
 async def watch(pid: int) -> None:
-    """Exit (code 1: no ``shutdown`` came) once process ``pid`` is gone."""
+    """Exit (code 1: no ``shutdown`` came) once process ``pid`` is gone. A pid that is no
+    process here from the start is another machine's or container's (a server run in Docker
+    by an editor outside it): not watched, or the server would exit at once."""
+    if not alive(pid):
+        log.info("the editor's process %d is not on this system: not watched", pid)
+        return
     while True:
         await asyncio.sleep(CHECK_INTERVAL_S)
         if not alive(pid):

@@ -222,6 +222,21 @@ async def test_the_server_exits_when_the_editor_process_is_gone_though_stdin_sta
     assert f"(process {editor.pid}) is gone; exiting" in said and "Traceback" not in said
 
 
+async def test_a_process_id_that_is_no_process_here_is_not_watched() -> None:
+    # An editor outside the server's container passes a pid of its own system.
+    gone = await asyncio.create_subprocess_exec("true")
+    await gone.wait()
+    server = await Stdio.start()
+    msg_id = server.send(
+        "initialize", {"processId": gone.pid, "rootUri": None, "capabilities": {}}, request=True
+    )
+    assert "result" in await asyncio.wait_for(server.answer(msg_id), BOUND_S)
+    await asyncio.sleep(2.5)  # longer than a check's interval
+    assert server.proc.returncode is None
+    server.send("exit")
+    assert await server.exit_code() == 1
+
+
 async def test_closed_stdin_ends_the_process() -> None:
     server = await Stdio.start()
     await server.initialize()
