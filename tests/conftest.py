@@ -54,6 +54,13 @@ def fake() -> Iterator[FakeFim]:
         yield server
 
 
+@pytest_lsp.fixture(config=SERVER)
+async def bare(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """A client the test initialises itself (with its own capabilities and settings)."""
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
 def init_options(fake: FakeFim, **extra: Any) -> dict[str, Any]:
     # One candidate per invoked request, so each request is one upstream call to count.
     return {"apiKey": API_KEY, "baseUrl": fake.url, "invokedCandidates": 1, **extra}

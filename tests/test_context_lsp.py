@@ -5,32 +5,24 @@ through the item's range."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_lsp
 from conftest import change
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 
 HELPER = "".join(f"def helper_{i}(value):\n    return value * {i}\n\n" for i in range(30))
 NOTES = "".join(f"NOTE_{i} = 'remember {i}'\n" for i in range(30))
 SECRET = "".join(f"API_TOKEN_{i}=sk-live-{i:04d}\n" for i in range(30))
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "codestral_lsp"], server_env=dict(os.environ)
-    )
-)
-async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    yield lsp_client
-    await lsp_client.shutdown_session()
+@pytest.fixture
+def client(bare: LanguageClient) -> LanguageClient:
+    """The client each test initialises itself (conftest's ``bare``)."""
+    return bare
 
 
 async def start(client: LanguageClient, fake: FakeFim, root: Path) -> None:

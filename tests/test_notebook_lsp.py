@@ -6,18 +6,15 @@ notebook sends nothing, not even as another file's snippet."""
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_lsp
 from conftest import partial_change
 from fake_fim import FakeFim, Reply
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import LanguageClient
 from test_context_lsp import open_doc
 
 IMPORTS = "import pandas as pd"
@@ -39,14 +36,10 @@ NOTEBOOK_CAPS = types.NotebookDocumentClientCapabilities(
 )
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "codestral_lsp"], server_env=dict(os.environ)
-    )
-)
-async def client(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    yield lsp_client
-    await lsp_client.shutdown_session()
+@pytest.fixture
+def client(bare: LanguageClient) -> LanguageClient:
+    """The client each test initialises itself (conftest's ``bare``)."""
+    return bare
 
 
 async def start(

@@ -4,10 +4,8 @@ automatic triggers get one upstream call and one item."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest_lsp
-from conftest import SERVER, inline, insert_text, open_doc, start_neovim
+from conftest import inline, insert_text, open_doc, start_neovim
 from fake_fim import FakeFim, Received, Reply
 from pytest_lsp import LanguageClient
 
@@ -16,13 +14,6 @@ from codestral_lsp.providers import FimRequest
 
 URI = "file:///work/project/calc.py"
 BY_SEED = {None: "a + b", 1: "a - b", 2: "a + b"}
-
-
-@pytest_lsp.fixture(config=SERVER)
-async def bare(lsp_client: LanguageClient) -> AsyncIterator[LanguageClient]:
-    """A client the test initialises itself (with its own settings)."""
-    yield lsp_client
-    await lsp_client.shutdown_session()
 
 
 def by_seed(received: Received) -> Reply:
