@@ -68,6 +68,15 @@ async def start(
     )
 
 
+async def open_sales(
+    client: LanguageClient, fake: FakeFim, root: Path
+) -> tuple[Notebook, list[str]]:
+    """The server started against ``fake``, with :data:`SALES` open as ``analysis.ipynb``."""
+    await start(client, fake, root)
+    notebook = Notebook(client, root / "analysis.ipynb")
+    return notebook, notebook.open(SALES)
+
+
 class Notebook:
     """A notebook as VS Code's client syncs it: cell uris in ``vscode-notebook-cell:`` (percent
     encoded, as VS Code spells them), versions counted by the notebook and by each cell."""
@@ -241,9 +250,7 @@ async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_t
     client: LanguageClient, tmp_path: Path
 ) -> None:
     with FakeFim(Reply(text="sum()")) as fake:
-        await start(client, fake, tmp_path)
-        notebook = Notebook(client, tmp_path / "analysis.ipynb")
-        uris = notebook.open(SALES)
+        notebook, uris = await open_sales(client, fake, tmp_path)
         assert await inline(client, uris[3], 1, END) == ["sum()"]
         notebook.edit(uris[3], (1, END), (1, END), "su")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m()"]
@@ -273,9 +280,7 @@ async def test_cells_added_moved_and_removed_change_the_prompt(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     with FakeFim(Reply(text="sum()")) as fake:
-        await start(client, fake, tmp_path)
-        notebook = Notebook(client, tmp_path / "analysis.ipynb")
-        uris = notebook.open(SALES)
+        notebook, uris = await open_sales(client, fake, tmp_path)
         added = notebook.cell_uri()
         opened = notebook.item(added, "sales = sales.dropna()", "python")
         notebook.splice(3, 0, notebook.cells([added]), opened=[opened])
@@ -302,9 +307,7 @@ async def test_cells_added_moved_and_removed_change_the_prompt(
 
 async def test_a_closed_notebook_is_forgotten(client: LanguageClient, tmp_path: Path) -> None:
     with FakeFim(Reply(text="sum()")) as fake:
-        await start(client, fake, tmp_path)
-        notebook = Notebook(client, tmp_path / "analysis.ipynb")
-        uris = notebook.open(SALES)
+        notebook, uris = await open_sales(client, fake, tmp_path)
         notebook.edit(uris[3], (1, END), (1, END), "s")
         notebook.close(uris)
         assert await inline(client, uris[3], 1, END + 1) == []
@@ -403,9 +406,7 @@ async def test_cells_their_notebook_let_go_of_unsaid_are_closed(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     with FakeFim(Reply(text="sum()")) as fake:
-        await start(client, fake, tmp_path)
-        notebook = Notebook(client, tmp_path / "analysis.ipynb")
-        uris = notebook.open(SALES)
+        notebook, uris = await open_sales(client, fake, tmp_path)
         notebook.splice(4, 1)  # the plot cell removed, its close not sent
         assert await inline(client, uris[4], 0, 0) == []
         notebook.close([])  # a close naming none of its cells
@@ -426,9 +427,7 @@ async def test_cell_data_is_matched_however_its_uri_is_spelled_and_told_once(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     with FakeFim(Reply(text="sum()")) as fake:
-        await start(client, fake, tmp_path)
-        notebook = Notebook(client, tmp_path / "analysis.ipynb")
-        uris = notebook.open(SALES)
+        notebook, uris = await open_sales(client, fake, tmp_path)
         spelled = uris[0].replace("%3D%3D", "==")
         to_markdown = types.NotebookCell(kind=types.NotebookCellKind.Markup, document=spelled)
         notebook.change(types.NotebookDocumentCellChanges(data=[to_markdown]))
