@@ -78,6 +78,9 @@ RETRY_PAUSE_S = 0.3
 # Before the stale guard's last look: long enough for an edit already on the server's stdin to
 # be applied, short next to anything a user notices.
 SETTLE_S = 0.001
+# The end of an answer written in front of code on the cursor's line: a line break and the
+# indentation that code keeps on its own line below.
+_PUSH_DOWN = re.compile(r"\n[ \t]*\Z")
 # "Ready before asked" goes ahead only for the last word of a suggestion's line: the rest of the
 # word being typed, then punctuation (``ces(),``).
 _LAST_WORD = re.compile(r"\w*[^\w\n]*")
@@ -480,14 +483,16 @@ class Engine:
         return None
 
     def _taken_whole(self, ctx: Context) -> bool:
-        """Whether the newest suggestion was just accepted or typed through to its end: the
-        user wants the continuation now, so it skips the debounce."""
+        """Whether the newest suggestion was just accepted or typed through to its end (maybe
+        short of the line break and indentation it ends with): the user wants the continuation
+        now, so it skips the debounce."""
         for gen in self.store.recent(ctx.uri):
             typed = gen.typed_since(ctx)
             if typed is None or not gen.done or gen.error is not None:
                 continue
             shown = gen.shown
-            return bool(shown) and typed.startswith(shown) and len(typed) - len(shown) <= 2
+            body = shown.rstrip()
+            return bool(body) and typed.startswith(body) and len(typed) - len(shown) <= 2
         return False
 
     def _start(
@@ -665,12 +670,15 @@ class Engine:
                     return text + _followed(gen, text, rest, multiline)
                 # New lines in front of code on the cursor's line stream as a block too.
                 block = multiline or in_front_of_code(rest, ctx) is not None
-                if not block and first_line_done(rest) and not front_undecided(rest, ctx):
+                # The break and indentation that push the code after the cursor down (they end
+                # every cleaned answer in front of it) end no line of the stream.
+                lines = _PUSH_DOWN.sub("", rest)
+                if not block and first_line_done(lines) and not front_undecided(rest, ctx):
                     return _rest(rest, typed, ctx, multiline, gen.asked)
-                if block and first_line_done(rest):
+                if block and first_line_done(lines):
                     wait = self._wait_for_more(gen, ctx.uri)
                     if wait <= 0:
-                        return _rest(complete_lines(rest), typed, ctx, multiline, gen.asked)
+                        return _rest(complete_lines(lines), typed, ctx, multiline, gen.asked)
                     await gen.changed_within(wait)
                     continue
                 await gen.changed()

@@ -115,10 +115,13 @@ class Generation:
         return unix_breaks(ctx.prefix[len(ctx.prefix) - n :]) if n else ""
 
     def continues(self, typed: str) -> bool:
-        """Whether the suggestion (as far as it has streamed) is consistent with ``typed``."""
+        """Whether the suggestion (as far as it has streamed) is consistent with ``typed`` and,
+        once finished, still has something to show. The line break and indentation that end a
+        suggestion written in front of code after the cursor (see ``spacing.closer_below``) are
+        no more suggestion: a user who took all of it before them wants what comes next."""
         shown = self.shown
         if shown.startswith(typed):
-            return len(shown) > len(typed) or not self.done
+            return not self.done or bool(shown[len(typed) :].strip())
         return not self.done and typed.startswith(shown) and self._may_still_match(typed)
 
     def _may_still_match(self, typed: str) -> bool:

@@ -506,13 +506,7 @@ async def test_typing_through_a_line_break_in_a_crlf_document(
     client: LanguageClient, fake: FakeFim
 ) -> None:
     uri = "file:///work/crlf.py"
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(
-                uri=uri, language_id="python", version=1, text="def add(a, b):\r\n    "
-            )
-        )
-    )
+    open_doc(client, uri, "def add(a, b):\r\n    ")
     fake.answer = Reply(text="total = a + b\n    return total\n")
     first = await inline(client, uri, 1, 4, invoked=False)
     assert first[0].insert_text == "total = a + b\n    return total"
@@ -542,3 +536,23 @@ async def test_a_silent_stream_far_behind_the_cursor_is_not_waited_on(
     assert len(typed[1]) - len(typed[0]) >= STALE_SILENT_CHARS
     for task in waiting:
         task.cancel()
+
+
+async def test_a_suggestion_taken_up_to_its_closing_line_break_asks_for_what_follows(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Lines written between ``{`` and the ``}`` after the cursor end with a line break that
+    puts the ``}`` on a line of its own. A user who accepts the lines and stops before that
+    break has taken the whole suggestion: the next request asks for what follows, at once."""
+    uri = "file:///work/app.js"
+    open_doc(client, uri, "function f() {}", "javascript")
+    fake.answer = Reply(text="\n  const total = 1;\n")
+    first = await inline(client, uri, 0, 14, invoked=False)
+    assert first[0].insert_text == "\n  const total = 1;\n"
+    # The editor's "accept line" inserts the lines, not the break in front of the "}".
+    change(client, uri, 2, (0, 14), (0, 14), "\n  const total = 1;")
+    fake.answer = Reply(text="\n  return total;")
+    after = await inline(client, uri, 1, 18, invoked=False)
+    assert [insert_text(item) for item in after] == ["\n  return total;\n"]
+    assert len(fake.requests) == 2
+    assert str(fake.requests[1].body["prompt"]).endswith("const total = 1;")

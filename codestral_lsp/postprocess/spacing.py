@@ -9,10 +9,12 @@ from codestral_lsp.postprocess.brackets import (
     closes_block_by_indentation,
     closes_open_bracket,
     replace_length,
+    scanner,
 )
 from codestral_lsp.postprocess.lines import (
     HASH_COMMENTS,
     code_lines_above,
+    enclosing_lines,
     indent,
     is_blank,
     last_code_line,
@@ -191,13 +193,17 @@ def closer_below(text: str, ctx: Context) -> str:
     ``<ul>|</ul>``) end with a line break and the cursor line's indentation, so that closer lands
     on a line of its own under its opener instead of at the end of the last new line. Not when
     the suggestion types the closer itself (the item replaces it), nor when it goes on from the
-    cursor before its first break (``f(a,`` + ``b)`` style)."""
-    if not text.startswith("\n") or not _CLOSER_TAIL.match(ctx.line_suffix.lstrip(" \t")):
+    cursor before its first break (``f(a,`` + ``b)`` style). A bracket opened on a line above
+    (``  x = 1;|}``) goes back to that line's indentation."""
+    tail = ctx.line_suffix.lstrip(" \t")
+    if not text.startswith("\n") or not _CLOSER_TAIL.match(tail):
         return text
     if replace_length(text, ctx):
         return text
     body = text.rstrip(" \t")
     line = ctx.line_prefix
+    if tail[0] != "<" and not scanner(ctx).feed(line).stack:
+        line = next(enclosing_lines(ctx), line)
     return body + ("" if body.endswith("\n") else "\n") + line[: len(line) - len(line.lstrip())]
 
 
