@@ -388,7 +388,7 @@ class Engine:
         self._report(
             UpstreamTimeout(
                 f"{self.endpoint()} gave no suggestion within {deadline:.1f} s: it is slow or "
-                "stalled (timeoutMs sets the limit)"
+                "stalled (codestral.timeoutMs, or CODESTRAL_TIMEOUT_MS, sets the limit)"
             )
         )
 

@@ -371,6 +371,7 @@ SPECS: tuple[Spec, ...] = (
 )
 KEYS = frozenset(spec.key for spec in SPECS)
 _BOOLEAN_KEYS = frozenset(spec.key for spec in SPECS if spec.validate is _bool)
+_INTEGER_KEYS = frozenset({"timeoutMs"})
 
 ENV_KEYS: tuple[tuple[str, str], ...] = (
     # Earlier names win: CODESTRAL_API_KEY is the documented one, MISTRAL_API_KEY the fallback.
@@ -380,6 +381,8 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("CODESTRAL_PROVIDER", "provider"),
     ("CODESTRAL_MODEL", "model"),
     ("CODESTRAL_ALLOW_INSECURE_HTTP", "allowInsecureHttp"),
+    # The `complete` command's only way to wait longer (a local model loading on a CPU).
+    ("CODESTRAL_TIMEOUT_MS", "timeoutMs"),
 )
 # Environment spellings of true and false, for the boolean keys.
 _ENV_BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
@@ -407,10 +410,20 @@ def from_env(environ: Mapping[str, str]) -> EnvLayer:
     for var, key in ENV_KEYS:
         value = environ.get(var, "").strip()
         if value and key not in layer:
-            layer[key] = _ENV_BOOLEANS.get(value.lower(), value) if key in _BOOLEAN_KEYS else value
+            layer[key] = _from_env_text(key, value)
             layer.variables[key] = var
     layer.mistral_key = environ.get("MISTRAL_API_KEY", "").strip()
     return layer
+
+
+def _from_env_text(key: str, value: str) -> Any:
+    """An environment variable's text as the JSON value the key takes (``1``, ``"5000"``):
+    a spelling it cannot be is left as text, for the key's check to name."""
+    if key in _BOOLEAN_KEYS:
+        return _ENV_BOOLEANS.get(value.lower(), value)
+    if key in _INTEGER_KEYS and value.isascii() and value.isdigit():
+        return int(value)
+    return value
 
 
 def section(raw: Any) -> dict[str, Any]:

@@ -157,6 +157,20 @@ def test_complete_with_nothing_suggested_says_so(tmp_path: Path, fake: FakeFim) 
     one_line_failure(complete_calc(tmp_path, fake), "no completion at", "suggested nothing")
 
 
+def test_complete_waits_as_long_as_the_environment_says(tmp_path: Path, fake: FakeFim) -> None:
+    # A model that takes 1.5 s to answer (a local one, loading): too slow for a 0.5 s limit,
+    # in time for a 10 s one.
+    fake.answer = Reply(text="a + b", delay=1.5)
+    source = tmp_path / "calc.py"
+    source.write_text("def add(a, b):\n    return \n")
+    spot, env = f"{source}:2:12", {"CODESTRAL_API_KEY": API_KEY, "CODESTRAL_BASE_URL": fake.url}
+
+    slow = run("complete", spot, CODESTRAL_TIMEOUT_MS="500", **env)
+    one_line_failure(slow, "within 0.5 s", "CODESTRAL_TIMEOUT_MS")
+    patient = run("complete", spot, CODESTRAL_TIMEOUT_MS="10000", **env)
+    assert patient.returncode == 0 and patient.stdout == "a + b\n", patient.stderr
+
+
 def test_check_against_a_dripping_endpoint_fails(fake: FakeFim) -> None:
     fake.answer = Reply(drip=True)
 

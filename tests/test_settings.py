@@ -204,6 +204,14 @@ def test_a_wrong_environment_value_is_reported_under_its_variable() -> None:
     )
 
 
+def test_the_timeout_can_come_from_the_environment() -> None:
+    settings, problems = resolve([from_env({"CODESTRAL_TIMEOUT_MS": "30000"})])
+    assert settings.timeout_ms == 30000 and not problems
+    settings, problems = resolve([from_env({"CODESTRAL_TIMEOUT_MS": "30s"})])
+    assert settings.timeout_ms is None
+    assert problems[0].message.startswith("environment variable CODESTRAL_TIMEOUT_MS")
+
+
 def test_a_push_of_other_sections_says_nothing_of_codestral() -> None:
     assert pushed_section(None) is None
     assert pushed_section({"python": {"analysis": {}}}) is None
