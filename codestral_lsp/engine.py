@@ -797,13 +797,12 @@ def complete_enough(gen: Generation, delta: str) -> bool:
 
 
 def _rest(rest: str, typed: str, ctx: Context, multiline: bool, asked: bool) -> str:
-    """The remainder of a suggestion, cleaned for the cursor it is now shown at. A remainder the
-    rules would drop as a whole answer (a lone ``):`` is "too small") is still the rest of a
-    suggestion the user is typing through, so it is shown as it is."""
-    cleaned = clean(rest, ctx, multiline, asked)
-    if cleaned or not typed or not rest.strip():
-        return cleaned
-    return rest.rstrip()
+    """The remainder of a suggestion: cleaned for the cursor when nothing of it was typed, and
+    as it was shown when the user is typing through it. The rules judged the suggestion whole,
+    at its own cursor; judged again from inside it, they would cut what it rightly holds: the
+    lines after the one being typed (the cursor is mid-line now), the line break that puts the
+    code after the cursor on a line of its own, a lone ``):`` ("too small" as a whole answer)."""
+    return rest if typed else clean(rest, ctx, multiline, asked)
 
 
 def _stopping(gen: Generation) -> bool:

@@ -556,3 +556,76 @@ async def test_a_suggestion_taken_up_to_its_closing_line_break_asks_for_what_fol
     assert [insert_text(item) for item in after] == ["\n  return total;\n"]
     assert len(fake.requests) == 2
     assert str(fake.requests[1].body["prompt"]).endswith("const total = 1;")
+
+
+def _at(text: str) -> tuple[int, int]:
+    """The (line, character) of the end of ``text`` (ASCII)."""
+    return text.count("\n"), len(text) - (text.rfind("\n") + 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after", "answer", "typed", "rest"),
+    [
+        # A word of a block's first line taken: the rest is still the whole block.
+        (
+            "block.py",
+            "def total(items):\n    ",
+            "",
+            "result = 0\n    for item in items:\n        result += item\n    return result\n",
+            "result",
+            " = 0\n    for item in items:\n        result += item\n    return result",
+        ),
+        # A line, then a word of the next: the block's last line stays.
+        (
+            "lines.py",
+            "def total(items):\n    ",
+            "",
+            "result = 0\n    for item in items:\n        result += item\n    return result\n",
+            "result = 0\n    for",
+            " item in items:\n        result += item\n    return result",
+        ),
+        # Between braces: the rest keeps the line break that puts "}" on a line of its own.
+        (
+            "braces.js",
+            "function f(a) {",
+            "}\n",
+            "\n  const b = a * 2;\n  return b;\n",
+            "\n",
+            "  const b = a * 2;\n  return b;\n",
+        ),
+        # Part of the indentation typed: the closer keeps its opener's indentation.
+        ("call.js", "useEffect(() => {", "}, [id]);\n", "\n  load(id);\n", "\n ", " load(id);\n"),
+        # Lines in front of code keep the break that pushes that code down.
+        (
+            "front.py",
+            "def f(items):\n    ",
+            "return total\n",
+            "total = sum(items)\n    ",
+            "total",
+            " = sum(items)\n    ",
+        ),
+    ],
+)
+async def test_a_suggestion_taken_in_part_shows_the_rest_of_what_was_shown(
+    client: LanguageClient,
+    fake: FakeFim,
+    name: str,
+    before: str,
+    after: str,
+    answer: str,
+    typed: str,
+    rest: str,
+) -> None:
+    """Accept-word and accept-line insert part of a suggestion; the next request shows the rest
+    as it was shown, not judged again from inside it (which cut the lines after the one being
+    typed, and the line breaks that put the code after the cursor on a line of its own)."""
+    uri = f"file:///work/{name}"
+    language = "javascript" if name.endswith(".js") else "python"
+    open_doc(client, uri, before + after, language)
+    fake.answer = Reply(text=answer)
+    first = await inline(client, uri, *_at(before), invoked=False)
+    assert insert_text(first[0]).startswith(typed + rest.rstrip())
+    change(client, uri, 2, _at(before), _at(before), typed)
+    shown = await inline(client, uri, *_at(before + typed), invoked=False)
+    assert [insert_text(item) for item in shown] == [rest]
+    assert len(fake.requests) == 1
