@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess import clean
+from codestral_lsp.postprocess.brackets import OPENERS
 from codestral_lsp.postprocess.lines import unix_breaks
 from codestral_lsp.providers import ProviderError
 
 _ids = itertools.count(1)
+# What an editor's bracket pairing puts after the cursor, or steps over, as the user types.
+_PAIRED = frozenset(")]}\"'`")
+MAX_PAIRED = 4
 
 
 @dataclass(eq=False)
@@ -109,10 +113,11 @@ class Generation:
             or (head_len <= len(old) and old.startswith(ctx.prefix[:head_len], len(old) - head_len))
         ):
             return None
-        if not (ctx.suffix.startswith(self.ctx.suffix) or self.ctx.suffix.startswith(ctx.suffix)):
+        typed = ctx.prefix[len(ctx.prefix) - n :] if n else ""
+        if not _same_code_after(self.ctx.suffix, ctx.suffix, typed):
             return None
         # Suggestions are cleaned to "\n"; the editor inserts the document's own line break.
-        return unix_breaks(ctx.prefix[len(ctx.prefix) - n :]) if n else ""
+        return unix_breaks(typed)
 
     def continues(self, typed: str) -> bool:
         """Whether the suggestion (as far as it has streamed) is consistent with ``typed`` and,
@@ -130,3 +135,35 @@ class Generation:
         raw = self.text.lstrip()
         stripped = typed.lstrip()
         return raw.startswith(stripped[: len(raw)]) or stripped.startswith(raw)
+
+
+def _same_code_after(old: str, new: str, typed: str) -> bool:
+    """Whether the code after the cursor is what it was, up to the budget's trim at its far end,
+    but for what an editor's bracket pairing does as the user types ``typed``: closers and
+    quotes it put after the cursor for the openers and quotes typed (``print(|)``), and those
+    there before that the cursor stepped over as the user typed them ("overtype")."""
+    if _agree(old, 0, new, 0):
+        return True
+    added = _paired_run(new, {OPENERS.get(char, char) for char in typed})
+    stepped = _paired_run(old, set(typed))
+    return any(
+        _agree(old, gone, new, extra)
+        for extra in range(added + 1)
+        for gone in range(stepped + 1)
+        if extra or gone
+    )
+
+
+def _paired_run(text: str, allowed: set[str]) -> int:
+    """Length of the run of closers and quotes ``text`` starts with (at most a few) whose
+    characters are ``allowed``."""
+    run = 0
+    while run < MAX_PAIRED and run < len(text) and text[run] in _PAIRED and text[run] in allowed:
+        run += 1
+    return run
+
+
+def _agree(old: str, start: int, new: str, at: int) -> bool:
+    """Whether ``old[start:]`` and ``new[at:]`` are equal as far as the shorter one goes."""
+    size = min(len(old) - start, len(new) - at)
+    return old.startswith(new[at : at + size], start)

@@ -629,3 +629,32 @@ async def test_a_suggestion_taken_in_part_shows_the_rest_of_what_was_shown(
     shown = await inline(client, uri, *_at(before + typed), invoked=False)
     assert [insert_text(item) for item in shown] == [rest]
     assert len(fake.requests) == 1
+
+
+async def test_typing_through_past_an_editors_bracket_pairing_asks_nothing_new(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Typing ``(`` through a suggestion makes the editor put ``)`` after the cursor, and typing
+    a closer or quote that is already there steps over it: the code after the cursor changes
+    only by that pairing, so the suggestion goes on, replacing the closers it types itself."""
+    uri = "file:///work/pairs.py"
+    before = "def f(items):\n    "
+    open_doc(client, uri, before + "\n    return 0\n")
+    fake.answer = Reply(text="print(len(items))\n")
+    assert insert_text((await inline(client, uri, 1, 4, invoked=False))[0]) == "print(len(items))"
+    # "print(" typed; the editor closed the "(".
+    change(client, uri, 2, (1, 4), (1, 4), "print()")
+    rest = await inline(client, uri, 1, 10, invoked=False)
+    assert insert_text(rest[0]) == "len(items))"
+    assert rest[0].range == types.Range(
+        start=types.Position(line=1, character=10), end=types.Position(line=1, character=11)
+    )
+    # "len(items)" typed, its "(" closed by the editor, its ")" stepping over that closer.
+    change(client, uri, 3, (1, 10), (1, 10), "len(items)")
+    # What is left, ")", is the closer already there: nothing to show, nothing to ask.
+    assert await inline(client, uri, 1, 20, invoked=False) == []
+    assert len(fake.requests) == 1
+    # A closer that was not typed for an opener is another edit: the suggestion is asked afresh.
+    change(client, uri, 4, (1, 20), (1, 20), "]")
+    await inline(client, uri, 1, 20, invoked=False)
+    assert len(fake.requests) == 2
