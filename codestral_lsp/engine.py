@@ -798,11 +798,16 @@ def complete_enough(gen: Generation, delta: str) -> bool:
 
 def _rest(rest: str, typed: str, ctx: Context, multiline: bool, asked: bool) -> str:
     """The remainder of a suggestion: cleaned for the cursor when nothing of it was typed, and
-    as it was shown when the user is typing through it. The rules judged the suggestion whole,
-    at its own cursor; judged again from inside it, they would cut what it rightly holds: the
-    lines after the one being typed (the cursor is mid-line now), the line break that puts the
-    code after the cursor on a line of its own, a lone ``):`` ("too small" as a whole answer)."""
-    return rest if typed else clean(rest, ctx, multiline, asked)
+    as it was shown when the user is typing through it (without the line break that would put
+    code after the cursor on a line of its own, when the editor already did). The rules judged
+    the suggestion whole, at its own cursor; judged again from inside it, they would cut what it
+    rightly holds: the lines after the one being typed (the cursor is mid-line now), the line
+    break that puts the code after the cursor on a line of its own, a lone ``):`` ("too small"
+    as a whole answer)."""
+    if not typed:
+        return clean(rest, ctx, multiline, asked)
+    # Its closing line break was for code after the cursor that is on a line below by now.
+    return rest if ctx.line_suffix.strip() else _PUSH_DOWN.sub("", rest)
 
 
 def _stopping(gen: Generation) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ _ids = itertools.count(1)
 # What an editor's bracket pairing puts after the cursor, or steps over, as the user types.
 _PAIRED = frozenset(")]}\"'`")
 MAX_PAIRED = 4
+_CLOSERS = frozenset(")]}")
+_MOVED_DOWN = re.compile(r"\n[ \t]*")
 
 
 @dataclass(eq=False)
@@ -144,6 +147,10 @@ def _same_code_after(old: str, new: str, typed: str) -> bool:
     there before that the cursor stepped over as the user typed them ("overtype")."""
     if _agree(old, 0, new, 0):
         return True
+    moved = _MOVED_DOWN.match(new)
+    if moved and old[:1] in _CLOSERS and "\n" in typed:
+        # Enter between a bracket and its closer: the editor put the closer on a line below.
+        return _agree(old, 0, new, moved.end())
     added = _paired_run(new, {OPENERS.get(char, char) for char in typed})
     stepped = _paired_run(old, set(typed))
     return any(

@@ -658,3 +658,19 @@ async def test_typing_through_past_an_editors_bracket_pairing_asks_nothing_new(
     change(client, uri, 4, (1, 20), (1, 20), "]")
     await inline(client, uri, 1, 20, invoked=False)
     assert len(fake.requests) == 2
+
+
+async def test_enter_between_braces_goes_on_with_the_suggestion(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Enter between ``{`` and ``}`` puts the cursor on an indented line and the ``}`` on the
+    line below it: the suggestion goes on there, without the line break it had for the ``}``."""
+    uri = "file:///work/enter.js"
+    open_doc(client, uri, "function f(a) {}\n", "javascript")
+    fake.answer = Reply(text="\n  const b = a * 2;\n  return b;\n")
+    first = await inline(client, uri, 0, 15, invoked=False)
+    assert insert_text(first[0]) == "\n  const b = a * 2;\n  return b;\n"
+    change(client, uri, 2, (0, 15), (0, 15), "\n  \n")
+    rest = await inline(client, uri, 1, 2, invoked=False)
+    assert [insert_text(item) for item in rest] == ["const b = a * 2;\n  return b;"]
+    assert len(fake.requests) == 1
