@@ -29,6 +29,7 @@ from codestral_lsp.postprocess import (
     in_front_of_code,
     should_stop,
     wants_multiline,
+    without_push_down,
     without_torn_line,
 )
 from codestral_lsp.providers import (
@@ -78,9 +79,6 @@ RETRY_PAUSE_S = 0.3
 # Before the stale guard's last look: long enough for an edit already on the server's stdin to
 # be applied, short next to anything a user notices.
 SETTLE_S = 0.001
-# The end of an answer written in front of code on the cursor's line: a line break and the
-# indentation that code keeps on its own line below.
-_PUSH_DOWN = re.compile(r"\n[ \t]*\Z")
 # "Ready before asked" goes ahead only for the last word of a suggestion's line: the rest of the
 # word being typed, then punctuation (``ces(),``).
 _LAST_WORD = re.compile(r"\w*[^\w\n]*")
@@ -672,7 +670,7 @@ class Engine:
                 block = multiline or in_front_of_code(rest, ctx) is not None
                 # The break and indentation that push the code after the cursor down (they end
                 # every cleaned answer in front of it) end no line of the stream.
-                lines = _PUSH_DOWN.sub("", rest)
+                lines = without_push_down(rest)
                 if not block and first_line_done(lines) and not front_undecided(rest, ctx):
                     return _rest(rest, typed, ctx, multiline, gen.asked)
                 if block and first_line_done(lines):
@@ -807,7 +805,7 @@ def _rest(rest: str, typed: str, ctx: Context, multiline: bool, asked: bool) -> 
     if not typed:
         return clean(rest, ctx, multiline, asked)
     # Its closing line break was for code after the cursor that is on a line below by now.
-    return rest if ctx.line_suffix.strip() else _PUSH_DOWN.sub("", rest)
+    return rest if ctx.line_suffix.strip() else without_push_down(rest)
 
 
 def _stopping(gen: Generation) -> bool:

@@ -22,7 +22,7 @@ from codestral_lsp.providers import ProviderError
 _ids = itertools.count(1)
 # What an editor's bracket pairing puts after the cursor, or steps over, as the user types.
 _PAIRED = frozenset(")]}\"'`")
-MAX_PAIRED = 4
+_MAX_PAIRED = 4
 _CLOSERS = frozenset(")]}")
 _MOVED_DOWN = re.compile(r"\n[ \t]*")
 
@@ -165,7 +165,7 @@ def _paired_run(text: str, allowed: set[str]) -> int:
     """Length of the run of closers and quotes ``text`` starts with (at most a few) whose
     characters are ``allowed``."""
     run = 0
-    while run < MAX_PAIRED and run < len(text) and text[run] in _PAIRED and text[run] in allowed:
+    while run < _MAX_PAIRED and run < len(text) and text[run] in _PAIRED and text[run] in allowed:
         run += 1
     return run
 

@@ -38,6 +38,7 @@ from codestral_lsp.postprocess.lines import (
     GOES_ON,
     code_lines_above,
     unix_breaks,
+    without_push_down,
     without_torn_line,
 )
 
@@ -50,6 +51,7 @@ __all__ = [
     "replace_length",
     "should_stop",
     "wants_multiline",
+    "without_push_down",
     "without_torn_line",
 ]
 

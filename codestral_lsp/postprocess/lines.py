@@ -22,6 +22,7 @@ HASH_COMMENTS = frozenset({
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then
 # maybe a ``;``, ``,`` or (Erlang's) ``.``.
+_PUSH_DOWN = re.compile(r"\n[ \t]*\Z")
 _CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,.]?\s*$")
 
 
@@ -46,6 +47,12 @@ def is_blank(line: str) -> bool:
 def is_closer(line: str) -> bool:
     """True for a line holding only closing brackets (``}``, ``});``, ``]``, ``}()``)."""
     return bool(_CLOSER_LINE.match(line))
+
+
+def without_push_down(text: str) -> str:
+    """``text`` without the line break and indentation that end an answer written in front of
+    code on the cursor's line (they put that code on a line of its own below the answer)."""
+    return _PUSH_DOWN.sub("", text)
 
 
 def unix_breaks(text: str) -> str:
