@@ -19,6 +19,9 @@ Method (issue 3):
 * Modes, same run: ``ours`` (codestral-lsp), ``naive`` (``CODESTRAL_LSP_NAIVE=1``),
   ``tabby`` (tabby-agent 1.5.0, ``textDocument/completion``; installed with npm into a
   temporary directory outside the repository).
+* A keystroke that continues a shown correct suggestion is "answered with no upstream wait"
+  unless an upstream call began after it was sent and sent text before its answer arrived (a
+  call begun meanwhile for what follows, answered later, did not hold it up).
 * Everything runs inside ``unshare -n`` (loopback only) when possible, so no peer can reach the
   network; if that is impossible tabby-agent is not run and the report says so.
 
@@ -32,6 +35,7 @@ import asyncio
 import bisect
 import contextlib
 import json
+import math
 import os
 import random
 import re
@@ -115,6 +119,7 @@ class Event:
 
     at: float
     kind: str  # "request" | "chunk" | "end"
+    call: int  # which upstream call it belongs to
 
 
 class Oracle:
@@ -130,6 +135,7 @@ class Oracle:
         self.prompt_chars = 0
         self.output_chars = 0
         self.disconnects = 0
+        self.calls = 0
         self.lock = threading.Lock()
 
     def reset(self) -> None:
@@ -138,9 +144,17 @@ class Oracle:
             self._asked.clear()
             self.events.clear()
 
-    def note(self, kind: str) -> None:
+    def note(self, kind: str, call: int) -> None:
         with self.lock:
-            self.events.append(Event(time.monotonic(), kind))
+            self.events.append(Event(time.monotonic(), kind, call))
+
+    def new_call(self) -> int:
+        """Number an upstream call (its events carry the number), noting its arrival."""
+        with self.lock:
+            self.calls += 1
+            call = self.calls
+        self.note("request", call)
+        return call
 
     def answer(self, prefix: str, suffix: str, max_chars: int) -> str:
         """The completion for a prompt (empty when the prompt is not in the corpus)."""
@@ -271,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({})
             return
         oracle = self.up.oracle
-        oracle.note("request")
+        call = oracle.new_call()
         if self.path.startswith("/v1/completions"):  # Tabby
             segments = body.get("segments") or {}
             text = oracle.answer(segments.get("prefix", ""), segments.get("suffix") or "", 224)
@@ -283,19 +297,19 @@ class _Handler(BaseHTTPRequestHandler):
             if self._wait(wait):
                 return
             oracle.output_chars += len(text)
-            oracle.note("end")
+            oracle.note("end", call)
             self._json({"id": "bench", "choices": [{"index": 0, "text": text}]})
             return
         max_chars = int(body.get("max_tokens", 64) * CHARS_PER_TOKEN)
         text = oracle.answer(body.get("prompt", ""), body.get("suffix", ""), max_chars)
         if body.get("stream"):
-            self._stream(text)
+            self._stream(text, call)
             return
         if self._wait(self.up.first_token_delay() + self.up.per_token * len(text) / 3.5):
             return
         oracle.output_chars += len(text)
         message = {"role": "assistant", "content": text}
-        oracle.note("end")
+        oracle.note("end", call)
         self._json({"id": "b", "choices": [{"index": 0, "message": message}]})
 
     def _json(self, obj: Any, status: int = 200) -> None:
@@ -306,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, text: str) -> None:
+    def _stream(self, text: str, call: int) -> None:
         oracle = self.up.oracle
         if self._wait(self.up.first_token_delay()):
             return
@@ -324,10 +338,10 @@ class _Handler(BaseHTTPRequestHandler):
                 choice["finish_reason"] = "stop" if last else None
                 # Noted before the write: the client may process the chunk before this thread
                 # runs again.
-                oracle.note("chunk")
+                oracle.note("chunk", call)
                 self._chunk("data: " + json.dumps({"id": "b", "choices": [choice]}) + "\n\n")
                 oracle.output_chars += len(piece)
-            oracle.note("end")
+            oracle.note("end", call)
             self._chunk("data: [DONE]\n\n")
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
@@ -720,7 +734,7 @@ def summarise(
 ) -> dict[str, Any]:
     """The figures the issue names, for one mode."""
     times = sorted(e.at for e in events)
-    request_times = sorted(e.at for e in events if e.kind == "request")
+    calls = upstream_calls(events)
     answered = [a for a in stats.asked if a.arrived is not None and not a.cancelled]
     keys = [a for a in answered if a.keystroke and a.text]
     latency = [(a.arrived - a.sent) * 1000 for a in keys if a.arrived]
@@ -742,14 +756,14 @@ def summarise(
             ]
             print("DEBUG overhead", name, round(overhead[i]), a, near[-12:], file=sys.stderr)
     continuing = [a for a in stats.asked if a.keystroke and a.continues_shown]
-    no_wait = 0
-    for a in continuing:
-        if a.arrived is None or a.cancelled or not a.text:
-            continue
-        if bisect.bisect_right(request_times, a.arrived) == bisect.bisect_left(
-            request_times, a.sent
-        ):
-            no_wait += 1
+    no_wait = sum(
+        1
+        for a in continuing
+        if a.arrived is not None
+        and not a.cancelled
+        and a.text
+        and not waited_upstream(a.sent, a.arrived, calls)
+    )
     hours = stats.seconds / 3600 or 1
     cost = (prompt_chars * PRICE_IN + output_chars * PRICE_OUT) / CHARS_PER_TOKEN / 1e6 / hours
     return {
@@ -775,6 +789,27 @@ def summarise(
         "typing_seconds": round(stats.seconds, 1),
         "typed_because": stats.typed_because,
     }
+
+
+def upstream_calls(events: list[Event]) -> list[tuple[float, float]]:
+    """Each upstream call's arrival and the time its first text (or its end) went out;
+    ``inf`` for a call that sent nothing."""
+    started: dict[int, float] = {}
+    first: dict[int, float] = {}
+    for e in events:
+        if e.kind == "request":
+            started[e.call] = e.at
+        else:
+            first.setdefault(e.call, e.at)
+    return [(at, first.get(call, math.inf)) for call, at in started.items()]
+
+
+def waited_upstream(sent: float, arrived: float, calls: list[tuple[float, float]]) -> bool:
+    """Whether an answer may have waited on upstream: a call began after the request was sent
+    and sent text before the answer arrived. A call begun meanwhile whose first text came later
+    (the next line asked for ahead while this key was answered from the suggestion) did not
+    hold the answer up."""
+    return any(sent <= start <= arrived and first <= arrived for start, first in calls)
 
 
 def pct(values: list[float], q: int) -> float | None:
