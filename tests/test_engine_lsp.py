@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_lsp
-from conftest import change, inline, insert_text, open_doc
+from conftest import change, inline, insert_text, open_doc, position_in
 from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -558,11 +558,6 @@ async def test_a_suggestion_taken_up_to_its_closing_line_break_asks_for_what_fol
     assert str(fake.requests[1].body["prompt"]).endswith("const total = 1;")
 
 
-def _at(text: str) -> tuple[int, int]:
-    """The (line, character) of the end of ``text`` (ASCII)."""
-    return text.count("\n"), len(text) - (text.rfind("\n") + 1)
-
-
 @pytest.mark.parametrize(
     ("name", "before", "after", "answer", "typed", "rest"),
     [
@@ -623,10 +618,13 @@ async def test_a_suggestion_taken_in_part_shows_the_rest_of_what_was_shown(
     language = "javascript" if name.endswith(".js") else "python"
     open_doc(client, uri, before + after, language)
     fake.answer = Reply(text=answer)
-    first = await inline(client, uri, *_at(before), invoked=False)
+    at = position_in(before + typed + after)
+    start, end = at(len(before)), at(len(before + typed))
+    first = await inline(client, uri, start.line, start.character, invoked=False)
     assert insert_text(first[0]).startswith(typed + rest.rstrip())
-    change(client, uri, 2, _at(before), _at(before), typed)
-    shown = await inline(client, uri, *_at(before + typed), invoked=False)
+    cursor = (start.line, start.character)
+    change(client, uri, 2, cursor, cursor, typed)
+    shown = await inline(client, uri, end.line, end.character, invoked=False)
     assert [insert_text(item) for item in shown] == [rest]
     assert len(fake.requests) == 1
 
