@@ -371,7 +371,8 @@ SPECS: tuple[Spec, ...] = (
 )
 KEYS = frozenset(spec.key for spec in SPECS)
 _BOOLEAN_KEYS = frozenset(spec.key for spec in SPECS if spec.validate is _bool)
-_INTEGER_KEYS = frozenset({"timeoutMs"})
+_WHOLE_NUMBERS = (_positive_int_or_none, _non_negative_int_or_none)
+_INTEGER_KEYS = frozenset(spec.key for spec in SPECS if spec.validate in _WHOLE_NUMBERS)
 
 ENV_KEYS: tuple[tuple[str, str], ...] = (
     # Earlier names win: CODESTRAL_API_KEY is the documented one, MISTRAL_API_KEY the fallback.
