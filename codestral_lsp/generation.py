@@ -21,9 +21,9 @@ from codestral_lsp.providers import ProviderError
 
 _ids = itertools.count(1)
 # What an editor's bracket pairing puts after the cursor, or steps over, as the user types.
-_PAIRED = frozenset(")]}\"'`")
+_CLOSERS = frozenset(OPENERS.values())
+_PAIRED = _CLOSERS | frozenset("\"'`")
 _MAX_PAIRED = 4
-_CLOSERS = frozenset(")]}")
 _MOVED_DOWN = re.compile(r"\n[ \t]*")
 
 
