@@ -20,6 +20,10 @@ _LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
 # The patterns backtrack (cubic in the length searched), and the line may be the user's own
 # 5 KB line of data, searched again at every keystroke.
 LOOP_WINDOW = 200
+# A run of one of these (``# =====``, ``// ------``, ``/* ***** */``) is a ruler, a line that
+# separates sections, as long as it fits a line of code; longer, it is a loop as any other.
+_RULER = re.compile(r"[ ]?([-=*#~_+/.:<>])(?: ?\1)+ ?")
+MAX_RULER_COLUMNS = 120
 # A line holding only one of these ends a block (shell's ``fi``, Ruby's or Lua's ``end``).
 _BLOCK_END_WORDS = frozenset({"fi", "done", "esac", "end", "endif", "endfor", "endwhile"})
 
@@ -67,9 +71,16 @@ def looping_end_cut(lines: list[str], typed: int = 0) -> int | None:
     if not lines:
         return None
     last = lines[-1][typed:] if len(lines) == 1 else lines[-1]
-    if any(p.search(last[-LOOP_WINDOW:]) for p in _LOOPING_END):
-        return len(lines) - 1
+    for pattern in _LOOPING_END:
+        found = pattern.search(last[-LOOP_WINDOW:])
+        if found and not _ruler(found.group(), lines[-1]):
+            return len(lines) - 1
     return None
+
+
+def _ruler(looping: str, line: str) -> bool:
+    """Whether the ``looping`` end of ``line`` is a ruler rather than a loop."""
+    return len(line) <= MAX_RULER_COLUMNS and _RULER.fullmatch(looping) is not None
 
 
 def retyped_above(lines: list[str], above: list[str]) -> int:
