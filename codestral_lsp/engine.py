@@ -694,12 +694,13 @@ class Engine:
         and punctuation are left unconfirmed: a suggestion that goes wrong mostly does so at a
         word, and a suggestion the user has not reached the last word of is not asked ahead
         for (the bench measured both: broader triggers cost more requests than they save)."""
+        rest = shown[len(typed) :]
         if gen.follow is not None:
-            gen.follow.wanted_at = time.monotonic()  # the user is still typing toward it
+            # The user is still typing toward it: wanted until the line's end is reached.
+            gen.follow.wanted_at = max(gen.follow.wanted_at, self._reached_at(rest))
             return
         if self.options.naive or not self.circuit.allows():
             return
-        rest = shown[len(typed) :]
         if not typed or not rest or gen.ctx.line_suffix.strip():
             return
         begun = is_word_char(typed[-1]) or not is_word_char(rest[0])
@@ -710,9 +711,13 @@ class Engine:
         follow = self._start(after, multiline, invoked=False, delay=FOLLOW_AFTER_S)
         # Nobody waits on it before the line's end: it is wanted while the user types the rest
         # of the word (longer, and it would hold an upstream slot other documents need).
-        follow.wanted_at = time.monotonic() + len(rest) * self.pace.typing_gap
+        follow.wanted_at = self._reached_at(rest)
         self._stop_when_unwatched(follow)
         gen.follow = follow
+
+    def _reached_at(self, rest: str) -> float:
+        """When a user typing at the usual pace will have typed ``rest``."""
+        return time.monotonic() + len(rest) * self.pace.typing_gap
 
     def _wait_for_more(self, gen: Generation, uri: str) -> float:
         """How much longer the complete lines of a block still streaming are held back in the

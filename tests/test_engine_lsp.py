@@ -441,6 +441,43 @@ async def test_a_next_line_asked_for_that_nobody_comes_to_is_closed(
     assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1, 15)
 
 
+async def test_a_next_line_asked_for_outlives_a_pause_in_typing_toward_it(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Each key typed toward the line's end says the stream asked ahead is still wanted until
+    the rest is typed; it used to mean "wanted now", so a pause of a linger (0.25 s) in the
+    middle of a long last word closed it, and the line's end asked again."""
+    line = "total = a + combined_length_of_every_value_seen"
+    gate = threading.Event()
+
+    def answer(received: Received) -> Reply:
+        if len(fake.requests) == 1:
+            return Reply(text=line + "\n")
+        gate.wait(10)
+        return Reply(text="\n    return total\n")
+
+    fake.answer = answer
+    doc = Doc(client)
+    assert await doc.suggest() == line
+    doc.type("total = a + co")
+    assert (await doc.suggest()).startswith("mbined")
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+    doc.type("m")
+    assert (await doc.suggest()).startswith("bined")
+    await asyncio.sleep(0.6)  # a pause, far shorter than typing the 32 characters left
+    gate.set()
+    doc.type(line[len("total = a + com") :])
+    shown = await doc.suggest()
+    for _ in range(100):
+        if shown:
+            break
+        await asyncio.sleep(0.02)
+        shown = await doc.suggest()
+    assert shown == "\n    return total"
+    assert fake.disconnects == 0
+    assert len(fake.requests) == 2
+
+
 async def test_a_stream_cut_off_by_new_settings_shows_nothing_of_it(
     client: LanguageClient, fake: FakeFim
 ) -> None:
