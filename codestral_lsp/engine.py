@@ -60,7 +60,7 @@ GLOBAL_STREAMS = 2
 # attach to it, short enough that abandoned generations stop costing tokens.
 LINGER_S = 0.25
 # Soft deadline: a stream still going this long after it started, with a complete non-blank
-# line in hand, is stopped and what arrived is kept (the user is waiting).
+# line in hand, is stopped and its complete lines are kept (the user is waiting).
 SOFT_DEADLINE_S = 1.2
 # A multi-line answer whose first line is complete is sent if the rest takes longer than this
 # (counted once per generation), or at once to a user still typing.
@@ -452,7 +452,7 @@ class Engine:
         turned out not to continue what was typed (the cursor needs a suggestion of its own).
         An automatic request at the very cursor of a finished empty answer gets that answer
         again: the same prompt would bring the same nothing."""
-        reused = self._reusable(ctx, exact_empty=not invoked)
+        reused = self._reusable(ctx, multiline, exact_empty=not invoked)
         if reused is None:
             return None
         gen, typed = reused
@@ -469,7 +469,9 @@ class Engine:
         gen = self._start(request.ctx, multiline, request.invoked)
         return await self._serve(gen, "", request.ctx, multiline)
 
-    def _reusable(self, ctx: Context, exact_empty: bool) -> tuple[Generation, str] | None:
+    def _reusable(
+        self, ctx: Context, multiline: bool, exact_empty: bool
+    ) -> tuple[Generation, str] | None:
         for gen in self.store.recent(ctx.uri):
             typed = gen.typed_since(ctx)
             if typed is None or gen.error is not None or _stopping(gen):
@@ -478,7 +480,26 @@ class Engine:
                 continue  # its prompt is far behind the cursor: ask afresh rather than wait
             if gen.continues(typed) or (exact_empty and not typed and gen.done):
                 return gen, typed
+            after = self._typed_beyond(gen, typed, ctx, multiline)
+            if after is not None:
+                return after, ""
         return None
+
+    def _typed_beyond(
+        self, gen: Generation, typed: str, ctx: Context, multiline: bool
+    ) -> Generation | None:
+        """What the model said after the cursor, as a suggestion of its own, when the user typed
+        on past ``gen``'s suggestion along its raw answer (:meth:`Generation.beyond`). A request
+        here would send the same prompt that answer already went on from, so at temperature 0
+        it would bring the same text back: it is not asked."""
+        rest = gen.beyond(typed)
+        if not rest.strip():
+            return None
+        after = Generation(ctx=ctx, multiline=multiline, asked=gen.asked, text=rest, done=True)
+        if not after.shown:
+            return None
+        self.store.add(after)
+        return after
 
     def _taken_whole(self, ctx: Context) -> bool:
         """Whether the newest suggestion was just accepted or typed through to its end (maybe
@@ -593,6 +614,9 @@ class Engine:
                 gen.append(delta)
                 self.store.resize(gen)
                 if complete_enough(gen, delta):
+                    # What came after the last line break may stop mid-word: a user typing past
+                    # the suggestion along the answer (Generation.beyond) must not get it.
+                    gen.text = without_torn_line(gen.text)
                     break
         except AnswerCut:
             gen.text = without_torn_line(gen.text)

@@ -132,6 +132,18 @@ class Generation:
             return not self.done or bool(shown[len(typed) :].strip())
         return not self.done and typed.startswith(shown) and self._may_still_match(typed)
 
+    def beyond(self, typed: str) -> str:
+        """The raw answer after ``typed``, when the user typed on past the suggestion shown along
+        what the model said (into what the rules cut from it: the blank lines before a next
+        definition, the line after a block). Empty when ``typed`` leaves the raw answer or stays
+        within the suggestion, or the stream did not end whole."""
+        if not self.done or self.cancelled or self.error is not None or not typed:
+            return ""
+        raw = unix_breaks(self.text)
+        if not raw.startswith(typed) or self.shown.startswith(typed):
+            return ""
+        return raw[len(typed) :]
+
     def _may_still_match(self, typed: str) -> bool:
         # While streaming, the cleaned text can lag the raw text (a pending leading newline
         # or space); the raw stream must at least not contradict what was typed.

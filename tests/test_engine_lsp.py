@@ -595,6 +595,32 @@ async def test_a_suggestion_taken_up_to_its_closing_line_break_asks_for_what_fol
     assert str(fake.requests[1].body["prompt"]).endswith("const total = 1;")
 
 
+async def test_typing_past_a_suggestion_along_its_answer_asks_nothing(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """The answer went on past what the rules showed (a blank line, then the next function).
+    A user who types on along it, blank lines and all, is shown the rest at once: a request
+    at the new cursor would send the prompt that answer already went on from."""
+    uri = "file:///work/shapes.py"
+    open_doc(client, uri, "def area(r):\n    ")
+    fake.answer = Reply(
+        text="return 3.14 * r * r\n\n\ndef perimeter(r):\n    return 2 * 3.14 * r\n",
+        chunk_chars=200,
+    )
+    first = await inline(client, uri, 1, 4, invoked=False)
+    assert [insert_text(item) for item in first] == ["return 3.14 * r * r"]
+    change(client, uri, 2, (1, 4), (1, 4), "return 3.14 * r * r\n\n\n")
+    after = await inline(client, uri, 4, 0, invoked=False)
+    assert [insert_text(item) for item in after] == ["def perimeter(r):\n    return 2 * 3.14 * r"]
+    # Typed on away from it, the cursor needs an answer of its own.
+    change(client, uri, 3, (4, 0), (4, 0), "class")
+    fake.answer = Reply(text=" Circle:\n")
+    assert [insert_text(item) for item in await inline(client, uri, 4, 5, invoked=False)] == [
+        " Circle:"
+    ]
+    assert len(fake.requests) == 2
+
+
 @pytest.mark.parametrize(
     ("name", "before", "after", "answer", "typed", "rest"),
     [

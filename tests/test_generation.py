@@ -1,5 +1,6 @@
 """Generation.typed_since: which later cursors continue a suggestion's, with editors' bracket
-pairing (closers put after the cursor, closers stepped over, Enter between braces)."""
+pairing (closers put after the cursor, closers stepped over, Enter between braces); and
+Generation.beyond: what the raw answer holds past the suggestion shown."""
 
 from __future__ import annotations
 
@@ -54,3 +55,39 @@ def test_enter_between_braces_moves_the_closer_down() -> None:
     assert typed(before, after, "function f(a) {\n  ", "\n}\n") == "\n  "
     # A line break after the cursor with none typed is another edit.
     assert typed(before, after, "function f(a) {x", "\n}\n") is None
+
+
+# The rules show the function's line; the answer went on past a blank line into the next one.
+ANSWER = "return 3.14 * r * r\n\n\ndef perimeter(r):\n    return 2 * 3.14 * r\n"
+
+
+def finished(answer: str = ANSWER) -> Generation:
+    ctx = context.build("def area(r):\n    ", len("def area(r):\n    "), URI)
+    gen = Generation(ctx=ctx, multiline=True, text=answer)
+    gen.finish()
+    return gen
+
+
+@pytest.mark.parametrize(
+    ("typed", "rest"),
+    [
+        ("return 3.14 * r * r\n\n\n", "def perimeter(r):\n    return 2 * 3.14 * r\n"),
+        ("return 3.14 * r * r\n\n\ndef ", "perimeter(r):\n    return 2 * 3.14 * r\n"),
+        ("return 3.14 * r * r\n\n\ndef area", ""),  # typed away from the answer
+        ("return 3.14", ""),  # within the suggestion shown: it goes on as it is
+        ("", ""),
+    ],
+)
+def test_beyond_is_the_answer_past_what_was_typed(typed: str, rest: str) -> None:
+    gen = finished()
+    assert gen.shown == "return 3.14 * r * r"
+    assert gen.beyond(typed) == rest
+
+
+def test_beyond_needs_a_whole_answer() -> None:
+    typed = "return 3.14 * r * r\n\n\n"
+    streaming = Generation(ctx=finished().ctx, multiline=True, text=ANSWER)
+    assert streaming.beyond(typed) == ""
+    cut_off = finished()
+    cut_off.cancelled = True
+    assert cut_off.beyond(typed) == ""
