@@ -19,6 +19,11 @@ Method (issue 3):
 * Modes, same run: ``ours`` (codestral-lsp), ``naive`` (``CODESTRAL_LSP_NAIVE=1``),
   ``tabby`` (tabby-agent 1.5.0, ``textDocument/completion``; installed with npm into a
   temporary directory outside the repository).
+* Reference: the requests per 100 characters an engine with no latency would make at the same
+  sites against the same oracle (asking after the first key and wherever no suggestion is left;
+  see :func:`reference`). It tells how far a target is from what the sites call for: at 300 ms
+  to the first token every request costs about three keys typed meanwhile, so requests and
+  accepted characters move together.
 * A keystroke that continues a shown correct suggestion is "answered with no upstream wait"
   unless an upstream call began after it was sent and sent text before its answer arrived (a
   call begun meanwhile for what follows, answered later, did not hold it up).
@@ -111,6 +116,9 @@ def pick_sites(count: int, seed: int, inside: bool = False) -> list[Site]:
 
 
 # ----------------------------------------------------------------------------- oracle
+
+# The longest answer the reference engine asks for: codestral-lsp's multi-line max_tokens.
+REFERENCE_MAX_CHARS = int(160 * CHARS_PER_TOKEN)
 
 
 @dataclass
@@ -206,6 +214,29 @@ def scope(middle: str, text: str, pos: int) -> str:
             break
         kept.append(line)
     return "\n" * (blank + 1) + "\n".join(kept)
+
+
+def reference(sites: list[Site], accuracy: float, seed: int) -> float:
+    """Requests per 100 characters for an engine with no latency against this oracle: it asks
+    after the user's first key and again wherever no suggestion is left (at the end of a right
+    answer, after the key that leaves a wrong one, after the last key), and the user takes
+    every character that matches. The draws are the oracle's own, so this is what these sites
+    call for at this accuracy, not a bound: asking at other places draws otherwise."""
+    oracle = Oracle(sites, accuracy, seed)
+    requests = produced = 0
+    for site in sites:
+        target = site.truth[site.start : site.end]
+        head, suffix = site.truth[: site.start], site.truth[site.end :]
+        done = 1
+        while True:
+            answer = oracle.answer(head + target[:done], suffix, REFERENCE_MAX_CHARS)
+            requests += 1
+            if done >= len(target):
+                break
+            match = common_prefix(answer, target[done:])
+            done += match if answer and match == len(answer) else match + 1
+        produced += len(target)
+    return round(100 * requests / max(1, produced), 2)
 
 
 def wrong(truth: str, text: str, rnd: random.Random) -> str:
@@ -929,6 +960,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         },
         "modes": [],
     }
+    report["reference_requests_per_100_chars"] = reference(sites, args.accuracy, seed)
     began = time.monotonic()
     report["startup"] = await startup(3 if quick else 7)
     modes = report["modes"]
@@ -1061,6 +1093,10 @@ def table(report: dict[str, Any]) -> str:
     lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
     lines.append("")
     lines.append(f"tabby: {report['tabby']}")
+    lines.append(
+        "reference (an engine with no latency, asking only where no suggestion is left): "
+        f"{report['reference_requests_per_100_chars']} requests / 100 chars"
+    )
     lines.append("")
     for figure, value, target, met in verdicts(report):
         lines.append(f"{'MET ' if met else 'MISS'}  {figure}: {value} (target {target})")
