@@ -595,21 +595,22 @@ async def test_a_suggestion_taken_up_to_its_closing_line_break_asks_for_what_fol
     assert str(fake.requests[1].body["prompt"]).endswith("const total = 1;")
 
 
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
 async def test_typing_past_a_suggestion_along_its_answer_asks_nothing(
-    client: LanguageClient, fake: FakeFim
+    client: LanguageClient, fake: FakeFim, eol: str
 ) -> None:
     """The answer went on past what the rules showed (a blank line, then the next function).
     A user who types on along it, blank lines and all, is shown the rest at once: a request
     at the new cursor would send the prompt that answer already went on from."""
     uri = "file:///work/shapes.py"
-    open_doc(client, uri, "def area(r):\n    ")
+    open_doc(client, uri, f"def area(r):{eol}    ")
     fake.answer = Reply(
         text="return 3.14 * r * r\n\n\ndef perimeter(r):\n    return 2 * 3.14 * r\n",
         chunk_chars=200,
     )
     first = await inline(client, uri, 1, 4, invoked=False)
     assert [insert_text(item) for item in first] == ["return 3.14 * r * r"]
-    change(client, uri, 2, (1, 4), (1, 4), "return 3.14 * r * r\n\n\n")
+    change(client, uri, 2, (1, 4), (1, 4), "return 3.14 * r * r" + eol * 3)
     after = await inline(client, uri, 4, 0, invoked=False)
     assert [insert_text(item) for item in after] == ["def perimeter(r):\n    return 2 * 3.14 * r"]
     # Typed on away from it, the cursor needs an answer of its own.
