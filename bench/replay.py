@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import compileall
 import contextlib
 import json
 import math
@@ -854,7 +855,12 @@ def pct(values: list[float], q: int) -> float | None:
 
 
 async def startup(rounds: int) -> dict[str, Any]:
-    """Median spawn-to-``initialize``-result of the server vs ``import pygls.lsp.server``."""
+    """Median spawn-to-``initialize``-result of the server vs ``import pygls.lsp.server``.
+
+    The package's bytecode is written first, as ``pip install`` does: run from a checkout with
+    ``PYTHONDONTWRITEBYTECODE=1`` the server would compile every module at each start (about
+    50 ms here), which an installed copy never does and the installed floor does not pay."""
+    compileall.compile_dir(str(ROOT / "codestral_lsp"), quiet=1)
     ours, floor = [], []
     for _ in range(rounds):
         began = time.monotonic()
