@@ -19,6 +19,14 @@ FENCED_LANGUAGES = frozenset({
 _COMMENT_LINE = re.compile(rf"\s*(?:\*|%|(?!#[^\s#!]){COMMENT_MARK})")
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
+# Languages whose strings of one quote may run over lines (a shell or Ruby string, YAML's
+# quoted scalars, an HTML attribute): a fence line in one may be the string's own text.
+# Elsewhere such a string ends at its line's end, so an answer that breaks the line inside it
+# is no text of the string but a model's wrapper around it.
+_LONG_ONE_QUOTE = LISPS | frozenset({
+    "shellscript", "sh", "bash", "zsh", "fish", "powershell", "ruby", "perl", "php", "rust",
+    "yaml", "html", "xml", "vue", "svelte", "r", "julia", "elixir", "nix", "csharp", "tcl",
+})  # fmt: skip
 # The opening fence on the answer's first line, with an optional language tag.
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
@@ -54,8 +62,8 @@ def _comment_line(ctx: Context) -> bool:
 
 def _in_prose(ctx: Context) -> bool:
     """Whether the cursor is where a fence may be the user's text: in a comment line (a doc
-    comment's example), in a string or docstring (Markdown held in code), or after an odd
-    number of fence lines (an example still open)."""
+    comment's example), in a string or docstring that may hold lines (Markdown held in code),
+    or after an odd number of fence lines (an example still open)."""
     if _comment_line(ctx) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
     recent = recent_lines(ctx.prefix, STRING_LINES)
@@ -63,4 +71,5 @@ def _in_prose(ctx: Context) -> bool:
     # (backticks) runs on: an odd number of them outside fence lines is one still open.
     if ctx.language not in LISPS and _FENCE_LINE.sub("", recent).count("`") % 2:
         return True  # (a Lisp's backquote quotes code)
-    return bool(scanner(ctx).feed(recent, lenient=True).quote)
+    quote = scanner(ctx).feed(recent, lenient=True).quote
+    return len(quote) > 1 or (bool(quote) and ctx.language in _LONG_ONE_QUOTE)
