@@ -30,6 +30,10 @@ _LONG_ONE_QUOTE = LISPS | frozenset({
 # The opening fence on the answer's first line, with an optional language tag.
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
+# After a closing quote no name goes on the same line (after ``]``, ``)`` or ``}`` one may:
+# Go's ``[]byte``, ``}else{``).
+_CLOSING = frozenset("\"'")
+_NAME_START = re.compile(r"[^\W\d_]")
 
 
 def without_fence(text: str, ctx: Context) -> str:
@@ -46,9 +50,22 @@ def without_fence(text: str, ctx: Context) -> str:
         body = body[: closing.start()].removesuffix("\n")
     if not ctx.line_prefix.strip():
         body = body.removeprefix(ctx.line_prefix)
-    elif not ctx.line_suffix.strip() and body[:1] in (" ", "\t"):
-        body = "\n" + body  # indented code after the cursor line's code: it goes below it
+    elif not ctx.line_suffix.strip() and _below(body, ctx):
+        body = "\n" + body
     return body
+
+
+def _below(body: str, ctx: Context) -> bool:
+    """Whether the fenced code goes below the cursor line's code rather than after it on the
+    line: it is indented, or it starts with a name right after a closing quote
+    (``license = "MIT"`` then ``repository = ...``), where a name cannot go on the line (a
+    Lisp's ``'`` quotes the name that follows)."""
+    if body[:1] in (" ", "\t"):
+        return True
+    line = ctx.line_prefix
+    if line[-1:] not in _CLOSING or not _NAME_START.match(body) or ctx.language in LISPS:
+        return False
+    return not scanner(ctx).feed(line, lenient=True).quote  # not a string's opening quote
 
 
 def _comment_line(ctx: Context) -> bool:
