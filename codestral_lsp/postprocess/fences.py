@@ -41,7 +41,9 @@ def without_fence(text: str, ctx: Context) -> str:
     (not in a comment, a string or docstring, or a fenced example). The code's first line loses
     the cursor line's indentation it repeats; the closing fence and what follows it go."""
     opening = _OPENING.match(text)
-    if opening is None or ctx.language in FENCED_LANGUAGES or _in_prose(ctx):
+    if opening is None or ctx.language in FENCED_LANGUAGES:
+        return text
+    if _in_prose(ctx, own_line="\n" in text[: opening.start(1)]):
         return text
     fence = opening.group(1)
     body = text[opening.end() :]
@@ -77,10 +79,11 @@ def _comment_line(ctx: Context) -> bool:
     return bool(_COMMENT_LINE.match(line))
 
 
-def _in_prose(ctx: Context) -> bool:
+def _in_prose(ctx: Context, own_line: bool) -> bool:
     """Whether the cursor is where a fence may be the user's text: in a comment line (a doc
-    comment's example), in a string or docstring that may hold lines (Markdown held in code),
-    or after an odd number of fence lines (an example still open)."""
+    comment's example), in a docstring, or in a string that may hold lines when the fence is
+    on a line of its own (Markdown held in code), or after an odd number of fence lines (an
+    example still open)."""
     if _comment_line(ctx) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
     recent = recent_lines(ctx.prefix, STRING_LINES)
@@ -89,4 +92,4 @@ def _in_prose(ctx: Context) -> bool:
     if ctx.language not in LISPS and _FENCE_LINE.sub("", recent).count("`") % 2:
         return True  # (a Lisp's backquote quotes code)
     quote = scanner(ctx).feed(recent, lenient=True).quote
-    return len(quote) > 1 or (bool(quote) and ctx.language in _LONG_ONE_QUOTE)
+    return len(quote) > 1 or (bool(quote) and own_line and ctx.language in _LONG_ONE_QUOTE)
