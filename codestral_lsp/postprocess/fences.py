@@ -7,7 +7,7 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import LISPS, scanner
-from codestral_lsp.postprocess.lines import COMMENT_MARK, HASH_COMMENTS, recent_lines
+from codestral_lsp.postprocess.lines import COMMENT_MARK, HASH_COMMENTS, is_closer, recent_lines
 
 # Files in which a fence is text the user may well want.
 FENCED_LANGUAGES = frozenset({
@@ -64,10 +64,15 @@ def _below(body: str, ctx: Context) -> bool:
     Lisp's ``'`` quotes the name that follows)."""
     if body[:1] in (" ", "\t"):
         return True
-    line = ctx.line_prefix
-    if line[-1:] not in _CLOSING or not _NAME_START.match(body) or ctx.language in LISPS:
+    if ctx.language in LISPS:
         return False
-    return not scanner(ctx).feed(line, lenient=True).quote  # not a string's opening quote
+    line = ctx.line_prefix
+    scan = scanner(ctx).feed(line, lenient=True)
+    if scan.quote:
+        return False  # the quote before the cursor opens a string
+    if not scan.stack and is_closer(body.split("\n", 1)[0]):
+        return True  # it closes a block, not a bracket the line left open
+    return line[-1:] in _CLOSING and bool(_NAME_START.match(body))
 
 
 def _comment_line(ctx: Context) -> bool:
