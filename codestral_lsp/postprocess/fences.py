@@ -30,6 +30,12 @@ _LONG_ONE_QUOTE = LISPS | frozenset({
 # The opening fence on the answer's first line, with an optional language tag.
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
+# Languages whose backquoted strings run over lines (template literals, Go's raw strings).
+_BACKQUOTE_STRINGS = frozenset({
+    "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "vue", "svelte",
+})  # fmt: skip
+_QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+_COMMENT_ONLY = re.compile(r"^[ \t]*(?://|/\*|\*).*$", re.MULTILINE)
 # After a closing quote no name goes on the same line (after ``]``, ``)`` or ``}`` one may:
 # Go's ``[]byte``, ``}else{``).
 _CLOSING = frozenset("\"'")
@@ -92,9 +98,18 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     if _comment_line(ctx) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
     recent = recent_lines(ctx.prefix, STRING_LINES)
-    # The scan ends a one-quote string at its line's end; a template literal or Go raw string
-    # (backticks) runs on: an odd number of them outside fence lines is one still open.
-    if ctx.language not in LISPS and _FENCE_LINE.sub("", recent).count("`") % 2:
-        return True  # (a Lisp's backquote quotes code)
+    if _open_backquote(recent, ctx.language):
+        return True
     quote = scanner(ctx).feed(recent, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in _LONG_ONE_QUOTE)
+
+
+def _open_backquote(recent: str, language: str) -> bool:
+    """Whether a template literal or Go raw string is open at the cursor: the scan ends every
+    one-quote string at its line's end, but these run on, so an odd number of backquotes in the
+    code above (not in fence lines, comment lines or other strings: ``"`"``, `` `code` `` in a
+    doc comment) is one still open. Only where backquotes quote strings over lines."""
+    if language not in _BACKQUOTE_STRINGS:
+        return False
+    code = _QUOTED.sub("", _COMMENT_ONLY.sub("", _FENCE_LINE.sub("", recent)))
+    return code.count("`") % 2 == 1
