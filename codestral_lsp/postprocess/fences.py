@@ -44,8 +44,9 @@ _NAME_START = re.compile(r"[^\W\d_]")
 
 def without_fence(text: str, ctx: Context) -> str:
     """The code inside a fence the answer opens with, when the cursor is in a code file's code
-    (not in a comment, a string or docstring, or a fenced example). The code's first line loses
-    the cursor line's indentation it repeats; the closing fence and what follows it go."""
+    (not in a comment, a docstring, a string that may hold the fence, or a fenced example). The
+    code's first line loses the cursor line's indentation it repeats, or goes below the cursor
+    line's code (:func:`_below`); the closing fence and what follows it go."""
     opening = _OPENING.match(text)
     if opening is None or ctx.language in FENCED_LANGUAGES:
         return text
