@@ -213,7 +213,7 @@ def _past_lisp_literal(code: str, i: int) -> int:
     return i + 3 if code[i + 1 : i + 2] == "\\" and char == "?" else i + 2
 
 
-def _without_comment_lines(text: str, language: str) -> str:
+def without_comment_lines(text: str, language: str) -> str:
     """``text`` with its whole-line comments emptied, line breaks kept: a doc comment's
     ```` ``` ```` or ``it's`` is no quote, its ``(1)`` no bracket. ``//``, ``/*`` and a block
     comment's `` * `` lines everywhere; ``#`` only where it starts comments (a CSS ``#id {``
@@ -339,7 +339,7 @@ def closes_open_bracket(text: str, ctx: Context) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
     lisp = ctx.language in LISPS
-    recent = _without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
+    recent = without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
     stack = _scanned(recent, ctx.language == "rust", False, lisp).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import LISPS, scanner
+from codestral_lsp.postprocess.brackets import LISPS, scanner, without_comment_lines
 from codestral_lsp.postprocess.lines import COMMENT_MARK, HASH_COMMENTS, is_closer, recent_lines
 
 # Files in which a fence is text the user may well want.
@@ -35,7 +35,6 @@ _BACKQUOTE_STRINGS = frozenset({
     "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "vue", "svelte",
 })  # fmt: skip
 _QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
-_COMMENT_ONLY = re.compile(r"^[ \t]*(?://|/\*|\*).*$", re.MULTILINE)
 # After a closing quote no name goes on the same line (after ``]``, ``)`` or ``}`` one may:
 # Go's ``[]byte``, ``}else{``).
 _CLOSING = frozenset("\"'")
@@ -66,9 +65,10 @@ def without_fence(text: str, ctx: Context) -> str:
 
 def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
-    line: it is indented, or it starts with a name right after a closing quote
-    (``license = "MIT"`` then ``repository = ...``), where a name cannot go on the line (a
-    Lisp's ``'`` quotes the name that follows)."""
+    line: it is indented; it is a closer line after a line that left no bracket open
+    (``return res;`` then ``}``); or it starts with a name right after a closing quote
+    (``license = "MIT"`` then ``repository = ...``), where a name cannot go on the line. Never
+    in a Lisp, whose closers end the last line and whose ``'`` quotes the name after it."""
     if body[:1] in (" ", "\t"):
         return True
     if ctx.language in LISPS:
@@ -112,5 +112,5 @@ def _open_backquote(recent: str, language: str) -> bool:
     doc comment) is one still open. Only where backquotes quote strings over lines."""
     if language not in _BACKQUOTE_STRINGS:
         return False
-    code = _QUOTED.sub("", _COMMENT_ONLY.sub("", _FENCE_LINE.sub("", recent)))
+    code = _QUOTED.sub("", without_comment_lines(_FENCE_LINE.sub("", recent), language))
     return code.count("`") % 2 == 1
