@@ -8,10 +8,10 @@ The pipeline, in order (:func:`clean`):
 1. line endings to ``\\n``; a Markdown fence around the answer (``fences``); a copy of the
    cursor line's code the answer starts with (``repeats``); Codestral's stray leading newline
    and leading space (``spacing``);
-2. single-line mode keeps the first line; multi-line mode cuts at the first line that ends the
-   answer: a blank line, a new top-level definition, the end of the cursor's scope by
-   indentation (``scope``), the start of a re-typing of the code below the cursor
-   (``overlap``), or a repeated line or block (``repeats``);
+2. single-line mode keeps the first line, unless it loops (``repeats``); multi-line mode cuts
+   at the first line that ends the answer: a blank line, a new top-level definition, the end
+   of the cursor's scope by indentation (``scope``), the start of a re-typing of the code
+   below the cursor (``overlap``), or a repeated line or block (``repeats``);
 3. lines indented with spaces in a file indented with tabs get tabs (``spacing``); within the
    line, the re-typed rest of the line is removed (``overlap``);
 4. trailing whitespace is trimmed and too-small output dropped (``spacing``).
@@ -188,7 +188,7 @@ def breaks_line(delta: str) -> bool:
 
 
 def single_line(text: str, ctx: Context) -> str:
-    """Keep only the first line.
+    """Keep only the first line, nothing when it ends by looping (``, 0, 0, 0, 0, 0``).
 
     At the line's indentation before code, an answer of whole lines is lines written in front
     of that code (:func:`lines_in_front`). A suggestion that starts with a line break after
@@ -201,7 +201,8 @@ def single_line(text: str, ctx: Context) -> str:
     if not text.startswith("\n"):
         if "\n" in text and _at_indentation_before_code(ctx):
             return lines_in_front(text, ctx) or ""
-        return text.split("\n", 1)[0]
+        line = text.split("\n", 1)[0]
+        return "" if _looping(line, ctx) else line
     rest = ctx.line_suffix.strip()
     if not rest:
         line = text.lstrip("\n").split("\n", 1)[0]
@@ -217,6 +218,12 @@ def single_line(text: str, ctx: Context) -> str:
             break
         kept.append(line)
     return "\n" + "\n".join(kept) if kept else ""
+
+
+def _looping(line: str, ctx: Context) -> bool:
+    """Whether the answer's line ends by looping on a short pattern (a model stuck until its
+    token limit), judged as multi-line mode judges an answer's last line."""
+    return repeats.looping_end_cut([ctx.line_prefix + line], len(ctx.line_prefix)) is not None
 
 
 def _normalize(text: str, ctx: Context) -> str:
