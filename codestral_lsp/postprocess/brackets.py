@@ -18,6 +18,7 @@ from codestral_lsp.context import Context
 from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     HASH_COMMENTS,
+    SHELLS,
     indent,
     is_blank,
     is_closer,
@@ -38,7 +39,7 @@ _CLOSING = re.compile(r"[)\]}>\"'`]")
 # The punctuation a closer run after the cursor is made of (``))``, ``"}``, ``]];``, ``>();``).
 _AGAIN = ")]}>\"'`;,("
 # Languages whose ``)`` closes nothing on purpose (shell's ``start)`` case arms), and prose.
-_UNPAIRED = frozenset({"shellscript", "sh", "bash", "zsh", "markdown", "plaintext", "text", ""})
+_UNPAIRED = SHELLS | {"markdown", "plaintext", "text", ""}
 # A comment on the line, where brackets are prose (``# done :)``).
 _COMMENT = re.compile(rf"^\s*\*|(?:^|\s){COMMENT_MARK}")
 # Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).

@@ -18,6 +18,8 @@ HASH_COMMENTS = frozenset({
     "makefile", "make", "dockerfile", "cmake", "elixir", "julia", "powershell", "nim",
     "coffeescript", "crystal", "tcl", "properties", "ini", "conf", "",
 })  # fmt: skip
+# The shells' language ids.
+SHELLS = frozenset({"shellscript", "sh", "bash", "zsh"})
 # A line ending with one of these goes on after a line break: an operand or item is due.
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from codestral_lsp.postprocess.lines import is_closer
+from codestral_lsp.postprocess.lines import SHELLS, is_closer
 
 # Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
 MIN_REPEAT_CHARS = 3
@@ -26,27 +26,42 @@ _RULER = re.compile(r"[ ]?([-=*#~_+/.:<>])(?: ?\1)+ ?")
 MAX_RULER_COLUMNS = 120
 # A line holding only one of these ends a block (shell's ``fi``, Ruby's or Lua's ``end``).
 _BLOCK_END_WORDS = frozenset({"fi", "done", "esac", "end", "endif", "endfor", "endwhile"})
+# In shell, ``;;`` ends a case arm: twice in a row is an arm with no pattern, a syntax error.
+# (In Lisps a line of ``;;`` is an empty comment line, which may well come twice.)
+_SHELL_ARM_END = ";;"
 
 
 def _meaningful(line: str) -> bool:
     return len(line.strip()) >= MIN_REPEAT_CHARS and not is_closer(line)
 
 
-def repeated_line_cut(lines: list[str], final: bool, owed: Collection[int] = ()) -> int | None:
+def repeated_line_cut(
+    lines: list[str], final: bool, owed: Collection[int] = (), language: str = ""
+) -> int | None:
     """Index of a line that repeats the line before it exactly, when that is a loop: the line
     comes a third time, or the answer ends with the copy (``final``). Code that says the same
-    thing twice and moves on (common in tests) is left alone, and so are ``owed`` closers."""
+    thing twice and moves on (common in tests) is left alone, and so are ``owed`` closers. A
+    line that ends a block (``}``, ``fi``, shell's ``;;``) twice at one level is cut at once."""
     stripped = [line.rstrip() for line in lines]
     for i in range(1, len(lines)):
         if stripped[i] != stripped[i - 1] or i in owed:
             continue
-        if is_closer(lines[i]) or stripped[i].strip() in _BLOCK_END_WORDS:
+        if _ends_block(lines[i], language):
             return i  # two closers at one level in a row close one block twice
         if not _meaningful(lines[i]):
             continue
         if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
             return i
     return None
+
+
+def _ends_block(line: str, language: str) -> bool:
+    word = line.strip()
+    return (
+        is_closer(line)
+        or word in _BLOCK_END_WORDS
+        or (word == _SHELL_ARM_END and language in SHELLS)
+    )
 
 
 def repeated_block_cut(lines: list[str], final: bool) -> int | None:

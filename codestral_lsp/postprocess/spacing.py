@@ -13,6 +13,7 @@ from codestral_lsp.postprocess.brackets import (
 )
 from codestral_lsp.postprocess.lines import (
     HASH_COMMENTS,
+    SHELLS,
     code_lines_above,
     enclosing_lines,
     indent,
@@ -49,7 +50,7 @@ _CLOSER_TAIL = re.compile(r"[)\]}]|</")
 MIN_NON_WORD_CHARS = 3
 # A line of its own that is structure, not noise: an Allman-style block's ``{`` below its head,
 # and (in shell) the ``;;`` ending a case arm.
-_OWN_LINE_MARKS = {"{": None, ";;": frozenset({"shellscript", "sh", "bash", "zsh"})}
+_OWN_LINE_MARKS = {"{": None, ";;": SHELLS}
 
 
 def leading_newline(text: str, ctx: Context) -> str:
