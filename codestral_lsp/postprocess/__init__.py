@@ -10,8 +10,9 @@ The pipeline, in order (:func:`clean`):
    and leading space (``spacing``);
 2. single-line mode keeps the first line, unless it loops (``repeats``); multi-line mode cuts
    at the first line that ends the answer: a blank line, a new top-level definition, the end
-   of the cursor's scope by indentation (``scope``), the start of a re-typing of the code
-   below the cursor (``overlap``), or a repeated line or block (``repeats``);
+   of the cursor's scope by indentation or of a Lisp's top-level form (``scope``), the start
+   of a re-typing of the code below the cursor (``overlap``), or a repeated line or block
+   (``repeats``);
 3. lines indented with spaces in a file indented with tabs get tabs (``spacing``); within the
    line, the re-typed rest of the line is removed (``overlap``);
 4. trailing whitespace is trimmed and too-small output dropped (``spacing``).
@@ -270,6 +271,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.stop_word_cut(lines, ctx, head, final),
         scope.scope_cut(lines, ctx, head, final),
         scope.tag_cut(lines, ctx),
+        scope.form_end_cut(lines, ctx),
         scope.sibling_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
         overlap.terminal_cut(lines, ctx),

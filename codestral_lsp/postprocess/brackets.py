@@ -249,11 +249,13 @@ def scanner(ctx: Context, angles: bool = False) -> Scan:
 def cost(code: str, ctx: Context, above: str = "") -> int:
     """Closers with nothing to close, strings left open at a line end, and brackets still open
     at the end, in ``code`` read after ``above`` (whose own stray closers do not count)."""
-    return _cost_after(_read_above(above, ctx), code)
+    return _cost_after(read_above(above, ctx), code)
 
 
-def _read_above(above: str, ctx: Context) -> Scan:
-    """The scan of the lines above, for :func:`_cost_after` (which reads on from a copy)."""
+def read_above(above: str, ctx: Context) -> Scan:
+    """The scan of the lines above (leniently: their start may be cut off), for
+    :func:`_cost_after` and other readers that go on from a copy. Cached: every keystroke's
+    answer, and every line of a stream, is judged after the same lines."""
     judge = scanner(ctx, angles=True)
     return _scanned(above, judge.lifetimes, judge.angles, judge.lisp)
 
@@ -298,9 +300,8 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     again = _closers_after(ctx)
     if not run or not again or _COMMENT.search(last):
         return text
-    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    above = _read_above(recent_lines(head, STRAY_LINES) + ctx.line_prefix, ctx)
-    below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
+    above_text, below = _window(ctx, STRAY_LINES)
+    above = read_above(above_text, ctx)
     best, best_cost = text, _shown_cost(text, ctx, above, below)
     for cut in range(1, run + 1):
         kept = text[:-cut]
@@ -380,11 +381,10 @@ def replace_length(text: str, ctx: Context) -> int:
     tail = punctuation_tail(ctx)
     if not tail or not text:
         return 0
-    above = recent_lines(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)], CONTEXT_LINES)
-    below = _first_lines(ctx.suffix[len(ctx.line_suffix) :])
+    above, below = _window(ctx, CONTEXT_LINES)
     if not (_reads_cleanly(above, ctx) and _reads_cleanly(below, ctx)):
-        above = below = ""
-    return _best(text, tail, above + ctx.line_prefix, below, ctx)
+        above, below = ctx.line_prefix, ""
+    return _best(text, tail, above, below, ctx)
 
 
 def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
@@ -395,7 +395,7 @@ def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
     type arguments, and the suggestion ending that way says it brings its own."""
     inserted = cost(text + tail + below, ctx, above)
     best, best_cost = 0, inserted
-    typing = Typing.of(text, tail, _read_above(above, ctx))
+    typing = Typing.of(text, tail, read_above(above, ctx))
     for size in range(1, len(tail) + 1):
         if not _types(text, tail[:size], typing):
             continue
@@ -443,6 +443,44 @@ def _reads_cleanly(lines: str, ctx: Context) -> bool:
     """No string left open at a line end or at the end: the scan can be trusted here."""
     scan = scanner(ctx).feed(lines, lenient=True)
     return not scan.open_strings and not scan.quote
+
+
+def _window(ctx: Context, count: int) -> tuple[str, str]:
+    """The code an answer's brackets are judged in: the last ``count`` lines above the cursor's
+    line with the line's text before the cursor, and the :data:`CONTEXT_LINES` below it. In a
+    Lisp, whose brackets are all alike (an over-closed form closes an outer one as well as any
+    other language's stray ``}`` would its ``{``), the whole top-level form around the cursor
+    when the prompt holds it (:func:`lisp_form`): its balance is then exact."""
+    form = lisp_form(ctx)
+    if form is not None:
+        return form
+    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    return (
+        recent_lines(head, count) + ctx.line_prefix,
+        _first_lines(ctx.suffix[len(ctx.line_suffix) :]),
+    )
+
+
+def lisp_form(ctx: Context) -> tuple[str, str] | None:
+    """In a Lisp, the top-level form around the cursor, as its code before the cursor and its
+    lines after the cursor's line: from the nearest line above that starts with ``(`` at
+    column 0 to the next one below (as Emacs finds a defun; docstrings escape such a paren).
+    ``None`` elsewhere, and when the prompt holds no such line above or below."""
+    head = lisp_head(ctx)
+    rest = ctx.suffix[len(ctx.line_suffix) :]
+    end = rest.find("\n(")
+    return (head, rest[:end]) if head is not None and end >= 0 else None
+
+
+def lisp_head(ctx: Context) -> str | None:
+    """In a Lisp, the code before the cursor from the start of the top-level form it is in
+    (see :func:`lisp_form`); ``None`` elsewhere and when the prompt holds no such start."""
+    if ctx.language not in LISPS:
+        return None
+    start = ctx.prefix.rfind("\n(") + 1
+    if not start and not ctx.prefix.startswith("("):
+        return None
+    return ctx.prefix[start:]
 
 
 def _first_lines(text: str) -> str:

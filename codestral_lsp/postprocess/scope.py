@@ -1,5 +1,6 @@
-"""Where a multi-line suggestion should end: a blank line, a new top-level definition, or the
-end of the cursor's scope by indentation."""
+"""Where a multi-line suggestion should end: a blank line, a new top-level definition, the
+end of the cursor's scope by indentation, or (in a Lisp) the end of the cursor's top-level
+form."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import functools
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import GENERICS, Scan
+from codestral_lsp.postprocess.brackets import GENERICS, Scan, lisp_head, read_above
 from codestral_lsp.postprocess.lines import (
     GOES_ON,
     enclosing_lines,
@@ -236,6 +237,24 @@ def _starts_definition(line: str, language: str) -> bool:
         return line.rstrip().endswith("{")
     words = definition_words(language)
     return bool(words) and line.lstrip().startswith(words)
+
+
+def form_end_cut(lines: list[str], ctx: Context) -> int | None:
+    """In a Lisp, with the cursor inside a top-level form, index of the line after the one
+    that closes that form: what follows is the next form (a run-on), whatever its
+    indentation. ``None`` elsewhere, and when the prompt holds no start of the form."""
+    head = lisp_head(ctx)
+    if head is None:
+        return None
+    above = read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
+    if not above.copy().feed(ctx.line_prefix).stack:
+        return None  # between forms: an answer may write several (``(require ...)`` lines)
+    scan = above.copy()
+    for i, line in enumerate(lines[:-1]):
+        scan.feed(line + "\n")
+        if not scan.stack and not scan.quote:
+            return i + 1
+    return None
 
 
 def tag_cut(lines: list[str], ctx: Context) -> int | None:
