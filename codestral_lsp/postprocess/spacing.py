@@ -6,6 +6,7 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
+    LISPS,
     closes_block_by_indentation,
     closes_open_bracket,
     replace_length,
@@ -83,12 +84,14 @@ def leading_space(text: str, ctx: Context) -> str:
     Two spaces before a trailing ``#`` comment is style, not a stray: after code and exactly
     one space, a space before ``#`` is kept. So is the space that brings an indentation of
     spaces to a level the code around uses (:func:`_one_short`): the user stopped a space short,
-    or is typing the indentation of a suggestion through.
+    or is typing the indentation of a suggestion through. Not in a Lisp, whose lines align
+    with any column of the line above rather than step by 2 or 4: its editor indents a line
+    whole, and one more space is the model's.
     """
     prefix = ctx.line_prefix
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
-    if not prefix.strip(" ") and _one_short(len(prefix) + 1, ctx):
+    if not prefix.strip(" ") and ctx.language not in LISPS and _one_short(len(prefix) + 1, ctx):
         return text
     comment = text.startswith(" #") and ctx.language in HASH_COMMENTS
     if comment and prefix.strip() and not prefix[-2:-1].isspace():
