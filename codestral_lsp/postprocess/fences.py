@@ -39,6 +39,21 @@ _QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 # Go's ``[]byte``, ``}else{``).
 _CLOSING = frozenset("\"'")
 _NAME_START = re.compile(r"[^\W\d_]")
+# Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
+_DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
+_DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
+# Files of one entry a line (``key = value``, ``[table]``), where a line that leaves no bracket
+# open and has its value is complete.
+_ENTRY_LINES = frozenset({"toml", "ini", "properties"})
+# The word a line ends with and the one code starts with.
+_LAST_WORD = re.compile(r"\w+\Z")
+_FIRST_WORD = re.compile(r"\w+")
+# Words after which code goes on on the same line (an operand, a name is due).
+_WANTS_MORE = frozenset({
+    "return", "import", "from", "in", "not", "and", "or", "if", "elif", "while", "yield",
+    "await", "new", "throw", "raise", "case", "of", "is", "as", "def", "class", "fn", "func",
+    "function", "let", "const", "var", "typedef", "struct", "enum", "echo", "then", "do",
+})  # fmt: skip
 
 
 def without_fence(text: str, ctx: Context) -> str:
@@ -66,9 +81,12 @@ def without_fence(text: str, ctx: Context) -> str:
 def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
     line: it is indented; it is a closer line after a line that left no bracket open
-    (``return res;`` then ``}``); or it starts with a name right after a closing quote
-    (``license = "MIT"`` then ``repository = ...``), where a name cannot go on the line. Never
-    in a Lisp, whose closers end the last line and whose ``'`` quotes the name after it."""
+    (``return res;`` then ``}``), anything after a whole entry in TOML or INI, or a C
+    preprocessor directive (``#define``), which must start a line; it starts with a name
+    right after a closing quote (``license = "MIT"`` then ``repository = ...``), where a name
+    cannot go on the line; or it starts with a word that would make of the line's last word
+    one the document never uses (:func:`_new_word`). Never in a Lisp, whose closers end the
+    last line and whose ``'`` quotes the name after it."""
     if body[:1] in (" ", "\t"):
         return True
     if ctx.language in LISPS:
@@ -77,9 +95,33 @@ def _below(body: str, ctx: Context) -> bool:
     scan = scanner(ctx).feed(line, lenient=True)
     if scan.quote:
         return False  # the quote before the cursor opens a string
-    if not scan.stack and is_closer(body.split("\n", 1)[0]):
-        return True  # it closes a block, not a bracket the line left open
-    return line[-1:] in _CLOSING and bool(_NAME_START.match(body))
+    first = body.split("\n", 1)[0]
+    if not scan.stack and (is_closer(first) or _entry_done(line, ctx)):
+        return True  # it closes a block, not a bracket the line left open; or a new entry
+    if ctx.language in _DIRECTIVES and _DIRECTIVE.match(first):
+        return True
+    return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
+
+
+def _entry_done(line: str, ctx: Context) -> bool:
+    """In a file of one entry a line (TOML, INI), whether the line (whose brackets all closed)
+    is a whole entry: a table, or a key with its value."""
+    if ctx.language not in _ENTRY_LINES:
+        return False
+    code = line.strip()
+    return code.startswith("[") or ("=" in code and not code.endswith("="))
+
+
+def _new_word(line: str, body: str, ctx: Context) -> bool:
+    """Whether the word the line ends with and the one the code starts with, run together,
+    make a word found nowhere in the prompt (``sighup`` + ``exit``: the model's next line;
+    ``proce`` + ``ss``, which makes ``process``, finishes the line's word), and the line's
+    word is no keyword that an operand follows (``return`` + ``x``)."""
+    last, head = _LAST_WORD.search(line), _FIRST_WORD.match(body)
+    if last is None or head is None or last.group() in _WANTS_MORE:
+        return False
+    word = re.compile(rf"\b{re.escape(last.group() + head.group())}\b")
+    return not (word.search(ctx.prefix) or word.search(ctx.suffix))
 
 
 def _comment_line(ctx: Context) -> bool:
