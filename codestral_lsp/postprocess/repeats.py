@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection
 
 from codestral_lsp.postprocess.lines import SHELLS, is_closer
+from codestral_lsp.postprocess.scope import closes
 
 # Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
 MIN_REPEAT_CHARS = 3
@@ -29,6 +30,9 @@ _BLOCK_END_WORDS = frozenset({"fi", "done", "esac", "end", "endif", "endfor", "e
 # In shell, ``;;`` ends a case arm: twice in a row is an arm with no pattern, a syntax error.
 # (In Lisps a line of ``;;`` is an empty comment line, which may well come twice.)
 _SHELL_ARM_END = ";;"
+# A line that only opens a bracket: the same line right below it at its level would be inside
+# it, so it would be indented deeper.
+_OPENER_LINES = frozenset({"{", "[", "("})
 
 
 def _meaningful(line: str) -> bool:
@@ -41,12 +45,13 @@ def repeated_line_cut(
     """Index of a line that repeats the line before it exactly, when that is a loop: the line
     comes a third time, or the answer ends with the copy (``final``). Code that says the same
     thing twice and moves on (common in tests) is left alone, and so are ``owed`` closers. A
-    line that ends a block (``}``, ``fi``, shell's ``;;``) twice at one level is cut at once."""
+    line that ends a block (``}``, ``fi``, shell's ``;;``, a type's ``>;``) or only opens one
+    (``{``) twice at one level is cut at once."""
     stripped = [line.rstrip() for line in lines]
     for i in range(1, len(lines)):
         if stripped[i] != stripped[i - 1] or i in owed:
             continue
-        if _ends_block(lines[i], language):
+        if _ends_block(lines[i], language) or stripped[i].strip() in _OPENER_LINES:
             return i  # two closers at one level in a row close one block twice
         if not _meaningful(lines[i]):
             continue
@@ -58,7 +63,7 @@ def repeated_line_cut(
 def _ends_block(line: str, language: str) -> bool:
     word = line.strip()
     return (
-        is_closer(line)
+        closes(line, language)
         or word in _BLOCK_END_WORDS
         or (word == _SHELL_ARM_END and language in SHELLS)
     )
