@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
@@ -102,11 +103,24 @@ def leading_space(text: str, ctx: Context) -> str:
 def _one_short(width: int, ctx: Context) -> bool:
     """Whether ``width`` is the indentation of the code line above, one step (2 or 4 columns)
     into or out of its block, or that of the code line below."""
-    # A block comment's `` */`` and `` * `` lines sit a space in, whatever the code's step.
-    code = (line for line in code_lines_above(ctx, STYLE_LINES) if line.strip()[:1] != "*")
-    above = indent(next(code, ""))
+    above = indent(next(_code_above(ctx), ""))
     below = next((indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
     return width in (above - 4, above - 2, above, above + 2, above + 4, below)
+
+
+def _code_above(ctx: Context) -> Iterator[str]:
+    """The code lines above the cursor's line, nearest first, without block comments: their
+    `` * `` lines and their prose (a Swift doc comment's, indented 3) sit a space in, whatever
+    the code's step."""
+    inside = False
+    for line in code_lines_above(ctx, STYLE_LINES):
+        code = line.strip()
+        if inside or code.startswith("*"):
+            inside = "/*" not in code and (inside or "*/" in code)
+            continue
+        inside = code.endswith("*/") and "/*" not in code
+        if not inside:
+            yield line
 
 
 def tab_indentation(text: str, ctx: Context) -> str:
