@@ -272,6 +272,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.scope_cut(lines, ctx, head, final),
         scope.tag_cut(lines, ctx),
         scope.form_end_cut(lines, ctx),
+        scope.document_cut(lines, ctx),
         scope.sibling_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
         overlap.terminal_cut(lines, ctx),

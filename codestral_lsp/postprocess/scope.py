@@ -61,6 +61,10 @@ _CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
 # The start of a line comment, or a block comment's `` * `` line: a comment on the cursor's line
 # goes on with lines that start the same way (a doc comment's paragraph or fenced example).
 _COMMENT_LEAD = re.compile(r"[ \t]*(?:///?!?|#+|--|;+|%|\*(?!/))(?=[ \t]|$)")
+# Markup files holding one document: its start (a prolog, a doctype, the root) and its end.
+_DOCUMENTS = frozenset({"html", "xhtml", "xml"})
+_DOCUMENT_START = re.compile(r"\s*(<!doctype\b|<\?xml\b|<html\b)", re.IGNORECASE)
+_DOCUMENT_END = re.compile(r"\s*</html>\s*$", re.IGNORECASE)
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -254,6 +258,25 @@ def form_end_cut(lines: list[str], ctx: Context) -> int | None:
         scan.feed(line + "\n")
         if not scan.stack and not scan.quote:
             return i + 1
+    return None
+
+
+def document_cut(lines: list[str], ctx: Context) -> int | None:
+    """In an HTML or XML file, index of the line after the one that closes the document
+    (``</html>``), or of a line that starts it again (``<!DOCTYPE``, ``<?xml``, ``<html``
+    where the prompt or the answer already has one): a model at a document's end may go on
+    with another document."""
+    if ctx.language not in _DOCUMENTS:
+        return None
+    for i in range(1, len(lines)):
+        if _DOCUMENT_END.match(lines[i - 1]):
+            return i
+        start = _DOCUMENT_START.match(lines[i])
+        if start is None:
+            continue
+        again = re.compile(re.escape(start.group(1)), re.IGNORECASE)
+        if again.search(ctx.prefix) or any(again.search(line) for line in lines[:i]):
+            return i
     return None
 
 
