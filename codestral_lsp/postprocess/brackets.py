@@ -224,7 +224,7 @@ def without_comment_lines(text: str, language: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _comment_lines(language: str) -> re.Pattern[str]:
-    marks = ["//", r"/\*", r"\*(?=[ \t/]|$)"]
+    marks = ["//", r"/\*", r"\*(?=[ \t/`]|$)"]  # `` *```` ends a doc comment's example
     if language in HASH_COMMENTS:
         marks.append("#")
     if language in LISPS:

@@ -143,7 +143,9 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     recent = recent_lines(ctx.prefix, STRING_LINES)
     if _open_backquote(recent, ctx.language):
         return True
-    quote = scanner(ctx).feed(recent, lenient=True).quote
+    # A fence in a doc comment (Rust's ``///`` examples) opens no triple-quoted string.
+    code = without_comment_lines(recent, ctx.language)
+    quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in _LONG_ONE_QUOTE)
 
 
