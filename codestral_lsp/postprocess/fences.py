@@ -7,7 +7,13 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import LISPS, scanner, without_comment_lines
-from codestral_lsp.postprocess.lines import COMMENT_MARK, HASH_COMMENTS, is_closer, recent_lines
+from codestral_lsp.postprocess.lines import (
+    COMMENT_MARK,
+    HASH_COMMENTS,
+    SHELLS,
+    is_closer,
+    recent_lines,
+)
 
 # Files in which a fence is text the user may well want.
 FENCED_LANGUAGES = frozenset({
@@ -42,6 +48,9 @@ _NAME_START = re.compile(r"[^\W\d_]")
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
+# A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
+# a Ruby instance variable being assigned (``@io = io``) or called (``@items.``).
+_ATTRIBUTE = re.compile(r"#!?\[.*\]|@\w+(?:\.\w+)*(?:\(.*\))?")
 # Files of one entry a line (``key = value``, ``[table]``), where a line that leaves no bracket
 # open and has its value is complete.
 _ENTRY_LINES = frozenset({"toml", "ini", "properties"})
@@ -81,7 +90,8 @@ def without_fence(text: str, ctx: Context) -> str:
 def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
     line: it is indented; it is a closer line after a line that left no bracket open
-    (``return res;`` then ``}``), anything after a whole entry in TOML or INI, or a C
+    (``return res;`` then ``}``), a name after such a line that ends with ``;`` or is an
+    attribute (:func:`_finished`), anything after a whole entry in TOML or INI, or a C
     preprocessor directive (``#define``), which must start a line; it starts with a name
     right after a closing quote (``license = "MIT"`` then ``repository = ...``), where a name
     cannot go on the line; or it starts with a word that would make of the line's last word
@@ -96,11 +106,22 @@ def _below(body: str, ctx: Context) -> bool:
     if scan.quote:
         return False  # the quote before the cursor opens a string
     first = body.split("\n", 1)[0]
-    if not scan.stack and (is_closer(first) or _entry_done(line, ctx)):
-        return True  # it closes a block, not a bracket the line left open; or a new entry
+    if not scan.stack and (
+        is_closer(first) or _entry_done(line, ctx) or _finished(line, body, ctx)
+    ):
+        return True  # it closes a block, not a bracket the line left open; or goes on below
     if ctx.language in _DIRECTIVES and _DIRECTIVE.match(first):
         return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
+
+
+def _finished(line: str, body: str, ctx: Context) -> bool:
+    """Whether the line (whose brackets all closed) is finished and code starting with a name
+    goes on below it: a statement ended by ``;`` (not in shell, where ``; then`` and
+    ``; do`` go on), or an attribute or decorator (``#[derive(Debug)]``, ``@Component``)."""
+    code = line.strip()
+    ended = code.endswith(";") and ctx.language not in SHELLS
+    return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)
 
 
 def _entry_done(line: str, ctx: Context) -> bool:
