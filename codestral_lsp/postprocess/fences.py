@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import LISPS, scanner, without_comment_lines
+from codestral_lsp.postprocess.brackets import (
+    DASH_COMMENTS,
+    LISPS,
+    scanner,
+    without_comment_lines,
+)
 from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     HASH_COMMENTS,
@@ -23,6 +28,12 @@ FENCED_LANGUAGES = frozenset({
 # A cursor line that is a comment (``///``, ``# ``, `` * ``, ``--``): a doc comment's example.
 # A ``#`` before a word is no comment (C's ``#define``, Rust's ``#[derive]``).
 _COMMENT_LINE = re.compile(rf"\s*(?:\*|%|(?!#[^\s#!]){COMMENT_MARK})")
+# Comment marks that are code in other languages, and the languages where they are comments.
+_MARK_LANGUAGES = (
+    ("#", HASH_COMMENTS),
+    (";", LISPS | {"ini", "asm", "nasm", "properties"}),
+    ("--", DASH_COMMENTS),
+)
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
 # Languages whose strings of one quote may run over lines (a shell or Ruby string, YAML's
@@ -146,11 +157,14 @@ def _new_word(line: str, body: str, ctx: Context) -> bool:
 
 
 def _comment_line(ctx: Context) -> bool:
-    """Whether the cursor's line is a comment; a ``#`` starts one only in languages where it
-    does (C's ``#`` of a directive being typed, CSS's ``#id``, Rust's ``#[`` are code)."""
+    """Whether the cursor's line is a comment; ``#``, ``;`` and ``--`` start one only in
+    languages where they do (C's ``#`` of a directive being typed, CSS's ``#id``, Rust's
+    ``#[``, shell's ``;;`` and its ``--`` options on a continued line are code)."""
     line = ctx.line_prefix
-    if line.lstrip().startswith("#") and ctx.language not in HASH_COMMENTS:
-        return False
+    code = line.lstrip()
+    for mark, languages in _MARK_LANGUAGES:
+        if code.startswith(mark) and ctx.language not in languages:
+            return False
     return bool(_COMMENT_LINE.match(line))
 
 
