@@ -59,6 +59,8 @@ _NAME_START = re.compile(r"[^\W\d_]")
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
+# A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
+_ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
 # a Ruby instance variable being assigned (``@io = io``) or called (``@items.``).
 _ATTRIBUTE = re.compile(r"#!?\[.*\]|@\w+(?:\.\w+)*(?:\(.*\))?")
@@ -102,7 +104,8 @@ def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
     line: it is indented; it is a closer line after a line that left no bracket open
     (``return res;`` then ``}``), a name after such a line that ends with ``;`` or is an
-    attribute (:func:`_finished`), anything after a whole entry in TOML or INI, or a C
+    attribute (:func:`_finished`), a ``{`` alone where the file puts braces below their
+    heads, anything after a whole entry in TOML or INI, or a C
     preprocessor directive (``#define``), which must start a line; it starts with a name
     right after a closing quote (``license = "MIT"`` then ``repository = ...``), where a name
     cannot go on the line; or it starts with a word that would make of the line's last word
@@ -118,7 +121,10 @@ def _below(body: str, ctx: Context) -> bool:
         return False  # the quote before the cursor opens a string
     first = body.split("\n", 1)[0]
     if not scan.stack and (
-        is_closer(first) or _entry_done(line, ctx) or _finished(line, body, ctx)
+        is_closer(first)
+        or _entry_done(line, ctx)
+        or _finished(line, body, ctx)
+        or (first.strip() == "{" and _ALLMAN.search(ctx.prefix) is not None)
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
     if ctx.language in _DIRECTIVES and _DIRECTIVE.match(first):
