@@ -22,6 +22,9 @@ MIN_PARTIAL_OVERLAP = 3
 MIN_LOOSE_CHARS = 4
 # Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
 _NO_DOUBLE = (".", ",")
+# Operators that never stand twice in a row apart (``x = = 1``, ``key: : v``), unlike ``==``.
+_NO_SPACED_DOUBLE = ("=", ":")
+_OPERATOR_CHARS = "=!<>:+-*/%&|^~?."
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
 # Statements after which nothing in the same block runs.
@@ -88,14 +91,16 @@ def _loose_start(text: str, rest: str) -> int | None:
 
 
 def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
-    """A short re-typed run of punctuation (``(``, ``)``, ``.``) at the end of the suggestion:
-    cut when the doubled form is wrong (``..``) or the line's brackets balance better without
-    the copy (``join((slist)`` against ``join(slist)``)."""
+    """A short re-typed run of punctuation (``(``, ``)``, ``.``, `` =``) at the end of the
+    suggestion: cut when the doubled form is wrong (``..``, ``name = = true``) or the line's
+    brackets balance better without the copy (``join((slist)`` against ``join(slist)``)."""
     for size in range(min(MIN_PARTIAL_OVERLAP - 1, len(rest)), 0, -1):
         head = rest[:size]
         if not text.endswith(head) or len(text) == size or _WORD.search(head):
             continue
         kept = text[:-size]
+        if head in _NO_SPACED_DOUBLE and ctx.line_suffix[:1].isspace() and _apart(text, rest):
+            return kept.rstrip()
         if head in _NO_DOUBLE:
             if not kept.endswith(head):
                 return kept
@@ -105,6 +110,12 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
         if cost(single, ctx) < cost(doubled, ctx):
             return kept
     return text
+
+
+def _apart(text: str, rest: str) -> bool:
+    """Whether the operator ``text`` ends with and the one ``rest`` (after a space) starts
+    with each stand alone (``name =`` before `` = true``), not as part of ``==`` or ``:=``."""
+    return text[-2:-1] not in _OPERATOR_CHARS and rest[1:2] not in _OPERATOR_CHARS
 
 
 def _token_boundary(rest: str, size: int) -> bool:
