@@ -59,6 +59,8 @@ _NAME_START = re.compile(r"[^\W\d_]")
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
+# Style sheets, whose lines end with a declaration's ``;`` or a rule's ``}``.
+_STYLE_SHEETS = frozenset({"css", "scss", "less"})
 # A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
 _ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
@@ -135,8 +137,11 @@ def _below(body: str, ctx: Context) -> bool:
 def _finished(line: str, body: str, ctx: Context) -> bool:
     """Whether the line (whose brackets all closed) is finished and code starting with a name
     goes on below it: a statement ended by ``;`` (not in shell, where ``; then`` and
-    ``; do`` go on), or an attribute or decorator (``#[derive(Debug)]``, ``@Component``)."""
+    ``; do`` go on), or an attribute or decorator (``#[derive(Debug)]``, ``@Component``). In
+    a style sheet, any code goes below a declaration's ``;`` or a rule's ``}``."""
     code = line.strip()
+    if ctx.language in _STYLE_SHEETS:
+        return code.endswith((";", "}"))
     ended = code.endswith(";") and ctx.language not in SHELLS
     return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)
 
