@@ -448,9 +448,10 @@ def _reads_cleanly(lines: str, ctx: Context) -> bool:
 def _window(ctx: Context, count: int) -> tuple[str, str]:
     """The code an answer's brackets are judged in: the last ``count`` lines above the cursor's
     line with the line's text before the cursor, and the :data:`CONTEXT_LINES` below it. In a
-    Lisp, whose brackets are all alike (an over-closed form closes an outer one as well as any
-    other language's stray ``}`` would its ``{``), the whole top-level form around the cursor
-    when the prompt holds it (:func:`lisp_form`): its balance is then exact."""
+    Lisp, the whole top-level form around the cursor when the prompt holds it
+    (:func:`lisp_form`): every bracket there is a ``(``, so a stray ``)`` closes an outer form
+    as readily as its own, and with the form's end out of sight the brackets still open make
+    it look the better fit; over the whole form the balance is exact."""
     form = lisp_form(ctx)
     if form is not None:
         return form

@@ -104,15 +104,19 @@ def without_fence(text: str, ctx: Context) -> str:
 
 def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
-    line: it is indented; it is a closer line after a line that left no bracket open
-    (``return res;`` then ``}``), a name after such a line that ends with ``;`` or is an
-    attribute (:func:`_finished`), a ``{`` alone where the file puts braces below their
-    heads, anything after a whole entry in TOML or INI, or a C
-    preprocessor directive (``#define``), which must start a line; it starts with a name
-    right after a closing quote (``license = "MIT"`` then ``repository = ...``), where a name
-    cannot go on the line; or it starts with a word that would make of the line's last word
-    one the document never uses (:func:`_new_word`). Never in a Lisp, whose closers end the
-    last line and whose ``'`` quotes the name after it."""
+    line (the fence took away the line break the model put before it). Below when:
+
+    - it is indented;
+    - the line left no bracket open, and the code is a closer line (``return res;`` then
+      ``}``), a ``{`` alone where the file puts braces below their heads, or follows a
+      finished line (:func:`_finished`) or a whole TOML or INI entry (:func:`_entry_done`);
+    - it is a C preprocessor directive (``#define``), which must start a line;
+    - it starts with a name right after a closing quote (``license = "MIT"`` then
+      ``repository = ...``), or with a word that run into the line's last one makes a word
+      the document never uses (:func:`_new_word`).
+
+    Never in a Lisp, whose closers end the last line and whose ``'`` quotes the name after
+    it."""
     if body[:1] in (" ", "\t"):
         return True
     if ctx.language in LISPS:

@@ -52,7 +52,7 @@ def repeated_line_cut(
         if stripped[i] != stripped[i - 1] or i in owed:
             continue
         if _ends_block(lines[i], language) or stripped[i].strip() in _OPENER_LINES:
-            return i  # two closers at one level in a row close one block twice
+            return i  # one block closed, or opened, twice at one level
         if not _meaningful(lines[i]):
             continue
         if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
