@@ -68,8 +68,9 @@ LISPS = frozenset({
     "lisp", "emacs-lisp", "elisp", "commonlisp", "common-lisp", "scheme", "racket", "clojure",
     "fennel",
 })  # fmt: skip
-# Languages whose line comments start with ``--``.
+# Languages whose line comments start with ``--``, and those whose start with ``;``.
 DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
+SEMICOLON_COMMENTS = LISPS | frozenset({"ini", "asm", "nasm"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
 # A ``?`` right after a name's character ends the name (``null?``); elsewhere it starts a char.
 _NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")
@@ -218,7 +219,7 @@ def without_comment_lines(text: str, language: str) -> str:
     """``text`` with its whole-line comments emptied, line breaks kept: a doc comment's
     ```` ``` ```` or ``it's`` is no quote, its ``(1)`` no bracket. ``//``, ``/*`` and a block
     comment's `` * `` lines everywhere; ``#`` only where it starts comments (a CSS ``#id {``
-    or C's ``#if (`` is code), ``;`` in Lisps, ``--`` in Lua and SQL."""
+    or C's ``#if (`` is code), ``;`` in Lisps, INI and assembly, ``--`` in Lua and SQL."""
     return _comment_lines(language).sub("", text)
 
 
@@ -227,7 +228,7 @@ def _comment_lines(language: str) -> re.Pattern[str]:
     marks = ["//", r"/\*", r"\*(?=[ \t/`]|$)"]  # `` *```` ends a doc comment's example
     if language in HASH_COMMENTS:
         marks.append("#")
-    if language in LISPS:
+    if language in SEMICOLON_COMMENTS:
         marks.append(";")
     if language in DASH_COMMENTS:
         marks.append("--")
@@ -468,9 +469,11 @@ def lisp_form(ctx: Context) -> tuple[str, str] | None:
     column 0 to the next one below (as Emacs finds a defun; docstrings escape such a paren).
     ``None`` elsewhere, and when the prompt holds no such line above or below."""
     head = lisp_head(ctx)
+    if head is None:
+        return None
     rest = ctx.suffix[len(ctx.line_suffix) :]
     end = rest.find("\n(")
-    return (head, rest[:end]) if head is not None and end >= 0 else None
+    return (head, rest[:end]) if end >= 0 else None
 
 
 def lisp_head(ctx: Context) -> str | None:

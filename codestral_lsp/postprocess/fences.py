@@ -9,6 +9,7 @@ from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
     DASH_COMMENTS,
     LISPS,
+    SEMICOLON_COMMENTS,
     scanner,
     without_comment_lines,
 )
@@ -31,7 +32,7 @@ _COMMENT_LINE = re.compile(rf"\s*(?:\*|%|(?!#[^\s#!]){COMMENT_MARK})")
 # Comment marks that are code in other languages, and the languages where they are comments.
 _MARK_LANGUAGES = (
     ("#", HASH_COMMENTS),
-    (";", LISPS | {"ini", "asm", "nasm", "properties"}),
+    (";", SEMICOLON_COMMENTS),
     ("--", DASH_COMMENTS),
 )
 # How far up an open string or docstring around the cursor is looked for.
