@@ -71,6 +71,8 @@ LISPS = frozenset({
 # Languages whose line comments start with ``--``, and those whose start with ``;``.
 DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
 SEMICOLON_COMMENTS = LISPS | frozenset({"ini", "asm", "nasm"})
+# Languages whose line comments start with ``%``.
+PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex", "tex"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
 # A ``?`` right after a name's character ends the name (``null?``); elsewhere it starts a char.
 _NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")
@@ -215,11 +217,18 @@ def _past_lisp_literal(code: str, i: int) -> int:
     return i + 3 if code[i + 1 : i + 2] == "\\" and char == "?" else i + 2
 
 
+def is_comment_line(line: str, language: str) -> bool:
+    """Whether ``line`` (or the start of one) is a whole-line comment in ``language``, by the
+    marks :func:`without_comment_lines` knows."""
+    return _comment_lines(language).match(line) is not None
+
+
 def without_comment_lines(text: str, language: str) -> str:
     """``text`` with its whole-line comments emptied, line breaks kept: a doc comment's
     ```` ``` ```` or ``it's`` is no quote, its ``(1)`` no bracket. ``//``, ``/*`` and a block
     comment's `` * `` lines everywhere; ``#`` only where it starts comments (a CSS ``#id {``
-    or C's ``#if (`` is code), ``;`` in Lisps, INI and assembly, ``--`` in Lua and SQL."""
+    or C's ``#if (`` is code), ``;`` in Lisps, INI and assembly, ``--`` in Lua and SQL, ``%``
+    in Erlang, MATLAB and TeX."""
     return _comment_lines(language).sub("", text)
 
 
@@ -232,6 +241,8 @@ def _comment_lines(language: str) -> re.Pattern[str]:
         marks.append(";")
     if language in DASH_COMMENTS:
         marks.append("--")
+    if language in PERCENT_COMMENTS:
+        marks.append("%")
     return re.compile(rf"^[ \t]*(?:{'|'.join(marks)}).*$", re.MULTILINE)
 
 

@@ -7,15 +7,12 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
-    DASH_COMMENTS,
     LISPS,
-    SEMICOLON_COMMENTS,
+    is_comment_line,
     scanner,
     without_comment_lines,
 )
 from codestral_lsp.postprocess.lines import (
-    COMMENT_MARK,
-    HASH_COMMENTS,
     SHELLS,
     is_closer,
     recent_lines,
@@ -26,15 +23,6 @@ FENCED_LANGUAGES = frozenset({
     "", "markdown", "mdx", "quarto", "rmd", "plaintext", "text", "restructuredtext", "rst",
     "asciidoc", "org", "latex", "tex",
 })  # fmt: skip
-# A cursor line that is a comment (``///``, ``# ``, `` * ``, ``--``): a doc comment's example.
-# A ``#`` before a word is no comment (C's ``#define``, Rust's ``#[derive]``).
-_COMMENT_LINE = re.compile(rf"\s*(?:\*|%|(?!#[^\s#!]){COMMENT_MARK})")
-# Comment marks that are code in other languages, and the languages where they are comments.
-_MARK_LANGUAGES = (
-    ("#", HASH_COMMENTS),
-    (";", SEMICOLON_COMMENTS),
-    ("--", DASH_COMMENTS),
-)
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
 # Languages whose strings of one quote may run over lines (a shell or Ruby string, YAML's
@@ -172,24 +160,13 @@ def _new_word(line: str, body: str, ctx: Context) -> bool:
     return not (word.search(ctx.prefix) or word.search(ctx.suffix))
 
 
-def _comment_line(ctx: Context) -> bool:
-    """Whether the cursor's line is a comment; ``#``, ``;`` and ``--`` start one only in
-    languages where they do (C's ``#`` of a directive being typed, CSS's ``#id``, Rust's
-    ``#[``, shell's ``;;`` and its ``--`` options on a continued line are code)."""
-    line = ctx.line_prefix
-    code = line.lstrip()
-    for mark, languages in _MARK_LANGUAGES:
-        if code.startswith(mark) and ctx.language not in languages:
-            return False
-    return bool(_COMMENT_LINE.match(line))
-
-
 def _in_prose(ctx: Context, own_line: bool) -> bool:
     """Whether the cursor is where a fence may be the user's text: in a comment line (a doc
     comment's example), in a docstring, or in a string that may hold lines when the fence is
     on a line of its own (Markdown held in code), or after an odd number of fence lines (an
     example still open)."""
-    if _comment_line(ctx) or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
+    comment = is_comment_line(ctx.line_prefix, ctx.language)
+    if comment or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
     recent = recent_lines(ctx.prefix, STRING_LINES)
     if _open_backquote(recent, ctx.language):
