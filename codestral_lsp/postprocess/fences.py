@@ -14,6 +14,7 @@ from codestral_lsp.postprocess.brackets import (
 )
 from codestral_lsp.postprocess.lines import (
     SHELLS,
+    STYLE_SHEETS,
     is_closer,
     recent_lines,
 )
@@ -48,8 +49,6 @@ _NAME_START = re.compile(r"[^\W\d_]")
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
-# Style sheets, whose lines end with a declaration's ``;`` or a rule's ``}``.
-_STYLE_SHEETS = frozenset({"css", "scss", "less"})
 # A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
 _ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
@@ -133,7 +132,7 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     ``; do`` go on), or an attribute or decorator (``#[derive(Debug)]``, ``@Component``). In
     a style sheet, any code goes below a declaration's ``;`` or a rule's ``}``."""
     code = line.strip()
-    if ctx.language in _STYLE_SHEETS:
+    if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
     ended = code.endswith(";") and ctx.language not in SHELLS
     return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)

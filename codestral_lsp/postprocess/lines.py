@@ -20,6 +20,9 @@ HASH_COMMENTS = frozenset({
 })  # fmt: skip
 # The shells' language ids.
 SHELLS = frozenset({"shellscript", "sh", "bash", "zsh"})
+# Style sheets: their definitions are rules, their lines end with a declaration's ``;`` or a
+# rule's ``}``.
+STYLE_SHEETS = frozenset({"css", "scss", "less"})
 # A line ending with one of these goes on after a line break: an operand or item is due.
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then

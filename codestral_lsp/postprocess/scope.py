@@ -11,6 +11,7 @@ from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import GENERICS, Scan, lisp_head, read_above
 from codestral_lsp.postprocess.lines import (
     GOES_ON,
+    STYLE_SHEETS,
     enclosing_lines,
     indent,
     is_blank,
@@ -32,8 +33,6 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
-# Style sheets, whose definitions are rules: a selector line opening a block.
-_RULE_LANGUAGES = frozenset({"css", "scss", "less"})
 # Markup, data and prose hold no definitions: a line starting "function " there is text.
 _NO_DEFINITIONS = frozenset({
     "html", "xml", "markdown", "plaintext", "text", "json", "jsonc", "yaml", "toml", "css",
@@ -237,7 +236,7 @@ def sibling_cut(lines: list[str], ctx: Context) -> int | None:
 
 
 def _starts_definition(line: str, language: str) -> bool:
-    if language in _RULE_LANGUAGES:
+    if language in STYLE_SHEETS:
         return line.rstrip().endswith("{")
     words = definition_words(language)
     return bool(words) and line.lstrip().startswith(words)
