@@ -25,6 +25,7 @@ from codestral_lsp.providers import (
     create,
     is_loopback,
 )
+from codestral_lsp.proxy import ProxyUnusable, proxy_for, routes
 from codestral_lsp.settings import (
     Problem,
     Settings,
@@ -176,6 +177,10 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     if wrong:
         return _fail(wrong)
     engine = Engine(settings, lambda err: None, create, hosts)
+    try:
+        proxy = proxy_for(engine.endpoint())
+    except ProxyUnusable as err:
+        return _fail(str(err))
     endpoint = Endpoint(
         settings.preset.wire,
         engine.endpoint(),
@@ -183,6 +188,7 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
         read_timeout=10,
         allow_insecure_http=settings.allow_insecure_http,
         needs_key=settings.preset.needs_key,
+        proxy=proxy,
     )
     out.write(f"provider: {settings.provider} ({WIRE_NAMES[endpoint.wire]})\n")
     out.write(f"wire format: {endpoint.wire}\n")
@@ -191,6 +197,8 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     if not endpoint.base_url:
         return _fail("no endpoint: set CODESTRAL_BASE_URL (codestral.baseUrl)")
     out.write(f"request: POST {mask_url(endpoint.url)}\n")
+    if proxy:
+        out.write(f"proxy: {mask_url(proxy)}\n")
     if not settings.api_key:
         if settings.preset.needs_key and not is_loopback(endpoint.base_url):
             return _fail(
@@ -208,7 +216,7 @@ async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tupl
     """The ``key:`` line for the Mistral hosts, and what to set if the key is on the wrong one."""
     from codestral_lsp.providers import keyhost
 
-    said = await keyhost.verdicts(settings.api_key, hosts)
+    said = await keyhost.verdicts(settings.api_key, hosts, routes(hosts))
     found = keyhost.accepting(said)
     used = keyhost.host_of(hosts[settings.provider])
     key = mask(settings.api_key)

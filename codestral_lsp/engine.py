@@ -47,6 +47,7 @@ from codestral_lsp.providers import (
     UpstreamTimeout,
     is_loopback,
 )
+from codestral_lsp.proxy import ProxyUnusable, proxy_for, routes
 from codestral_lsp.settings import Settings, key_hosts
 
 log = logging.getLogger(__name__)
@@ -300,17 +301,12 @@ class Engine:
             await asyncio.shield(self._detection)
 
     def warm_up(self) -> None:
-        """Import the HTTP stack in the background once the session is up: it is kept out of
-        start-up (spawn to ``initialize``), and should not land on the first keystroke either."""
-        import importlib
+        """Import the HTTP stack and load the TLS roots in the background once the session is
+        up: they are kept out of start-up (spawn to ``initialize``), and should not land on the
+        first keystroke either."""
         import threading
 
-        threading.Thread(
-            target=importlib.import_module,
-            args=("codestral_lsp.providers._http",),
-            name="warm-up",
-            daemon=True,
-        ).start()
+        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
 
     def document_changed(self, uri: str) -> None:
         """Note an edit of ``uri`` (feeds the adaptive debounce; O(1))."""
@@ -656,7 +652,12 @@ class Engine:
 
         current = self._host or self.settings.provider
         others = {name: url for name, url in self._hosts.items() if name != current}
-        found = await keyhost.owner(self.settings.api_key, others)
+        api_key = self.settings.api_key
+        try:
+            proxies = routes(others)
+        except ProxyUnusable:
+            proxies = None
+        found = None if proxies is None else await keyhost.owner(api_key, others, proxies)
         if found is None:
             self._report(err)
             return
@@ -784,14 +785,20 @@ class Engine:
             # The longest a request may wait: an automatic one ends at its own deadline, while
             # an invoked one may wait out a local model loading (its first token after 7 s).
             read_timeout = (settings.timeout_ms or DEADLINE_INVOKED_S * 1000) / 1000
+            base_url = self.endpoint()
+            try:
+                proxy = proxy_for(base_url)
+            except ProxyUnusable as err:
+                raise ConnectError(str(err)) from None
             self._provider = self._factory(
                 Endpoint(
                     wire=settings.preset.wire,
-                    base_url=self.endpoint(),
+                    base_url=base_url,
                     api_key=settings.api_key,
                     read_timeout=read_timeout,
                     allow_insecure_http=settings.allow_insecure_http,
                     needs_key=settings.preset.needs_key,
+                    proxy=proxy,
                 )
             )
         return self._provider
@@ -842,6 +849,12 @@ def _stopping(gen: Generation) -> bool:
     done-callback, which runs a loop turn after the task ends): a request joining it would get
     nothing, and ask nothing."""
     return gen.task is not None and gen.task.cancelling() > 0 and not gen.done
+
+
+def _warm_up() -> None:
+    from codestral_lsp.providers import _http
+
+    _http.tls_context()
 
 
 def _passing(err: ProviderError) -> bool:

@@ -23,12 +23,16 @@ API_KEY = "sk-test-DO-NOT-LEAK-8f3a9c2b7e"
 CLIENTS = ["visual_studio_code@v1.65.2", "neovim@v0.11.0", "emacs@v29.1"]
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
 def server_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without any real key or endpoint, plus ``extra``."""
+    """The test process's environment without any real key, endpoint or proxy, plus ``extra``."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("CODESTRAL_", "MISTRAL_")) or k == "CODESTRAL_LOG_LEVEL"
+        if (not k.startswith(("CODESTRAL_", "MISTRAL_")) or k == "CODESTRAL_LOG_LEVEL")
+        and k.lower() not in PROXY_VARIABLES
     }
     env.update(extra)
     return env

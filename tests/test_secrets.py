@@ -31,6 +31,7 @@ from conftest import (
     server_env,
 )
 from fake_fim import FakeFim, Received, Reply
+from fake_proxy import certificate_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -489,42 +490,11 @@ async def test_plain_http_to_another_host_is_refused_and_told_once(
     assert [insert_text(i) for i in await inline(lsp, "file:///p/a.py", 0, 4)] == ["ok"]
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    """A throwaway certificate for 127.0.0.1 and its key, made with the openssl tool."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return cert, key
-
-
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl tool")
 async def test_key_not_sent_when_tls_is_not_verified(
     lsp: LanguageClient, fake: FakeFim, tmp_path: Path
 ) -> None:
-    cert, key = self_signed(tmp_path)
+    cert, key = certificate_for(tmp_path, "127.0.0.1")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     with FakeFim(Reply(text="tls")).use_tls(context) as untrusted:

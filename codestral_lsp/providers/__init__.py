@@ -173,6 +173,8 @@ class Endpoint:
     read_timeout: float = 5.0
     allow_insecure_http: bool = False
     needs_key: bool = True
+    # The proxy URL requests go through (``None``: direct); it may hold a password.
+    proxy: str | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:

@@ -9,14 +9,18 @@ import asyncio
 import codecs
 import contextlib
 import email.utils
+import functools
 import json
 import logging
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
+import certifi
 import httpx
 
 from codestral_lsp import __version__
@@ -69,13 +73,47 @@ def make_client(endpoint: Endpoint) -> httpx.AsyncClient:
         pool=endpoint.connect_timeout,
     )
     limits = httpx.Limits(max_connections=8, max_keepalive_connections=4, keepalive_expiry=90)
-    return httpx.AsyncClient(
-        timeout=timeout,
-        limits=limits,
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=False,
-        trust_env=False,
-    )
+    return new_client(timeout, endpoint.proxy, limits)
+
+
+def new_client(
+    timeout: httpx.Timeout | float, proxy: str | None, limits: httpx.Limits | None = None
+) -> httpx.AsyncClient:
+    """A client going through ``proxy`` (``None``: direct) that trusts :func:`tls_context`.
+
+    Raises :class:`ConnectError` for a proxy httpx cannot use (a port that is not a number).
+    """
+    try:
+        return httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits or httpx.Limits(),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+            # The proxy comes as a parameter (the caller read the environment); nothing else
+            # of the environment (a .netrc, say) may change where requests go or what they carry.
+            trust_env=False,
+            proxy=proxy,
+            verify=tls_context(),
+        )
+    except (ValueError, ImportError, httpx.InvalidURL) as err:
+        raise ConnectError(f"cannot use the proxy {proxy_host(proxy)}: {err}") from None
+
+
+def proxy_host(proxy: str | None) -> str:
+    """``proxy`` as scheme and host only (its URL may hold a password)."""
+    parts = urlsplit(proxy or "")
+    return f"{parts.scheme}://{parts.hostname or '?'}"
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The roots a server's certificate must chain to: certifi's (httpx's own default) and the
+    system's (OpenSSL's default paths, which ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` replace).
+    A network that inspects TLS has its root in the system's store, or named in
+    ``SSL_CERT_FILE``: with certifi's alone, every request there failed."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    context.load_default_certs()
+    return context
 
 
 def auth_headers(api_key: str) -> dict[str, str]:
@@ -97,9 +135,14 @@ def json_body(body: Mapping[str, Any]) -> bytes:
 
 @asynccontextmanager
 async def post(
-    client: httpx.AsyncClient, url: str, body: Mapping[str, Any], headers: Mapping[str, str]
+    client: httpx.AsyncClient,
+    url: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    proxy: str | None = None,
 ) -> AsyncIterator[httpx.Response]:
-    """POST a JSON body and yield the streaming response once its status is known to be good."""
+    """POST a JSON body and yield the streaming response once its status is known to be good
+    (``proxy``: the one ``client`` goes through, named in errors)."""
     if client.is_closed:
         # Closed for new settings while this request waited for an upstream slot (an invoked
         # request's extra candidates): httpx would raise a bare RuntimeError.
@@ -129,8 +172,12 @@ async def post(
             await asyncio.shield(_release(response, ended))
     except httpx.TimeoutException as err:
         raise UpstreamTimeout(f"{url} did not answer in time ({type(err).__name__})") from None
+    except httpx.ProxyError as err:
+        raise ConnectError(
+            f"the proxy {proxy_host(proxy)} would not connect to {url}: {_reason(err)}"
+        ) from None
     except httpx.ConnectError as err:
-        raise ConnectError(f"cannot reach {url}: {_reason(err)}") from None
+        raise ConnectError(f"cannot reach {url}{_through(proxy)}: {_reason(err)}") from None
     except httpx.RemoteProtocolError as err:
         raise UpstreamError(f"{url} broke off the answer: {_reason(err)}") from None
     except httpx.HTTPError as err:
@@ -158,7 +205,17 @@ _SILENT_ERRORS = {
 def _reason(err: Exception) -> str:
     name = type(err).__name__
     text = str(err).strip() or _SILENT_ERRORS.get(name, name)
-    return text.splitlines()[0][:200]
+    line = text.splitlines()[0][:200]
+    if "CERTIFICATE_VERIFY_FAILED" in line:
+        line += (
+            " (a network that inspects TLS needs its root certificate in the system's store, "
+            "or named in SSL_CERT_FILE)"
+        )
+    return line
+
+
+def _through(proxy: str | None) -> str:
+    return f" through the proxy {proxy_host(proxy)}" if proxy else ""
 
 
 async def _body_head(response: httpx.Response) -> bytes:
@@ -461,6 +518,9 @@ class HttpProvider:
         self._url = request_url(endpoint)
         self._headers = auth_headers(endpoint.api_key)
         self._client = make_client(endpoint)
+        self._proxy = endpoint.proxy
+        if endpoint.proxy:
+            log.info("requests go through the proxy %s", proxy_host(endpoint.proxy))
         self._told_too_long = False
 
     def __repr__(self) -> str:
@@ -471,7 +531,8 @@ class HttpProvider:
     ) -> AbstractAsyncContextManager[httpx.Response]:
         """POST ``body`` asking for an event stream or a JSON answer (or ``accept``)."""
         wanted = accept or ("text/event-stream" if stream else "application/json")
-        return post(self._client, self._url, body, {**self._headers, "Accept": wanted})
+        headers = {**self._headers, "Accept": wanted}
+        return post(self._client, self._url, body, headers, self._proxy)
 
     def stream(self, request: FimRequest) -> AsyncIterator[str]:
         """Yield the generated middle as it arrives, at most :func:`answer_limit` characters:

@@ -13,30 +13,38 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from codestral_lsp.providers._http import USER_AGENT, auth_headers
+from codestral_lsp.providers import ConnectError
+from codestral_lsp.providers._http import auth_headers, new_client
 
 PROBE_TIMEOUT_S = 5.0
 
 
-async def key_works(base_url: str, api_key: str) -> bool | None:
-    """``True`` if the host accepts the key, ``False`` if it refuses it, ``None`` if unknown."""
-    headers = {**auth_headers(api_key), "User-Agent": USER_AGENT, "Accept": "application/json"}
+async def key_works(base_url: str, api_key: str, proxy: str | None = None) -> bool | None:
+    """``True`` if the host accepts the key, ``False`` if it refuses it, ``None`` if unknown
+    (``proxy``: the one requests to it go through)."""
+    headers = {**auth_headers(api_key), "Accept": "application/json"}
     try:
         # Overall, not per read: a host trickling bytes would keep a read timeout at bay.
         async with asyncio.timeout(PROBE_TIMEOUT_S):
-            async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S, trust_env=False) as client:
+            async with new_client(PROBE_TIMEOUT_S, proxy) as client:
                 response = await client.get(base_url.rstrip("/") + "/models", headers=headers)
-    except (httpx.HTTPError, TimeoutError):
+    except (httpx.HTTPError, TimeoutError, ConnectError):
         return None
     if response.status_code in (401, 403):
         return False
     return True if response.is_success else None
 
 
-async def verdicts(api_key: str, hosts: Mapping[str, str]) -> dict[str, bool | None]:
-    """What each host in ``hosts`` says of the key (see :func:`key_works`), by preset name."""
+async def verdicts(
+    api_key: str, hosts: Mapping[str, str], proxies: Mapping[str, str | None] | None = None
+) -> dict[str, bool | None]:
+    """What each host in ``hosts`` says of the key (see :func:`key_works`), by preset name;
+    ``proxies`` names the proxy for each that has one."""
     names = list(hosts)
-    results = await asyncio.gather(*(key_works(hosts[name], api_key) for name in names))
+    routes = proxies or {}
+    results = await asyncio.gather(
+        *(key_works(hosts[name], api_key, routes.get(name)) for name in names)
+    )
     return dict(zip(names, results, strict=True))
 
 
@@ -45,9 +53,11 @@ def accepting(said: Mapping[str, bool | None]) -> str | None:
     return next((name for name, ok in said.items() if ok), None)
 
 
-async def owner(api_key: str, hosts: Mapping[str, str]) -> str | None:
+async def owner(
+    api_key: str, hosts: Mapping[str, str], proxies: Mapping[str, str | None] | None = None
+) -> str | None:
     """The name (preset) of the first host in ``hosts`` that accepts the key, else ``None``."""
-    return accepting(await verdicts(api_key, hosts))
+    return accepting(await verdicts(api_key, hosts, proxies))
 
 
 def host_of(url: str) -> str:

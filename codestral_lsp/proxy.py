@@ -1,0 +1,52 @@
+"""Which proxy a request goes through: the one the environment names, as curl and pip read it.
+
+``HTTPS_PROXY``, ``HTTP_PROXY`` and ``ALL_PROXY`` (either case) name it, ``NO_PROXY`` lists
+hosts that go direct; on macOS and Windows the system's proxy settings count when no variable
+is set. A server on this machine always goes direct: a corporate proxy cannot reach it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from codestral_lsp.providers import is_loopback
+from codestral_lsp.settings import mask_url
+
+SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+class ProxyUnusable(ValueError):
+    """The environment names a proxy no request can go through; the message says which."""
+
+
+def proxy_for(url: str) -> str | None:
+    """The proxy URL requests to ``url`` go through, or ``None`` to go direct.
+
+    Raises :class:`ProxyUnusable` for a proxy whose scheme none of :data:`SCHEMES` is.
+    """
+    # Imported here: urllib.request costs start-up time, and the HTTP stack that needs a proxy
+    # is itself imported after start-up.
+    import urllib.request
+
+    parts = urlsplit(url)
+    if not parts.hostname or is_loopback(url):
+        return None
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.netloc.rpartition("@")[2]):
+        return None
+    if "://" not in proxy:
+        proxy = "http://" + proxy  # HTTPS_PROXY=proxy.corp:3128, as curl reads it
+    scheme = urlsplit(proxy).scheme.lower()
+    if scheme not in SCHEMES or not urlsplit(proxy).hostname:
+        raise ProxyUnusable(
+            f"the proxy the environment names for {parts.scheme}:// ({mask_url(proxy)}) cannot be "
+            f"used: it must be an {', '.join(SCHEMES)} URL with a host"
+        )
+    return proxy
+
+
+def routes(urls: Mapping[str, str]) -> dict[str, str | None]:
+    """:func:`proxy_for` each of ``urls``, by the same names (raises as it does)."""
+    return {name: proxy_for(url) for name, url in urls.items()}
