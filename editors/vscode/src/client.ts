@@ -22,7 +22,7 @@ export const createLanguageClient: ClientFactory = (spec): Client => {
   const client = new LanguageClient(
     'codestral',
     'Codestral',
-    { command: spec.command, transport: TransportKind.stdio },
+    { command: spec.command, transport: TransportKind.stdio, options: { env: spec.env } },
     options,
   );
   return {

@@ -2,7 +2,7 @@
 // with a stand-in `vscode` module and a recording client instead of a real server.
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { SECTION, type Settings, checkEnv, serverSettings } from './settings';
+import { SECTION, type Settings, checkEnv, proxyEnv, serverSettings } from './settings';
 import { STARTING, STATUS_METHOD, type ServerStatus, present } from './status';
 
 /** The part of vscode-languageclient's LanguageClient the extension uses. */
@@ -22,6 +22,8 @@ export interface ClientSpec {
    * setting the user later removes.
    */
   settings: () => Settings;
+  /** The server's environment (the user's, with VS Code's proxy: see `proxyEnv`). */
+  env: NodeJS.ProcessEnv;
 }
 
 export type ClientFactory = (spec: ClientSpec) => Client;
@@ -34,6 +36,10 @@ function configuration(): vscode.WorkspaceConfiguration {
 
 function serverCommand(): string {
   return configuration().get<string>('server.path') || DEFAULT_COMMAND;
+}
+
+function serverEnv(): NodeJS.ProcessEnv {
+  return proxyEnv(vscode.workspace.getConfiguration('http'), process.env);
 }
 
 export class Controller implements vscode.Disposable {
@@ -61,6 +67,7 @@ export class Controller implements vscode.Disposable {
     const client = this.factory({
       command: serverCommand(),
       settings: () => serverSettings(configuration()),
+      env: serverEnv(),
     });
     this.client = client;
     this.disposables.push(
@@ -84,12 +91,13 @@ export class Controller implements vscode.Disposable {
     await this.start();
   }
 
-  /** Forward changed settings; a new server path needs a new server. */
+  /** Forward changed settings; a new server path or proxy needs a new server. */
   async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (!event.affectsConfiguration(SECTION)) {
+    const proxy = event.affectsConfiguration('http.proxy') || event.affectsConfiguration('http.noProxy');
+    if (!event.affectsConfiguration(SECTION) && !proxy) {
       return;
     }
-    if (event.affectsConfiguration(`${SECTION}.server`)) {
+    if (proxy || event.affectsConfiguration(`${SECTION}.server`)) {
       await this.restart();
       return;
     }
@@ -101,7 +109,7 @@ export class Controller implements vscode.Disposable {
   /** Run `codestral-lsp check` and show its report. */
   check(): Promise<void> {
     const command = serverCommand();
-    const env = checkEnv(serverSettings(configuration()), process.env);
+    const env = checkEnv(serverSettings(configuration()), serverEnv());
     return new Promise((resolve) => {
       execFile(command, ['check'], { env, timeout: 30_000 }, (err, stdout, stderr) => {
         this.output.appendLine(`$ ${command} check`);

@@ -63,3 +63,26 @@ export function checkEnv(settings: Settings, base: NodeJS.ProcessEnv): NodeJS.Pr
   }
   return env;
 }
+
+/**
+ * The environment the server runs in: the user's, plus VS Code's own proxy (`http.proxy`,
+ * `http.noProxy`) where the environment names none. A server started by VS Code does not get
+ * the proxy VS Code itself uses, and reads only the environment's (HTTPS_PROXY and the like).
+ */
+export function proxyEnv(
+  http: Pick<vscode.WorkspaceConfiguration, 'get'>,
+  base: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const env = { ...base };
+  const named = (name: string) => Boolean(base[name] || base[name.toUpperCase()]);
+  const proxy = http.get<string>('proxy')?.trim();
+  if (proxy && !named('https_proxy') && !named('http_proxy') && !named('all_proxy')) {
+    env.HTTPS_PROXY = proxy;
+    env.HTTP_PROXY = proxy;
+  }
+  const bypass = http.get<string[]>('noProxy') ?? [];
+  if (bypass.length > 0 && !named('no_proxy')) {
+    env.NO_PROXY = bypass.join(',');
+  }
+  return env;
+}

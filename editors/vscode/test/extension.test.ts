@@ -12,7 +12,7 @@ import pkg from '../package.json';
 import { NotebookCellTextDocumentFilter, TextDocumentFilter } from 'vscode-languageserver-protocol';
 import { type Client, type ClientSpec, type Controller, activateWith } from '../src/controller';
 import { DOCUMENT_SELECTOR } from '../src/selector';
-import { SERVER_KEYS, answerConfiguration, serverSettings } from '../src/settings';
+import { SERVER_KEYS, answerConfiguration, proxyEnv, serverSettings } from '../src/settings';
 import type { ServerStatus } from '../src/status';
 
 interface StatusBar {
@@ -191,6 +191,41 @@ test('the check command runs `<server> check` with the settings in the environme
   await activate({ 'codestral.server.path': fake, 'codestral.model': 'bad' });
   await vscode.commands.executeCommand('codestral.check');
   assert.equal(standIn.__state.messages[0][0], 'error');
+});
+
+function httpSettings(values: Record<string, unknown>): Pick<vscode.WorkspaceConfiguration, 'get'> {
+  return { get: <T>(key: string) => values[key] as T } as Pick<vscode.WorkspaceConfiguration, 'get'>;
+}
+
+test("VS Code's proxy goes to the server where the environment names none", () => {
+  const http = httpSettings({ proxy: 'http://proxy.corp:3128', noProxy: ['internal.corp', '.lan'] });
+  const env = proxyEnv(http, { PATH: '/bin' });
+  assert.equal(env.HTTPS_PROXY, 'http://proxy.corp:3128');
+  assert.equal(env.HTTP_PROXY, 'http://proxy.corp:3128');
+  assert.equal(env.NO_PROXY, 'internal.corp,.lan');
+  assert.equal(env.PATH, '/bin');
+
+  const own = { https_proxy: 'http://env.corp:8080', no_proxy: 'example.com' };
+  assert.deepEqual(proxyEnv(http, own), own);
+  assert.deepEqual(proxyEnv(httpSettings({ proxy: '  ' }), {}), {});
+});
+
+test('the server starts with VS Code proxy, and a new proxy restarts it', async () => {
+  const saved = { ...process.env };
+  for (const name of ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy']) {
+    delete process.env[name];
+    delete process.env[name.toUpperCase()];
+  }
+  try {
+    await activate({ 'http.proxy': 'http://proxy.corp:3128' });
+    assert.equal(clients[0].spec.env.HTTPS_PROXY, 'http://proxy.corp:3128');
+    await standIn.__set('http.proxy', 'http://other.corp:3128');
+    assert.equal(clients.length, 2);
+    assert.ok(clients[0].stopped && clients[1].started);
+    assert.equal(clients[1].spec.env.HTTPS_PROXY, 'http://other.corp:3128');
+  } finally {
+    process.env = saved;
+  }
 });
 
 test('a server that cannot start shows as not running', async () => {
