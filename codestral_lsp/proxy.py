@@ -38,13 +38,20 @@ def proxy_for(url: str) -> str | None:
         return None
     if "://" not in proxy:
         proxy = "http://" + proxy  # HTTPS_PROXY=proxy.corp:3128, as curl reads it
-    scheme = urlsplit(proxy).scheme.lower()
-    if scheme not in SCHEMES or not urlsplit(proxy).hostname:
+    if not _usable(proxy):
         raise ProxyUnusable(
             f"the proxy the environment names for {parts.scheme}:// ({mask_url(proxy)}) cannot be "
             f"used: it must be an {', '.join(SCHEMES)} URL with a host"
         )
     return proxy
+
+
+def _usable(proxy: str) -> bool:
+    try:
+        parts = urlsplit(proxy)
+        return parts.scheme.lower() in SCHEMES and bool(parts.hostname)
+    except ValueError:  # an unclosed [ of an IPv6 address
+        return False
 
 
 def routes(urls: Mapping[str, str]) -> dict[str, str | None]:

@@ -6,6 +6,7 @@ a real TLS server with a certificate of its own, for a host name that does not e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import ssl
 import subprocess
@@ -81,6 +82,15 @@ def test_an_unusable_proxy_is_named_without_its_password(environ: pytest.MonkeyP
     assert PROXY_PASSWORD not in str(raised.value)
 
 
+@pytest.mark.parametrize("named", [":3128", "http://[::1", "socks4://proxy.corp:1080"])
+def test_a_proxy_url_that_cannot_be_read_is_unusable(
+    environ: pytest.MonkeyPatch, named: str
+) -> None:
+    environ.setenv("HTTPS_PROXY", named)
+    with pytest.raises(ProxyUnusable, match="cannot be used"):
+        proxy_for("https://codestral.mistral.ai/v1")
+
+
 @pytest.fixture
 def tls_fake(tmp_path: Path) -> Iterator[tuple[FakeFim, Path]]:
     """A FIM endpoint serving HTTPS as ``HOST``, and its certificate (trusted by nobody's
@@ -138,7 +148,7 @@ def test_a_proxy_that_wants_credentials_is_named_in_the_failure(
     with FakeProxy(fake.port, credentials=CREDENTIALS) as proxy:
         result = check_via(tls_fake, HTTPS_PROXY=proxy.url())
     assert result.returncode == 1
-    assert f"the proxy http://127.0.0.1 would not connect to https://{HOST}" in result.stderr
+    assert f"the proxy {proxy.url()} would not connect to https://{HOST}" in result.stderr
     assert "407" in result.stderr
     assert proxy.refused >= 1 and not fake.requests
 
@@ -151,6 +161,29 @@ def test_check_refuses_an_unusable_proxy(tls_fake: tuple[FakeFim, Path]) -> None
     assert not tls_fake[0].requests
 
 
+@contextlib.asynccontextmanager
+async def session(env: dict[str, str], base_url: str) -> AsyncIterator[LanguageClient]:
+    """An editor session against ``base_url``, its server started with ``env``."""
+    config = ClientServerConfig(server_command=SERVER.server_command, server_env=env)
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities("neovim@v0.11.0"),
+            initialization_options={
+                "apiKey": API_KEY,
+                "baseUrl": base_url,
+                "invokedCandidates": 1,
+            },
+        )
+    )
+    try:
+        yield client
+    finally:
+        await client.shutdown_session()
+        await client.stop()
+
+
 @pytest_asyncio.fixture
 async def proxied(
     tls_fake: tuple[FakeFim, Path],
@@ -161,22 +194,31 @@ async def proxied(
     with FakeProxy(fake.port) as proxy:
         names = {name: proxy.url() for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")}
         env = server_env(SSL_CERT_FILE=str(cert), **names)
-        config = ClientServerConfig(server_command=SERVER.server_command, server_env=env)
-        client = await config.start()
-        assert isinstance(client, LanguageClient)
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=capabilities("neovim@v0.11.0"),
-                initialization_options={
-                    "apiKey": API_KEY,
-                    "baseUrl": f"https://{HOST}:{fake.port}/v1",
-                    "invokedCandidates": 1,
-                },
+        async with session(env, f"https://{HOST}:{fake.port}/v1") as client:
+            yield client, fake, proxy
+
+
+async def test_an_unusable_proxy_is_told_once_and_nothing_is_sent(
+    tls_fake: tuple[FakeFim, Path],
+) -> None:
+    fake, cert = tls_fake
+    env = server_env(SSL_CERT_FILE=str(cert), HTTPS_PROXY=f"socks4://{CREDENTIALS}@proxy:1080")
+    async with session(env, f"https://{HOST}:{fake.port}/v1") as client:
+        open_doc(client, "file:///p/calc.py", "def add(a, b):\n    return \n")
+        for _ in range(3):
+            assert await inline(client, "file:///p/calc.py", 1, 11) == []
+        told = [m.message for m in client.messages if "cannot be used" in m.message]
+        assert len(told) == 1 and "socks4://***@proxy:1080" in told[0]
+        assert not any(PROXY_PASSWORD in m.message for m in client.messages)
+        assert not fake.requests
+        # Still serving: a server on this machine needs no proxy.
+        with FakeFim(Reply(text="a + b")) as local:
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": local.url}})
             )
-        )
-        yield client, fake, proxy
-        await client.shutdown_session()
-        await client.stop()
+            await asyncio.sleep(0.3)
+            items = await inline(client, "file:///p/calc.py", 1, 11)
+        assert [item.insert_text for item in items] == ["a + b"]
 
 
 async def test_completions_go_through_the_proxy_on_one_tunnel(

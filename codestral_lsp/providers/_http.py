@@ -100,9 +100,9 @@ def new_client(
 
 
 def proxy_host(proxy: str | None) -> str:
-    """``proxy`` as scheme and host only (its URL may hold a password)."""
+    """``proxy`` as scheme, host and port only (its URL may hold a password)."""
     parts = urlsplit(proxy or "")
-    return f"{parts.scheme}://{parts.hostname or '?'}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 @functools.cache
