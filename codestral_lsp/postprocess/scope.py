@@ -327,8 +327,9 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
 @functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
 def statement_indent(ctx: Context) -> int:
     """Indentation of the line that began the statement the cursor's line belongs to. A line
-    continued from above (a backslash, or brackets still open) is measured by that first line:
-    the body of ``for x in \\`` / ``        items():`` is one level below the ``for``."""
+    continued from above (a backslash, or a call's or list's bracket still open innermost) is
+    measured by that first line: the body of ``for x in \\`` / ``        items():`` is one
+    level below the ``for``."""
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     head = unix_breaks(head)
     above = recent_lines(head[:-1], STATEMENT_LINES).split("\n")
@@ -367,7 +368,9 @@ def _preamble(line: str) -> bool:
 
 
 def _open_in(scan: Scan, brackets: str) -> bool:
-    return any(bracket in brackets for bracket in scan.stack)
+    """Whether the innermost open bracket is one of ``brackets``: inside a ``{`` opened within
+    a call (``items.forEach((item) => {``) the lines are statements of that block again."""
+    return bool(scan.stack) and scan.stack[-1] in brackets
 
 
 def _definition_floor(ctx: Context) -> int:
