@@ -46,6 +46,13 @@ _QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 # Go's ``[]byte``, ``}else{``).
 _CLOSING = frozenset("\"'")
 _NAME_START = re.compile(r"[^\W\d_]")
+# Languages where no name follows a ``)`` or ``]`` on its line (C's and Java's casts do,
+# ``(int)x``; Go's ``[]byte`` and shell's ``$(cmd)text`` do): there, a name after a line that
+# ends with one and leaves no bracket open starts the next statement.
+_NO_NAME_AFTER_BRACKET = frozenset({
+    "python", "javascript", "javascriptreact", "typescript", "typescriptreact", "ruby",
+    "kotlin", "swift", "rust", "lua", "php", "dart", "scala",
+})  # fmt: skip
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
@@ -129,12 +136,16 @@ def _below(body: str, ctx: Context) -> bool:
 def _finished(line: str, body: str, ctx: Context) -> bool:
     """Whether the line (whose brackets all closed) is finished and code starting with a name
     goes on below it: a statement ended by ``;`` (not in shell, where ``; then`` and
-    ``; do`` go on), or an attribute or decorator (``#[derive(Debug)]``, ``@Component``). In
+    ``; do`` go on) or, where no name follows one, by ``)`` or ``]`` (``require('./a')``),
+    or an attribute or decorator (``#[derive(Debug)]``, ``@Component``). In
     a style sheet, any code goes below a declaration's ``;`` or a rule's ``}``."""
     code = line.strip()
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
     ended = code.endswith(";") and ctx.language not in SHELLS
+    # Right after the bracket: a space after it leaves room for an operator word
+    # (``Options['key'] extends true``, ``foo() if ready``).
+    ended = ended or (line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET)
     return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)
 
 
