@@ -22,8 +22,11 @@ MIN_PARTIAL_OVERLAP = 3
 MIN_LOOSE_CHARS = 4
 # Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
 _NO_DOUBLE = (".", ",")
-# Operators that never stand twice in a row apart (``x = = 1``, ``key: : v``), unlike ``==``.
-_NO_SPACED_DOUBLE = ("=", ":")
+# Operators that never stand twice in a row apart (``x = = 1``, ``key: : v``,
+# ``a == == b``, ``ok && && ready``), unlike ``==`` or ``::``.
+_NO_SPACED_DOUBLE = frozenset({
+    "=", ":", "==", "!=", "<=", ">=", "&&", "||", "=>", "->", "+=", "-=", "*=", "/=", ":=",
+})  # fmt: skip
 _OPERATOR_CHARS = "=!<>:+-*/%&|^~?."
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
@@ -99,7 +102,7 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
         if not text.endswith(head) or len(text) == size or _WORD.search(head):
             continue
         kept = text[:-size]
-        if head in _NO_SPACED_DOUBLE and ctx.line_suffix[:1].isspace() and _apart(text, rest):
+        if head in _NO_SPACED_DOUBLE and ctx.line_suffix[:1].isspace() and _apart(text, rest, size):
             return kept.rstrip()
         if head in _NO_DOUBLE:
             if not kept.endswith(head):
@@ -112,10 +115,12 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
     return text
 
 
-def _apart(text: str, rest: str) -> bool:
-    """Whether the operator ``text`` ends with and the one ``rest`` (after a space) starts
-    with each stand alone (``name =`` before `` = true``), not as part of ``==`` or ``:=``."""
-    return text[-2:-1] not in _OPERATOR_CHARS and rest[1:2] not in _OPERATOR_CHARS
+def _apart(text: str, rest: str, size: int) -> bool:
+    """Whether the operator of ``size`` characters ``text`` ends with and the one ``rest``
+    (after a space) starts with each stand alone (``name =`` before `` = true``), not as part
+    of a longer one (``==``, ``:=``, ``===``)."""
+    before, after = text[-size - 1 : -size], rest[size : size + 1]
+    return not (before and before in _OPERATOR_CHARS) and not (after and after in _OPERATOR_CHARS)
 
 
 def _token_boundary(rest: str, size: int) -> bool:
