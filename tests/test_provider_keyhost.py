@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from fake_fim import Reply
+from fake_proxy import FakeProxy
 from fake_wires import FakeWire
 
 from codestral_lsp import context
@@ -155,3 +156,16 @@ async def test_check_reports_the_key_host(
         assert "test request: ok in" in out
     else:
         assert "HTTP 401" in err
+
+
+async def test_the_probe_goes_through_the_proxy_it_is_given(
+    hosts: tuple[FakeWire, FakeWire],
+) -> None:
+    codestral, _ = hosts
+    # A host name nothing resolves: only the proxy (SOCKS, which tunnels plain HTTP too) can
+    # reach it, and it leads to the local fake.
+    url = f"http://keys.example.test:{codestral.port}/v1"
+    with FakeProxy(codestral.port, socks=True) as proxy:
+        said = await keyhost.verdicts(CODESTRAL_KEY, {"codestral": url}, {"codestral": proxy.url()})
+    assert said == {"codestral": True}
+    assert [tunnel.target for tunnel in proxy.tunnels] == [f"keys.example.test:{codestral.port}"]
