@@ -144,6 +144,9 @@ class Oracle:
         self.prompt_chars = 0
         self.output_chars = 0
         self.disconnects = 0
+        # Connections clients opened: over TLS each costs a handshake, which a stream closed
+        # before its end (HTTP/1.1) makes the next request pay.
+        self.connections = 0
         self.calls = 0
         self.lock = threading.Lock()
 
@@ -285,6 +288,11 @@ class _Handler(BaseHTTPRequestHandler):
     up: FakeUpstream
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        with self.up.oracle.lock:
+            self.up.oracle.connections += 1
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -545,6 +553,7 @@ class Stats:
     # a correct one shown but shorter than the 8 characters the user needs to accept it.
     typed_because: dict[str, int] = field(default_factory=dict)
     hung_up: int = 0
+    connections: int = 0
 
 
 def position(text: str, offset: int) -> dict[str, int]:
@@ -738,7 +747,13 @@ async def run_mode(
     """Replay ``sites`` into one server and summarise."""
     oracle = up.oracle
     oracle.reset()
-    before = (oracle.requests, oracle.prompt_chars, oracle.output_chars, oracle.disconnects)
+    before = (
+        oracle.requests,
+        oracle.prompt_chars,
+        oracle.output_chars,
+        oracle.disconnects,
+        oracle.connections,
+    )
     lsp = await Lsp.start(cmd, env, settings)
     await lsp.initialize({"codestral": settings} if settings else None, CAPABILITIES)
     await asyncio.sleep(0.5 if kind == "completion" else 0.05)
@@ -752,6 +767,7 @@ async def run_mode(
     prompt_chars = oracle.prompt_chars - before[1]
     output_chars = oracle.output_chars - before[2]
     stats.hung_up = oracle.disconnects - before[3]
+    stats.connections = oracle.connections - before[4]
     return summarise(name, stats, oracle.events[:], requests, prompt_chars, output_chars, memory)
 
 
@@ -805,6 +821,7 @@ def summarise(
         "keystrokes": stats.typed,
         "upstream_requests": requests,
         "upstream_closed_early": stats.hung_up,
+        "upstream_connections": stats.connections,
         "requests_per_100_chars": round(100 * requests / max(1, stats.produced), 2),
         "continuing_keystrokes": len(continuing),
         "no_wait_share": round(no_wait / len(continuing), 3) if continuing else None,
@@ -1088,6 +1105,7 @@ def table(report: dict[str, Any]) -> str:
         ("ovh p99", "overhead_p99_ms"),
         ("stale", "stale_shown"),
         ("acc/prod", "accepted_ratio"),
+        ("conns", "upstream_connections"),
         ("prompt ch", "prompt_chars_per_request"),
         ("$/h", "cost_usd_per_hour"),
         ("RSS MB", "rss_mb"),
