@@ -1,12 +1,14 @@
 """Which proxy a request goes through: the one the environment names, as curl and pip read it.
 
 ``HTTPS_PROXY``, ``HTTP_PROXY`` and ``ALL_PROXY`` (either case) name it, ``NO_PROXY`` lists
-hosts that go direct; on macOS and Windows the system's proxy settings count when no variable
-is set. A server on this machine always goes direct: a corporate proxy cannot reach it.
+hosts, domains and networks that go direct; on macOS and Windows the system's proxy settings
+count when no variable is set. A server on this machine always goes direct: a corporate proxy
+cannot reach it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -36,6 +38,8 @@ def proxy_for(url: str) -> str | None:
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if not proxy or urllib.request.proxy_bypass(parts.netloc.rpartition("@")[2]):
         return None
+    if _in_listed_network(parts.hostname, proxies.get("no", "")):
+        return None
     if "://" not in proxy:
         proxy = "http://" + proxy  # HTTPS_PROXY=proxy.corp:3128, as curl reads it
     if not _usable(proxy):
@@ -44,6 +48,22 @@ def proxy_for(url: str) -> str | None:
             f"used: it must be an {', '.join(SCHEMES)} URL with a host"
         )
     return proxy
+
+
+def _in_listed_network(host: str, listed: str) -> bool:
+    """Whether ``host`` is an address inside a network ``NO_PROXY`` lists (``10.0.0.0/8``), as
+    curl and requests read it; urllib knows names and addresses, not networks."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    for entry in listed.split(","):
+        try:
+            if "/" in entry and address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            continue  # not a network: urllib judged it already
+    return False
 
 
 def _usable(proxy: str) -> bool:

@@ -63,6 +63,15 @@ def test_no_proxy_hosts_go_direct(environ: pytest.MonkeyPatch) -> None:
     assert proxy_for("https://api.langdock.com/mistral/eu/v1") == "http://proxy.corp:3128"
 
 
+def test_no_proxy_networks_go_direct(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("HTTP_PROXY", "http://proxy.corp:3128")
+    environ.setenv("NO_PROXY", "localhost, 192.168.0.0/16,fd00::/8, not-a-network/99")
+    assert proxy_for("http://192.168.1.10:11434") is None
+    assert proxy_for("http://[fd00::5]:8080/v1") is None
+    assert proxy_for("http://10.0.0.5:11434") == "http://proxy.corp:3128"
+    assert proxy_for("http://gpu-box.lan:11434") == "http://proxy.corp:3128"
+
+
 def test_this_machine_never_goes_through_a_proxy(environ: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         environ.setenv(name, "http://proxy.corp:3128")
