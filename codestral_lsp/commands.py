@@ -25,7 +25,7 @@ from codestral_lsp.providers import (
     create,
     is_loopback,
 )
-from codestral_lsp.proxy import ProxyUnusable, proxy_for, routes
+from codestral_lsp.proxy import ProxyUnusable, proxy_for, routes, shown
 from codestral_lsp.settings import (
     Problem,
     Settings,
@@ -198,7 +198,7 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
         return _fail("no endpoint: set CODESTRAL_BASE_URL (codestral.baseUrl)")
     out.write(f"request: POST {mask_url(endpoint.url)}\n")
     if proxy:
-        out.write(f"proxy: {mask_url(proxy)}\n")
+        out.write(f"proxy: {shown(proxy)}\n")
     if not settings.api_key:
         if settings.preset.needs_key and not is_loopback(endpoint.base_url):
             return _fail(

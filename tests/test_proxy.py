@@ -22,6 +22,7 @@ from fake_proxy import FakeProxy, certificate_for
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from codestral_lsp.log import REDACTOR
 from codestral_lsp.proxy import ProxyUnusable, proxy_for
 
 HOST = "fim.example.test"  # .test never resolves: only a proxy can reach it
@@ -63,12 +64,33 @@ def test_no_proxy_hosts_go_direct(environ: pytest.MonkeyPatch) -> None:
     assert proxy_for("https://api.langdock.com/mistral/eu/v1") == "http://proxy.corp:3128"
 
 
-def test_no_proxy_networks_go_direct(environ: pytest.MonkeyPatch) -> None:
+def test_no_proxy_networks_wildcards_and_ipv6_addresses_go_direct(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    environ.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    environ.setenv(
+        "NO_PROXY", "localhost, 93.184.0.0/16,2606:4700::/32, 2a00:1450::1, *.corp.test, x/99"
+    )
+    assert proxy_for("https://93.184.216.34/v1") is None
+    assert proxy_for("https://[2606:4700::1111]:8443/v1") is None
+    assert proxy_for("https://[2a00:1450::1]/v1") is None
+    assert proxy_for("https://llm.corp.test/v1") is None
+    assert proxy_for("https://corp.test/v1") is None
+    assert proxy_for("https://94.1.2.3/v1") == "http://proxy.corp:3128"
+    assert proxy_for("https://notcorp.test/v1") == "http://proxy.corp:3128"
+
+
+def test_the_local_network_goes_direct(environ: pytest.MonkeyPatch) -> None:
     environ.setenv("HTTP_PROXY", "http://proxy.corp:3128")
-    environ.setenv("NO_PROXY", "localhost, 192.168.0.0/16,fd00::/8, not-a-network/99")
-    assert proxy_for("http://192.168.1.10:11434") is None
-    assert proxy_for("http://[fd00::5]:8080/v1") is None
-    assert proxy_for("http://10.0.0.5:11434") == "http://proxy.corp:3128"
+    for url in (
+        "http://192.168.1.10:11434",
+        "http://10.0.0.5:8080/v1",
+        "http://[fd00::5]:8080/v1",
+        "http://169.254.1.1:11434",
+        "http://gpu-box:11434",
+        "http://litellm:4000/v1",
+    ):
+        assert proxy_for(url) is None, url
     assert proxy_for("http://gpu-box.lan:11434") == "http://proxy.corp:3128"
 
 
@@ -89,6 +111,25 @@ def test_an_unusable_proxy_is_named_without_its_password(environ: pytest.MonkeyP
         proxy_for("https://codestral.mistral.ai/v1")
     assert "ftp://***@proxy.corp:21" in str(raised.value)
     assert PROXY_PASSWORD not in str(raised.value)
+
+
+def test_a_password_with_a_raw_hash_or_slash_is_unusable_and_never_shown(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    for password in ("Pw#Secret99", "1234/Secret99", "Pw?Secret99"):
+        environ.setenv("HTTPS_PROXY", f"http://corp:{password}@proxy.corp:3128")
+        with pytest.raises(ProxyUnusable, match="percent-encode") as raised:
+            proxy_for("https://codestral.mistral.ai/v1")
+        assert "http://***@proxy.corp:3128" in str(raised.value)
+        assert "Secret99" not in str(raised.value)
+
+
+def test_a_proxy_password_is_scrubbed_from_logs(environ: pytest.MonkeyPatch) -> None:
+    environ.setenv("HTTPS_PROXY", "socks5h://corp:p%40ss%3Aword9@proxy.corp:1080")
+    assert proxy_for("https://codestral.mistral.ai/v1")
+    line = "setup_socks5_connection auth=(b'corp', b'p@ss:word9') via p%40ss%3Aword9"
+    assert "p@ss:word9" not in REDACTOR.scrub(line)
+    assert "p%40ss%3Aword9" not in REDACTOR.scrub(line)
 
 
 @pytest.mark.parametrize("named", [":3128", "http://[::1", "socks4://proxy.corp:1080"])

@@ -171,7 +171,9 @@ async def post(
             # (every later call: PoolTimeout).
             await asyncio.shield(_release(response, ended))
     except httpx.TimeoutException as err:
-        raise UpstreamTimeout(f"{url} did not answer in time ({type(err).__name__})") from None
+        raise UpstreamTimeout(
+            f"{url}{_through(proxy)} did not answer in time ({type(err).__name__})"
+        ) from None
     except httpx.ProxyError as err:
         raise ConnectError(
             f"the proxy {proxy_host(proxy)} would not connect to {url}: {_reason(err)}"
