@@ -29,6 +29,8 @@ export interface ClientSpec {
 export type ClientFactory = (spec: ClientSpec) => Client;
 
 const DEFAULT_COMMAND = 'codestral-lsp';
+/** VS Code's settings that `proxyEnv` hands to the server. */
+const PROXY_SETTINGS = ['http.proxy', 'http.noProxy', 'http.proxySupport'];
 
 function configuration(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -93,7 +95,7 @@ export class Controller implements vscode.Disposable {
 
   /** Forward changed settings; a new server path or proxy needs a new server. */
   async configurationChanged(event: vscode.ConfigurationChangeEvent): Promise<void> {
-    const proxy = event.affectsConfiguration('http.proxy') || event.affectsConfiguration('http.noProxy');
+    const proxy = PROXY_SETTINGS.some((key) => event.affectsConfiguration(key));
     if (!event.affectsConfiguration(SECTION) && !proxy) {
       return;
     }

@@ -65,24 +65,30 @@ export function checkEnv(settings: Settings, base: NodeJS.ProcessEnv): NodeJS.Pr
 }
 
 /**
- * The environment the server runs in: the user's, plus VS Code's own proxy (`http.proxy`,
- * `http.noProxy`) where the environment names none. A server started by VS Code does not get
- * the proxy VS Code itself uses, and reads only the environment's (HTTPS_PROXY and the like).
+ * The environment the server runs in: the user's, with VS Code's own proxy (`http.proxy`,
+ * `http.noProxy`) on top, as VS Code itself ranks them (its setting first, then the
+ * environment), unless `http.proxySupport` is `off`. A server started by VS Code does not get
+ * the proxy VS Code uses, and reads only the environment's (lower case first, as urllib does).
  */
 export function proxyEnv(
   http: Pick<vscode.WorkspaceConfiguration, 'get'>,
   base: NodeJS.ProcessEnv,
 ): NodeJS.ProcessEnv {
   const env = { ...base };
-  const named = (name: string) => Boolean(base[name] || base[name.toUpperCase()]);
+  if (http.get<string>('proxySupport') === 'off') {
+    return env;
+  }
   const proxy = http.get<string>('proxy')?.trim();
-  if (proxy && !named('https_proxy') && !named('http_proxy') && !named('all_proxy')) {
-    env.HTTPS_PROXY = proxy;
-    env.HTTP_PROXY = proxy;
+  if (proxy) {
+    for (const name of ['https_proxy', 'http_proxy']) {
+      env[name] = proxy;
+      env[name.toUpperCase()] = proxy;
+    }
   }
   const bypass = http.get<string[]>('noProxy') ?? [];
-  if (bypass.length > 0 && !named('no_proxy')) {
-    env.NO_PROXY = bypass.join(',');
+  if (bypass.length > 0) {
+    env.no_proxy = bypass.join(',');
+    env.NO_PROXY = env.no_proxy;
   }
   return env;
 }

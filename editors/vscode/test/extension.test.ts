@@ -197,17 +197,20 @@ function httpSettings(values: Record<string, unknown>): Pick<vscode.WorkspaceCon
   return { get: <T>(key: string) => values[key] as T } as Pick<vscode.WorkspaceConfiguration, 'get'>;
 }
 
-test("VS Code's proxy goes to the server where the environment names none", () => {
+test("VS Code's proxy goes to the server, before the environment's, as VS Code ranks them", () => {
   const http = httpSettings({ proxy: 'http://proxy.corp:3128', noProxy: ['internal.corp', '.lan'] });
-  const env = proxyEnv(http, { PATH: '/bin' });
-  assert.equal(env.HTTPS_PROXY, 'http://proxy.corp:3128');
-  assert.equal(env.HTTP_PROXY, 'http://proxy.corp:3128');
+  const env = proxyEnv(http, { PATH: '/bin', https_proxy: 'http://stale:1', no_proxy: 'x' });
+  for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) {
+    assert.equal(env[name], 'http://proxy.corp:3128', name);
+  }
   assert.equal(env.NO_PROXY, 'internal.corp,.lan');
+  assert.equal(env.no_proxy, 'internal.corp,.lan');
   assert.equal(env.PATH, '/bin');
 
-  const own = { https_proxy: 'http://env.corp:8080', no_proxy: 'example.com' };
-  assert.deepEqual(proxyEnv(http, own), own);
-  assert.deepEqual(proxyEnv(httpSettings({ proxy: '  ' }), {}), {});
+  const own = { HTTP_PROXY: 'http://env.corp:8080', no_proxy: 'example.com' };
+  assert.deepEqual(proxyEnv(httpSettings({ proxy: '  ' }), own), own);
+  const off = httpSettings({ proxy: 'http://proxy.corp:3128', proxySupport: 'off' });
+  assert.deepEqual(proxyEnv(off, own), own);
 });
 
 test('the server starts with VS Code proxy, and a new proxy restarts it', async () => {
