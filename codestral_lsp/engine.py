@@ -654,10 +654,9 @@ class Engine:
         others = {name: url for name, url in self._hosts.items() if name != current}
         api_key = self.settings.api_key
         try:
-            proxies = routes(others)
+            found = await keyhost.owner(api_key, others, routes(others))
         except ProxyUnusable:
-            proxies = None
-        found = None if proxies is None else await keyhost.owner(api_key, others, proxies)
+            found = None  # the request this 401 answered went through the same proxy settings
         if found is None:
             self._report(err)
             return

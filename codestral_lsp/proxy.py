@@ -39,7 +39,7 @@ def proxy_for(url: str) -> str | None:
         return None
     proxies = urllib.request.getproxies()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or _bypassed(parts.netloc.rpartition("@")[2], proxies.get("no", "")):
+    if not proxy or _bypassed(parts.netloc.rpartition("@")[2], host, proxies.get("no", "")):
         return None
     if "://" not in proxy:
         proxy = "http://" + proxy  # HTTPS_PROXY=proxy.corp:3128, as curl reads it
@@ -93,15 +93,14 @@ def _local(host: str) -> bool:
     return address.is_private or address.is_link_local
 
 
-def _bypassed(netloc: str, listed: str) -> bool:
-    """Whether ``NO_PROXY`` lists the host of ``netloc``: as urllib reads it (names, domains,
-    addresses, ``host:port``), and as curl and requests also do, networks (``10.0.0.0/8``),
-    bare IPv6 addresses and ``*.domain`` for ``.domain``."""
-    import urllib.request
+def _bypassed(netloc: str, host: str, listed: str) -> bool:
+    """Whether ``NO_PROXY`` lists ``host`` (``netloc``: with its port): as urllib reads it
+    (names, domains, addresses, ``host:port``), and as curl and requests also do, networks
+    (``10.0.0.0/8``), bare IPv6 addresses and ``*.domain`` for ``.domain``."""
+    import urllib.request  # loaded already by proxy_for: a lookup, not an import
 
     if urllib.request.proxy_bypass(netloc):
         return True
-    host = urlsplit("//" + netloc).hostname or ""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

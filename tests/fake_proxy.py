@@ -70,6 +70,10 @@ class FakeProxy:
         expected = "Basic " + base64.b64encode(self.credentials.encode()).decode()
         return authorization == expected
 
+    def connected(self) -> None:
+        with self._lock:
+            self.connections += 1
+
     def refuse(self) -> None:
         with self._lock:
             self.refused += 1
@@ -86,8 +90,7 @@ class _Handler(socketserver.StreamRequestHandler):
     rbufsize = 0  # unbuffered: no byte after the CONNECT's headers may wait unrelayed in a buffer
 
     def handle(self) -> None:
-        with self.proxy._lock:
-            self.proxy.connections += 1
+        self.proxy.connected()
         request = self.rfile.readline().decode("latin-1").split()
         headers: dict[str, str] = {}
         while (line := self.rfile.readline().decode("latin-1").strip()) != "":
@@ -128,8 +131,7 @@ class _SocksHandler(socketserver.StreamRequestHandler):
         return data
 
     def handle(self) -> None:
-        with self.proxy._lock:
-            self.proxy.connections += 1
+        self.proxy.connected()
         _, count = self.read(2)
         offered = self.read(count)
         method = 2 if self.proxy.credentials else 0
