@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from codestral_lsp.exclude import is_valid_glob
 from codestral_lsp.providers import WIRE_PATHS
@@ -162,8 +162,10 @@ def mask(secret: str) -> str:
     return "…" + secret[-4:] if len(secret) > 8 else "…"
 
 
-# Up to the last "@" before the path, as URL parsers read it; any text, valid URL or not.
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@")
+# Up to the last "@": as URL parsers read it when the password is percent-encoded, and past
+# a raw "/", "?" or "#" in it too, which ends the authority for a parser (such a baseUrl is
+# refused, and its message must not show the password either).
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)\S*@")
 
 
 def mask_url(url: str) -> str:
@@ -306,15 +308,29 @@ def _choice(choices: Sequence[str]) -> Validator:
     return Choice(tuple(choices))
 
 
+_A_URL = "an http:// or https:// URL with a host"
+
+
+def _split(url: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket
+        raise Invalid(_A_URL) from None
+
+
 def _url(raw: Any) -> str:
     url = _str(raw)
+    parts = _split(url)
+    if parts.netloc and "@" in url.partition(parts.netloc)[2]:
+        # A raw "/", "?" or "#" in a password ends the authority: requests, and the key,
+        # would go to the password's first half as a host.
+        raise Invalid('a URL whose password has "/", "?" and "#" percent-encoded (%2F…)')
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # an unclosed IPv6 bracket, a bad port
-        raise Invalid("an http:// or https:// URL with a host") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise Invalid("an http:// or https:// URL with a host")
+        parts.port  # noqa: B018 (raises for a port that is not a number)
+    except ValueError:
+        raise Invalid(_A_URL) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid(_A_URL)
     path = parts.path.rstrip("/")
     for pasted in sorted(WIRE_PATHS.values(), key=len, reverse=True):
         if path.endswith(pasted):

@@ -119,8 +119,29 @@ def test_credentials_in_a_base_url_are_masked_where_it_is_shown() -> None:
     assert settings.public_view()["baseUrl"] == "https://***@gw.example/v1"
     _, problems = resolve([{"baseUrl": "ftp://user:pw-secret@gw.example/v1"}])
     assert "'ftp://***@gw.example/v1'" in problems[0].message
-    assert mask_url("http://a@b@127.0.0.1:9/v1?to=c@d") == "http://***@127.0.0.1:9/v1?to=c@d"
+    assert mask_url("http://a@b@127.0.0.1:9/v1") == "http://***@127.0.0.1:9/v1"
     assert mask_url("https://gw.example/v1") == "https://gw.example/v1"
+
+
+@pytest.mark.parametrize("password", ["pw#secret", "pw/secret", "12?secret", "7/secret"])
+def test_a_base_url_whose_password_ends_its_host_early_is_refused_unshown(password: str) -> None:
+    # A raw "/", "?" or "#" ends the authority: the host would be "user" (port "pw…"), and
+    # the key would go there.
+    settings, problems = resolve([{"baseUrl": f"https://user:{password}@gw.example/v1"}])
+    assert settings.base_url == ""  # none (completions are off until it is mended)
+    assert [p.key for p in problems] == ["baseUrl"]
+    assert "percent-encoded" in problems[0].message
+    assert "secret" not in problems[0].message
+    assert "'https://***@gw.example/v1'" in problems[0].message
+    encoded = resolve([{"baseUrl": "https://user:pw%23secret@gw.example/v1"}])
+    assert encoded[0].endpoint == "https://user:pw%23secret@gw.example/v1" and not encoded[1]
+
+
+@pytest.mark.parametrize("url", ["https://gw.example:v1/x", "https://[::1/v1", "https:///v1"])
+def test_a_base_url_without_a_usable_host_is_refused(url: str) -> None:
+    settings, problems = resolve([{"baseUrl": url}])
+    assert settings.base_url == ""  # none (completions are off until it is mended)
+    assert "an http:// or https:// URL with a host" in problems[0].message
 
 
 def test_unknown_keys_are_not_fatal_and_a_near_miss_is_told() -> None:
