@@ -211,6 +211,22 @@ def test_check_refuses_an_unusable_proxy(tls_fake: tuple[FakeFim, Path]) -> None
     assert not tls_fake[0].requests
 
 
+def test_an_untrusted_certificate_says_where_its_root_goes(
+    tls_fake: tuple[FakeFim, Path], tmp_path: Path
+) -> None:
+    fake, _ = tls_fake
+    base_url = f"https://127.0.0.1:{fake.port}/v1"
+    unnamed = check(CODESTRAL_BASE_URL=base_url)
+    assert unnamed.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in unnamed.stderr
+    assert "root certificate in the system's store, or named in SSL_CERT_FILE" in unnamed.stderr
+    # OpenSSL skips a file it cannot read without a word: the message names it.
+    missing = tmp_path / "corp-root.pem"
+    typo = check(CODESTRAL_BASE_URL=base_url, SSL_CERT_FILE=str(missing))
+    assert typo.returncode == 1
+    assert f"SSL_CERT_FILE names {missing}, which cannot be read" in typo.stderr
+    assert not fake.requests
+
+
 @contextlib.asynccontextmanager
 async def session(env: dict[str, str], base_url: str) -> AsyncIterator[LanguageClient]:
     """An editor session against ``base_url``, its server started with ``env``."""

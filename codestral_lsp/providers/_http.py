@@ -12,6 +12,7 @@ import email.utils
 import functools
 import json
 import logging
+import os
 import re
 import ssl
 import time
@@ -209,11 +210,19 @@ def _reason(err: Exception) -> str:
     text = str(err).strip() or _SILENT_ERRORS.get(name, name)
     line = text.splitlines()[0][:200]
     if "CERTIFICATE_VERIFY_FAILED" in line:
-        line += (
-            " (a network that inspects TLS needs its root certificate in the system's store, "
-            "or named in SSL_CERT_FILE)"
-        )
+        line += f" ({_roots_hint()})"
     return line
+
+
+def _roots_hint() -> str:
+    named = os.environ.get("SSL_CERT_FILE")
+    if named and not (os.path.isfile(named) and os.access(named, os.R_OK)):
+        # OpenSSL skips a file it cannot read without a word.
+        return f"SSL_CERT_FILE names {named}, which cannot be read: its roots are not trusted"
+    return (
+        "a network that inspects TLS needs its root certificate in the system's store, "
+        "or named in SSL_CERT_FILE"
+    )
 
 
 def _through(proxy: str | None) -> str:
