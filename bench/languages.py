@@ -1,13 +1,14 @@
-"""Languages bench: post-processing on real code in 19 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 23 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
-from pinned Debian and npm packages fetched into a cache on first use (bench/lang_corpus.py
-says which, and how files are picked). In each file, seeded sites give a cursor and the true
-middle, the code really there. Every answer goes through the rules as the engine runs them
-(``should_stop`` on each streamed delta holding a line break, ``clean`` twice,
-``replace_length`` for the item's range) and the resulting document is compared exactly with
-the real file. Two measures:
+and in Perl, Erlang, Scheme and SQL, which no rule was tuned on (added later, to show what the
+rules do for a language nobody looked at), from pinned Debian and npm packages fetched into a
+cache on first use (bench/lang_corpus.py says which, and how files are picked). In each file,
+seeded sites give a cursor and the true middle, the code really there. Every answer goes
+through the rules as the engine runs them (``should_stop`` on each streamed delta holding a
+line break, ``clean`` twice, ``replace_length`` for the item's range) and the resulting
+document is compared exactly with the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
   (``asked=False``, also what textDocument/completion gets) and in invoked mode;
@@ -64,15 +65,20 @@ COMMENTS = {
     "php": ("//", "/*", "*", "*/", "#"),
     **{lang: ("#",) for lang in ("ruby", "shellscript", "yaml", "toml")},
     "lua": ("--",),
-    "emacs-lisp": (";",),
+    **{lang: (";",) for lang in ("emacs-lisp", "scheme")},
     "html": ("<!--",),
+    "perl": ("#",),
+    "erlang": ("%",),
+    "sql": ("--",),
 }
 # Characters that open strings (where it is not the usual two): a Lisp's ' quotes a form.
 QUOTES = {
-    **{lang: '"' for lang in ("emacs-lisp", "rust", "json", "html")},
+    **{lang: '"' for lang in ("emacs-lisp", "scheme", "rust", "json", "html")},
+    "sql": "'\"",
     **{lang: "\"'`" for lang in ("javascript", "typescript", "go")},
 }
 FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash"}
+LISPS = {"emacs-lisp", "scheme"}
 DATA = {"json", "yaml", "toml"}
 # Languages whose blocks end with ``end``: a run-on there always closes the block first.
 END_LANGS = {"ruby", "lua"}
@@ -116,13 +122,14 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
             if (s.startswith(opens) if lang != "html" else opens in s) and closes not in s:
                 in_block = True
                 continue
-        elif lang == "ruby":
-            if s.startswith("=begin"):
+        elif lang in ("ruby", "perl"):
+            # Ruby's =begin/=end, Perl's POD (=head1 … =cut).
+            if s.startswith("=begin" if lang == "ruby" else "=") and line[0] == "=":
                 in_block = True
             if in_block:
-                in_block = not s.startswith("=end")
+                in_block = not s.startswith("=end" if lang == "ruby" else "=cut")
                 continue
-            if s.startswith("__END__"):
+            if s.startswith(("__END__", "__DATA__")):
                 break
         elif lang == "lua":
             if in_block:
@@ -132,7 +139,7 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
                 in_block = "]]" not in s.split("[[", 1)[1]
                 if s.startswith("--"):
                     continue
-        elif lang == "emacs-lisp":
+        elif lang in LISPS:
             # A docstring spans lines: count the unescaped quotes outside comments.
             code = re.sub(r"\\.", "", line if in_string else line.split(";", 1)[0])
             code = re.sub(r"\?.", "", code)
@@ -257,7 +264,7 @@ def is_head(lines: list[str], i: int, lang: str) -> bool:
         return s[0] not in "}]),"
     if lang == "html":
         return s.startswith("<") and not s.startswith(("</", "<!--"))
-    if lang == "emacs-lisp":
+    if lang in LISPS:
         return s.startswith("(")
     if CONTROL.match(line):
         return False
