@@ -54,7 +54,8 @@ def within_line(text: str, ctx: Context) -> str:
     ends = [
         len(text) - size
         for size in sizes
-        if _retypes(text, rest, size) and not (spaced and _inside_word(text, len(text) - size))
+        if _retypes(text, rest, size)
+        and not (spaced and _glued(text, len(text) - size, ctx.line_prefix))
     ]
     start = ends[0] if ends else _loose_start(text, rest)
     if start is None:
@@ -62,6 +63,17 @@ def within_line(text: str, ctx: Context) -> str:
     kept = text[:start]
     # The line's own space before its tail stays; the suggestion's copy of it goes.
     return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+
+
+def _glued(text: str, start: int, line_prefix: str) -> bool:
+    """Whether a re-typing at ``start`` of a rest the line spaces from the cursor would be
+    glued to what comes before it: inside a name (``virtio_input_devids`` before `` ids;``),
+    or right after an opening bracket (``(text,`` before `` text, text)``: the argument list
+    goes on, as ``hmac( text, text)`` would be written only where the line spaces its
+    brackets so)."""
+    if _inside_word(text, start):
+        return True
+    return text[start - 1 : start] in ("(", "[") and not re.search(r"[(\[] ", line_prefix)
 
 
 def _inside_word(text: str, start: int) -> bool:

@@ -64,6 +64,9 @@ _COMMENT_LEAD = re.compile(r"[ \t]*(?:///?!?|#+|--|;+|%|\*(?!/))(?=[ \t]|$)")
 _DOCUMENTS = frozenset({"html", "xhtml", "xml"})
 _DOCUMENT_START = re.compile(r"\s*(<!doctype\b|<\?xml\b|<html\b)", re.IGNORECASE)
 _DOCUMENT_END = re.compile(r"\s*</html>\s*$", re.IGNORECASE)
+# The end of a line that ends an SQL statement, or opens a PL/pgSQL block whose body holds
+# statements of its own.
+_SQL_BOUNDARY = re.compile(r"(?:;|\b(?:BEGIN|THEN|LOOP|ELSE|DECLARE))\s*(?:--.*)?$", re.IGNORECASE)
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -345,8 +348,23 @@ def statement_indent(ctx: Context) -> int:
         scan.feed(line + "\n", lenient=True)
         continued = line.endswith("\\")
     if start is None or scan.quote or not (_open_in(scan, holds) or continued):
-        return indent(ctx.line_prefix)
+        return (
+            _sql_statement_indent(above, ctx) if ctx.language == "sql" else indent(ctx.line_prefix)
+        )
     return indent(above[start])
+
+
+def _sql_statement_indent(above: list[str], ctx: Context) -> int:
+    """In SQL a statement runs over lines, its clauses (``FROM``, ``WHERE``, ``SET``) at its
+    first line's level, up to its ``;``: the first line after a ``;``, a blank line or a
+    PL/pgSQL block's opening line above, or the document's first, when it is in sight."""
+    starts = [i + 1 for i, line in enumerate(above) if is_blank(line) or _SQL_BOUNDARY.search(line)]
+    if len(above) < STATEMENT_LINES:  # ``above`` holds the document's first line
+        starts.insert(0, 0)
+    if not starts:
+        return indent(ctx.line_prefix)
+    first = above[starts[-1]] if starts[-1] < len(above) else ctx.line_prefix
+    return min(indent(first), indent(ctx.line_prefix))
 
 
 def _opens_switch(ctx: Context) -> bool:
