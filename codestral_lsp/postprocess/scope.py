@@ -64,9 +64,14 @@ _COMMENT_LEAD = re.compile(r"[ \t]*(?:///?!?|#+|--|;+|%|\*(?!/))(?=[ \t]|$)")
 _DOCUMENTS = frozenset({"html", "xhtml", "xml"})
 _DOCUMENT_START = re.compile(r"\s*(<!doctype\b|<\?xml\b|<html\b)", re.IGNORECASE)
 _DOCUMENT_END = re.compile(r"\s*</html>\s*$", re.IGNORECASE)
-# The end of a line that ends an SQL statement, or opens a PL/pgSQL block whose body holds
-# statements of its own.
-_SQL_BOUNDARY = re.compile(r"(?:;|\b(?:BEGIN|THEN|LOOP|ELSE|DECLARE))\s*(?:--.*)?$", re.IGNORECASE)
+# The end of a line after which an SQL statement begins: its statement's end, a PL/pgSQL
+# block's opening line, or (for a schema statement) a function body's opening quote.
+_SQL_BLOCK = r"\b(?:BEGIN|THEN|LOOP|ELSE|DECLARE)"
+_SQL_BOUNDARY = re.compile(rf"(?:;|{_SQL_BLOCK})\s*(?:--.*)?$", re.IGNORECASE)
+_SQL_STATEMENT_END = re.compile(rf"(?:;|{_SQL_BLOCK}|\$\w*\$)\s*(?:--.*)?$", re.IGNORECASE)
+_SQL_SCHEMA_STATEMENT = re.compile(
+    r"\s*(?:CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT\s+ON)\b", re.IGNORECASE
+)
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -365,6 +370,24 @@ def _sql_statement_indent(above: list[str], ctx: Context) -> int:
         return indent(ctx.line_prefix)
     first = above[starts[-1]] if starts[-1] < len(above) else ctx.line_prefix
     return min(indent(first), indent(ctx.line_prefix))
+
+
+def statement_cut(lines: list[str], ctx: Context) -> int | None:
+    """In SQL, index of a line that begins a schema statement (``CREATE``, ``ALTER``,
+    ``DROP``, ``GRANT``, ``REVOKE``, ``COMMENT ON``) at the cursor statement's level or less
+    while the statement before it is unfinished (no ``;`` yet): no such statement goes inside
+    another, so the answer has run on past the end of its own."""
+    if ctx.language != "sql":
+        return None
+    level = statement_indent(ctx)
+    unfinished = bool(lines[0].strip()) and not _SQL_STATEMENT_END.search(lines[0])
+    for i in range(1, len(lines)):
+        line = lines[i]
+        if unfinished and indent(line) <= level and _SQL_SCHEMA_STATEMENT.match(line):
+            return i
+        if line.strip():
+            unfinished = not _SQL_STATEMENT_END.search(line)
+    return None
 
 
 def _opens_switch(ctx: Context) -> bool:
