@@ -396,7 +396,26 @@ def replace_length(text: str, ctx: Context) -> int:
     above, below = _window(ctx, CONTEXT_LINES)
     if not (_reads_cleanly(above, ctx) and _reads_cleanly(below, ctx)):
         above, below = ctx.line_prefix, ""
+    elif ctx.language in LISPS and lisp_form(ctx) is None:
+        closed = _closed_beyond(text, tail, above, ctx)
+        if closed is not None:
+            return closed
     return _best(text, tail, above, below, ctx)
+
+
+def _closed_beyond(text: str, tail: str, above: str, ctx: Context) -> int | None:
+    """In a Lisp whose top-level form ends out of sight, the tail's closers ``text`` closes
+    again: as many as it closes beyond its own brackets, when it types them. Over a window
+    that cuts the form, the brackets left open below make keeping the tail look the better
+    fit; but the code as it stands balances (an editor closes what the user opens), so the
+    answer must not change its count. ``None`` when ``text`` leaves a bracket open."""
+    scan = scanner(ctx).feed(text)
+    if scan.stack or scan.quote:
+        return None
+    closers = len(tail) - len(tail.lstrip(")]}"))
+    size = min(scan.extra, closers)
+    typing = Typing.of(text, tail, read_above(above, ctx))
+    return size if not size or _types(text, tail[:size], typing) else None
 
 
 def _best(text: str, tail: str, above: str, below: str, ctx: Context) -> int:
