@@ -36,6 +36,8 @@ _LONG_ONE_QUOTE = LISPS | frozenset({
 })  # fmt: skip
 # The opening fence on the answer's first line, with an optional language tag.
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
+# A comment line's marker with no text after it yet (``/// ``, `` * ``, ``# ``).
+_MARKER_ONLY = re.compile(r"[ \t]*(?:/\*+!?|\*+|//[/!]?|#+|--+|;+|%+)?[ \t]*$")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
 # Languages whose backquoted strings run over lines (template literals, Go's raw strings).
 _BACKQUOTE_STRINGS = frozenset({
@@ -171,11 +173,14 @@ def _new_word(line: str, body: str, ctx: Context) -> bool:
 
 
 def _in_prose(ctx: Context, own_line: bool) -> bool:
-    """Whether the cursor is where a fence may be the user's text: in a comment line (a doc
-    comment's example), in a docstring, or in a string that may hold lines when the fence is
-    on a line of its own (Markdown held in code), or after an odd number of fence lines (an
-    example still open)."""
-    comment = is_comment_line(ctx.line_prefix, ctx.language)
+    """Whether the cursor is where a fence may be the user's text: in a comment line with no
+    text before the cursor or the fence on a line of its own (a doc comment's example), in a
+    docstring, or in a string that may hold lines when the fence is on a line of its own
+    (Markdown held in code), or after an odd number of fence lines (an example still open)."""
+    # A fence starts its line: after a comment's text it cannot open the user's example.
+    comment = is_comment_line(ctx.line_prefix, ctx.language) and (
+        own_line or _MARKER_ONLY.match(ctx.line_prefix) is not None
+    )
     if comment or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
     recent = recent_lines(ctx.prefix, STRING_LINES)
