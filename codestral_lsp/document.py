@@ -50,6 +50,22 @@ class LspDocument(TextDocument):
     # around the cursor, so walking from the last one keeps each conversion O(distance), not
     # O(lines above the cursor).
     _anchor: tuple[str, int, int] | None = None
+    # Whether the text it names may hold a ``\r``: carried over incremental edits, so that no
+    # keystroke scans the whole document for one. Once true it stays true until the next full
+    # text (a removed ``\r`` only costs the line-break walk its ``\r`` checks).
+    _cr: tuple[str, bool] | None = None
+
+    def may_hold_cr(self) -> bool:
+        """Whether the text may hold a ``\r`` line break (read once per full text)."""
+        source, cr = self.source, self._cr
+        if cr is None or cr[0] is not source:
+            cr = self._cr = (source, "\r" in source)
+        return cr[1]
+
+    def anchor(self) -> tuple[int, int]:
+        """A line start known to hold for the current text, as ``(line, offset)``."""
+        anchor = self._anchor
+        return anchor[1:] if anchor is not None and anchor[0] is self.source else (0, 0)
 
     def _index(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """Lines and their start offsets, computed once per version of the text."""
@@ -72,9 +88,7 @@ class LspDocument(TextDocument):
         every edit of every keystroke."""
         source = self.source
         line = max(0, client_position.line)
-        anchor = self._anchor
-        known = anchor[1:] if anchor is not None and anchor[0] is source else (0, 0)
-        start = positions.line_start(source, line, known)
+        start = positions.line_start(source, line, self.anchor(), self.may_hold_cr())
         if start is not None:
             self._anchor = (source, line, start)
         encoding = self.position_codec.encoding
@@ -108,8 +122,9 @@ class LspDocument(TextDocument):
         start = self.offset_at_position(change.range.start)
         end = self.offset_at_position(change.range.end)
         start, end = min(start, end), max(start, end)
-        source = self.source
+        source, cr = self.source, self.may_hold_cr()
         self._source = source[:start] + change.text + source[end:]
+        self._cr = (self._source, cr or "\r" in change.text)
         self._keep_anchor(source, start)
 
     def _keep_anchor(self, old: str, edit_start: int) -> None:
@@ -292,8 +307,14 @@ def position_of(doc: TextDocument) -> Callable[[int], types.Position]:
     encoding = _encoding(doc)
 
     def convert(offset: int) -> types.Position:
-        line, character = positions.position_at(doc.source, offset, encoding)
-        return types.Position(line=line, character=character)
+        if isinstance(doc, LspDocument):
+            # Counted from the line last converted (the cursor's), not from the top.
+            found = positions.position_at(
+                doc.source, offset, encoding, doc.anchor(), doc.may_hold_cr()
+            )
+        else:
+            found = positions.position_at(doc.source, offset, encoding)
+        return types.Position(line=found[0], character=found[1])
 
     return convert
 

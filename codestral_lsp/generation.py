@@ -52,6 +52,8 @@ class Generation:
     follow: Generation | None = None
     id: int = field(default_factory=lambda: next(_ids))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # ``shown`` for the text it was cleaned from: every keystroke asks each stored generation.
+    _cleaned: tuple[str, str] | None = None
 
     @property
     def size(self) -> int:
@@ -60,8 +62,15 @@ class Generation:
 
     @property
     def shown(self) -> str:
-        """The suggestion this generation stands for, cleaned for its own cursor."""
-        return clean(self.text, self.ctx, self.multiline, self.asked)
+        """The suggestion this generation stands for, cleaned for its own cursor (once per
+        text: a keystroke tests every suggestion stored for the document)."""
+        cleaned = self._cleaned
+        if cleaned is None or cleaned[0] is not self.text:
+            cleaned = self._cleaned = (
+                self.text,
+                clean(self.text, self.ctx, self.multiline, self.asked),
+            )
+        return cleaned[1]
 
     def append(self, delta: str) -> None:
         """Add streamed text and wake the requests waiting on it."""

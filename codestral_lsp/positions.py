@@ -18,19 +18,23 @@ _CODECS = {UTF8: ("utf-8", 1), UTF16: ("utf-16-le", 2)}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def line_start(text: str, line: int, anchor: tuple[int, int] = (0, 0)) -> int | None:
+def line_start(
+    text: str, line: int, anchor: tuple[int, int] = (0, 0), crlf: bool | None = None
+) -> int | None:
     """Offset where 0-based ``line`` starts, or ``None`` when the text has fewer lines.
 
     ``anchor`` is a known ``(line, start offset)``: the walk starts there when it is nearer
     than the top, so asking about a line near the last one asked about is cheap, walking down
-    (typing) or up (an editor applies a multi-cursor edit from the bottom up)."""
+    (typing) or up (an editor applies a multi-cursor edit from the bottom up). ``crlf`` says
+    whether the text may hold a ``\r`` (``None``: look, which reads the whole text)."""
     if line <= 0:
         return 0
-    crlf = "\r" in text
-    if not crlf and line < anchor[0] and anchor[0] - line < line:
+    if crlf is None:
+        crlf = "\r" in text
+    if line < anchor[0] and anchor[0] - line < line:
         pos = anchor[1]
         for _ in range(anchor[0] - line):
-            pos = text.rfind("\n", 0, pos - 1) + 1
+            pos = _previous_line_start(text, pos, crlf)
         return pos
     known, pos = anchor if 0 <= anchor[0] <= line else (0, 0)
     if not crlf:
@@ -44,6 +48,16 @@ def line_start(text: str, line: int, anchor: tuple[int, int] = (0, 0)) -> int | 
         if pos < 0:
             return None
     return pos
+
+
+def _previous_line_start(text: str, pos: int, crlf: bool) -> int:
+    """Start of the line before the one starting at ``pos`` (> 0)."""
+    end = pos - 1  # the previous line's break (its first character, for ``\r\n``)
+    if not crlf:
+        return text.rfind("\n", 0, end) + 1
+    if end > 0 and text[end - 1 : end + 1] == "\r\n":
+        end -= 1
+    return max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
 
 
 def _next_break_end(text: str, pos: int) -> int:
@@ -110,11 +124,23 @@ def offset_in_line(text: str, start: int | None, character: int, encoding: str) 
     return start + _column_to_chars(text[start:end], max(0, character), encoding)
 
 
-def position_at(text: str, offset: int, encoding: str) -> tuple[int, int]:
-    """Client ``(line, character)`` of a code-point offset."""
+def position_at(
+    text: str,
+    offset: int,
+    encoding: str,
+    anchor: tuple[int, int] = (0, 0),
+    crlf: bool | None = None,
+) -> tuple[int, int]:
+    """Client ``(line, character)`` of a code-point offset. The line breaks are counted from
+    ``anchor``, a known ``(line, start offset)``, when it is at or before the offset (the
+    cursor's line, for an item at the cursor); ``crlf`` as in :func:`line_start`."""
     offset = max(0, min(offset, len(text)))
-    line = text.count("\n", 0, offset)
-    if "\r" in text:
-        line += text.count("\r", 0, offset) - text.count("\r\n", 0, offset)
-    start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    known, pos = anchor if anchor[1] <= offset else (0, 0)
+    if crlf is None:
+        crlf = "\r" in text
+    line = known + text.count("\n", pos, offset)
+    start = text.rfind("\n", pos, offset) + 1 or pos
+    if crlf:
+        line += text.count("\r", pos, offset) - text.count("\r\n", pos, offset)
+        start = max(start, text.rfind("\r", pos, offset) + 1)
     return line, units(text[start:offset], encoding)

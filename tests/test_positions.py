@@ -65,3 +65,31 @@ def test_a_line_start_from_any_known_line_above_or_below(text: str, line: int, k
     anchor = (known, lines[known][0])
     expected = lines[line][0] if line < len(lines) else None
     assert positions.line_start(text, line, anchor) == expected
+
+
+@given(TEXTS, st.integers(0, 40), st.integers(0, 40), st.booleans())
+def test_a_line_start_walks_from_an_anchor_told_the_text_may_hold_cr(
+    text: str, line: int, known: int, told: bool
+) -> None:
+    # ``crlf=True`` for any text (a document whose last \r was deleted keeps it): the walk up
+    # and down from the anchor stays right.
+    lines = reference_lines(text)
+    known = min(known, len(lines) - 1)
+    anchor = (known, lines[known][0])
+    expected = lines[line][0] if line < len(lines) else None
+    assert positions.line_start(text, line, anchor, crlf=told or "\r" in text) == expected
+
+
+@given(TEXTS, st.sampled_from(ENCODINGS), st.integers(0, 40), st.booleans())
+def test_position_at_counts_from_a_line_start_at_or_before_the_offset(
+    text: str, encoding: str, known: int, told: bool
+) -> None:
+    lines = reference_lines(text)
+    known = min(known, len(lines) - 1)
+    anchor = (known, lines[known][0])
+    crlf = told or "\r" in text
+    for number, (start, body) in enumerate(reference_lines(text)):
+        for taken in range(len(body) + 1):
+            column = sum(width(ch, encoding) for ch in body[:taken])
+            got = positions.position_at(text, start + taken, encoding, anchor, crlf)
+            assert got == (number, column)

@@ -33,8 +33,9 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from codestral_lsp import positions
 from codestral_lsp.context import FILE_MARK, Selection, build, selected
-from codestral_lsp.document import LspDocument, offset_at, split_lines
+from codestral_lsp.document import LspDocument, offset_at, position_of, split_lines
 
 ENCODINGS = ["utf-8", "utf-16", "utf-32"]
 # Line breaks of LSP and of str.splitlines, a combining mark, astral and BMP non-ASCII, NUL.
@@ -178,7 +179,13 @@ def test_positions_after_each_edit_match_the_lsp_model(
         edit(doc, start, end, new)
         expected = model_edit(expected, start, end, new, enc)
         asked = types.Position(line=probe[0], character=probe[1])
-        assert doc.offset_at_position(asked) == model_offset(expected, *probe, enc)
+        offset = model_offset(expected, *probe, enc)
+        assert doc.offset_at_position(asked) == offset
+        # Back again, counted from that line start and told only what edits carried of \r.
+        assert "\r" not in expected or doc.may_hold_cr()
+        for near in (offset, min(len(expected), offset + 3), max(0, offset - 3)):
+            back = position_of(doc)(near)
+            assert (back.line, back.character) == positions.position_at(expected, near, enc)
 
 
 @given(
