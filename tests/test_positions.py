@@ -58,26 +58,22 @@ def test_position_at_matches_reference(text: str, encoding: str) -> None:
             assert positions.position_at(text, start + taken, encoding) == (number, column)
 
 
-@given(TEXTS, st.integers(0, 40), st.integers(0, 40))
-def test_a_line_start_from_any_known_line_above_or_below(text: str, line: int, known: int) -> None:
-    lines = reference_lines(text)
+def anchor_at(lines: list[tuple[int, str]], known: int) -> tuple[int, int]:
+    """A ``(line, start offset)`` anchor on line ``known`` (or the last line)."""
     known = min(known, len(lines) - 1)
-    anchor = (known, lines[known][0])
-    expected = lines[line][0] if line < len(lines) else None
-    assert positions.line_start(text, line, anchor) == expected
+    return known, lines[known][0]
 
 
-@given(TEXTS, st.integers(0, 40), st.integers(0, 40), st.booleans())
-def test_a_line_start_walks_from_an_anchor_told_the_text_may_hold_cr(
-    text: str, line: int, known: int, told: bool
+@given(TEXTS, st.integers(0, 40), st.integers(0, 40), st.sampled_from([None, False, True]))
+def test_a_line_start_from_any_known_line_above_or_below(
+    text: str, line: int, known: int, told: bool | None
 ) -> None:
-    # ``crlf=True`` for any text (a document whose last \r was deleted keeps it): the walk up
-    # and down from the anchor stays right.
+    # Told ``crlf=True`` for any text (a document whose last \r was deleted keeps it), or
+    # left to look (None): the walk up and down from the anchor stays right.
     lines = reference_lines(text)
-    known = min(known, len(lines) - 1)
-    anchor = (known, lines[known][0])
+    crlf = None if told is None else told or "\r" in text
     expected = lines[line][0] if line < len(lines) else None
-    assert positions.line_start(text, line, anchor, crlf=told or "\r" in text) == expected
+    assert positions.line_start(text, line, anchor_at(lines, known), crlf) == expected
 
 
 @given(TEXTS, st.sampled_from(ENCODINGS), st.integers(0, 40), st.booleans())
@@ -85,10 +81,8 @@ def test_position_at_counts_from_a_line_start_at_or_before_the_offset(
     text: str, encoding: str, known: int, told: bool
 ) -> None:
     lines = reference_lines(text)
-    known = min(known, len(lines) - 1)
-    anchor = (known, lines[known][0])
-    crlf = told or "\r" in text
-    for number, (start, body) in enumerate(reference_lines(text)):
+    anchor, crlf = anchor_at(lines, known), told or "\r" in text
+    for number, (start, body) in enumerate(lines):
         for taken in range(len(body) + 1):
             column = sum(width(ch, encoding) for ch in body[:taken])
             got = positions.position_at(text, start + taken, encoding, anchor, crlf)
