@@ -49,15 +49,23 @@ def within_line(text: str, ctx: Context) -> str:
         return text
     if text.strip() == rest:
         return ""
-    sizes = [len(rest), *range(len(rest) - 1, MIN_PARTIAL_OVERLAP - 1, -1)]
     spaced = ctx.line_suffix[:1].isspace()
-    ends = [
-        len(text) - size
-        for size in sizes
-        if _retypes(text, rest, size)
-        and not (spaced and _glued(text, len(text) - size, ctx.line_prefix))
-    ]
-    start = ends[0] if ends else _loose_start(text, rest)
+    # The longest start of the rest that the text ends with (and has more before): all of a
+    # rest, or a part of it long enough to tell; at most the text's length, not the line's
+    # (a minified line's rest may be thousands long).
+    shortest = min(len(rest), MIN_PARTIAL_OVERLAP)
+    sizes = range(min(len(rest), len(text) - 1), shortest - 1, -1)
+    start = next(
+        (
+            len(text) - size
+            for size in sizes
+            if _retypes(text, rest, size)
+            and not (spaced and _glued(text, len(text) - size, ctx.line_prefix))
+        ),
+        None,
+    )
+    if start is None:
+        start = _loose_start(text, rest)
     if start is None:
         return _short_punctuation(text, ctx, rest)
     kept = text[:start]
