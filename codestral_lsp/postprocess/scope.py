@@ -43,7 +43,7 @@ _NO_DEFINITIONS = frozenset({
 FLAT_LANGUAGES = frozenset({"markdown", "plaintext", "sql"})
 # Codestral's multi-file prompt marks files with this line; echoing it means the answer is over.
 FILE_MARK = "+++++ "
-_OPENER = re.compile(r"[{(\[:]\s*$")
+_OPENER = re.compile(r"(?:[{(\[:]|->|=>)\s*$")
 # Lines of prose: comments, and the `` * `` lines of a block comment (not ``*args``).
 _COMMENT = ("#", "//", "/*", "* ", "*/")
 # How far above the cursor a statement split over lines is looked for.
@@ -72,6 +72,8 @@ _SQL_STATEMENT_END = re.compile(rf"(?:;|{_SQL_BLOCK}|\$\w*\$)\s*(?:--.*)?$", re.
 _SQL_SCHEMA_STATEMENT = re.compile(
     r"\s*(?:CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT\s+ON)\b", re.IGNORECASE
 )
+# A comment after an Erlang line's code (no quote in it, so not inside a string).
+_TRAILING_COMMENT = re.compile(r"%[^\"']*$")
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -266,6 +268,34 @@ def form_end_cut(lines: list[str], ctx: Context) -> int | None:
         if not scan.stack and not scan.quote:
             return i + 1
     return None
+
+
+def period_form_cut(lines: list[str], ctx: Context) -> int | None:
+    """In Erlang, whose top-level forms end with ``.``: index of a line at column 0 that
+    starts a form after one the answer ended, when the answer already went on with a form
+    (the cursor's unfinished one, or one it began after a finished line). Attributes such as
+    ``-spec`` lead into the form they precede."""
+    if ctx.language != "erlang":
+        return None
+    ended = _ends_form(lines[0])
+    busy = not ended  # the answer goes on with the cursor's form
+    for i in range(1, len(lines)):
+        line = lines[i]
+        if is_blank(line) or line.lstrip().startswith("%"):
+            continue
+        if ended and not line[:1].isspace():
+            if busy:
+                return i
+            busy = not line.startswith("-")
+        ended = _ends_form(line)
+    return None
+
+
+def _ends_form(line: str) -> bool:
+    """Whether an Erlang line ends a form (a ``.`` after its code; blank counts as between
+    forms)."""
+    code = _TRAILING_COMMENT.sub("", line).rstrip()
+    return not code or (code.endswith(".") and not code.endswith(".."))
 
 
 def document_cut(lines: list[str], ctx: Context) -> int | None:
