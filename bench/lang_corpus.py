@@ -1,4 +1,4 @@
-"""The corpus of bench/languages.py: real third-party files in 23 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 27 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
@@ -111,6 +111,13 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
     "erlang": [("deb:erlang-src", "usr/lib/erlang/lib/**/*.erl")],
     "scheme": [("deb:guile-3.0-libs", "usr/share/guile/**/*.scm")],
     "sql": [("deb:postgresql-15", "usr/share/postgresql/**/*.sql")],
+    "vim": [
+        ("deb:vim-runtime", "usr/share/vim/vim90/autoload/**/*.vim"),
+        ("deb:vim-runtime", "usr/share/vim/vim90/ftplugin/*.vim"),
+    ],
+    "latex": [("deb:texlive-latex-base", "usr/share/texlive/texmf-dist/tex/latex/**/*.sty")],
+    "makefile": [("deb:automake", "usr/share/automake-*/am/*.am")],
+    "markdown": [("npm:pino@9.5.0", "package/docs/*.md"), ("npm:rxjs@7.8.1", "package/*.md")],
 }
 
 

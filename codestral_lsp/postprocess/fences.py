@@ -22,8 +22,13 @@ from codestral_lsp.postprocess.lines import (
 # Files in which a fence is text the user may well want.
 FENCED_LANGUAGES = frozenset({
     "", "markdown", "mdx", "quarto", "rmd", "plaintext", "text", "restructuredtext", "rst",
-    "asciidoc", "org", "latex", "tex",
+    "asciidoc", "org",
 })  # fmt: skip
+# TeX sources, where a fence is text only inside an environment that keeps text as it is.
+_TEX = frozenset({"latex", "tex"})
+_TEX_VERBATIM = re.compile(
+    r"\\(begin|end)\{(verbatim\*?|Verbatim|lstlisting|minted|markdown|comment|filecontents\*?)\}"
+)
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
 # Languages whose strings of one quote may run over lines (a shell or Ruby string, YAML's
@@ -183,6 +188,8 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     )
     if comment or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
         return True
+    if ctx.language in _TEX:
+        return _in_verbatim(ctx.prefix)
     recent = recent_lines(ctx.prefix, STRING_LINES)
     if _open_backquote(recent, ctx.language):
         return True
@@ -190,6 +197,13 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     code = without_comment_lines(recent, ctx.language)
     quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in _LONG_ONE_QUOTE)
+
+
+def _in_verbatim(prefix: str) -> bool:
+    """Whether the TeX before the cursor leaves a verbatim-like environment open (its last
+    ``\\begin`` or ``\\end`` of one is a ``\\begin``)."""
+    ends = [found.group(1) for found in _TEX_VERBATIM.finditer(prefix)]
+    return bool(ends) and ends[-1] == "begin"
 
 
 def _open_backquote(recent: str, language: str) -> bool:

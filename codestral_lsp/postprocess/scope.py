@@ -54,6 +54,10 @@ _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
 # Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
 # ``end.``), and such a line.
 END_LANGUAGES = frozenset({"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab"})
+# Vim script ends each block with its own word (``endfunction``, ``endif``, ``endfor``, and
+# their short forms ``endf``, ``en``), maybe followed by a name or a comment.
+_CODE_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*$")
+_VIM_END_LINE = re.compile(r"^\s*en(?:d\w*)?\b")
 _END_LINE = re.compile(r"^\s*end\b[)\]}]*(?:\(\))?[;,.]?\s*$")
 # A method called on what a closer line closed (Ruby's ``}.freeze``).
 _CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
@@ -200,9 +204,14 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
 def closes(line: str, language: str) -> bool:
     """Whether ``line`` only ends blocks: closing brackets (``}``, ``});``, ``}()``, a type's
     ``>;`` where ``<>`` hold type arguments), maybe with a method called on what they close
-    (``}.freeze``), or ``end`` in the languages that end blocks with it."""
+    (``}.freeze``), or ``end`` in the languages that end blocks with it (Vim script's
+    ``endfunction``, ``endif``...)."""
     if language in END_LANGUAGES and _END_LINE.match(line):
         return True
+    if language == "vim" and _VIM_END_LINE.match(line):
+        return True
+    if language == "markdown" and _CODE_FENCE.match(line):
+        return True  # the end of a fenced example
     if language in GENERICS:
         line = line.replace(">", ")")
     return is_closer(_CALLED_AFTER.sub("", line, count=1))

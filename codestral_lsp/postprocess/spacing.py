@@ -37,7 +37,8 @@ _INNER_TRAILING = re.compile(r"[ \t]+\n")
 # Code lines above the cursor read to learn a file's indentation by spaces.
 STYLE_LINES = 40
 # Languages whose files are indented with tabs whatever the editor's settings.
-TAB_LANGUAGES = frozenset({"go", "makefile", "make"})
+_MAKEFILES = frozenset({"makefile", "make"})
+TAB_LANGUAGES = _MAKEFILES | {"go"}
 # A line indented with a tab; one indented with two spaces or more before code (not a block
 # comment's `` * ``). A file with both mixes them on purpose (GNU style: a tab is 8 columns,
 # spaces fill between), and an answer's indentation is then left as the model wrote it.
@@ -128,15 +129,21 @@ def tab_indentation(text: str, ctx: Context) -> str:
     gofmt uses them, but not in a raw string; Makefiles, whose recipes must start with one; or
     tabs on the cursor's line or the code line above, in a file with no line indented by
     spaces), re-indented with tabs, a tab for each 4 spaces (2 when the answer indents by 2): a
-    recipe indented by spaces breaks ``make``."""
+    recipe indented by spaces breaks ``make``. A Makefile's line after a backslash goes on
+    the line above (a recipe's command, a variable's value) and keeps its spaces."""
     lines = text.split("\n")
-    widths = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.strip()]
+    ends = [(ctx.line_prefix + lines[0]).rstrip(), *(line.rstrip() for line in lines[1:-1])]
+    own = [
+        i
+        for i in range(1, len(lines))
+        if lines[i].strip() and not (ctx.language in _MAKEFILES and ends[i - 1].endswith("\\"))
+    ]
+    widths = [len(lines[i]) - len(lines[i].lstrip(" ")) for i in own]
     if not any(widths) or not _tab_indented(ctx):
         return text
     unit = 4 if all(width % 4 == 0 for width in widths) else 2
-    for i, line in enumerate(lines[1:], start=1):
-        width = len(line) - len(line.lstrip(" "))
-        lines[i] = "\t" * (width // unit) + " " * (width % unit) + line[width:]
+    for i, width in zip(own, widths, strict=True):
+        lines[i] = "\t" * (width // unit) + " " * (width % unit) + lines[i][width:]
     return "\n".join(lines)
 
 
