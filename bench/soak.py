@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
@@ -24,6 +23,7 @@ from pygls.lsp.client import BaseLanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+import local_server
 from fake_fim import FakeFim, Received, Reply
 
 
@@ -85,29 +85,12 @@ class Soak:
             self.counts.logged += 1
 
     async def start(self) -> int:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CODESTRAL_", "MISTRAL_"))}
-        await self.client.start_io(sys.executable, "-m", "codestral_lsp", env=env)
-        await self.client.initialize_async(
-            types.InitializeParams(
-                capabilities=types.ClientCapabilities(
-                    text_document=types.TextDocumentClientCapabilities(
-                        inline_completion=types.InlineCompletionClientCapabilities()
-                    )
-                ),
-                initialization_options={
-                    "apiKey": "sk-soak-not-a-real-key-000000",
-                    "baseUrl": self.fake.url,
-                    "debounceMs": 0,
-                    "timeoutMs": 2000,
-                },
-            )
-        )
-        self.client.initialized(types.InitializedParams())
+        pid = await local_server.start(self.client, self.fake.url, timeoutMs=2000)
         server = self.client._server
         assert server is not None and server.stderr is not None
         # Nobody else reads the server's stderr: drain it, or a full pipe would stall the server.
         self._drain = asyncio.create_task(self.drain(server.stderr))
-        return server.pid
+        return pid
 
     async def drain(self, stderr: asyncio.StreamReader) -> None:
         while await stderr.readline():
