@@ -79,16 +79,8 @@ class Probe:
         self.client = BaseLanguageClient("bigdoc", "1")
 
     async def start(self) -> int:
-        pid = await local_server.start(self.client, self.fake.url)
-        server = self.client._server
-        assert server is not None and server.stderr is not None
-        # Nobody else reads the server's stderr: drain it, or a full pipe would stall the server.
-        self._drain = asyncio.create_task(self._discard(server.stderr))
+        pid, self._drain = await local_server.start(self.client, self.fake.url, lambda: None)
         return pid
-
-    async def _discard(self, stderr: asyncio.StreamReader) -> None:
-        while await stderr.readline():
-            pass
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)

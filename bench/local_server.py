@@ -3,18 +3,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import BaseLanguageClient
 
 
-async def start(client: BaseLanguageClient, base_url: str, **options: Any) -> int:
+async def start(
+    client: BaseLanguageClient, base_url: str, on_stderr: Callable[[], None], **options: Any
+) -> tuple[int, asyncio.Task[None]]:
     """Start the server (without the caller's Codestral variables), initialise it with an
-    inline-completion client pointed at ``base_url`` and no debounce, plus ``options``;
-    return its pid. Its stderr is the caller's to read."""
+    inline-completion client pointed at ``base_url`` and no debounce, plus ``options``.
+    Returns its pid and the task reading its stderr (``on_stderr`` per line): nobody else
+    reads it, and a full pipe would stall the server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CODESTRAL_", "MISTRAL_"))}
     await client.start_io(sys.executable, "-m", "codestral_lsp", env=env)
     await client.initialize_async(
@@ -35,4 +40,9 @@ async def start(client: BaseLanguageClient, base_url: str, **options: Any) -> in
     client.initialized(types.InitializedParams())
     server = client._server
     assert server is not None and server.stderr is not None
-    return server.pid
+    return server.pid, asyncio.create_task(_drain(server.stderr, on_stderr))
+
+
+async def _drain(stderr: asyncio.StreamReader, on_line: Callable[[], None]) -> None:
+    while await stderr.readline():
+        on_line()

@@ -85,16 +85,13 @@ class Soak:
             self.counts.logged += 1
 
     async def start(self) -> int:
-        pid = await local_server.start(self.client, self.fake.url, timeoutMs=2000)
-        server = self.client._server
-        assert server is not None and server.stderr is not None
-        # Nobody else reads the server's stderr: drain it, or a full pipe would stall the server.
-        self._drain = asyncio.create_task(self.drain(server.stderr))
+        pid, self._drain = await local_server.start(
+            self.client, self.fake.url, self.stderr_line, timeoutMs=2000
+        )
         return pid
 
-    async def drain(self, stderr: asyncio.StreamReader) -> None:
-        while await stderr.readline():
-            self.counts.stderr_lines += 1
+    def stderr_line(self) -> None:
+        self.counts.stderr_lines += 1
 
     def open(self) -> str:
         self._uris += 1
