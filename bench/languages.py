@@ -1,13 +1,13 @@
-"""Languages bench: post-processing on real code in 27 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 28 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
-and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles and Markdown (added later, to
-show what the rules do for a language nobody looked at), from pinned Debian and npm packages
-fetched into a cache on first use (bench/lang_corpus.py says which, and how files are picked).
-In each file, seeded sites give a cursor and the true middle, the code really there. Every
-answer goes through the rules as the engine runs them (``should_stop`` on each streamed delta
-holding a line break, ``clean`` twice, ``replace_length`` for the item's range) and the
+and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown and OCaml (added
+later, to show what the rules do for a language nobody looked at), from pinned Debian and npm
+packages fetched into a cache on first use (bench/lang_corpus.py says which, and how files are
+picked). In each file, seeded sites give a cursor and the true middle, the code really there.
+Every answer goes through the rules as the engine runs them (``should_stop`` on each streamed
+delta holding a line break, ``clean`` twice, ``replace_length`` for the item's range) and the
 resulting document is compared exactly with the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
@@ -74,6 +74,7 @@ COMMENTS = {
     "latex": ("%",),
     "makefile": ("#",),
     "markdown": ("<!--",),
+    "ocaml": ("(*",),
 }
 # Characters that open strings (where it is not the usual two): a Lisp's ' quotes a form.
 QUOTES = {

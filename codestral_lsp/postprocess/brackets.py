@@ -46,6 +46,11 @@ _COMMENT = re.compile(rf"^\s*\*|(?:^|\s){COMMENT_MARK}")
 _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
+# The ML family and Haskell, where a quote ends a name (``fn'``, ``x''``) or starts a type
+# variable (``'a``), and opens a string only as a character literal (``'x'``).
+PRIMES = frozenset({"ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason"})
+_PRIMED = re.compile(r"(?<=[\w'])'")
+_TYPE_VARIABLE = re.compile(r"'[A-Za-z_]\w*(?!')")
 # Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).
 # Not JSX and TSX, where most ``>`` end a tag.
 GENERICS = frozenset({
@@ -87,10 +92,17 @@ class Scan:
     variants of the same lines, so its blind spots cost the same on each side.
     """
 
-    def __init__(self, lifetimes: bool = False, angles: bool = False, lisp: bool = False) -> None:
+    def __init__(
+        self,
+        lifetimes: bool = False,
+        angles: bool = False,
+        lisp: bool = False,
+        primes: bool = False,
+    ) -> None:
         self.lifetimes = lifetimes
         self.angles = angles
         self.lisp = lisp
+        self.primes = primes
         self.stack: list[str] = []
         self.quote = ""
         self.extra = 0
@@ -98,7 +110,7 @@ class Scan:
 
     def copy(self) -> Scan:
         """A scan in the same state, to read different code after the same lines."""
-        twin = Scan(self.lifetimes, self.angles, self.lisp)
+        twin = Scan(self.lifetimes, self.angles, self.lisp, self.primes)
         twin.stack, twin.quote = list(self.stack), self.quote
         twin.extra, twin.open_strings = self.extra, self.open_strings
         return twin
@@ -145,6 +157,12 @@ class Scan:
         lifetime = _LIFETIME.match(code, i) if self.lifetimes and char == "'" else None
         if lifetime:
             return lifetime.end()
+        if (
+            self.primes
+            and char == "'"
+            and (_PRIMED.match(code, i) or _TYPE_VARIABLE.match(code, i))
+        ):
+            return i + 1
         if char in QUOTES:
             triple = code[i : i + 3] == char * 3
             self.quote = char * 3 if triple else char
@@ -255,6 +273,7 @@ def scanner(ctx: Context, angles: bool = False) -> Scan:
         lifetimes=ctx.language == "rust",
         angles=angles and ctx.language in GENERICS,
         lisp=ctx.language in LISPS,
+        primes=ctx.language in PRIMES,
     )
 
 
@@ -269,13 +288,13 @@ def read_above(above: str, ctx: Context) -> Scan:
     :func:`_cost_after` and other readers that go on from a copy. Cached: every keystroke's
     answer, and every line of a stream, is judged after the same lines."""
     judge = scanner(ctx, angles=True)
-    return _scanned(above, judge.lifetimes, judge.angles, judge.lisp)
+    return _scanned(above, judge.lifetimes, judge.angles, judge.lisp, judge.primes)
 
 
 @functools.lru_cache(maxsize=8)
-def _scanned(above: str, lifetimes: bool, angles: bool, lisp: bool) -> Scan:
+def _scanned(above: str, lifetimes: bool, angles: bool, lisp: bool, primes: bool = False) -> Scan:
     """Every keystroke's answer is judged after the same lines above: read them once."""
-    scan = Scan(lifetimes, angles, lisp).feed(above, lenient=True)
+    scan = Scan(lifetimes, angles, lisp, primes).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     return scan
 

@@ -8,7 +8,7 @@ import functools
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import GENERICS, Scan, lisp_head, read_above
+from codestral_lsp.postprocess.brackets import GENERICS, PRIMES, Scan, lisp_head, read_above
 from codestral_lsp.postprocess.lines import (
     GOES_ON,
     STYLE_SHEETS,
@@ -383,7 +383,7 @@ def statement_indent(ctx: Context) -> int:
     # Braces hold statements in most languages (a block, not a continued line); in Python
     # they are a dict or set, like any other bracket.
     holds = "([{" if ctx.language == "python" else "(["
-    scan, start, continued = Scan(), None, False
+    scan, start, continued = Scan(primes=ctx.language in PRIMES), None, False
     for i, line in enumerate(above):
         if line.lstrip().startswith(_COMMENT) and not scan.quote:
             continue  # a bracket in prose opens nothing
