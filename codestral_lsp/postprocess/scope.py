@@ -264,7 +264,10 @@ def _starts_definition(line: str, language: str) -> bool:
 def form_end_cut(lines: list[str], ctx: Context) -> int | None:
     """In a Lisp, with the cursor inside a top-level form, index of the line after the one
     that closes that form: what follows is the next form (a run-on), whatever its
-    indentation. ``None`` elsewhere, and when the prompt holds no start of the form."""
+    indentation; or of a line that opens a form at column 0 before then, which by the Lisps'
+    own convention starts a top-level form (a docstring escapes such a paren): the answer
+    left its form unfinished and wrote the next. ``None`` elsewhere, and when the prompt
+    holds no start of the form."""
     head = lisp_head(ctx)
     if head is None:
         return None
@@ -272,9 +275,11 @@ def form_end_cut(lines: list[str], ctx: Context) -> int | None:
     if not above.copy().feed(ctx.line_prefix).stack:
         return None  # between forms: an answer may write several (``(require ...)`` lines)
     scan = above.copy()
-    for i, line in enumerate(lines[:-1]):
+    for i, line in enumerate(lines):
+        if i and line.startswith("(") and not scan.quote:
+            return i
         scan.feed(line + "\n")
-        if not scan.stack and not scan.quote:
+        if not scan.stack and not scan.quote and i < len(lines) - 1:
             return i + 1
     return None
 
