@@ -101,20 +101,7 @@ class Probe:
         cpu_before = cpu_ms(pid)
         for n in range(keys):
             char = TYPED[n % len(TYPED)]
-            self.client.text_document_did_change(
-                types.DidChangeTextDocumentParams(
-                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=n + 2),
-                    content_changes=[
-                        types.TextDocumentContentChangePartial(
-                            range=types.Range(
-                                start=types.Position(line=line, character=column),
-                                end=types.Position(line=line, character=column),
-                            ),
-                            text=char,
-                        )
-                    ],
-                )
-            )
+            local_server.insert(self.client, uri, n + 2, line, column, char)
             line, column = (line + 1, 0) if char == "\n" else (line, column + 1)
             started = time.perf_counter()
             await self.ask(uri, line - 1 if up and line else line, column if not up else 0)

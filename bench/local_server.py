@@ -1,5 +1,5 @@
-"""The server under test as a subprocess over stdio, set up against a local fake endpoint
-(for bench/soak.py and bench/bigdoc.py)."""
+"""The server under test as a subprocess over stdio, set up against a local fake endpoint,
+and the edits the benches type into it (for bench/soak.py and bench/bigdoc.py)."""
 
 from __future__ import annotations
 
@@ -46,3 +46,20 @@ async def start(
 async def _drain(stderr: asyncio.StreamReader, on_line: Callable[[], None]) -> None:
     while await stderr.readline():
         on_line()
+
+
+def insert(
+    client: BaseLanguageClient, uri: str, version: int, line: int, column: int, text: str
+) -> None:
+    """Tell the server ``text`` was typed at ``line``:``column`` (an incremental change)."""
+    at = types.Position(line=line, character=column)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(start=at, end=at), text=text
+                )
+            ],
+        )
+    )

@@ -122,22 +122,7 @@ class Soak:
         lines[line] += typed
         self.texts[uri] = "\n".join(lines)
         self.versions[uri] += 1
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(
-                    uri=uri, version=self.versions[uri]
-                ),
-                content_changes=[
-                    types.TextDocumentContentChangePartial(
-                        range=types.Range(
-                            start=types.Position(line=line, character=column),
-                            end=types.Position(line=line, character=column),
-                        ),
-                        text=typed,
-                    )
-                ],
-            )
-        )
+        local_server.insert(self.client, uri, self.versions[uri], line, column, typed)
         if "\n" in typed:
             return line + 1, len(typed.split("\n")[-1])
         return line, column + len(typed)
