@@ -1,4 +1,4 @@
-"""The corpus of bench/languages.py: real third-party files in 28 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 30 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
@@ -119,6 +119,8 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
     "makefile": [("deb:automake", "usr/share/automake-*/am/*.am")],
     "markdown": [("npm:pino@9.5.0", "package/docs/*.md"), ("npm:rxjs@7.8.1", "package/*.md")],
     "ocaml": [("deb:ocaml", "usr/lib/ocaml/*.ml")],
+    "cmake": [("deb:cmake-data", "usr/share/cmake-*/Modules/*.cmake")],
+    "tcl": [("deb:tcllib", "usr/share/tcltk/tcllib*/**/*.tcl")],
 }
 
 

@@ -1,14 +1,14 @@
-"""Languages bench: post-processing on real code in 28 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 30 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
-and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown and OCaml (added
-later, to show what the rules do for a language nobody looked at), from pinned Debian and npm
-packages fetched into a cache on first use (bench/lang_corpus.py says which, and how files are
-picked). In each file, seeded sites give a cursor and the true middle, the code really there.
-Every answer goes through the rules as the engine runs them (``should_stop`` on each streamed
-delta holding a line break, ``clean`` twice, ``replace_length`` for the item's range) and the
-resulting document is compared exactly with the real file. Two measures:
+and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake and Tcl
+(added later, to show what the rules do for a language nobody looked at), from pinned Debian
+and npm packages fetched into a cache on first use (bench/lang_corpus.py says which, and how
+files are picked). In each file, seeded sites give a cursor and the true middle, the code
+really there. Every answer goes through the rules as the engine runs them (``should_stop`` on
+each streamed delta holding a line break, ``clean`` twice, ``replace_length`` for the item's
+range) and the resulting document is compared exactly with the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
   (``asked=False``, also what textDocument/completion gets) and in invoked mode;
@@ -75,11 +75,14 @@ COMMENTS = {
     "makefile": ("#",),
     "markdown": ("<!--",),
     "ocaml": ("(*",),
+    "cmake": ("#",),
+    "tcl": ("#",),
 }
 # Characters that open strings (where it is not the usual two): a Lisp's ' quotes a form.
 QUOTES = {
     **{lang: '"' for lang in ("emacs-lisp", "scheme", "rust", "json", "html")},
     "sql": "'\"",
+    **{lang: '"' for lang in ("cmake", "tcl")},
     **{lang: "\"'`" for lang in ("javascript", "typescript", "go")},
 }
 FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash"}
