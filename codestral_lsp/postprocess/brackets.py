@@ -412,10 +412,11 @@ def replace_length(text: str, ctx: Context) -> int:
     tail = punctuation_tail(ctx)
     if not tail or not text:
         return 0
-    above, below = _window(ctx, CONTEXT_LINES)
+    form = lisp_form(ctx)
+    above, below = form or _lines_around(ctx, CONTEXT_LINES)
     if not (_reads_cleanly(above, ctx) and _reads_cleanly(below, ctx)):
         above, below = ctx.line_prefix, ""
-    elif ctx.language in LISPS and lisp_form(ctx) is None:
+    elif form is None and ctx.language in LISPS:
         closed = _closed_beyond(text, tail, above, ctx)
         if closed is not None:
             return closed
@@ -502,9 +503,12 @@ def _window(ctx: Context, count: int) -> tuple[str, str]:
     (:func:`lisp_form`): every bracket there is a ``(``, so a stray ``)`` closes an outer form
     as readily as its own, and with the form's end out of sight the brackets still open make
     it look the better fit; over the whole form the balance is exact."""
-    form = lisp_form(ctx)
-    if form is not None:
-        return form
+    return lisp_form(ctx) or _lines_around(ctx, count)
+
+
+def _lines_around(ctx: Context, count: int) -> tuple[str, str]:
+    """The last ``count`` lines above the cursor's line with the line's text before the
+    cursor, and the :data:`CONTEXT_LINES` below it."""
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     return (
         recent_lines(head, count) + ctx.line_prefix,
