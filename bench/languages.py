@@ -19,7 +19,8 @@ range) and the resulting document is compared exactly with the real file. Two me
         [--files 40] [--corpus DIR] [--show [FILTER]] [--json FILE]
 
 Sites are quality.py's six kinds, adapted to brace, ``end``, tag and indentation languages:
-code lines skip each language's comments (and Lisp docstrings); a tab counts 4 columns; an
+code lines skip each language's comments (and Lisp docstrings); a tab counts 8
+columns in a file whose tabs and spaces mix past a tab's half (GNU style), else 4; an
 ``opener`` is the end of any line whose next code line is deeper, its middle the body plus
 the block's closing line (``}``, ``end``, ``fi``, ``</div>``) when the block ends within 8
 lines; no ``next`` site after a line that plainly goes on (an operator, a comma, ``then``);
@@ -101,6 +102,8 @@ CONTROL = re.compile(
     r"defer|select|then|fi|done|esac|end|repeat|with|goto|break|continue|yield|throw|raise|"
     r"local\s+\w+\s*=(?!\s*function)|let|var|const|val|\$\w+\s*=)\b)"
 )
+# Tabs, then more spaces than a tab's half, then code: only where a tab is 8 columns.
+MIXED = re.compile(r"\t+ {4,7}\S")
 Files = list[tuple[str, list[str]]]
 
 
@@ -108,10 +111,16 @@ def lead(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def width(line: str) -> int:
-    """Indentation in columns, a tab counting 4."""
+def tab_width(lines: list[str]) -> int:
+    """Columns of a tab in this file: 8 where tabs and spaces mix past a tab's half (GNU and
+    Emacs style: ``\t    x`` is 12 columns deep), else 4."""
+    return 8 if any(MIXED.match(line) for line in lines) else 4
+
+
+def width(line: str, tab: int) -> int:
+    """Indentation in columns, a tab counting ``tab``."""
     spaces = lead(line)
-    return len(spaces) + 3 * spaces.count("\t")
+    return len(spaces) + (tab - 1) * spaces.count("\t")
 
 
 def code_lines(lines: list[str], lang: str) -> set[int]:
@@ -162,21 +171,21 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
 
 
 def last_row(
-    lines: list[str], code: set[int], end: int, stop: int, fits: Callable[[int], bool]
+    lines: list[str], code: set[int], end: int, stop: int, fits: Callable[[int], bool], tab: int
 ) -> int:
     """The last row, from ``end`` on and up to ``stop``, of the code lines whose indentation
     ``fits``: where a site's middle ends (a blank or comment line, a dedent)."""
-    while end < min(stop, len(lines) - 1) and end + 1 in code and fits(width(lines[end + 1])):
+    while end < min(stop, len(lines) - 1) and end + 1 in code and fits(width(lines[end + 1], tab)):
         end += 1
     return end
 
 
-def block_site(path: str, lines: list[str], row: int, code: set[int]) -> Site | None:
+def block_site(path: str, lines: list[str], row: int, code: set[int], tab: int) -> Site | None:
     """After a line's indentation: the lines to a blank line or a dedent."""
-    base = width(lines[row])
+    base = width(lines[row], tab)
     if base == 0:
         return None
-    end = last_row(lines, code, row, row + MAX_BLOCK_LINES - 1, lambda w: w >= base)
+    end = last_row(lines, code, row, row + MAX_BLOCK_LINES - 1, lambda w: w >= base, tab)
     col = len(lead(lines[row]))
     middle = "".join(lines[row : end + 1])[col:].rstrip("\n")
     if len(middle.strip()) < 2:
@@ -185,17 +194,21 @@ def block_site(path: str, lines: list[str], row: int, code: set[int]) -> Site | 
     return Site("block", path, before, middle, after)
 
 
-def opener_site(path: str, lines: list[str], row: int, code: set[int]) -> Site | None:
+def opener_site(path: str, lines: list[str], row: int, code: set[int], tab: int) -> Site | None:
     """The end of a line whose next code line is deeper: the block's body, and its closing
     line when the block ends within reach."""
     line = lines[row].rstrip("\n")
-    if row + 1 not in code or row + 1 >= len(lines) or width(lines[row + 1]) <= width(line):
+    if (
+        row + 1 not in code
+        or row + 1 >= len(lines)
+        or width(lines[row + 1], tab) <= width(line, tab)
+    ):
         return None
-    base = width(line)
-    end = last_row(lines, code, row, row + MAX_BLOCK_LINES, lambda w: w > base)
+    base = width(line, tab)
+    end = last_row(lines, code, row, row + MAX_BLOCK_LINES, lambda w: w > base, tab)
     capped = end - row >= MAX_BLOCK_LINES
     below = lines[end + 1] if end + 1 < len(lines) else ""
-    if not capped and width(below) == base and CLOSER_LINE.match(below):
+    if not capped and width(below, tab) == base and CLOSER_LINE.match(below):
         end += 1
     middle = "\n" + "".join(lines[row + 1 : end + 1]).rstrip("\n")
     before, after = split(lines, row, len(line), middle)
@@ -208,16 +221,18 @@ def balanced(line: str, quotes: str) -> bool:
     return all(line.count(o) == line.count(c) for o, c in PAIRS.items())
 
 
-def next_site(path: str, lines: list[str], row: int, code: set[int], quotes: str) -> Site | None:
+def next_site(
+    path: str, lines: list[str], row: int, code: set[int], quotes: str, tab: int
+) -> Site | None:
     """The end of a finished line: the statements below, from the next line at its own
     indentation (it may close blocks) to a blank line or a dedent below that."""
     line = lines[row].rstrip("\n")
     if row + 1 not in code or row + 1 >= len(lines) or GOES_ON.search(line):
         return None
-    if not balanced(line, quotes) or width(lines[row + 1]) > width(line):
+    if not balanced(line, quotes) or width(lines[row + 1], tab) > width(line, tab):
         return None
-    base = width(lines[row + 1])
-    end = last_row(lines, code, row + 1, row + MAX_BLOCK_LINES, lambda w: w >= base)
+    base = width(lines[row + 1], tab)
+    end = last_row(lines, code, row + 1, row + MAX_BLOCK_LINES, lambda w: w >= base, tab)
     middle = "\n" + "".join(lines[row + 1 : end + 1]).rstrip("\n")
     before, after = split(lines, row, len(line), middle)
     return Site("next", path, before, middle, after)
@@ -231,6 +246,7 @@ def make_sites(lang: str, files: Files, per_file: int, seed: int) -> list[Site]:
     sites: list[Site] = []
     for path, lines in files:
         code = code_lines(lines, lang)
+        tab = tab_width(lines)
         rows = sorted(r for r in code if len(lines[r]) <= 200)
         if not rows:
             continue
@@ -247,11 +263,11 @@ def make_sites(lang: str, files: Files, per_file: int, seed: int) -> list[Site]:
             elif kind == "line_end":
                 site = quality.line_end_site(path, lines, row, rng)
             elif kind == "block":
-                site = block_site(path, lines, row, code)
+                site = block_site(path, lines, row, code, tab)
             elif kind == "opener":
-                site = opener_site(path, lines, row, code)
+                site = opener_site(path, lines, row, code, tab)
             elif kind == "next":
-                site = next_site(path, lines, row, code, quotes)
+                site = next_site(path, lines, row, code, quotes, tab)
             else:
                 site = quality.bracket_site(path, lines, row, rng, quotes)
             if site is None or (kind, len(site.before)) in seen:
@@ -262,7 +278,7 @@ def make_sites(lang: str, files: Files, per_file: int, seed: int) -> list[Site]:
     return sites
 
 
-def is_head(lines: list[str], i: int, lang: str) -> bool:
+def is_head(lines: list[str], i: int, lang: str, tab: int) -> bool:
     """Whether line ``i`` begins a definition, method, rule or key: what a run-on writes."""
     line = lines[i]
     s = line.strip()
@@ -280,7 +296,7 @@ def is_head(lines: list[str], i: int, lang: str) -> bool:
         return True
     for j in range(i + 1, min(i + 3, len(lines))):
         if lines[j].strip():
-            return width(lines[j]) > width(line)
+            return width(lines[j], tab) > width(line, tab)
     return False
 
 
@@ -289,15 +305,16 @@ def run_on_parts(site: Site, lines: list[str], lang: str) -> tuple[str, list[str
     of the next sibling definition (dedented), and the closing lines of the code below up to
     that definition's own closer (none when the code below is not only those)."""
     row = site.before.count("\n")
+    tab = tab_width(lines)
     line_start = site.before[site.before.rfind("\n") + 1 :]
     if site.middle.startswith("\n"):
         # The cursor's line itself may be the enclosing head (an opener on a ``def`` line).
-        probe, top = width(site.middle.split("\n")[1]), row
+        probe, top = width(site.middle.split("\n")[1], tab), row
     else:
-        probe, top = width(line_start if not line_start.strip() else lines[row]), row - 1
+        probe, top = width(line_start if not line_start.strip() else lines[row], tab), row - 1
     head_row = None
     for i in range(top, -1, -1):
-        if lines[i].strip() and width(lines[i]) < probe and is_head(lines, i, lang):
+        if lines[i].strip() and width(lines[i], tab) < probe and is_head(lines, i, lang, tab):
             head_row = i
             break
     pad = lead(lines[head_row]) if head_row is not None else ""
@@ -306,7 +323,7 @@ def run_on_parts(site: Site, lines: list[str], lang: str) -> tuple[str, list[str
     above = range((row if head_row is None else head_row) - 1, -1, -1)
     sibling = None
     for i in itertools.chain(below, above):
-        if lead(lines[i]) == pad and lines[i].strip() and is_head(lines, i, lang):
+        if lead(lines[i]) == pad and lines[i].strip() and is_head(lines, i, lang, tab):
             sibling = i
             break
     if sibling is None or sibling == head_row:

@@ -12,6 +12,7 @@ marks a new file with ``\n+++++ `` if it runs on, so that string is a stop seque
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -25,6 +26,15 @@ MIN_PREFIX_SHARE = 0.1
 MAX_OTHER_FILES = 3
 # A snippet shorter than this tells the model nothing; its budget goes to the next file.
 MIN_SNIPPET_CHARS = 120
+# Columns of a tab, unless the file shows GNU-style indentation (:func:`tab_width`).
+TAB_WIDTH = 4
+GNU_TAB_WIDTH = 8
+# Tabs, then more spaces than half a tab of 4, then code, at a line's start: a line only a
+# tab of 8 explains (Emacs, Vim and GNU indent write ``\t    x`` for 12 columns). Where a tab
+# is 4, that line would be written ``\t\tx``. Searched from a line break, which re scans for
+# far faster than it tries ``^`` at every character.
+_GNU_MIX = re.compile(r"\t+ {4,7}\S")
+_GNU_MIX_BELOW = re.compile(r"\n\t+ {4,7}\S")
 FILE_MARK = "+++++ "
 FILE_STOP = "\n+++++ "
 
@@ -119,6 +129,8 @@ class Context:
     snippets: Snippets = ()
     # How the prompt names the file (workspace-relative); ``path`` is where it is on disk.
     shown_path: str = ""
+    # Columns of a tab in this file, for the rules that compare indentation.
+    tab_width: int = TAB_WIDTH
 
     @property
     def prompt(self) -> str:
@@ -137,6 +149,18 @@ class Context:
         while i > 0 and is_word_char(self.line_prefix[i - 1]):
             i -= 1
         return self.line_prefix[i:]
+
+    def indent(self, line: str) -> int:
+        """Width of ``line``'s leading whitespace, a tab counted as :attr:`tab_width` columns."""
+        width = 0
+        for char in line:
+            if char == " ":
+                width += 1
+            elif char == "\t":
+                width += self.tab_width
+            else:
+                break
+        return width
 
 
 def is_word_char(char: str) -> bool:
@@ -275,7 +299,16 @@ def build(
         header=header(shown_path, parts),
         snippets=parts,
         shown_path=shown_path,
+        tab_width=tab_width(prefix, suffix),
     )
+
+
+def tab_width(*texts: str) -> int:
+    """Columns of a tab in the file these windows come from: :data:`GNU_TAB_WIDTH` where a
+    line mixes tabs and spaces as only a tab of 8 explains, else :data:`TAB_WIDTH`. Editors do
+    not tell a language server their tab width; the text does."""
+    gnu = any(_GNU_MIX.match(text) or _GNU_MIX_BELOW.search(text) for text in texts)
+    return GNU_TAB_WIDTH if gnu else TAB_WIDTH
 
 
 def snippets(shown_path: str, others: Sequence[OtherFile], budget_chars: int) -> Snippets:

@@ -7,7 +7,7 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
-from codestral_lsp.context import build, moved, trim_prefix, trim_suffix
+from codestral_lsp.context import build, moved, tab_width, trim_prefix, trim_suffix
 from codestral_lsp.document import offset_at
 
 
@@ -104,3 +104,20 @@ def test_moved_is_the_context_after_typing_the_text(eol: str) -> None:
         expected.offset,
     )
     assert (after.line_prefix, after.line_suffix) == (expected.line_prefix, expected.line_suffix)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("int f()\n{\n  if (x)\n\t{\n\t    y++;\n\t}\n}\n", 8),  # GNU: tab, then 4 spaces
+        ("proc p {} {\n    if {$x} {\n\tputs $x\n\t    }\n}\n", 8),
+        ("func f() {\n\tif x {\n\t\ty()\n\t}\n}\n", 4),  # tabs only (gofmt)
+        ("\tret = call(a,\n\t\t  b);\n", 4),  # spaces after tabs only to align
+        ("def f():\n    if x:\n        y()\n", 4),  # spaces only
+        ("\t    \n\tx\n", 4),  # a blank line says nothing
+    ],
+)
+def test_tab_width_is_8_only_where_a_line_needs_it(text: str, expected: int) -> None:
+    assert tab_width(text) == expected
+    offset = text.find("\n") + 1
+    assert build(text, offset, "file:///a.c").tab_width == expected

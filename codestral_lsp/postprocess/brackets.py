@@ -19,7 +19,6 @@ from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     HASH_COMMENTS,
     SHELLS,
-    indent,
     is_blank,
     is_closer,
     lines_above,
@@ -389,10 +388,10 @@ def closes_block_by_indentation(text: str, ctx: Context) -> bool:
     else:
         return False
     opener = CLOSERS.get(line.strip()[:1], "")
-    column = indent(line)
+    column = ctx.indent(line)
     for above in itertools.chain(nearest, lines_above(ctx)) if opener else ():
-        if not is_blank(above) and indent(above) <= column:
-            return indent(above) == column and above.rstrip().endswith(opener)
+        if not is_blank(above) and ctx.indent(above) <= column:
+            return ctx.indent(above) == column and above.rstrip().endswith(opener)
     return False
 
 

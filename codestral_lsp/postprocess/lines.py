@@ -8,7 +8,6 @@ from itertools import islice
 
 from codestral_lsp.context import Context
 
-TAB_WIDTH = 4
 # What starts a line comment or a block comment in the common languages (``//``, ``#``,
 # ``--``, ``;``, ``/*``), for rules that leave prose alone.
 COMMENT_MARK = r"(?://|#|--|;|/\*)"
@@ -29,19 +28,6 @@ GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # maybe a ``;``, ``,`` or (Erlang's) ``.``.
 _PUSH_DOWN = re.compile(r"\n[ \t]*\Z")
 _CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,.]?\s*$")
-
-
-def indent(line: str) -> int:
-    """Width of the leading whitespace, tabs counted as :data:`TAB_WIDTH` columns."""
-    width = 0
-    for char in line:
-        if char == " ":
-            width += 1
-        elif char == "\t":
-            width += TAB_WIDTH
-        else:
-            break
-    return width
 
 
 def is_blank(line: str) -> bool:
@@ -116,10 +102,10 @@ def recent_lines(text: str, count: int) -> str:
 def enclosing_lines(ctx: Context) -> Iterator[str]:
     """The lines that open the blocks around the cursor's line, innermost first: each is the
     nearest code line above the one before that is less indented (as far as the prompt shows)."""
-    level = indent(ctx.line_prefix)
+    level = ctx.indent(ctx.line_prefix)
     for line in lines_above(ctx):
         if not level:
             return
-        if not is_blank(line) and indent(line) < level:
-            level = indent(line)
+        if not is_blank(line) and ctx.indent(line) < level:
+            level = ctx.indent(line)
             yield line

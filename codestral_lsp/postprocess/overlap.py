@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import cost
-from codestral_lsp.postprocess.lines import indent, is_blank, is_closer, lines_after_cursor
+from codestral_lsp.postprocess.lines import is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
@@ -221,12 +221,12 @@ def terminal_cut(lines: list[str], ctx: Context) -> int | None:
     below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
     if not _TERMINAL.match(below.lstrip()):
         return None
-    level = indent(below)
+    level = ctx.indent(below)
     for i, line in enumerate(lines):
         if is_blank(line):
             continue
-        if indent(line) < level:
+        if ctx.indent(line) < level:
             return None  # the answer left the block: the one below is elsewhere
-        if i and indent(line) == level and _TERMINAL.match(line.lstrip()):
+        if i and ctx.indent(line) == level and _TERMINAL.match(line.lstrip()):
             return i
     return None

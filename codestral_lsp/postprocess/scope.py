@@ -13,7 +13,6 @@ from codestral_lsp.postprocess.lines import (
     GOES_ON,
     STYLE_SHEETS,
     enclosing_lines,
-    indent,
     is_blank,
     is_closer,
     lines_after_cursor,
@@ -190,13 +189,13 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
         if comment and _comment_lead(line) == comment:
             continue  # the cursor's comment goes on
         comment = ""
-        if is_blank(line) or indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
+        if is_blank(line) or ctx.indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
             continue
-        if labels and _CASE_LABEL.match(line) and indent(line) == statement_indent(ctx):
+        if labels and _CASE_LABEL.match(line) and ctx.indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
         if closes(line, ctx.language) and not _closed_below(ctx, limit):
             end = _closing_run(lines, i, ctx)
-            return end if final or end < len(lines) or not indent(lines[end - 1]) else None
+            return end if final or end < len(lines) or not ctx.indent(lines[end - 1]) else None
         return i
     return None
 
@@ -225,8 +224,8 @@ def _closing_run(lines: list[str], first: int, ctx: Context) -> int:
     while (
         end < len(lines)
         and closes(lines[end], ctx.language)
-        and indent(lines[end]) < indent(lines[end - 1])
-        and not _closed_below(ctx, indent(lines[end - 1]))
+        and ctx.indent(lines[end]) < ctx.indent(lines[end - 1])
+        and not _closed_below(ctx, ctx.indent(lines[end - 1]))
     ):
         end += 1
     return end
@@ -246,10 +245,10 @@ def sibling_cut(lines: list[str], ctx: Context) -> int | None:
     level = statement_indent(ctx)
     for i in range(1, len(lines) - 1):
         line = lines[i]
-        if indent(line) > level or not closes(line, ctx.language):
+        if ctx.indent(line) > level or not closes(line, ctx.language):
             continue
         after = next((j for j in range(i + 1, len(lines)) if not is_blank(lines[j])), None)
-        if after is not None and indent(lines[after]) == indent(line):
+        if after is not None and ctx.indent(lines[after]) == ctx.indent(line):
             return after if _starts_definition(lines[after], ctx.language) else None
     return None
 
@@ -353,9 +352,9 @@ def tag_cut(lines: list[str], ctx: Context) -> int | None:
 def _tag_closed_below(ctx: Context, closing: str) -> bool:
     """Whether the first line below the cursor that is not nested deeper than the cursor's
     line closes the element (``</main>``)."""
-    level = indent(ctx.line_prefix)
+    level = ctx.indent(ctx.line_prefix)
     for below in lines_after_cursor(ctx):
-        if not is_blank(below) and indent(below) <= level:
+        if not is_blank(below) and ctx.indent(below) <= level:
             return below.strip() == closing
     return False
 
@@ -364,16 +363,16 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     """The least indentation an answer's line may have and stay in the cursor's scope (the
     answer is not a new top-level definition)."""
     if not ctx.line_prefix.strip():
-        return indent(ctx.line_prefix)
+        return ctx.indent(ctx.line_prefix)
     own = statement_indent(ctx)
     if ctx.language in FLAT_LANGUAGES:
         return own
     if (_adds_to_line(lines, ctx) and not _terminates(lines[0], ctx)) or _OPENER.search(lines[0]):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
-    if first is None or indent(first) >= own:
+    if first is None or ctx.indent(first) >= own:
         return own
-    return max(indent(first), _definition_floor(ctx))
+    return max(ctx.indent(first), _definition_floor(ctx))
 
 
 @functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
@@ -398,9 +397,11 @@ def statement_indent(ctx: Context) -> int:
         continued = line.endswith("\\")
     if start is None or scan.quote or not (_open_in(scan, holds) or continued):
         return (
-            _sql_statement_indent(above, ctx) if ctx.language == "sql" else indent(ctx.line_prefix)
+            _sql_statement_indent(above, ctx)
+            if ctx.language == "sql"
+            else ctx.indent(ctx.line_prefix)
         )
-    return indent(above[start])
+    return ctx.indent(above[start])
 
 
 def _sql_statement_indent(above: list[str], ctx: Context) -> int:
@@ -411,9 +412,9 @@ def _sql_statement_indent(above: list[str], ctx: Context) -> int:
     if len(above) < STATEMENT_LINES:  # ``above`` holds the document's first line
         starts.insert(0, 0)
     if not starts:
-        return indent(ctx.line_prefix)
+        return ctx.indent(ctx.line_prefix)
     first = above[starts[-1]] if starts[-1] < len(above) else ctx.line_prefix
-    return min(indent(first), indent(ctx.line_prefix))
+    return min(ctx.indent(first), ctx.indent(ctx.line_prefix))
 
 
 def statement_cut(lines: list[str], ctx: Context) -> int | None:
@@ -427,7 +428,7 @@ def statement_cut(lines: list[str], ctx: Context) -> int | None:
     unfinished = bool(lines[0].strip()) and not _SQL_STATEMENT_END.search(lines[0])
     for i in range(1, len(lines)):
         line = lines[i]
-        if unfinished and indent(line) <= level and _SQL_SCHEMA_STATEMENT.match(line):
+        if unfinished and ctx.indent(line) <= level and _SQL_SCHEMA_STATEMENT.match(line):
             return i
         if line.strip():
             unfinished = not _SQL_STATEMENT_END.search(line)
@@ -444,7 +445,7 @@ def _terminates(first: str, ctx: Context) -> bool:
     after the last value, ``;``), a line that begins its own (not an argument continued inside
     an open call): the line is then finished, and its siblings may follow."""
     added = first[len(ctx.line_prefix) :].strip()
-    return added in (",", ";") and statement_indent(ctx) == indent(ctx.line_prefix)
+    return added in (",", ";") and statement_indent(ctx) == ctx.indent(ctx.line_prefix)
 
 
 def _preamble(line: str) -> bool:
@@ -463,9 +464,9 @@ def _definition_floor(ctx: Context) -> int:
     class) around the cursor: 1 inside one, 0 in top-level code, and the outermost level the
     prompt shows when its window starts inside a block."""
     words = definition_words(ctx.language)
-    level, outermost = indent(ctx.line_prefix), ""
+    level, outermost = ctx.indent(ctx.line_prefix), ""
     for line in enclosing_lines(ctx):
-        level, outermost = indent(line), line
+        level, outermost = ctx.indent(line), line
     if level == 0 and outermost.startswith(words):
         return 1
     return level
@@ -485,8 +486,8 @@ def _closed_below(ctx: Context, limit: int) -> bool:
     puts its ``}`` at a level the file never uses."""
     opener = _opener_indent(ctx, limit)
     for below in lines_after_cursor(ctx):
-        if not is_blank(below) and indent(below) < limit:
-            return closes(below, ctx.language) and indent(below) == opener
+        if not is_blank(below) and ctx.indent(below) < limit:
+            return closes(below, ctx.language) and ctx.indent(below) == opener
     return False
 
 
@@ -494,6 +495,8 @@ def _opener_indent(ctx: Context, limit: int) -> int | None:
     """Indentation of the line that opened the block the answer's lines below ``limit`` are
     in: the nearest code line, from the cursor's up, indented less than ``limit``."""
     own = ctx.line_prefix
-    if not is_blank(own) and indent(own) < limit:
-        return indent(own)
-    return next((indent(line) for line in enclosing_lines(ctx) if indent(line) < limit), None)
+    if not is_blank(own) and ctx.indent(own) < limit:
+        return ctx.indent(own)
+    return next(
+        (ctx.indent(line) for line in enclosing_lines(ctx) if ctx.indent(line) < limit), None
+    )

@@ -18,7 +18,6 @@ from codestral_lsp.postprocess.lines import (
     SHELLS,
     code_lines_above,
     enclosing_lines,
-    indent,
     is_blank,
     last_code_line,
     lines_after_cursor,
@@ -104,8 +103,8 @@ def leading_space(text: str, ctx: Context) -> str:
 def _one_short(width: int, ctx: Context) -> bool:
     """Whether ``width`` is the indentation of the code line above, one step (2 or 4 columns)
     into or out of its block, or that of the code line below."""
-    above = indent(next(_code_above(ctx), ""))
-    below = next((indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
+    above = ctx.indent(next(_code_above(ctx), ""))
+    below = next((ctx.indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
     return width in (above - 4, above - 2, above, above + 2, above + 4, below)
 
 
