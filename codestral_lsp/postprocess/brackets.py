@@ -263,6 +263,33 @@ def _comment_lines(language: str) -> re.Pattern[str]:
     return re.compile(rf"^[ \t]*(?:{'|'.join(marks)}).*$", re.MULTILINE)
 
 
+def without_trailing_comment(line: str, language: str) -> str:
+    """``line`` without the comment that ends it (``if (x) { // why``, TeX's ``\\def\\x{%``),
+    for the rules that read what a line of code ends with. Unchanged where the marker may sit
+    in a string (an odd number of ``"`` before it)."""
+    found = _trailing_comment(language).search(line)
+    if found is None or line.count('"', 0, found.start()) % 2:
+        return line
+    return line[: found.start()].rstrip()
+
+
+@functools.lru_cache(maxsize=16)
+def _trailing_comment(language: str) -> re.Pattern[str]:
+    # After a space only: ``http://x``, ``$#``, ``a--``, a regular expression's ``(?#`` are
+    # no comments.
+    marks = [r"/\*.*\*/\s*$"]
+    # Python's and Perl's ``//`` is an operator.
+    marks.append("#" if language in HASH_COMMENTS else "//")
+    if language in SEMICOLON_COMMENTS:
+        marks.append(";")
+    if language in DASH_COMMENTS:
+        marks.append("--")
+    pattern = rf"(?:(?<=\s)|^)(?:{'|'.join(marks)})"
+    if language in PERCENT_COMMENTS:
+        pattern += r"|(?<!\\)%"  # TeX's ``{%`` ends a line on purpose; ``\%`` is a percent
+    return re.compile(pattern)
+
+
 def scanner(ctx: Context, angles: bool = False) -> Scan:
     """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes, nor are a
     Lisp's quotes). With ``angles``, ``<>`` count as brackets where the language has type

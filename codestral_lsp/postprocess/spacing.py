@@ -12,6 +12,7 @@ from codestral_lsp.postprocess.brackets import (
     closes_open_bracket,
     replace_length,
     scanner,
+    without_trailing_comment,
 )
 from codestral_lsp.postprocess.lines import (
     HASH_COMMENTS,
@@ -60,7 +61,8 @@ def leading_newline(text: str, ctx: Context) -> str:
     line's indentation that follows them: the cursor line itself is where the code goes. After
     a line that opens a block (``def one():``, ``{``), a block does not start with a blank
     line: one line break is kept."""
-    if _opens_block(ctx.line_prefix) and not ctx.line_suffix.strip():
+    opener = _opens_block(without_trailing_comment(ctx.line_prefix, ctx.language))
+    if opener and not ctx.line_suffix.strip():
         return _BLANK_LINES.sub("\n", text, count=1)
     if ctx.line_prefix.strip() or ctx.line_suffix.strip() or not text.startswith("\n"):
         return text
