@@ -41,3 +41,17 @@ async def test_a_block_written_in_front_of_code_streams_until_it_balances(
         open_doc(bare, uri, "func run(cfg *Config) error {\n\treturn serve(cfg)\n}\n", "go")
         items = await inline(bare, uri, 1, 1)
         assert [insert_text(i) for i in items] == [block]
+
+
+async def test_a_closing_fence_streaming_in_does_not_decide_the_answer(
+    bare: LanguageClient,
+) -> None:
+    # The third chunk ends with "\n``": the line break and backquotes are the closing fence
+    # arriving, not a line written in front of ``warn(``.
+    fenced = "```typescript\n  console.\n```"
+    with FakeFim(Reply(text=fenced, chunk_chars=9)) as fake:
+        await start_neovim(bare, fake, invokedCandidates=1)
+        uri = "file:///work/project/warn.ts"
+        open_doc(bare, uri, "if (quiet) {\n  log(x);\n} else {\n  warn(x);\n}\n", "typescript")
+        items = await inline(bare, uri, 3, 2)
+        assert [insert_text(i) for i in items] == ["console."]

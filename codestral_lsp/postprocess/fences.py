@@ -92,16 +92,26 @@ def without_fence(text: str, ctx: Context) -> str:
         return text
     if _in_prose(ctx, own_line="\n" in text[: opening.start(1)]):
         return text
-    fence = opening.group(1)
-    body = text[opening.end() :]
-    closing = re.search(rf"^[ \t]*{re.escape(fence)}[ \t]*$", body, re.MULTILINE)
-    if closing is not None:
-        body = body[: closing.start()].removesuffix("\n")
+    body = _fenced_code(text[opening.end() :], opening.group(1))
     if not ctx.line_prefix.strip():
         body = body.removeprefix(ctx.line_prefix)
     elif not ctx.line_suffix.strip() and _below(body, ctx):
         body = "\n" + body
     return body
+
+
+def _fenced_code(body: str, fence: str) -> str:
+    """The code of ``body`` (what follows the opening ``fence``'s line): up to the closing
+    fence, or while the stream has not brought it, up to a last line that may be it arriving
+    (```` `` ````). The line break before the closing fence is the fence's; until it comes, the
+    last break may be it: taken as the code's, it read as a whole line written in front of
+    the code after the cursor (``console.`` above ``warn(``)."""
+    closing = re.search(rf"^[ \t]*{re.escape(fence)}[ \t]*$", body, re.MULTILINE)
+    if closing is not None:
+        return body[: closing.start()].removesuffix("\n")
+    start = body.rfind("\n") + 1
+    tail = body[start:].strip(" \t")
+    return (body[:start] if tail and fence.startswith(tail) else body).removesuffix("\n")
 
 
 def _below(body: str, ctx: Context) -> bool:
