@@ -36,8 +36,8 @@ from codestral_lsp.postprocess.brackets import (
     without_stray_closers,
 )
 from codestral_lsp.postprocess.lines import (
-    GOES_ON,
     code_lines_above,
+    goes_on,
     unix_breaks,
     without_push_down,
     without_torn_line,
@@ -59,8 +59,6 @@ __all__ = [
 _WORD = re.compile(r"\w")
 # A cursor line ending with one of these opens a block: the answer is its body.
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
-# ... unless the ``>`` ends a markup tag (``<ul class="menu">``, ``</li>``, ``<br/>``).
-_TAG_END = re.compile(r"<(?:/?[A-Za-z][^<>]*)?>$")
 
 
 def wants_multiline(ctx: Context, mode: str) -> bool:
@@ -91,7 +89,7 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     if not text.startswith("\n") or not ctx.line_suffix.strip():
         return None
     head = ctx.line_prefix.rstrip()
-    if not head or (GOES_ON.search(head) and not _TAG_END.search(head) and not _pair(ctx)):
+    if not head or (goes_on(head) and not _pair(ctx)):
         return None
     return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
 

@@ -15,6 +15,7 @@ from codestral_lsp.postprocess.brackets import (
 from codestral_lsp.postprocess.lines import (
     SHELLS,
     STYLE_SHEETS,
+    goes_on,
     is_closer,
     recent_lines,
 )
@@ -71,6 +72,8 @@ _ATTRIBUTE = re.compile(r"#!?\[.*\]|@\w+(?:\.\w+)*(?:\(.*\))?")
 # Files of one entry a line (``key = value``, ``[table]``), where a line that leaves no bracket
 # open and has its value is complete.
 _ENTRY_LINES = frozenset({"toml", "ini", "properties"})
+# What a line starts with: its first word or mark, and the space after it.
+_HEAD = re.compile(r"[^\s\w]*\w*\s")
 # The word a line ends with and the one code starts with.
 _LAST_WORD = re.compile(r"\w+\Z")
 _FIRST_WORD = re.compile(r"\w+")
@@ -142,6 +145,7 @@ def _below(body: str, ctx: Context) -> bool:
         is_closer(first)
         or _entry_done(line, ctx)
         or _finished(line, body, ctx)
+        or _sibling(line, first)
         or (first.strip() == "{" and _ALLMAN.search(ctx.prefix) is not None)
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
@@ -164,6 +168,15 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     # (``Options['key'] extends true``, ``foo() if ready``).
     ended = ended or (line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET)
     return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)
+
+
+def _sibling(line: str, first: str) -> bool:
+    """Whether the code's first line starts as the cursor's line does (``| None -> 0`` after
+    ``| Some v -> v``, ``#define B 2`` after ``#define A 1``, ``let b =`` after ``let a =``):
+    the next line of a run of alike lines. On one line, a second head right after a whole one
+    is no code."""
+    head = _HEAD.match(line.lstrip())
+    return head is not None and first.startswith(head.group()) and not goes_on(line.rstrip())
 
 
 def _entry_done(line: str, ctx: Context) -> bool:

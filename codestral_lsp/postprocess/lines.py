@@ -24,10 +24,18 @@ SHELLS = frozenset({"shellscript", "sh", "bash", "zsh"})
 STYLE_SHEETS = frozenset({"css", "scss", "less"})
 # A line ending with one of these goes on after a line break: an operand or item is due.
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
+# ... unless the ``>`` ends a markup tag (``<ul class="menu">``, ``</li>``, ``<br/>``).
+_TAG_END = re.compile(r"<(?:/?[A-Za-z][^<>]*)?>$")
 # Closing brackets, maybe a call of what they close (Go's ``}()``, an IIFE's ``})();``), then
 # maybe a ``;``, ``,`` or (Erlang's) ``.``.
 _PUSH_DOWN = re.compile(r"\n[ \t]*\Z")
 _CLOSER_LINE = re.compile(r"^\s*[)\]}]+(?:\(\)[)\]}]*)?[;,.]?\s*$")
+
+
+def goes_on(line: str) -> bool:
+    """Whether ``line`` (its end trimmed) plainly goes on after a line break (:data:`GOES_ON`),
+    not when it ends with a markup tag."""
+    return bool(GOES_ON.search(line)) and not _TAG_END.search(line)
 
 
 def is_blank(line: str) -> bool:
