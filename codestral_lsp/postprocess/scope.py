@@ -18,6 +18,7 @@ from codestral_lsp.postprocess.brackets import (
 )
 from codestral_lsp.postprocess.lines import (
     GOES_ON,
+    SHELLS,
     STYLE_SHEETS,
     enclosing_lines,
     is_blank,
@@ -39,6 +40,8 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
+# A shell function's head (``cleanup() {``, ``prereqs()``), which starts with no keyword.
+_SHELL_FUNCTION = re.compile(r"[\w.:-]+[ \t]*\(\)")
 # Markup, data and prose hold no definitions: a line starting "function " there is text.
 _NO_DEFINITIONS = frozenset({
     "html", "xml", "markdown", "plaintext", "text", "json", "jsonc", "yaml", "toml", "css",
@@ -107,7 +110,6 @@ def stop_word_cut(
     """Index of the first line after the first that starts a new top-level definition (other
     than ``head``, the one the answer itself begins with, see :func:`new_definition`). Not
     ``final``, attributes at the end may still lead into one more line of a list."""
-    words = definition_words(ctx.language)
     for i in range(1, len(lines)):
         line = lines[i]
         if head is not None and i == head:
@@ -115,7 +117,7 @@ def stop_word_cut(
             continue
         if line.startswith(FILE_MARK):
             return i
-        if line.startswith(words) and not _list_goes_on(lines, i, final):
+        if is_definition(line, ctx.language) and not _list_goes_on(lines, i, final):
             return i
     return None
 
@@ -152,12 +154,18 @@ def new_definition(lines: list[str], ctx: Context) -> int | None:
     first = next((i for i in range(1, len(lines)) if not is_blank(lines[i])), None)
     if first is None or (first == 1 and not _finished_top_level(lines[0])):
         return None  # no blank line between the cursor's code and the definition
-    return first if lines[first].startswith(definition_words(ctx.language)) else None
+    return first if is_definition(lines[first], ctx.language) else None
 
 
-def definition_words(language: str) -> tuple[str, ...]:
-    """What a line at column 0 starts with when it begins a new top-level definition."""
-    return () if language in _NO_DEFINITIONS else _TOP_LEVEL.get(language, _GENERIC)
+def is_definition(line: str, language: str) -> bool:
+    """Whether ``line`` begins a definition at its own level (at column 0: a new top-level
+    one): a definition word of its language (``def``, ``fn``), or in shell a function's
+    ``name()``."""
+    if language in _NO_DEFINITIONS:
+        return False
+    if language in SHELLS and _SHELL_FUNCTION.match(line):
+        return True
+    return line.startswith(_TOP_LEVEL.get(language, _GENERIC))
 
 
 def _finished_top_level(line: str) -> bool:
@@ -263,8 +271,7 @@ def sibling_cut(lines: list[str], ctx: Context) -> int | None:
 def _starts_definition(line: str, language: str) -> bool:
     if language in STYLE_SHEETS:
         return line.rstrip().endswith("{")
-    words = definition_words(language)
-    return bool(words) and line.lstrip().startswith(words)
+    return is_definition(line.lstrip(), language)
 
 
 def form_end_cut(lines: list[str], ctx: Context) -> int | None:
@@ -475,11 +482,10 @@ def _definition_floor(ctx: Context) -> int:
     """The least indentation of a line that stays inside the top-level definition (function,
     class) around the cursor: 1 inside one, 0 in top-level code, and the outermost level the
     prompt shows when its window starts inside a block."""
-    words = definition_words(ctx.language)
     level, outermost = ctx.indent(ctx.line_prefix), ""
     for line in enclosing_lines(ctx):
         level, outermost = ctx.indent(line), line
-    if level == 0 and outermost.startswith(words):
+    if level == 0 and is_definition(outermost, ctx.language):
         return 1
     return level
 
