@@ -297,6 +297,26 @@ def form_end_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
+def inner_form_cut(lines: list[str], ctx: Context) -> int | None:
+    """In a Lisp, index of the line after the one whose closers leave the cursor's scope:
+    the form the cursor's line leaves open (the body after ``(let ((x 1))``, the rest of a
+    call), or, after a line that leaves none, the form around it. A Lisp closes forms at a
+    line's end, where indentation does not show it; what follows is out of scope as lines
+    after a dedent are elsewhere. ``None`` elsewhere, and when the prompt holds no start of
+    the top-level form."""
+    head = lisp_head(ctx)
+    if head is None:
+        return None
+    scan = read_above(head[: len(head) - len(ctx.line_prefix)], ctx).copy()
+    base = len(scan.stack)
+    floor = base if len(scan.copy().feed(ctx.line_prefix).stack) > base else base - 1
+    for i, line in enumerate(lines[:-1]):
+        scan.feed(line + "\n")
+        if not scan.quote and len(scan.stack) - scan.extra <= floor:
+            return i + 1
+    return None
+
+
 def period_form_cut(lines: list[str], ctx: Context) -> int | None:
     """In Erlang, whose top-level forms end with ``.``: index of a line at column 0 that
     starts a form after one the answer ended, when the answer already went on with a form
