@@ -82,6 +82,9 @@ _DOCUMENT_END = re.compile(r"\s*</html>\s*$", re.IGNORECASE)
 _SQL_BLOCK = r"\b(?:BEGIN|THEN|LOOP|ELSE|DECLARE)"
 _SQL_BOUNDARY = re.compile(rf"(?:;|{_SQL_BLOCK})\s*(?:--.*)?$", re.IGNORECASE)
 _SQL_STATEMENT_END = re.compile(rf"(?:;|{_SQL_BLOCK}|\$\w*\$)\s*(?:--.*)?$", re.IGNORECASE)
+# A statement's own end, and a dollar quote's (PL/pgSQL bodies: ``$$``, ``$body$``).
+_SQL_END = re.compile(r";\s*(?:--.*)?$")
+_SQL_DOLLAR = re.compile(r"\$\w*\$")
 _SQL_SCHEMA_STATEMENT = re.compile(
     r"\s*(?:CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT\s+ON)\b", re.IGNORECASE
 )
@@ -460,17 +463,41 @@ def statement_cut(lines: list[str], ctx: Context) -> int | None:
     """In SQL, index of a line that begins a schema statement (``CREATE``, ``ALTER``,
     ``DROP``, ``GRANT``, ``REVOKE``, ``COMMENT ON``) at the cursor statement's level or less
     while the statement before it is unfinished (no ``;`` yet): no such statement goes inside
-    another, so the answer has run on past the end of its own."""
+    another, so the answer has run on past the end of its own. When the cursor's line leaves
+    its statement unfinished, also of any line at that level or less after the ``;`` that the
+    answer ends it with: one statement is one answer, as one block is elsewhere (the ``;`` of
+    a dollar-quoted body's statements do not count)."""
     if ctx.language != "sql":
         return None
     level = statement_indent(ctx)
     unfinished = bool(lines[0].strip()) and not _SQL_STATEMENT_END.search(lines[0])
+    own = _sql_own_end(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if unfinished and ctx.indent(line) <= level and _SQL_SCHEMA_STATEMENT.match(line):
             return i
+        if own is not None and i > own and line.strip() and ctx.indent(line) <= level:
+            return i
         if line.strip():
             unfinished = not _SQL_STATEMENT_END.search(line)
+    return None
+
+
+def _sql_own_end(lines: list[str], ctx: Context) -> int | None:
+    """Index of the line whose ``;`` ends the statement the cursor's line leaves unfinished,
+    outside a dollar-quoted body (PL/pgSQL's ``$$``, ``$body$``); ``None`` when the cursor's
+    line is blank or ends its statement, or is inside such a body."""
+    code = ctx.line_prefix.strip()
+    if not code or _SQL_STATEMENT_END.search(code):
+        return None
+    quoted = len(_SQL_DOLLAR.findall(ctx.prefix)) % 2 == 1
+    if quoted:
+        return None
+    for i, line in enumerate(lines):
+        text = line[len(ctx.line_prefix) :] if i == 0 else line
+        quoted ^= len(_SQL_DOLLAR.findall(text)) % 2 == 1
+        if not quoted and _SQL_END.search(line):
+            return i
     return None
 
 
