@@ -56,10 +56,11 @@ _CLOSING = frozenset("\"'")
 _NAME_START = re.compile(r"[^\W\d_]")
 # Languages where no name follows a ``)`` or ``]`` on its line (C's and Java's casts do,
 # ``(int)x``; Go's ``[]byte`` and shell's ``$(cmd)text`` do): there, a name after a line that
-# ends with one and leaves no bracket open starts the next statement.
+# ends with one and leaves no bracket open starts the next statement (in CMake, the next
+# command: ``endif()``, ``set(X)``).
 _NO_NAME_AFTER_BRACKET = frozenset({
     "python", "javascript", "javascriptreact", "typescript", "typescriptreact", "ruby",
-    "kotlin", "swift", "rust", "lua", "php", "dart", "scala",
+    "kotlin", "swift", "rust", "lua", "php", "dart", "scala", "cmake",
 })  # fmt: skip
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
