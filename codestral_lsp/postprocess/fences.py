@@ -147,7 +147,7 @@ def _below(body: str, ctx: Context) -> bool:
         or _entry_done(line, ctx)
         or _finished(line, body, ctx)
         or _sibling(line, first)
-        or (first.strip() == "{" and _ALLMAN.search(ctx.prefix) is not None)
+        or (first.strip() == "{" and _allman(ctx))
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
     if ctx.language in _DIRECTIVES and _DIRECTIVE.match(first):
@@ -169,6 +169,12 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     # (``Options['key'] extends true``, ``foo() if ready``).
     ended = ended or (line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET)
     return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)
+
+
+def _allman(ctx: Context) -> bool:
+    """Whether the file puts a block's ``{`` on a line of its own, below its head: a line of
+    the prompt, above or below the cursor, holds only a ``{``."""
+    return _ALLMAN.search(ctx.prefix) is not None or _ALLMAN.search(ctx.suffix) is not None
 
 
 def _sibling(line: str, first: str) -> bool:
