@@ -75,6 +75,13 @@ LISPS = frozenset({
 # Languages whose line comments start with ``--``, and those whose start with ``;``.
 DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
 SEMICOLON_COMMENTS = LISPS | frozenset({"ini", "asm", "nasm"})
+# Languages where a backquote is no quote (only prose has one: a doc comment's ```` `x` ````,
+# a Markdown example in a raw string), so a window that starts inside such prose does not
+# read the rest of the file as a string.
+NO_BACKQUOTES = frozenset({
+    "c", "cpp", "cuda", "objective-c", "objective-cpp", "java", "csharp", "rust", "python",
+    "zig", "dart",
+})  # fmt: skip
 # Languages whose line comments start with ``%``.
 PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex", "tex"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
@@ -97,11 +104,14 @@ class Scan:
         angles: bool = False,
         lisp: bool = False,
         primes: bool = False,
+        backquotes: bool = True,
     ) -> None:
         self.lifetimes = lifetimes
         self.angles = angles
         self.lisp = lisp
         self.primes = primes
+        self.backquotes = backquotes
+        self.quotes = QUOTES if backquotes else QUOTES.replace("`", "")
         self.stack: list[str] = []
         self.quote = ""
         self.extra = 0
@@ -109,7 +119,7 @@ class Scan:
 
     def copy(self) -> Scan:
         """A scan in the same state, to read different code after the same lines."""
-        twin = Scan(self.lifetimes, self.angles, self.lisp, self.primes)
+        twin = Scan(self.lifetimes, self.angles, self.lisp, self.primes, self.backquotes)
         twin.stack, twin.quote = list(self.stack), self.quote
         twin.extra, twin.open_strings = self.extra, self.open_strings
         return twin
@@ -162,7 +172,7 @@ class Scan:
             and (_PRIMED.match(code, i) or _TYPE_VARIABLE.match(code, i))
         ):
             return i + 1
-        if char in QUOTES:
+        if char in self.quotes:
             triple = code[i : i + 3] == char * 3
             self.quote = char * 3 if triple else char
             return i + (3 if triple else 1)
@@ -300,6 +310,7 @@ def scanner(ctx: Context, angles: bool = False) -> Scan:
         angles=angles and ctx.language in GENERICS,
         lisp=ctx.language in LISPS,
         primes=ctx.language in PRIMES,
+        backquotes=ctx.language not in NO_BACKQUOTES,
     )
 
 
@@ -309,18 +320,21 @@ def cost(code: str, ctx: Context, above: str = "") -> int:
     return _cost_after(read_above(above, ctx), code)
 
 
-def read_above(above: str, ctx: Context) -> Scan:
+def read_above(above: str, ctx: Context, angles: bool = True) -> Scan:
     """The scan of the lines above (leniently: their start may be cut off), for
     :func:`_cost_after` and other readers that go on from a copy. Cached: every keystroke's
     answer, and every line of a stream, is judged after the same lines."""
-    judge = scanner(ctx, angles=True)
-    return _scanned(above, judge.lifetimes, judge.angles, judge.lisp, judge.primes)
+    judge = scanner(ctx, angles)
+    flags = (judge.lifetimes, judge.angles, judge.lisp, judge.primes, judge.backquotes)
+    return _scanned(above, *flags)
 
 
 @functools.lru_cache(maxsize=8)
-def _scanned(above: str, lifetimes: bool, angles: bool, lisp: bool, primes: bool = False) -> Scan:
+def _scanned(
+    above: str, lifetimes: bool, angles: bool, lisp: bool, primes: bool, backquotes: bool
+) -> Scan:
     """Every keystroke's answer is judged after the same lines above: read them once."""
-    scan = Scan(lifetimes, angles, lisp, primes).feed(above, lenient=True)
+    scan = Scan(lifetimes, angles, lisp, primes, backquotes).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     return scan
 
@@ -397,9 +411,8 @@ def punctuation_tail(ctx: Context) -> str:
 def closes_open_bracket(text: str, ctx: Context) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
-    lisp = ctx.language in LISPS
     recent = without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
-    stack = _scanned(recent, ctx.language == "rust", False, lisp).stack
+    stack = read_above(recent, ctx, angles=False).stack
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
