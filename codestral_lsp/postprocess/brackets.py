@@ -261,7 +261,14 @@ def without_comment_lines(text: str, language: str) -> str:
 
 @functools.lru_cache(maxsize=16)
 def _comment_lines(language: str) -> re.Pattern[str]:
-    marks = ["//", r"/\*", r"\*(?=[ \t/`]|$)"]  # `` *```` ends a doc comment's example
+    marks = ["//", r"/\*", r"\*(?=[ \t/`]|$)", *_line_marks(language)]  # `` *```` ends an example
+    return re.compile(rf"^[ \t]*(?:{'|'.join(marks)}).*$", re.MULTILINE)
+
+
+def _line_marks(language: str) -> list[str]:
+    """What starts a line comment in ``language`` besides C's ``//``: ``#``, ``;``, ``--``,
+    ``%`` (as patterns)."""
+    marks: list[str] = []
     if language in HASH_COMMENTS:
         marks.append("#")
     if language in SEMICOLON_COMMENTS:
@@ -270,7 +277,7 @@ def _comment_lines(language: str) -> re.Pattern[str]:
         marks.append("--")
     if language in PERCENT_COMMENTS:
         marks.append("%")
-    return re.compile(rf"^[ \t]*(?:{'|'.join(marks)}).*$", re.MULTILINE)
+    return marks
 
 
 def without_trailing_comment(line: str, language: str) -> str:
@@ -286,16 +293,13 @@ def without_trailing_comment(line: str, language: str) -> str:
 @functools.lru_cache(maxsize=16)
 def _trailing_comment(language: str) -> re.Pattern[str]:
     # After a space only: ``http://x``, ``$#``, ``a--``, a regular expression's ``(?#`` are
-    # no comments.
-    marks = [r"/\*.*\*/\s*$"]
-    # Python's and Perl's ``//`` is an operator.
-    marks.append("#" if language in HASH_COMMENTS else "//")
-    if language in SEMICOLON_COMMENTS:
-        marks.append(";")
-    if language in DASH_COMMENTS:
-        marks.append("--")
+    # no comments. Python's and Perl's ``//`` is an operator.
+    own = _line_marks(language)
+    marks = [r"/\*.*\*/\s*$", *(mark for mark in own if mark != "%")]
+    if "#" not in own:
+        marks.append("//")
     pattern = rf"(?:(?<=\s)|^)(?:{'|'.join(marks)})"
-    if language in PERCENT_COMMENTS:
+    if "%" in own:
         pattern += r"|(?<!\\)%"  # TeX's ``{%`` ends a line on purpose; ``\%`` is a percent
     return re.compile(pattern)
 

@@ -284,11 +284,8 @@ def form_end_cut(lines: list[str], ctx: Context) -> int | None:
     own convention starts a top-level form (a docstring escapes such a paren): the answer
     left its form unfinished and wrote the next. ``None`` elsewhere, and when the prompt
     holds no start of the form."""
-    head = lisp_head(ctx)
-    if head is None:
-        return None
-    above = read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
-    if not above.copy().feed(ctx.line_prefix).stack:
+    above = _lisp_above(ctx)
+    if above is None or not above.copy().feed(ctx.line_prefix).stack:
         return None  # between forms: an answer may write several (``(require ...)`` lines)
     scan = above.copy()
     for i, line in enumerate(lines):
@@ -307,10 +304,10 @@ def inner_form_cut(lines: list[str], ctx: Context) -> int | None:
     line's end, where indentation does not show it; what follows is out of scope as lines
     after a dedent are elsewhere. ``None`` elsewhere, and when the prompt holds no start of
     the top-level form."""
-    head = lisp_head(ctx)
-    if head is None:
+    above = _lisp_above(ctx)
+    if above is None:
         return None
-    scan = read_above(head[: len(head) - len(ctx.line_prefix)], ctx).copy()
+    scan = above.copy()
     base = len(scan.stack)
     floor = base if len(scan.copy().feed(ctx.line_prefix).stack) > base else base - 1
     for i, line in enumerate(lines[:-1]):
@@ -318,6 +315,13 @@ def inner_form_cut(lines: list[str], ctx: Context) -> int | None:
         if not scan.quote and len(scan.stack) - scan.extra <= floor:
             return i + 1
     return None
+
+
+def _lisp_above(ctx: Context) -> Scan | None:
+    """In a Lisp, the scan of the top-level form around the cursor up to the cursor's line
+    (shared, not to be fed); ``None`` elsewhere and when the prompt holds no start of it."""
+    head = lisp_head(ctx)
+    return None if head is None else read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
 
 
 def period_form_cut(lines: list[str], ctx: Context) -> int | None:
