@@ -62,6 +62,10 @@ _NO_NAME_AFTER_BRACKET = frozenset({
     "python", "javascript", "javascriptreact", "typescript", "typescriptreact", "ruby",
     "kotlin", "swift", "rust", "lua", "php", "dart", "scala", "cmake",
 })  # fmt: skip
+# A function definition's head at column 0: a return type and name, then its parameters.
+_FUNCTION_HEAD = re.compile(r"([A-Za-z_]\w*)\b[\w:<>,*&\s]*\([^;{}]*\)\s*(?:const\s*)?$")
+_CONTROL_WORDS = frozenset({"if", "for", "while", "switch", "do", "else", "return"})
+_HEAD_BRACE = re.compile(r"^[A-Za-z_].*\)\s*\{\s*$", re.MULTILINE)
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
@@ -147,7 +151,7 @@ def _below(body: str, ctx: Context) -> bool:
         or _entry_done(line, ctx)
         or _finished(line, body, ctx)
         or _sibling(line, first)
-        or (first.strip() == "{" and _allman(ctx))
+        or (first.strip() == "{" and (_allman(ctx) or _function_head(line, ctx)))
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
     if ctx.language in _DIRECTIVES and _DIRECTIVE.match(first):
@@ -175,6 +179,18 @@ def _allman(ctx: Context) -> bool:
     """Whether the file puts a block's ``{`` on a line of its own, below its head: a line of
     the prompt, above or below the cursor, holds only a ``{``."""
     return _ALLMAN.search(ctx.prefix) is not None or _ALLMAN.search(ctx.suffix) is not None
+
+
+def _function_head(line: str, ctx: Context) -> bool:
+    """Whether the line is a C or C++ function definition's head at column 0 (``int
+    main(void)``), whose ``{`` every C style from K&R's on puts on the next line, unless the
+    prompt shows a head at column 0 with its ``{`` (``int add(int a) {``)."""
+    if ctx.language not in _DIRECTIVES or ctx.language == "csharp":
+        return False
+    found = _FUNCTION_HEAD.match(line)
+    if found is None or found.group(1) in _CONTROL_WORDS:
+        return False
+    return not (_HEAD_BRACE.search(ctx.prefix) or _HEAD_BRACE.search(ctx.suffix))
 
 
 def _sibling(line: str, first: str) -> bool:
