@@ -57,8 +57,6 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"\w")
-# A cursor line ending with one of these opens a block: the answer is its body.
-_BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->")
 
 
 def wants_multiline(ctx: Context, mode: str) -> bool:
@@ -74,7 +72,7 @@ def wants_multiline(ctx: Context, mode: str) -> bool:
         return False
     return (
         not ctx.line_prefix.strip()
-        or ctx.line_prefix.rstrip().endswith(_BLOCK_OPENERS)
+        or scope.opens_block(ctx.line_prefix, ctx.language)
         or (not ctx.line_suffix.strip())
     )
 
@@ -122,7 +120,7 @@ def lines_in_front(text: str, ctx: Context) -> str | None:
         if line.strip() == rest or (count > 1 and not line.strip()):
             return ""
         scan.feed(line if count == 1 else "\n" + line)
-        opens = line.rstrip().endswith(_BLOCK_OPENERS)
+        opens = scope.opens_block(line, ctx.language)
         if not (scan.stack or scan.quote or scan.extra or opens):
             return "\n".join(lines[:count]) + "\n" + ctx.line_prefix
     return "" if len(lines) >= MAX_FRONT_LINES else None

@@ -152,7 +152,7 @@ def new_definition(lines: list[str], ctx: Context) -> int | None:
         # At a blank line at the top level, a decorator, attribute or doc comment leads into
         # the definition the answer writes (what follows it is that definition's head).
         return 1
-    if _adds_to_line(lines, ctx) or (lines[0].strip() and _opens(lines[0], ctx)):
+    if _adds_to_line(lines, ctx) or (lines[0].strip() and opens_block(lines[0], ctx.language)):
         return None
     first = next((i for i in range(1, len(lines)) if not is_blank(lines[i])), None)
     if first is None or (first == 1 and not _finished_top_level(lines[0])):
@@ -408,7 +408,8 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     own = statement_indent(ctx)
     if ctx.language in FLAT_LANGUAGES:
         return own
-    if (_adds_to_line(lines, ctx) and not _terminates(lines[0], ctx)) or _opens(lines[0], ctx):
+    continued = _adds_to_line(lines, ctx) and not _terminates(lines[0], ctx)
+    if continued or opens_block(lines[0], ctx.language):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
     if first is None or ctx.indent(first) >= own:
@@ -416,9 +417,10 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     return max(ctx.indent(first), _definition_floor(ctx))
 
 
-def _opens(line: str, ctx: Context) -> bool:
-    """Whether ``line`` ends by opening a block, a comment after its opener aside."""
-    return _OPENER.search(without_trailing_comment(line, ctx.language)) is not None
+def opens_block(line: str, language: str) -> bool:
+    """Whether ``line`` ends by opening a block (a bracket, ``:``, ``->``, ``=>``), a comment
+    after its opener aside."""
+    return _OPENER.search(without_trailing_comment(line, language)) is not None
 
 
 @functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
