@@ -1,4 +1,4 @@
-"""The corpus of bench/languages.py: real third-party files in 30 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 37 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
@@ -11,8 +11,8 @@ sources offer (Debian 12 when this was written); the file fetched is kept in the
 Picking is seeded and fixed: per language, each (package, glob) pool's files in sorted order,
 shuffled by a seed of their own (a missing package shifts no other pick), are taken in turn
 across pools (so one big package does not make the whole language), skipping unusable ones
-(not UTF-8, CR line ends, over 150 KB, a line over 400 characters: minified or generated) and
-repeated contents.
+(not UTF-8, CR line ends but C#'s CRLF, over 150 KB, a line over 400 characters: minified or
+generated) and repeated contents.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ MIN_LINES_OF = {"toml": 10}
 # The shell globs also match the odd Perl script or binary: a shebang must name a shell.
 _SHELL = re.compile(r"#!\s*\S*/(?:env\s+)?(?:ba|da)?sh\b")
 _MARKER = ".fetched.json"
+# Where files written on Windows are the rule: their CRLF line ends are read as LF.
+CRLF_LANGS = {"csharp"}
 
 # Crates by their Debian names: their sources for Rust, their Cargo.toml for TOML.
 CRATES = (
@@ -121,6 +123,20 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
     "ocaml": [("deb:ocaml", "usr/lib/ocaml/*.ml")],
     "cmake": [("deb:cmake-data", "usr/share/cmake-*/Modules/*.cmake")],
     "tcl": [("deb:tcllib", "usr/share/tcltk/tcllib*/**/*.tcl")],
+    "csharp": [("npm:react-native-windows@0.76.0", "package/**/*.cs")],
+    "haskell": [
+        ("deb:hugs", "usr/lib/hugs/packages/**/*.hs"),
+        ("deb:hugs", "usr/lib/hugs/programs/**/*.hs"),
+        ("deb:hugs", "usr/lib/hugs/oldlib/*.hs"),
+    ],
+    "nim": [("deb:nim", "usr/lib/nim/lib/**/*.nim")],
+    "r": [("deb:r-cran-ggplot2", "usr/**/*.R")],
+    "pascal": [
+        ("deb:fpc-source-3.2.2", "usr/share/fpcsrc/*/packages/fcl-*/src/**/*.pp"),
+        ("deb:fpc-source-3.2.2", "usr/share/fpcsrc/*/rtl/objpas/**/*.pp"),
+    ],
+    "prolog": [("deb:swi-prolog-core", "usr/lib/swi-prolog/library/**/*.pl")],
+    "objective-c": [("deb:libgnustep-base-dev", "usr/include/GNUstep/**/*.h")],
 }
 
 
@@ -227,6 +243,8 @@ def read(path: Path, lang: str) -> list[str] | None:
     """A file's lines (with their line ends, trailing whitespace stripped: a perfect model
     writes none), or None when the file is not usable."""
     data = path.read_bytes()
+    if lang in CRLF_LANGS:
+        data = data.replace(b"\r\n", b"\n")
     if len(data) > MAX_BYTES or b"\0" in data or b"\r" in data:
         return None
     try:

@@ -1,9 +1,10 @@
-"""Languages bench: post-processing on real code in 30 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 37 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
-and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake and Tcl
-(added later, to show what the rules do for a language nobody looked at), from pinned Debian
+and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake, Tcl,
+C#, Haskell, Nim, R, Pascal, Prolog and Objective-C (added later, to show what the rules do
+for a language nobody looked at), from pinned Debian
 and npm packages fetched into a cache on first use (bench/lang_corpus.py says which, and how
 files are picked). In each file, seeded sites give a cursor and the true middle, the code
 really there. Every answer goes through the rules as the engine runs them (``should_stop`` on
@@ -59,7 +60,10 @@ import codestral_lsp
 from codestral_lsp import context, postprocess
 
 FAULTS = (*quality.FAULT_RATES, "fence")
-C_LIKE = {"c", "cpp", "javascript", "typescript", "go", "rust", "java", "kotlin", "swift", "php"}
+C_LIKE = {
+    *("c", "cpp", "javascript", "typescript", "go", "rust", "java", "kotlin", "swift", "php"),
+    *("csharp", "objective-c"),
+}
 COMMENTS = {
     **{lang: ("//", "/*", "*", "*/") for lang in C_LIKE},
     "css": ("/*", "*", "*/"),
@@ -78,15 +82,31 @@ COMMENTS = {
     "ocaml": ("(*",),
     "cmake": ("#",),
     "tcl": ("#",),
+    "haskell": ("--", "{-"),
+    **{lang: ("#",) for lang in ("nim", "r")},
+    "pascal": ("//", "{", "(*"),
+    "prolog": ("%", "/*"),
+}
+# Block comments, in the languages that have them and are not C-like: (opening, closing).
+BLOCK_COMMENTS = {
+    "css": ("/*", "*/"),
+    "html": ("<!--", "-->"),
+    "haskell": ("{-", "-}"),
+    "nim": ("#[", "]#"),
+    "pascal": ("{", "}"),
+    "prolog": ("/*", "*/"),
 }
 # Characters that open strings (where it is not the usual two): a Lisp's ' quotes a form.
 QUOTES = {
     **{lang: '"' for lang in ("emacs-lisp", "scheme", "rust", "json", "html")},
     "sql": "'\"",
     **{lang: '"' for lang in ("cmake", "tcl")},
-    **{lang: "\"'`" for lang in ("javascript", "typescript", "go")},
+    **{lang: "\"'`" for lang in ("javascript", "typescript", "go", "r")},
+    # Haskell's ' is mostly a prime (``x'``); Pascal's strings are in ''.
+    "haskell": '"',
+    "pascal": "'",
 }
-FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash"}
+FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"}
 LISPS = {"emacs-lisp", "scheme"}
 DATA = {"json", "yaml", "toml"}
 # Languages whose blocks end with ``end``: a run-on there always closes the block first.
@@ -127,12 +147,12 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
     """Indexes of lines that are code: not blank, not comments, not inside block comments or
     (Emacs Lisp) multi-line strings; roughly, per language."""
     marks = COMMENTS.get(lang, ())
-    opens, closes = {"html": ("<!--", "-->")}.get(lang, ("/*", "*/"))
+    opens, closes = BLOCK_COMMENTS.get(lang, ("/*", "*/"))
     out: set[int] = set()
     in_block = in_string = False
     for i, line in enumerate(lines):
         s = line.strip()
-        if lang in C_LIKE or lang in ("css", "html"):
+        if lang in C_LIKE or lang in BLOCK_COMMENTS:
             if in_block:
                 in_block = closes not in s
                 continue
