@@ -69,6 +69,23 @@ _HEAD_BRACE = re.compile(r"^[A-Za-z_].*\)\s*\{\s*$", re.MULTILINE)
 # Languages with C's preprocessor, whose directives (``#define``, ``#endif``) start a line.
 _DIRECTIVES = frozenset({"c", "cpp", "cuda", "objective-c", "objective-cpp", "csharp"})
 _DIRECTIVE = re.compile(r"#\s*[a-z]+\b")
+# A whole directive line, after which nothing more goes on that line: a conditional or an
+# include with its argument, or one that takes none (``#define`` goes on with its body).
+_WHOLE_DIRECTIVE = re.compile(
+    r"#\s*(?:(?:if|ifdef|ifndef|elif|undef|pragma)\s+(?:\S.*)?[\w)](?<!\bdefined)|else|endif"
+    r"|(?:include|import)\s*(?:<[^<>]+>|\"[^\"]+\"))"
+)
+# Objective-C's directives that start a line of their own (not ``@selector(…)``, ``@"…"``).
+_OBJC = frozenset({"objective-c", "objective-cpp"})
+_OBJC_DIRECTIVE = re.compile(
+    r"@(?:interface|implementation|end|protocol|property|class|synthesize|dynamic|optional"
+    r"|required|private|public|protected|package|import)\b"
+)
+_OBJC_CLASS = re.compile(r"@(?:interface|implementation)\b")
+_OBJC_CLASS_BRACE = re.compile(r"^@(?:interface|implementation)\b.*\{\s*$", re.MULTILINE)
+# What starts a statement after one a ``;`` ended: a name, a deref, a message, a cast, a
+# variable (``$x``), a directive (``@end``), an Objective-C method (``- (void)``).
+_STATEMENT_START = re.compile(r"[^\W\d]|[@$*\[(]|[-+](?: |\()")
 # A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
 _ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
@@ -130,7 +147,8 @@ def _below(body: str, ctx: Context) -> bool:
     - the line left no bracket open, and the code is a closer line (``return res;`` then
       ``}``), a ``{`` alone where the file puts braces below their heads, or follows a
       finished line (:func:`_finished`) or a whole TOML or INI entry (:func:`_entry_done`);
-    - it is a C preprocessor directive (``#define``), which must start a line;
+    - it is a C preprocessor directive (``#define``) or an Objective-C one (``@end``), which
+      must start a line, or follows a whole directive (:func:`_after_directive`);
     - it starts with a name right after a closing quote (``license = "MIT"`` then
       ``repository = ...``), or with a word that run into the line's last one makes a word
       the document never uses (:func:`_new_word`).
@@ -154,25 +172,41 @@ def _below(body: str, ctx: Context) -> bool:
         or (first.strip() == "{" and (_allman(ctx) or _function_head(line, ctx)))
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
-    if ctx.language in _DIRECTIVES and _DIRECTIVE.match(first):
+    if ctx.language in _DIRECTIVES and (_DIRECTIVE.match(first) or _after_directive(line, body)):
+        return True
+    if ctx.language in _OBJC and _OBJC_DIRECTIVE.match(first):
         return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
 
 
 def _finished(line: str, body: str, ctx: Context) -> bool:
-    """Whether the line (whose brackets all closed) is finished and code starting with a name
-    goes on below it: a statement ended by ``;`` (not in shell, where ``; then`` and
-    ``; do`` go on) or, where no name follows one, by ``)`` or ``]`` (``require('./a')``),
-    or an attribute or decorator (``#[derive(Debug)]``, ``@Component``). In
-    a style sheet, any code goes below a declaration's ``;`` or a rule's ``}``."""
+    """Whether the line (whose brackets all closed) is finished and code goes on below it: a
+    statement ended by ``;`` (not in shell, where ``; then`` and ``; do`` go on) before code
+    that starts a statement (``$b = 2;``, ``- (void) run;``); or, before a name: where no name
+    follows one, a ``)`` or ``]`` (``require('./a')``), or an attribute or decorator
+    (``#[derive(Debug)]``, ``@Component``) not followed by a space, which leaves room for
+    what it decorates (``@Override public``, Objective-C's ``@class Name;``). In a style
+    sheet, any code goes below a declaration's ``;`` or a rule's ``}``."""
     code = line.strip()
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
-    ended = code.endswith(";") and ctx.language not in SHELLS
+    if code.endswith(";") and ctx.language not in SHELLS and _STATEMENT_START.match(body):
+        return True
     # Right after the bracket: a space after it leaves room for an operator word
     # (``Options['key'] extends true``, ``foo() if ready``).
-    ended = ended or (line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET)
-    return bool(_NAME_START.match(body)) and (ended or _ATTRIBUTE.fullmatch(code) is not None)
+    ended = line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET
+    attribute = line == line.rstrip() and _ATTRIBUTE.fullmatch(code) is not None
+    return bool(_NAME_START.match(body)) and (ended or attribute)
+
+
+def _after_directive(line: str, body: str) -> bool:
+    """Whether the line is a whole preprocessor directive (``#if defined(__cplusplus)``,
+    ``#endif``) and the code, starting a statement, goes below it. A name right after the
+    line's last word may finish that word (``#if HAVE_`` + ``DECL``): :func:`_new_word` tells."""
+    if _WHOLE_DIRECTIVE.fullmatch(line.strip()) is None or line != line.rstrip():
+        return False
+    in_word = bool(_LAST_WORD.search(line)) and bool(_FIRST_WORD.match(body))
+    return not in_word and bool(_STATEMENT_START.match(body))
 
 
 def _allman(ctx: Context) -> bool:
@@ -183,8 +217,11 @@ def _allman(ctx: Context) -> bool:
 
 def _function_head(line: str, ctx: Context) -> bool:
     """Whether the line is a C or C++ function definition's head at column 0 (``int
-    main(void)``), whose ``{`` every C style from K&R's on puts on the next line, unless the
-    prompt shows a head at column 0 with its ``{`` (``int add(int a) {``)."""
+    main(void)``) or an Objective-C class's (``@interface Task : NSObject``), whose ``{``
+    every C style from K&R's on puts on the next line, unless the prompt shows such a head
+    with its ``{`` (``int add(int a) {``)."""
+    if ctx.language in _OBJC and _OBJC_CLASS.match(line):
+        return not (_OBJC_CLASS_BRACE.search(ctx.prefix) or _OBJC_CLASS_BRACE.search(ctx.suffix))
     if ctx.language not in _DIRECTIVES or ctx.language == "csharp":
         return False
     found = _FUNCTION_HEAD.match(line)
