@@ -57,6 +57,9 @@ _OPENER = re.compile(r"(?:[{(\[:]|->|=>)\s*$")
 _COMMENT = ("#", "//", "/*", "* ", "*/")
 # How far above the cursor a statement split over lines is looked for.
 STATEMENT_LINES = 12
+# How far up the prompt is read for arrows that end lines of one level (:func:`_arrow_goes_on`).
+ALIGNED_LINES = 200
+_ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
@@ -409,12 +412,35 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     if ctx.language in FLAT_LANGUAGES:
         return own
     continued = _adds_to_line(lines, ctx) and not _terminates(lines[0], ctx)
-    if continued or opens_block(lines[0], ctx.language):
+    if continued or (opens_block(lines[0], ctx.language) and not _arrow_goes_on(lines[0], ctx)):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
     if first is None or ctx.indent(first) >= own:
         return own
     return max(ctx.indent(first), _definition_floor(ctx))
+
+
+def _arrow_goes_on(line: str, ctx: Context) -> bool:
+    """Whether ``line`` ends with an arrow (``->``, ``=>``) that the prompt shows going on at
+    its own level: a line ending with it right above a line as deep (a type signature's
+    parameters one a line, ``Int ->`` over ``String ->``). There the next line is the
+    signature's, not a body one level in."""
+    arrow = _ARROW.search(without_trailing_comment(line, ctx.language))
+    return arrow is not None and arrow.group() in _aligned_arrows(ctx)
+
+
+@functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
+def _aligned_arrows(ctx: Context) -> frozenset[str]:
+    """The arrows that, in the prompt's last lines above the cursor, end a line followed by a
+    code line at the same indentation."""
+    head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    above = recent_lines(head, ALIGNED_LINES).split("\n")
+    found: set[str] = set()
+    for line, below in zip(above, above[1:]):
+        arrow = _ARROW.search(without_trailing_comment(line, ctx.language))
+        if arrow and not is_blank(below) and ctx.indent(below) == ctx.indent(line):
+            found.add(arrow.group())
+    return frozenset(found)
 
 
 def opens_block(line: str, language: str) -> bool:
