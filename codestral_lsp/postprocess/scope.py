@@ -5,6 +5,7 @@ form."""
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 from codestral_lsp.context import Context
@@ -436,7 +437,7 @@ def _aligned_arrows(ctx: Context) -> frozenset[str]:
     head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
     above = recent_lines(head, ALIGNED_LINES).split("\n")
     found: set[str] = set()
-    for line, below in zip(above, above[1:]):
+    for line, below in itertools.pairwise(above):
         arrow = _ARROW.search(without_trailing_comment(line, ctx.language))
         if arrow and not is_blank(below) and ctx.indent(below) == ctx.indent(line):
             found.add(arrow.group())
