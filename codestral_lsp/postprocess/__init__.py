@@ -28,7 +28,15 @@ import re
 from dataclasses import replace
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess import fences, overlap, preprocessor, repeats, scope, spacing
+from codestral_lsp.postprocess import (
+    equations,
+    fences,
+    overlap,
+    preprocessor,
+    repeats,
+    scope,
+    spacing,
+)
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
     replace_length,
@@ -270,6 +278,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.form_end_cut(lines, ctx),
         scope.inner_form_cut(lines, ctx),
         scope.period_form_cut(lines, ctx),
+        equations.equation_cut(lines, ctx),
         scope.document_cut(lines, ctx),
         scope.sibling_cut(lines, ctx),
         scope.statement_cut(lines, ctx),

@@ -1,0 +1,92 @@
+"""Definitions by equations (Haskell and its kin): a function is its signature and the
+equations that name it at column 0, so a line there naming something else is the next
+definition, even with no blank line before it."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess.lines import is_blank, recent_lines, unix_breaks
+
+EQUATION_LANGUAGES = frozenset({"haskell", "purescript", "elm", "idris", "agda"})
+# How far up the prompt is read for the file's habit (:func:`_adjacent_definitions`).
+HABIT_LINES = 200
+# Declarations named by their keyword: a run of them (imports, one-line types) is one item.
+_KEYWORD = re.compile(
+    r"(import|data|type|newtype|class|instance|deriving|foreign|infix[lr]?|module|pattern"
+    r"|port|default)\b"
+)
+# A definition's name: a variable, an operator in parentheses, or an infix operator's
+# (``a // b = ...``, ``x `op` y = ...``).
+_NAME = re.compile(r"\(([^\s()]+)\)|([a-z_][\w']*)")
+_INFIX = re.compile(r"[a-z_][\w']*\s*([!#$%&*+./<>?@\\^|~:-]+|`[\w']+`)\s*[a-z_(\[]")
+_RESERVED = frozenset({"=", "::", "|", "->", "<-", "@", "~"})
+
+
+def equation_cut(lines: list[str], ctx: Context) -> int | None:
+    """In a language of equations, index of a line at column 0 that defines another name than
+    the definition the answer is in (the cursor's, or the first one it starts): the next
+    definition. Not where the file itself puts definitions one right under another."""
+    if ctx.language not in EQUATION_LANGUAGES or _adjacent_definitions(ctx):
+        return None
+    name = _column_name(lines[0])
+    if name is None and ctx.line_prefix[:1].isspace():
+        name = _enclosing_name(ctx)
+    notes = None  # where the comment lines right above a line begin
+    for i in range(1, len(lines)):
+        line = lines[i]
+        found = _column_name(line)
+        if found is None:
+            comment = line.startswith(("--", "{-"))
+            notes = (i if notes is None else notes) if comment else None
+            continue
+        if name is not None and found != name:
+            return i if notes is None else notes  # its doc comment goes with it
+        name, notes = found, None
+    return None
+
+
+def _column_name(line: str) -> str | None:
+    """What a line defines when it starts at column 0 (:func:`_name`), else ``None``."""
+    return _name(line) if not is_blank(line) and not line[:1].isspace() else None
+
+
+def _name(line: str) -> str | None:
+    """What a line at column 0 defines (a declaration's keyword stands for it); ``None`` for
+    a comment or a line that defines nothing."""
+    if line.startswith(("--", "{-")):
+        return None
+    keyword = _KEYWORD.match(line)
+    if keyword:
+        return keyword.group(1)
+    infix = _INFIX.match(line)
+    if infix and infix.group(1) not in _RESERVED:
+        return infix.group(1)
+    found = _NAME.match(line)
+    return None if found is None else found.group(1) or found.group(2)
+
+
+def _enclosing_name(ctx: Context) -> str | None:
+    """The name of the definition the cursor's indented line is in: its nearest line at
+    column 0 above."""
+    head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    for line in reversed(recent_lines(head, HABIT_LINES).split("\n")):
+        if not is_blank(line) and not line[:1].isspace():
+            return _name(line)
+    return None
+
+
+@functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
+def _adjacent_definitions(ctx: Context) -> bool:
+    """Whether the prompt up to the cursor has two definitions of different names one right
+    under the other (``bounds = primBounds`` over ``indices = range . bounds``): this file's
+    definitions need no blank line between them. Imports and the module line do not count."""
+    lines = recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
+    names = [_column_name(line) for line in lines]
+    for upper, lower in itertools.pairwise(names):
+        if upper and lower and upper != lower and {upper, lower}.isdisjoint({"import", "module"}):
+            return True
+    return False
