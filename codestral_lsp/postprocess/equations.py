@@ -1,19 +1,24 @@
-"""Definitions by equations (Haskell and its kin): a function is its signature and the
-equations that name it at column 0, so a line there naming something else is the next
-definition, even with no blank line before it."""
+"""Definitions by equations or clauses (Haskell and its kin, Prolog): a function is its
+signature and the equations that name it at column 0, a predicate the clauses that name it
+there; so a line at column 0 naming something else is the next definition, even with no
+blank line before it."""
 
 from __future__ import annotations
 
 import functools
 import itertools
 import re
+from collections.abc import Iterator
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.lines import is_blank, recent_lines, unix_breaks
 
-EQUATION_LANGUAGES = frozenset({"haskell", "purescript", "elm", "idris", "agda"})
+EQUATION_LANGUAGES = frozenset({"haskell", "purescript", "elm", "idris", "agda", "prolog"})
 # How far up the prompt is read for the file's habit (:func:`_adjacent_definitions`).
 HABIT_LINES = 200
+_COMMENTS = {"prolog": ("%", "/*")}
+_BLOCK_COMMENTS = {"prolog": ("/*", "*/")}
+_HASKELL_COMMENTS = ("--", "{-")
 # Declarations named by their keyword: a run of them (imports, one-line types) is one item.
 _KEYWORD = re.compile(
     r"(import|data|type|newtype|class|instance|deriving|foreign|infix[lr]?|module|pattern"
@@ -24,23 +29,29 @@ _KEYWORD = re.compile(
 _NAME = re.compile(r"\(([^\s()]+)\)|([a-z_][\w']*)")
 _INFIX = re.compile(r"[a-z_][\w']*\s*([!#$%&*+./<>?@\\^|~:-]+|`[\w']+`)\s*[a-z_(\[]")
 _RESERVED = frozenset({"=", "::", "|", "->", "<-", "@", "~"})
+# A Prolog clause's head (its functor, plain or quoted) or a directive (``:- module(…)``),
+# directives all one item as imports are.
+_PROLOG_NAME = re.compile(r"(:-)|([a-z]\w*|'(?:[^'\\]|\\.)*')")
+# Items a file lists in runs: no sign that it writes definitions with no blank line between.
+_LISTED = frozenset({"import", "module", ":-"})
 
 
 def equation_cut(lines: list[str], ctx: Context) -> int | None:
     """In a language of equations, index of a line at column 0 that defines another name than
     the definition the answer is in (the cursor's, or the first one it starts): the next
     definition. Not where the file itself puts definitions one right under another."""
-    if ctx.language not in EQUATION_LANGUAGES or _adjacent_definitions(ctx):
+    language = ctx.language
+    if language not in EQUATION_LANGUAGES or _adjacent_definitions(ctx):
         return None
-    name = _column_name(lines[0])
+    name = _column_name(lines[0], language)
     if name is None and ctx.line_prefix[:1].isspace():
         name = _enclosing_name(ctx)
     notes = None  # where the comment lines right above a line begin
     for i in range(1, len(lines)):
         line = lines[i]
-        found = _column_name(line)
+        found = _column_name(line, language)
         if found is None:
-            comment = line.startswith(("--", "{-"))
+            comment = line.startswith(_COMMENTS.get(language, _HASKELL_COMMENTS))
             notes = (i if notes is None else notes) if comment else None
             continue
         if name is not None and found != name:
@@ -49,16 +60,19 @@ def equation_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
-def _column_name(line: str) -> str | None:
+def _column_name(line: str, language: str) -> str | None:
     """What a line defines when it starts at column 0 (:func:`_name`), else ``None``."""
-    return _name(line) if not is_blank(line) and not line[:1].isspace() else None
+    return _name(line, language) if not is_blank(line) and not line[:1].isspace() else None
 
 
-def _name(line: str) -> str | None:
+def _name(line: str, language: str) -> str | None:
     """What a line at column 0 defines (a declaration's keyword stands for it); ``None`` for
     a comment or a line that defines nothing."""
-    if line.startswith(("--", "{-")):
+    if line.startswith(_COMMENTS.get(language, _HASKELL_COMMENTS)):
         return None
+    if language == "prolog":
+        head = _PROLOG_NAME.match(line)
+        return None if head is None else head.group(1) or head.group(2)
     keyword = _KEYWORD.match(line)
     if keyword:
         return keyword.group(1)
@@ -69,13 +83,26 @@ def _name(line: str) -> str | None:
     return None if found is None else found.group(1) or found.group(2)
 
 
+def _names(lines: list[str], language: str) -> Iterator[str | None]:
+    """What each line defines (:func:`_column_name`), ``None`` inside a block comment (a doc
+    comment's prose at column 0 is no definition)."""
+    opening, closing = _BLOCK_COMMENTS.get(language, ("{-", "-}"))
+    inside = False
+    for line in lines:
+        if inside or line.startswith(opening):
+            inside = closing not in (line if inside else line[len(opening) :])
+            yield None
+        else:
+            yield _column_name(line, language)
+
+
 def _enclosing_name(ctx: Context) -> str | None:
     """The name of the definition the cursor's indented line is in: its nearest line at
     column 0 above."""
     head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
     for line in reversed(recent_lines(head, HABIT_LINES).split("\n")):
         if not is_blank(line) and not line[:1].isspace():
-            return _name(line)
+            return _name(line, ctx.language)
     return None
 
 
@@ -83,10 +110,10 @@ def _enclosing_name(ctx: Context) -> str | None:
 def _adjacent_definitions(ctx: Context) -> bool:
     """Whether the prompt up to the cursor has two definitions of different names one right
     under the other (``bounds = primBounds`` over ``indices = range . bounds``): this file's
-    definitions need no blank line between them. Imports and the module line do not count."""
+    definitions need no blank line between them. Imports, directives and the module line do
+    not count."""
     lines = recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
-    names = [_column_name(line) for line in lines]
-    for upper, lower in itertools.pairwise(names):
-        if upper and lower and upper != lower and {upper, lower}.isdisjoint({"import", "module"}):
+    for upper, lower in itertools.pairwise(_names(lines, ctx.language)):
+        if upper and lower and upper != lower and {upper, lower}.isdisjoint(_LISTED):
             return True
     return False
