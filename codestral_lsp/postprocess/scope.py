@@ -37,6 +37,15 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
     "javascript": ("function ", "async function ", "class ", "export "),
     "typescript": ("function ", "async function ", "class ", "export ", "interface "),
     "java": ("public class ", "class ", "interface "),
+    # Pascal's words are any case; these are the two its code is written in.
+    "pascal": tuple(
+        case(word)
+        for word in (
+            *("procedure ", "function ", "constructor ", "destructor ", "operator "),
+            *("initialization", "finalization"),
+        )
+        for case in (str.lower, str.capitalize)
+    ),
 }
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
@@ -66,7 +75,16 @@ _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
 # Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
 # ``end.``), and such a line.
-END_LANGUAGES = frozenset({"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab"})
+# A Pascal unit's sections, which also follow a routine's ``end;`` (``var`` inside a routine
+# comes before its ``begin``, so it is no definition in general).
+_PASCAL_SECTION = re.compile(
+    r"(?:var|type|const|resourcestring|threadvar|initialization|finalization|implementation"
+    r"|uses)\b",
+    re.IGNORECASE,
+)
+END_LANGUAGES = frozenset(
+    {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal"}
+)
 # Vim script ends each block with its own word (``endfunction``, ``endif``, ``endfor``, and
 # their short forms ``endf``, ``en``), maybe followed by a name or a comment.
 _CODE_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*$")
@@ -278,6 +296,8 @@ def sibling_cut(lines: list[str], ctx: Context) -> int | None:
 def _starts_definition(line: str, language: str) -> bool:
     if language in STYLE_SHEETS:
         return line.rstrip().endswith("{")
+    if language == "pascal" and _PASCAL_SECTION.match(line.lstrip()):
+        return True  # after a routine's ``end;``, its unit's next section
     return is_definition(line.lstrip(), language)
 
 
