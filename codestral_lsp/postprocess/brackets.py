@@ -116,12 +116,13 @@ class Scan:
         self.quote = ""
         self.extra = 0
         self.open_strings = 0
+        self.low = 0  # the fewest brackets open at any point since it was last set
 
     def copy(self) -> Scan:
         """A scan in the same state, to read different code after the same lines."""
         twin = Scan(self.lifetimes, self.angles, self.lisp, self.primes, self.backquotes)
         twin.stack, twin.quote = list(self.stack), self.quote
-        twin.extra, twin.open_strings = self.extra, self.open_strings
+        twin.extra, twin.open_strings, twin.low = self.extra, self.open_strings, self.low
         return twin
 
     def feed(self, code: str, lenient: bool = False) -> Scan:
@@ -194,6 +195,7 @@ class Scan:
         elif char == ">" and not _NOT_CLOSING.match(code, i):
             if self.stack and self.stack[-1] == "<":
                 self.stack.pop()
+                self.low = min(self.low, len(self.stack))
             elif not lenient:
                 self.extra += 1
         elif char in ";\n":
@@ -203,6 +205,7 @@ class Scan:
         """Drop the ``<`` left open on top of the stack: they were comparisons (``i<n)``)."""
         while self.stack and self.stack[-1] == "<":
             self.stack.pop()
+        self.low = min(self.low, len(self.stack))
 
     def _in_string(self, code: str, i: int) -> int:
         """Advance through string text from ``i``; returns the next index to read."""
@@ -230,6 +233,7 @@ class Scan:
                 del self.stack[len(self.stack) - 1 - self.stack[::-1].index(opener) :]
         else:
             self.extra += 1
+        self.low = min(self.low, len(self.stack))
 
 
 def _past_lisp_literal(code: str, i: int) -> int:
@@ -344,8 +348,14 @@ def _scanned(
 
 
 def _cost_after(above: Scan, code: str) -> int:
-    scan = above.copy().feed(code)
-    return scan.extra + scan.open_strings + len(scan.stack) + (1 if scan.quote else 0)
+    """Closers with nothing to close, strings left open, and the brackets still open at the
+    end that ``code`` opened: those the lines above opened and nothing in ``code`` reaches
+    may close beyond the window, so leaving them open is no fault, nor closing them one."""
+    scan = above.copy()
+    scan.low = len(scan.stack)
+    scan.feed(code)
+    open_here = len(scan.stack) - scan.low
+    return scan.extra + scan.open_strings + open_here + (1 if scan.quote else 0)
 
 
 def without_stray_closers(text: str, ctx: Context) -> str:
