@@ -37,6 +37,7 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
     "javascript": ("function ", "async function ", "class ", "export "),
     "typescript": ("function ", "async function ", "class ", "export ", "interface "),
     "java": ("public class ", "class ", "interface "),
+    "nim": ("proc ", "func ", "method ", "iterator ", "template ", "macro ", "converter "),
     # Pascal's words are any case; these are the two its code is written in.
     "pascal": tuple(
         case(word)
