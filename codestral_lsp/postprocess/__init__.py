@@ -11,9 +11,8 @@ The pipeline, in order (:func:`clean`):
 2. single-line mode keeps the first line, unless it loops (``repeats``); multi-line mode cuts
    at the first line that ends the answer: a blank line, a new top-level definition, the end
    of the cursor's scope by indentation or of a Lisp's top-level form (``scope``), a line
-   defining another name in Haskell or Prolog (``equations``), the
-   start of a re-typing of the code below the cursor (``overlap``), or a repeated line or block
-   (``repeats``);
+   defining another name in Haskell or Prolog (``equations``), the start of a re-typing of
+   the code below the cursor (``overlap``), or a repeated line or block (``repeats``);
 3. lines indented with spaces in a file indented with tabs get tabs (``spacing``); within the
    line, the re-typed rest of the line is removed (``overlap``);
 4. trailing whitespace is trimmed and too-small output dropped (``spacing``).

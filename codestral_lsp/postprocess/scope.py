@@ -74,8 +74,6 @@ _ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
-# Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
-# ``end.``), and such a line.
 # A Pascal unit's sections, which also follow a routine's ``end;`` (``var`` inside a routine
 # comes before its ``begin``, so it is no definition in general).
 _PASCAL_SECTION = re.compile(
@@ -83,6 +81,8 @@ _PASCAL_SECTION = re.compile(
     r"|uses)\b",
     re.IGNORECASE,
 )
+# Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
+# ``end.``, Pascal's ``end;``), and such a line.
 END_LANGUAGES = frozenset(
     {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal"}
 )
