@@ -11,14 +11,14 @@ import re
 from collections.abc import Iterator
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import is_comment_line
 from codestral_lsp.postprocess.lines import is_blank, recent_lines, unix_breaks
 
 EQUATION_LANGUAGES = frozenset({"haskell", "purescript", "elm", "idris", "agda", "prolog"})
 # How far up the prompt is read for the file's habit (:func:`_adjacent_definitions`).
 HABIT_LINES = 200
-_COMMENTS = {"prolog": ("%", "/*")}
+# Block comments, whose prose may start at column 0: Haskell's ``{- -}`` unless named here.
 _BLOCK_COMMENTS = {"prolog": ("/*", "*/")}
-_HASKELL_COMMENTS = ("--", "{-")
 # Declarations named by their keyword: a run of them (imports, one-line types) is one item.
 _KEYWORD = re.compile(
     r"(import|data|type|newtype|class|instance|deriving|foreign|infix[lr]?|module|pattern"
@@ -51,8 +51,7 @@ def equation_cut(lines: list[str], ctx: Context) -> int | None:
         line = lines[i]
         found = _column_name(line, language)
         if found is None:
-            comment = line.startswith(_COMMENTS.get(language, _HASKELL_COMMENTS))
-            notes = (i if notes is None else notes) if comment else None
+            notes = (i if notes is None else notes) if _is_comment(line, language) else None
             continue
         if name is not None and found != name:
             return i if notes is None else notes  # its doc comment goes with it
@@ -68,7 +67,7 @@ def _column_name(line: str, language: str) -> str | None:
 def _name(line: str, language: str) -> str | None:
     """What a line at column 0 defines (a declaration's keyword stands for it); ``None`` for
     a comment or a line that defines nothing."""
-    if line.startswith(_COMMENTS.get(language, _HASKELL_COMMENTS)):
+    if _is_comment(line, language):
         return None
     if language == "prolog":
         head = _PROLOG_NAME.match(line)
@@ -83,10 +82,18 @@ def _name(line: str, language: str) -> str | None:
     return None if found is None else found.group(1) or found.group(2)
 
 
+def _is_comment(line: str, language: str) -> bool:
+    return is_comment_line(line, language) or line.startswith(_block_comment(language)[0])
+
+
+def _block_comment(language: str) -> tuple[str, str]:
+    return _BLOCK_COMMENTS.get(language, ("{-", "-}"))
+
+
 def _names(lines: list[str], language: str) -> Iterator[str | None]:
     """What each line defines (:func:`_column_name`), ``None`` inside a block comment (a doc
     comment's prose at column 0 is no definition)."""
-    opening, closing = _BLOCK_COMMENTS.get(language, ("{-", "-}"))
+    opening, closing = _block_comment(language)
     inside = False
     for line in lines:
         if inside or line.startswith(opening):
