@@ -275,7 +275,9 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
         return _in_verbatim(ctx.prefix)
     recent = recent_lines(ctx.prefix, STRING_LINES)
     if _open_backquote(recent, ctx.language):
-        return True
+        # A fence starts its line: after text on the cursor's line (``console.error(`|``) it is
+        # the model's wrapper, not the literal's Markdown.
+        return own_line or not ctx.line_prefix.strip()
     # A fence in a doc comment (Rust's ``///`` examples) opens no triple-quoted string.
     code = without_comment_lines(recent, ctx.language)
     quote = scanner(ctx).feed(code, lenient=True).quote
