@@ -430,6 +430,24 @@ def closes_open_bracket(text: str, ctx: Context) -> bool:
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
+def opened_at_line_end(ctx: Context) -> bool:
+    """Whether the innermost bracket the lines above the cursor's leave open (the last
+    :data:`STRAY_LINES`) ends the line it opens on (``foo(``, then an argument a line): the
+    file puts its closer on a line of its own, not after the last argument."""
+    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    recent = without_comment_lines(recent_lines(head, STRAY_LINES), ctx.language)
+    scan = scanner(ctx)
+    ends: list[bool] = []  # for each bracket open, whether it ended its line
+    for line in recent.split("\n"):
+        scan.low = len(scan.stack)
+        scan.feed(line + "\n", lenient=True)
+        del ends[scan.low :]
+        opened = len(scan.stack) - scan.low
+        last = without_trailing_comment(line, ctx.language).rstrip()[-1:]
+        ends += [False] * (opened - 1) + [last in OPENERS] if opened else []
+    return bool(ends) and ends[-1]
+
+
 def closes_block_by_indentation(text: str, ctx: Context) -> bool:
     """Whether ``text`` is a closer on a line of its own (the cursor's blank line, or the line
     below the cursor's) that ends the block its indentation says it does: the nearest code
