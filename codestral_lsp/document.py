@@ -24,6 +24,7 @@ from pygls.workspace import TextDocument, Workspace
 from pygls.workspace.position_codec import ServerTextPosition
 
 from codestral_lsp import positions
+from codestral_lsp.languages import canonical
 from codestral_lsp.notebook import Cell, Place
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,8 @@ class LspWorkspace(Workspace):
             doc_uri,
             source=source,
             version=version,
-            language_id=language_id,
+            # The rules know each language by VS Code's id, whatever the editor calls it.
+            language_id=canonical(language_id) if language_id else language_id,
             sync_kind=self._sync_kind,
             position_codec=self.position_codec,
         )

@@ -736,3 +736,15 @@ async def test_enter_between_braces_goes_on_with_the_suggestion(
     rest = await inline(client, uri, 1, 2, invoked=False)
     assert [insert_text(item) for item in rest] == ["const b = a * 2;\n  return b;"]
     assert len(fake.requests) == 1
+
+
+async def test_a_language_named_the_editors_way_gets_its_rules(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """Emacs's eglot calls C++ ``c++`` (its mode's name): the C++ rules still apply. After a
+    whole ``#if``, the code of a fenced answer goes on the next line, as in a ``cpp`` file."""
+    uri = "file:///work/guard.h"
+    open_doc(client, uri, "#ifndef GUARD_H\n#define GUARD_H\n\n#if defined(__cplusplus)", "c++")
+    fake.answer = Reply(text='```cpp\nextern "C" {\n```')
+    items = await inline(client, uri, 3, 24)
+    assert insert_text(items[0]) == '\nextern "C" {'

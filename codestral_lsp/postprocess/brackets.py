@@ -53,7 +53,7 @@ _TYPE_VARIABLE = re.compile(r"'[A-Za-z_]\w*(?!')")
 # Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).
 # Not JSX and TSX, where most ``>`` end a tag.
 GENERICS = frozenset({
-    "cpp", "cuda", "java", "csharp", "cs", "typescript", "rust", "kotlin", "swift", "dart",
+    "cpp", "cuda", "java", "csharp", "typescript", "rust", "kotlin", "swift", "dart",
 })  # fmt: skip
 # A ``<`` that opens type arguments: right after a name (or Rust's ``::<``), right before a
 # type (``<String>``, ``<&str>``, ``<'a>``, ``<?>``, ``<[u8; 4]>``) or ``>`` (``new List<>()``),
@@ -69,8 +69,7 @@ _ACTIVE = re.compile(r"[()\[\]{}\"'`<>;\n]")
 # Lisps: ``'`` and a backquote quote code rather than open strings, ``;`` starts a comment, and
 # ``?(`` (Emacs Lisp), ``\(`` (Clojure) or ``#\(`` (Scheme) is a character, not a bracket.
 LISPS = frozenset({
-    "lisp", "emacs-lisp", "elisp", "commonlisp", "common-lisp", "scheme", "racket", "clojure",
-    "fennel",
+    "lisp", "emacs-lisp", "scheme", "racket", "clojure", "fennel",
 })  # fmt: skip
 # Languages whose line comments start with ``--``, and those whose start with ``;``.
 DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
@@ -83,7 +82,7 @@ NO_BACKQUOTES = frozenset({
     "zig", "dart",
 })  # fmt: skip
 # Languages whose line comments start with ``%``.
-PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex", "tex"})
+PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
 # A ``?`` right after a name's character ends the name (``null?``); elsewhere it starts a char.
 _NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")

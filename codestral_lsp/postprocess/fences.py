@@ -28,7 +28,7 @@ FENCED_LANGUAGES = frozenset({
     "asciidoc", "org",
 })  # fmt: skip
 # TeX sources, where a fence is text only inside an environment that keeps text as it is.
-_TEX = frozenset({"latex", "tex"})
+_TEX = frozenset({"latex"})
 _TEX_VERBATIM = re.compile(
     r"\\(begin|end)\{(verbatim\*?|Verbatim|lstlisting|minted|markdown|comment|filecontents\*?)\}"
 )
@@ -39,7 +39,7 @@ STRING_LINES = 80
 # Elsewhere such a string ends at its line's end, so an answer that breaks the line inside it
 # is no text of the string but a model's wrapper around it.
 _LONG_ONE_QUOTE = LISPS | frozenset({
-    "shellscript", "sh", "bash", "zsh", "fish", "powershell", "ruby", "perl", "php", "rust",
+    "shellscript", "fish", "powershell", "ruby", "perl", "php", "rust",
     "yaml", "html", "xml", "vue", "svelte", "r", "julia", "elixir", "nix", "csharp", "tcl",
 })  # fmt: skip
 # The opening fence on the answer's first line, with an optional language tag.

@@ -13,12 +13,12 @@ from codestral_lsp.context import Context
 COMMENT_MARK = r"(?://|#|--|;|/\*)"
 # Languages whose line comments start with ``#`` (elsewhere `` #`` is a colour, a directive).
 HASH_COMMENTS = frozenset({
-    "python", "shellscript", "sh", "bash", "zsh", "ruby", "perl", "r", "yaml", "toml",
-    "makefile", "make", "dockerfile", "cmake", "elixir", "julia", "powershell", "nim",
+    "python", "shellscript", "ruby", "perl", "r", "yaml", "toml",
+    "makefile", "dockerfile", "cmake", "elixir", "julia", "powershell", "nim",
     "coffeescript", "crystal", "tcl", "properties", "ini", "conf", "",
 })  # fmt: skip
 # The shells' language ids.
-SHELLS = frozenset({"shellscript", "sh", "bash", "zsh"})
+SHELLS = frozenset({"shellscript"})
 # Style sheets: their definitions are rules, their lines end with a declaration's ``;`` or a
 # rule's ``}``.
 STYLE_SHEETS = frozenset({"css", "scss", "less"})

@@ -37,7 +37,7 @@ _INNER_TRAILING = re.compile(r"[ \t]+\n")
 # Code lines above the cursor read to learn a file's indentation by spaces.
 STYLE_LINES = 40
 # Languages whose files are indented with tabs whatever the editor's settings.
-_MAKEFILES = frozenset({"makefile", "make"})
+_MAKEFILES = frozenset({"makefile"})
 TAB_LANGUAGES = _MAKEFILES | {"go"}
 # A line indented with a tab; one indented with two spaces or more before code (not a block
 # comment's `` * ``). A file with both mixes them on purpose (GNU style: a tab is 8 columns,
