@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import is_comment_line
-from codestral_lsp.postprocess.lines import is_blank, recent_lines, unix_breaks
+from codestral_lsp.postprocess.lines import is_blank, lines_above, recent_lines, unix_breaks
 
 EQUATION_LANGUAGES = frozenset({"haskell", "purescript", "elm", "idris", "agda", "prolog"})
 # How far up the prompt is read for the file's habit (:func:`_adjacent_definitions`).
@@ -106,8 +106,7 @@ def _names(lines: list[str], language: str) -> Iterator[str | None]:
 def _enclosing_name(ctx: Context) -> str | None:
     """The name of the definition the cursor's indented line is in: its nearest line at
     column 0 above."""
-    head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
-    for line in reversed(recent_lines(head, HABIT_LINES).split("\n")):
+    for line in itertools.islice(lines_above(ctx), HABIT_LINES):
         if not is_blank(line) and not line[:1].isspace():
             return _name(line, ctx.language)
     return None

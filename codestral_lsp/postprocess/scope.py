@@ -24,6 +24,7 @@ from codestral_lsp.postprocess.lines import (
     enclosing_lines,
     is_blank,
     is_closer,
+    lines_above,
     lines_after_cursor,
     recent_lines,
     unix_breaks,
@@ -455,10 +456,8 @@ def _arrow_goes_on(line: str, ctx: Context) -> bool:
 def _aligned_arrows(ctx: Context) -> frozenset[str]:
     """The arrows that, in the prompt's last lines above the cursor, end a line followed by a
     code line at the same indentation."""
-    head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
-    above = recent_lines(head, ALIGNED_LINES).split("\n")
     found: set[str] = set()
-    for line, below in itertools.pairwise(above):
+    for below, line in itertools.pairwise(itertools.islice(lines_above(ctx), ALIGNED_LINES)):
         arrow = _ARROW.search(without_trailing_comment(line, ctx.language))
         if arrow and not is_blank(below) and ctx.indent(below) == ctx.indent(line):
             found.add(arrow.group())
