@@ -429,22 +429,24 @@ def closes_open_bracket(text: str, ctx: Context) -> bool:
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
-def opened_at_line_end(ctx: Context) -> bool:
-    """Whether the innermost bracket the lines above the cursor's leave open (the last
-    :data:`STRAY_LINES`) ends the line it opens on (``foo(``, then an argument a line): the
-    file puts its closer on a line of its own, not after the last argument."""
+def closes_bracket_ending_its_line(text: str, ctx: Context) -> bool:
+    """Whether ``text`` starts by closing the innermost bracket the recent prefix leaves open
+    (as :func:`closes_open_bracket`) and that bracket ends the line it opens on (``foo(``,
+    then an argument a line): the file puts such a closer on a line of its own, not after the
+    last argument."""
     head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     recent = without_comment_lines(recent_lines(head, STRAY_LINES), ctx.language)
     scan = scanner(ctx)
     ends: list[bool] = []  # for each bracket open, whether it ended its line
-    for line in recent.split("\n"):
+    for line in [*recent.split("\n"), ctx.line_prefix]:
         scan.low = len(scan.stack)
         scan.feed(line + "\n", lenient=True)
         del ends[scan.low :]
         opened = len(scan.stack) - scan.low
         last = without_trailing_comment(line, ctx.language).rstrip()[-1:]
         ends += [False] * (opened - 1) + [last in OPENERS] if opened else []
-    return bool(ends) and ends[-1]
+    closes = bool(scan.stack) and text[:1] in CLOSERS and scan.stack[-1] == CLOSERS[text[0]]
+    return closes and ends[-1]
 
 
 def closes_block_by_indentation(text: str, ctx: Context) -> bool:

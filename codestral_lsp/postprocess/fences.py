@@ -8,9 +8,8 @@ import re
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
     LISPS,
-    closes_open_bracket,
+    closes_bracket_ending_its_line,
     is_comment_line,
-    opened_at_line_end,
     scanner,
     without_comment_lines,
 )
@@ -172,7 +171,7 @@ def _below(body: str, ctx: Context) -> bool:
         or _finished(line, body, ctx)
         or _sibling(line, first)
         or (first.strip() == "{" and (_allman(ctx) or _function_head(line, ctx)))
-        or (closes_open_bracket(first, ctx) and opened_at_line_end(ctx))
+        or closes_bracket_ending_its_line(first, ctx)
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
     if ctx.language in _DIRECTIVES and (_DIRECTIVE.match(first) or _after_directive(line, body)):
