@@ -1,8 +1,9 @@
-"""The corpus of bench/languages.py: real third-party files in 37 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 43 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
-``dpkg-deb -x``; no root needed) and npm packages by name and version (``npm pack``). The first
+``dpkg-deb -x``; no root needed), npm packages by name and version (``npm pack``) and PyPI
+wheels by name and version (``pip download``, unpacked as the zip files they are). The first
 run fetches them into a cache directory and keeps the files the globs below name; later runs
 read the cache and touch no network. A Debian package's version is the one the machine's apt
 sources offer (Debian 12 when this was written); the file fetched is kept in the cache and in
@@ -23,7 +24,9 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,6 +140,15 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
     ],
     "prolog": [("deb:swi-prolog-core", "usr/lib/swi-prolog/library/**/*.pl")],
     "objective-c": [("deb:libgnustep-base-dev", "usr/include/GNUstep/**/*.h")],
+    "vue": [("npm:primevue@4.2.5", "package/**/*.vue")],
+    "svelte": [
+        ("npm:flowbite-svelte@0.47.4", "package/dist/**/*.svelte"),
+        ("npm:bits-ui@0.21.16", "package/dist/**/*.svelte"),
+    ],
+    "solidity": [("npm:@openzeppelin/contracts@5.1.0", "package/**/*.sol")],
+    "d": [("deb:libgphobos-12-dev", "usr/lib/gcc/*/12/include/d/**/*.d")],
+    "ada": [("deb:gnat-12", "usr/lib/gcc/*/12/adainclude/*.ad[sb]")],
+    "zig": [("pypi:ziglang==0.13.0", "ziglang/lib/std/**/*.zig")],
 }
 
 
@@ -176,18 +188,20 @@ def fetch(cache: Path, sources: list[str], say: Callable[[str], None]) -> dict[s
         debs = [s[4:] for s in todo if s.startswith("deb:")]
         npms = [s[4:] for s in todo if s.startswith("npm:")]
         got = _download(["apt-get", "download", "-q"], debs, tmp, lambda n: f"{n}_*.deb")
+        wheels = [s[5:] for s in todo if s.startswith("pypi:")]
         npm = ["npm", "pack", "--loglevel=error", "--pack-destination", tmp]
-        got |= _download(npm, npms, tmp, lambda n: n.replace("@", "-") + ".tgz")
+        got |= _download(npm, npms, tmp, _npm_file)
+        pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
+        got |= _download([*pip, "-d", tmp], wheels, tmp, lambda n: n.split("==")[0] + "-*.whl")
         for source in todo:
-            file = got[source[4:]]
+            kind, name = source.split(":", 1)
+            file = got[name]
             status[source] = file
             if file.startswith("missing"):
                 continue
-            root = Path(tmp, "x", source[4:])
+            root = Path(tmp, "x", name)
             root.mkdir(parents=True)
-            deb = source.startswith("deb:")
-            unpack = ["dpkg-deb", "-x", file, root] if deb else ["tar", "-xzf", file, "-C", root]
-            why = _run(unpack, tmp)
+            why = _unpack(kind, Path(tmp, file), root)
             if why:
                 status[source] = f"missing: {file} could not be unpacked ({why})"
                 continue
@@ -210,6 +224,24 @@ def _download(
         files = sorted(Path(where).glob(pattern(name)))
         out[name] = files[-1].name if files else f"missing: {why or 'no file'}"
     return out
+
+
+def _npm_file(name: str) -> str:
+    """The file ``npm pack`` writes for ``name``: ``@scope/pkg@1.0`` -> ``scope-pkg-1.0.tgz``."""
+    return name.lstrip("@").replace("/", "-").replace("@", "-") + ".tgz"
+
+
+def _unpack(kind: str, file: Path, root: Path) -> str | None:
+    """Unpack a fetched package file into ``root``; None, or why it failed."""
+    if kind == "pypi":
+        try:
+            with zipfile.ZipFile(file) as wheel:
+                wheel.extractall(root)
+        except (OSError, zipfile.BadZipFile) as err:
+            return str(err)
+        return None
+    deb = kind == "deb"
+    return _run(["dpkg-deb", "-x", file, root] if deb else ["tar", "-xzf", file, "-C", root], "/")
 
 
 def _run(command: list[str | Path], where: str) -> str | None:

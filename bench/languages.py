@@ -1,15 +1,16 @@
-"""Languages bench: post-processing on real code in 37 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 43 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
 and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake, Tcl,
-C#, Haskell, Nim, R, Pascal, Prolog and Objective-C (added later, to show what the rules do
-for a language nobody looked at), from pinned Debian
-and npm packages fetched into a cache on first use (bench/lang_corpus.py says which, and how
-files are picked). In each file, seeded sites give a cursor and the true middle, the code
-really there. Every answer goes through the rules as the engine runs them (``should_stop`` on
-each streamed delta holding a line break, ``clean`` twice, ``replace_length`` for the item's
-range) and the resulting document is compared exactly with the real file. Two measures:
+C#, Haskell, Nim, R, Pascal, Prolog and Objective-C, then Vue, Svelte, Solidity, D, Ada and
+Zig (added later, to show what the rules do for a language nobody looked at), from pinned
+Debian, npm and PyPI packages fetched into a cache on first use (bench/lang_corpus.py says
+which, and how files are picked). In each file, seeded sites give a cursor and the true
+middle, the code really there. Every answer goes through the rules as the engine runs them
+(``should_stop`` on each streamed delta holding a line break, ``clean`` twice,
+``replace_length`` for the item's range) and the resulting document is compared exactly with
+the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
   (``asked=False``, also what textDocument/completion gets) and in invoked mode;
@@ -62,7 +63,9 @@ from codestral_lsp import context, postprocess
 FAULTS = (*quality.FAULT_RATES, "fence")
 C_LIKE = {
     *("c", "cpp", "javascript", "typescript", "go", "rust", "java", "kotlin", "swift", "php"),
-    *("csharp", "objective-c"),
+    *("csharp", "objective-c", "solidity", "d", "zig"),
+    # Single-file components: their scripts and styles are C-like, their markup is HTML's.
+    *("vue", "svelte"),
 }
 COMMENTS = {
     **{lang: ("//", "/*", "*", "*/") for lang in C_LIKE},
@@ -86,6 +89,8 @@ COMMENTS = {
     **{lang: ("#",) for lang in ("nim", "r")},
     "pascal": ("//", "{", "(*"),
     "prolog": ("%", "/*"),
+    **{lang: ("//", "/*", "*", "*/", "<!--") for lang in ("vue", "svelte")},
+    "ada": ("--",),
 }
 # Block comments, in the languages that have them and are not C-like: (opening, closing).
 BLOCK_COMMENTS = {
@@ -101,10 +106,12 @@ QUOTES = {
     **{lang: '"' for lang in ("emacs-lisp", "scheme", "rust", "json", "html")},
     "sql": "'\"",
     **{lang: '"' for lang in ("cmake", "tcl")},
-    **{lang: "\"'`" for lang in ("javascript", "typescript", "go", "r")},
+    **{lang: "\"'`" for lang in ("javascript", "typescript", "go", "r", "vue", "svelte", "d")},
     # Haskell's ' is mostly a prime (``x'``); Pascal's strings are in ''.
     "haskell": '"',
     "pascal": "'",
+    # Ada's ' is an attribute's tick (``X'Length``) as often as a character's quote.
+    "ada": '"',
 }
 FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"}
 LISPS = {"emacs-lisp", "scheme"}
