@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
@@ -103,11 +105,24 @@ def leading_space(text: str, ctx: Context) -> str:
 
 
 def _one_short(width: int, ctx: Context) -> bool:
-    """Whether ``width`` is the indentation of the code line above, one step (2 or 4 columns)
-    into or out of its block, or that of the code line below."""
+    """Whether ``width`` is the indentation of the code line above, one or two of the file's
+    steps into or out of its block, or that of the code line below. A step is 2 or 4 columns
+    in a file that indents by even steps (a 4-space file's continuation lines often step by
+    2), else the file's own (Ada's 3)."""
     above = ctx.indent(next(_code_above(ctx), ""))
     below = next((ctx.indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
-    return width in (above - 4, above - 2, above, above + 2, above + 4, below)
+    unit = _step(ctx)
+    odd = unit % 2 and unit > 1 and unit == _space_unit(ctx)
+    steps = (unit, 2 * unit) if odd else (2, 4)
+    return width in (above, below, *(above + sign * step for step in steps for sign in (-1, 1)))
+
+
+def _step(ctx: Context) -> int:
+    """The file's usual indentation step: the commonest rise from one code line above the
+    cursor to the next (the smaller on a tie; 2 when none rises)."""
+    widths = [ctx.indent(line) for line in _code_above(ctx)]
+    rises = Counter(lower - upper for lower, upper in pairwise(widths) if lower > upper)
+    return min(rises, key=lambda rise: (-rises[rise], rise), default=2)
 
 
 def _code_above(ctx: Context) -> Iterator[str]:
