@@ -317,13 +317,15 @@ def is_head(lines: list[str], i: int, lang: str, tab: int) -> bool:
         return s.startswith("<") and not s.startswith(("</", "<!--"))
     if lang in LISPS:
         return s.startswith("(")
-    if CONTROL.match(line):
+    if CONTROL.match(line) or s == "{":
         return False
     if s.endswith("{") or (s.endswith(":") and lang != "css"):
         return True
     for j in range(i + 1, min(i + 3, len(lines))):
         if lines[j].strip():
-            return width(lines[j], tab) > width(line, tab)
+            # Allman style: the head is the line above its lone ``{``.
+            allman = lines[j].strip() == "{" and width(lines[j], tab) == width(line, tab)
+            return allman or width(lines[j], tab) > width(line, tab)
     return False
 
 
