@@ -418,11 +418,12 @@ def tag_cut(lines: list[str], ctx: Context) -> int | None:
 
 def _tag_closed_below(ctx: Context, closing: str) -> bool:
     """Whether the first line below the cursor that is not nested deeper than the cursor's
-    line closes the element (``</main>``)."""
+    line closes the element (``</main>``) at that line's level: less indented, it closes an
+    element around it."""
     level = ctx.indent(ctx.line_prefix)
     for below in lines_after_cursor(ctx):
         if not is_blank(below) and ctx.indent(below) <= level:
-            return below.strip() == closing
+            return below.strip() == closing and ctx.indent(below) == level
     return False
 
 
