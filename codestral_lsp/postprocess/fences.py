@@ -85,8 +85,9 @@ _OBJC_DIRECTIVE = re.compile(
 _OBJC_CLASS = re.compile(r"@(?:interface|implementation)\b")
 _OBJC_CLASS_BRACE = re.compile(r"^@(?:interface|implementation)\b.*\{\s*$", re.MULTILINE)
 # What starts a statement after one a ``;`` ended: a name, a deref, a message, a cast, a
-# variable (``$x``), a directive (``@end``), an Objective-C method (``- (void)``).
-_STATEMENT_START = re.compile(r"[^\W\d]|[@$*\[(]|[-+](?: |\()")
+# variable (``$x``), a directive (``@end``), an Objective-C method (``- (void)``), or the
+# closing tag of the script element around it (``</script>``).
+_STATEMENT_START = re.compile(r"[^\W\d]|[@$*\[(]|[-+](?: |\()|</")
 # A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
 _ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
