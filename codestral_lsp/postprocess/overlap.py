@@ -20,8 +20,14 @@ MIN_PARTIAL_OVERLAP = 3
 # A re-typing of the rest of the line that differs in spacing or quotes counts when the rest has
 # this many characters besides spaces (``) {`` re-typed as ``){`` may be chance).
 MIN_LOOSE_CHARS = 4
-# Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``).
+# Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``),
+# and ``:`` in the languages with no ``::`` (``type:`` before ``: String``; not C++'s ``std::``,
+# Python's ``a[::2]`` or CSS's ``::before``).
 _NO_DOUBLE = (".", ",")
+_NO_DOUBLE_COLON = frozenset({
+    "javascript", "javascriptreact", "typescript", "typescriptreact", "vue", "svelte", "json",
+    "jsonc", "go",
+})  # fmt: skip
 # Operators that never stand twice in a row apart (``x = = 1``, ``key: : v``,
 # ``a == == b``, ``ok && && ready``), unlike ``==`` or ``::``.
 _NO_SPACED_DOUBLE = frozenset({
@@ -124,7 +130,7 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
         kept = text[:-size]
         if head in _NO_SPACED_DOUBLE and ctx.line_suffix[:1].isspace() and _apart(text, rest, size):
             return kept.rstrip()
-        if head in _NO_DOUBLE:
+        if head in _NO_DOUBLE or (head == ":" and ctx.language in _NO_DOUBLE_COLON):
             if not kept.endswith(head):
                 return kept
             continue
