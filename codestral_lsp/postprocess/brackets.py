@@ -46,8 +46,9 @@ _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 # The ML family and Haskell, where a quote ends a name (``fn'``, ``x''``) or starts a type
-# variable (``'a``), and opens a string only as a character literal (``'x'``).
-PRIMES = frozenset({"ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason"})
+# variable (``'a``), and Ada, where it follows a name to read an attribute (``S'Length``): a
+# quote opens a string there only as a character literal (``'x'``).
+PRIMES = frozenset({"ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason", "ada"})
 _PRIMED = re.compile(r"(?<=[\w'])'")
 _TYPE_VARIABLE = re.compile(r"'[A-Za-z_]\w*(?!')")
 # Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).

@@ -48,6 +48,10 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
         )
         for case in (str.lower, str.capitalize)
     ),
+    "ada": (
+        *("procedure ", "function ", "package ", "overriding ", "not overriding ", "generic"),
+        *("task ", "protected ", "separate "),
+    ),
 }
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
@@ -73,6 +77,18 @@ STATEMENT_LINES = 12
 ALIGNED_LINES = 200
 _ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
+# Ada opens blocks with words at a line's end (``is``, ``begin``, ``then``, ``loop``), and goes
+# on at the block's own level with others (``else``, ``begin`` after the declarations,
+# ``exception``): those lines close and reopen, as ``} else {`` does. (Not Pascal, whose
+# ``begin`` often sits at its body's level.)
+_WORD_OPENER = {
+    "ada": re.compile(
+        r"\b(?:is|begin|then|else|loop|declare|record|do|private|select)$", re.IGNORECASE
+    ),
+}
+_WORD_REOPENER = {
+    "ada": re.compile(r"\s*(?:else|elsif|begin|exception)\b", re.IGNORECASE),
+}
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
 # A Pascal unit's sections, which also follow a routine's ``end;`` (``var`` inside a routine
@@ -85,13 +101,15 @@ _PASCAL_SECTION = re.compile(
 # Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
 # ``end.``, Pascal's ``end;``), and such a line.
 END_LANGUAGES = frozenset(
-    {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal"}
+    {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal", "ada"}
 )
 # Vim script ends each block with its own word (``endfunction``, ``endif``, ``endfor``, and
 # their short forms ``endf``, ``en``), maybe followed by a name or a comment.
 _CODE_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*$")
 _VIM_END_LINE = re.compile(r"^\s*en(?:d\w*)?\b")
 _END_LINE = re.compile(r"^\s*end\b[)\]}]*(?:\(\))?[;,.]?\s*$")
+# Ada names what its ``end`` closes: ``end if;``, ``end loop;``, ``end Ada.Containers;``.
+_ADA_END_LINE = re.compile(r"^\s*end\b(?:\s+[\w.]+)?\s*;\s*$", re.IGNORECASE)
 # A method called on what a closer line closed (Ruby's ``}.freeze``).
 _CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
 # The start of a line comment, or a block comment's `` * `` line: a comment on the cursor's line
@@ -231,7 +249,7 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
         if comment and _comment_lead(line) == comment:
             continue  # the cursor's comment goes on
         comment = ""
-        if is_blank(line) or ctx.indent(line) >= limit or _CLOSE_AND_REOPEN.match(line):
+        if is_blank(line) or ctx.indent(line) >= limit or _reopens(line, ctx.language):
             continue
         if labels and _CASE_LABEL.match(line) and ctx.indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
@@ -245,9 +263,10 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
 def closes(line: str, language: str) -> bool:
     """Whether ``line`` only ends blocks: closing brackets (``}``, ``});``, ``}()``, a type's
     ``>;`` where ``<>`` hold type arguments), maybe with a method called on what they close
-    (``}.freeze``), or ``end`` in the languages that end blocks with it (Vim script's
-    ``endfunction``, ``endif``...)."""
-    if language in END_LANGUAGES and _END_LINE.match(line):
+    (``}.freeze``), or ``end`` in the languages that end blocks with it (Ada's ``end if;``
+    and ``end Name;``, Vim script's ``endfunction``, ``endif``...)."""
+    end_line = _ADA_END_LINE if language == "ada" else _END_LINE
+    if language in END_LANGUAGES and end_line.match(line):
         return True
     if language == "vim" and _VIM_END_LINE.match(line):
         return True
@@ -466,9 +485,20 @@ def _aligned_arrows(ctx: Context) -> frozenset[str]:
 
 
 def opens_block(line: str, language: str) -> bool:
-    """Whether ``line`` ends by opening a block (a bracket, ``:``, ``->``, ``=>``), a comment
-    after its opener aside."""
-    return _OPENER.search(without_trailing_comment(line, language)) is not None
+    """Whether ``line`` ends by opening a block (a bracket, ``:``, ``->``, ``=>``, Ada's
+    words: :data:`_WORD_OPENER`), a comment after its opener aside."""
+    code = without_trailing_comment(line, language)
+    if language in _WORD_OPENER and _WORD_OPENER[language].search(code.rstrip()):
+        return True
+    return _OPENER.search(code) is not None
+
+
+def _reopens(line: str, language: str) -> bool:
+    """Whether ``line`` closes a block and opens the next at the same level (``} else {``,
+    Ada's ``begin`` after a routine's declarations)."""
+    if language in _WORD_REOPENER and _WORD_REOPENER[language].match(line):
+        return True
+    return _CLOSE_AND_REOPEN.match(line) is not None
 
 
 @functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
@@ -477,9 +507,20 @@ def statement_indent(ctx: Context) -> int:
     continued from above (a backslash, or a call's or list's bracket still open innermost) is
     measured by that first line: the body of ``for x in \\`` / ``        items():`` is one
     level below the ``for``."""
-    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    head = unix_breaks(head)
-    above = recent_lines(head[:-1], STATEMENT_LINES).split("\n")
+    above = _lines_before(ctx)
+    start = _statement_start(ctx)
+    if start is not None:
+        return ctx.indent(above[start])
+    if ctx.language == "sql":
+        return _sql_statement_indent(above, ctx)
+    return ctx.indent(ctx.line_prefix)
+
+
+@functools.lru_cache(maxsize=32)
+def _statement_start(ctx: Context) -> int | None:
+    """Index in :func:`_lines_before` of the line that began the statement the cursor's line
+    continues; None when the cursor's line begins its own."""
+    above = _lines_before(ctx)
     # Braces hold statements in most languages (a block, not a continued line); in Python
     # they are a dict or set, like any other bracket.
     holds = "([{" if ctx.language == "python" else "(["
@@ -492,12 +533,43 @@ def statement_indent(ctx: Context) -> int:
         scan.feed(line + "\n", lenient=True)
         continued = line.endswith("\\")
     if start is None or scan.quote or not (_open_in(scan, holds) or continued):
-        return (
-            _sql_statement_indent(above, ctx)
-            if ctx.language == "sql"
-            else ctx.indent(ctx.line_prefix)
-        )
-    return ctx.indent(above[start])
+        return None
+    return start
+
+
+@functools.lru_cache(maxsize=32)
+def _lines_before(ctx: Context) -> list[str]:
+    """The lines above the cursor's, up to :data:`STATEMENT_LINES`, in order."""
+    head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    return recent_lines(head[:-1], STATEMENT_LINES).split("\n")
+
+
+def declaration_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index of a definition the answer starts at the cursor statement's level once a ``;``
+    outside brackets ended a statement, when the cursor's line leaves unfinished the head of
+    a definition (Ada's or Pascal's ``procedure Set (X : Integer;`` + ``Y : Integer);``,
+    then the next ``procedure``; a trait's ``fn`` signature, then the next): one declaration
+    is one answer, as one definition is after its closer (:func:`sibling_cut`)."""
+    code = without_trailing_comment(ctx.line_prefix, ctx.language).strip()
+    if not code or code.endswith(";") or ctx.line_suffix.strip():
+        return None
+    above, start = _lines_before(ctx), _statement_start(ctx)
+    head = ctx.line_prefix if start is None else above[start]
+    attribute = _preamble(head) or head.lstrip().startswith("#[")  # it leads into the item
+    if attribute or not is_definition(head.lstrip(), ctx.language):
+        return None
+    level = ctx.indent(head)
+    statement = "" if start is None else "\n".join(above[start:]) + "\n"
+    scan = Scan(primes=ctx.language in PRIMES).feed(statement + ctx.line_prefix, lenient=True)
+    ended = False
+    for i, line in enumerate(lines):
+        at_level = i and not is_blank(line) and ctx.indent(line) <= level
+        if ended and at_level and is_definition(line.lstrip(), ctx.language):
+            return i
+        scan.feed((line[len(ctx.line_prefix) :] if i == 0 else line) + "\n", lenient=True)
+        code = without_trailing_comment(line, ctx.language).rstrip()
+        ended = ended or (not scan.stack and not scan.quote and code.endswith(";"))
+    return None
 
 
 def _sql_statement_indent(above: list[str], ctx: Context) -> int:
