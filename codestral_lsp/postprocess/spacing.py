@@ -96,12 +96,20 @@ def leading_space(text: str, ctx: Context) -> str:
     prefix = ctx.line_prefix
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
-    if not prefix.strip(" ") and ctx.language not in LISPS and _one_short(len(prefix) + 1, ctx):
+    indented = not prefix.strip(" ") and ctx.language not in LISPS
+    if indented and not _aligned_below(text, ctx) and _one_short(len(prefix) + 1, ctx):
         return text
     comment = text.startswith(" #") and ctx.language in HASH_COMMENTS
     if comment and prefix.strip() and not prefix[-2:-1].isspace():
         return text
     return text[1:]
+
+
+def _aligned_below(text: str, ctx: Context) -> bool:
+    """Whether the answer's next line of code starts where the cursor is: its first line,
+    a space further in, is off by that stray space."""
+    below = next((line for line in text.split("\n")[1:] if not is_blank(line)), None)
+    return below is not None and ctx.indent(below) == ctx.indent(ctx.line_prefix)
 
 
 def _one_short(width: int, ctx: Context) -> bool:
