@@ -21,12 +21,12 @@ MIN_PARTIAL_OVERLAP = 3
 # this many characters besides spaces (``) {`` re-typed as ``){`` may be chance).
 MIN_LOOSE_CHARS = 4
 # Punctuation that is never typed twice in a row on purpose (``..`` outside ``...``, ``,,``),
-# and ``:`` in the languages with no ``::`` (``type:`` before ``: String``; not C++'s ``std::``,
-# Python's ``a[::2]`` or CSS's ``::before``).
+# and ``:`` in the languages with no ``::`` (``type:`` before ``: String``, Vim script's ``b:``
+# before ``:name``; not C++'s ``std::``, Python's ``a[::2]`` or CSS's ``::before``).
 _NO_DOUBLE = (".", ",")
 _NO_DOUBLE_COLON = frozenset({
     "javascript", "javascriptreact", "typescript", "typescriptreact", "vue", "svelte", "json",
-    "jsonc", "go",
+    "jsonc", "go", "vim",
 })  # fmt: skip
 # Operators that never stand twice in a row apart (``x = = 1``, ``key: : v``,
 # ``a == == b``, ``ok && && ready``), unlike ``==`` or ``::``.
