@@ -49,6 +49,9 @@ _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 # variable (``'a``), and Ada, where it follows a name to read an attribute (``S'Length``): a
 # quote opens a string there only as a character literal (``'x'``).
 PRIMES = frozenset({"ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason", "ada"})
+# Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
+# escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
+SINGLE_TRIPLES = frozenset({"python", "dart", "toml", "groovy", "elixir", "coffeescript"})
 _PRIMED = re.compile(r"(?<=[\w'])'")
 _TYPE_VARIABLE = re.compile(r"'[A-Za-z_]\w*(?!')")
 # Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).
@@ -105,12 +108,14 @@ class Scan:
         lisp: bool = False,
         primes: bool = False,
         backquotes: bool = True,
+        single_triples: bool = True,
     ) -> None:
         self.lifetimes = lifetimes
         self.angles = angles
         self.lisp = lisp
         self.primes = primes
         self.backquotes = backquotes
+        self.single_triples = single_triples
         self.quotes = QUOTES if backquotes else QUOTES.replace("`", "")
         self.stack: list[str] = []
         self.quote = ""
@@ -120,10 +125,18 @@ class Scan:
 
     def copy(self) -> Scan:
         """A scan in the same state, to read different code after the same lines."""
-        twin = Scan(self.lifetimes, self.angles, self.lisp, self.primes, self.backquotes)
+        twin = Scan(*self.flags)
         twin.stack, twin.quote = list(self.stack), self.quote
         twin.extra, twin.open_strings, twin.low = self.extra, self.open_strings, self.low
         return twin
+
+    @property
+    def flags(self) -> tuple[bool, bool, bool, bool, bool, bool]:
+        """What this scan knows of its language, in the constructor's order."""
+        return (
+            *(self.lifetimes, self.angles, self.lisp, self.primes, self.backquotes),
+            self.single_triples,
+        )
 
     def feed(self, code: str, lenient: bool = False) -> Scan:
         """Read ``code``; returns ``self``. ``lenient`` code (the prefix, whose start is cut
@@ -174,7 +187,7 @@ class Scan:
         ):
             return i + 1
         if char in self.quotes:
-            triple = code[i : i + 3] == char * 3
+            triple = code[i : i + 3] == char * 3 and (char != "'" or self.single_triples)
             self.quote = char * 3 if triple else char
             return i + (3 if triple else 1)
         if char in OPENERS:
@@ -319,6 +332,7 @@ def scanner(ctx: Context, angles: bool = False) -> Scan:
         lisp=ctx.language in LISPS,
         primes=ctx.language in PRIMES,
         backquotes=ctx.language not in NO_BACKQUOTES,
+        single_triples=ctx.language in SINGLE_TRIPLES,
     )
 
 
@@ -332,17 +346,13 @@ def read_above(above: str, ctx: Context, angles: bool = True) -> Scan:
     """The scan of the lines above (leniently: their start may be cut off), for
     :func:`_cost_after` and other readers that go on from a copy. Cached: every keystroke's
     answer, and every line of a stream, is judged after the same lines."""
-    judge = scanner(ctx, angles)
-    flags = (judge.lifetimes, judge.angles, judge.lisp, judge.primes, judge.backquotes)
-    return _scanned(above, *flags)
+    return _scanned(above, scanner(ctx, angles).flags)
 
 
 @functools.lru_cache(maxsize=8)
-def _scanned(
-    above: str, lifetimes: bool, angles: bool, lisp: bool, primes: bool, backquotes: bool
-) -> Scan:
+def _scanned(above: str, flags: tuple[bool, bool, bool, bool, bool, bool]) -> Scan:
     """Every keystroke's answer is judged after the same lines above: read them once."""
-    scan = Scan(lifetimes, angles, lisp, primes, backquotes).feed(above, lenient=True)
+    scan = Scan(*flags).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
     return scan
 

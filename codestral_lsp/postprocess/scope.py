@@ -15,6 +15,7 @@ from codestral_lsp.postprocess.brackets import (
     Scan,
     lisp_head,
     read_above,
+    scanner,
     without_trailing_comment,
 )
 from codestral_lsp.postprocess.lines import (
@@ -560,7 +561,7 @@ def declaration_cut(lines: list[str], ctx: Context) -> int | None:
         return None
     level = ctx.indent(head)
     statement = "" if start is None else "\n".join(above[start:]) + "\n"
-    scan = Scan(primes=ctx.language in PRIMES).feed(statement + ctx.line_prefix, lenient=True)
+    scan = scanner(ctx).feed(statement + ctx.line_prefix, lenient=True)
     ended = False
     for i, line in enumerate(lines):
         at_level = i and not is_blank(line) and ctx.indent(line) <= level
