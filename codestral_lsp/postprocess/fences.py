@@ -96,6 +96,9 @@ _ATTRIBUTE = re.compile(r"#!?\[.*\]|@\w+(?:\.\w+)*(?:\(.*\))?")
 # Files of one entry a line (``key = value``, ``[table]``), where a line that leaves no bracket
 # open and has its value is complete.
 _ENTRY_LINES = frozenset({"toml", "ini", "properties"})
+# How a Makefile line starts (a name, Automake's ``?COND?`` and ``%VAR%``, a silent recipe's
+# ``@``), not how a value goes on (``/bin``, ``.o``, ``-O2``).
+_MAKE_LINE_START = re.compile(r"[A-Za-z_?%@]")
 # What a line starts with: its first word or mark, and the space after it.
 _HEAD = re.compile(r"[^\s\w]*\w*\s")
 # The word a line ends with and the one code starts with.
@@ -168,7 +171,7 @@ def _below(body: str, ctx: Context) -> bool:
     first = body.split("\n", 1)[0]
     if not scan.stack and (
         is_closer(first)
-        or _entry_done(line, ctx)
+        or _entry_done(line, body, ctx)
         or _finished(line, body, ctx)
         or _sibling(line, first)
         or (first.strip() == "{" and (_allman(ctx) or _function_head(line, ctx)))
@@ -242,12 +245,16 @@ def _sibling(line: str, first: str) -> bool:
     return head is not None and first.startswith(head.group()) and not goes_on(line.rstrip())
 
 
-def _entry_done(line: str, ctx: Context) -> bool:
+def _entry_done(line: str, body: str, ctx: Context) -> bool:
     """In a file of one entry a line (TOML, INI), whether the line (whose brackets all closed)
-    is a whole entry: a table, or a key with its value."""
+    is a whole entry: a table, or a key with its value. In a Makefile, whether the line ends
+    with a whole variable reference (``$(INSTALL_DATA)``) and the code starts as a line does
+    (a name, an Automake ``?COND?`` or ``%VAR%``, a recipe's ``@``)."""
+    code = line.strip()
+    if ctx.language == "makefile":
+        return line.endswith(")") and _MAKE_LINE_START.match(body) is not None
     if ctx.language not in _ENTRY_LINES:
         return False
-    code = line.strip()
     return code.startswith("[") or ("=" in code and not code.endswith("="))
 
 
