@@ -104,6 +104,8 @@ _HEAD = re.compile(r"[^\s\w]*\w*\s")
 # The word a line ends with and the one code starts with.
 _LAST_WORD = re.compile(r"\w+\Z")
 _FIRST_WORD = re.compile(r"\w+")
+# Markup and prose, whose words are no keywords (``a special case`` + ``with``).
+_PROSE = frozenset({"html", "xml", "plaintext", "text", "restructuredtext", "latex"})
 # Words after which code goes on on the same line (an operand, a name is due).
 _WANTS_MORE = frozenset({
     "return", "import", "from", "in", "not", "and", "or", "if", "elif", "while", "yield",
@@ -264,7 +266,8 @@ def _new_word(line: str, body: str, ctx: Context) -> bool:
     ``proce`` + ``ss``, which makes ``process``, finishes the line's word), and the line's
     word is no keyword that an operand follows (``return`` + ``x``)."""
     last, head = _LAST_WORD.search(line), _FIRST_WORD.match(body)
-    if last is None or head is None or last.group() in _WANTS_MORE:
+    keyword = ctx.language not in _PROSE and last is not None and last.group() in _WANTS_MORE
+    if last is None or head is None or keyword:
         return False
     word = re.compile(rf"\b{re.escape(last.group() + head.group())}\b")
     return not (word.search(ctx.prefix) or word.search(ctx.suffix))
