@@ -106,12 +106,28 @@ def _ruler(looping: str, line: str) -> bool:
 def retyped_above(lines: list[str], above: list[str]) -> int:
     """How many of the suggestion's first full lines re-type the code lines just above the
     cursor (``above``, nearest first), the most that match as a block; 0 when none does or
-    none of them says anything (``}``, ``pass``)."""
+    none of them says anything (``}``, ``pass``), unless code goes on right after them at
+    their last line's level: after a closer such as ``},`` that level is the closed block's
+    siblings', so the closer was the one above, typed again."""
     for count in range(min(len(lines), len(above)), 0, -1):
         block = [line.rstrip() for line in lines[:count]]
         if block == [line.rstrip() for line in reversed(above[:count])]:
-            return count if any(_meaningful(line) for line in block) else 0
+            said = any(_meaningful(line) for line in block)
+            return count if said or _sibling_after(lines, count) else 0
     return 0
+
+
+def _sibling_after(lines: list[str], count: int) -> bool:
+    """Whether the line after ``lines[:count]`` is code, not a closer, indented as the last
+    of them."""
+    if count >= len(lines) or not lines[count].strip() or is_closer(lines[count]):
+        return False
+    last = lines[count - 1]
+    return _lead(lines[count]) == _lead(last)
+
+
+def _lead(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
 
 
 def without_line_start(text: str, line_prefix: str) -> str:
