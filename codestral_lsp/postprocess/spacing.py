@@ -194,9 +194,10 @@ def _space_unit(ctx: Context) -> int | None:
     (``None`` when they do not indent, or any line of the prompt indents with a tab)."""
     if _TAB_LED.search(ctx.prefix) or _TAB_LED.search(ctx.suffix):
         return None
-    above = [ctx.line_prefix, *code_lines_above(ctx, STYLE_LINES)]
-    # A block comment's `` * `` lines sit one space in, whatever the file's step.
-    widths = [len(line) - len(line.lstrip(" ")) for line in above if line.strip()[:1] not in "*"]
+    # Not a block comment's lines: its `` * `` lines sit one space in, and its prose (a licence
+    # indented by 3) anywhere, whatever the file's step.
+    above = [ctx.line_prefix, *_code_above(ctx)]
+    widths = [len(line) - len(line.lstrip(" ")) for line in above]
     steps = [width for width in widths if width]
     return min(max(min(steps), 2), 8) if steps else None
 
