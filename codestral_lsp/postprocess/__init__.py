@@ -275,6 +275,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.stop_word_cut(lines, ctx, head, final),
         scope.scope_cut(lines, ctx, head, final),
         scope.tag_cut(lines, ctx),
+        scope.script_cut(lines, ctx),
         scope.form_end_cut(lines, ctx),
         scope.inner_form_cut(lines, ctx),
         scope.period_form_cut(lines, ctx),

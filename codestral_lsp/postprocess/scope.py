@@ -116,6 +116,10 @@ _CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
 # The start of a line comment, or a block comment's `` * `` line: a comment on the cursor's line
 # goes on with lines that start the same way (a doc comment's paragraph or fenced example).
 _COMMENT_LEAD = re.compile(r"[ \t]*(?:///?!?|#+|--|;+|%|\*(?!/))(?=[ \t]|$)")
+# Markup that holds scripts, and a line of markup at column 0 (a tag but the script's own
+# closing one, a Svelte block: ``{#if}``, ``{:else}``, ``{/each}``).
+_SCRIPT_HOSTS = frozenset({"html", "vue", "svelte"})
+_MARKUP_LINE = re.compile(r"<(?!/script\b)[A-Za-z/!]|\{[#:/]")
 # Markup files holding one document: its start (a prolog, a doctype, the root) and its end.
 _DOCUMENTS = frozenset({"html", "xhtml", "xml"})
 _DOCUMENT_START = re.compile(r"\s*(<!doctype\b|<\?xml\b|<html\b)", re.IGNORECASE)
@@ -415,6 +419,18 @@ def document_cut(lines: list[str], ctx: Context) -> int | None:
         if again.search(ctx.prefix) or any(again.search(line) for line in lines[:i]):
             return i
     return None
+
+
+def script_cut(lines: list[str], ctx: Context) -> int | None:
+    """In markup (HTML, Vue, Svelte) with the cursor inside a ``<script>`` element, index of
+    the first line after the first that starts markup at column 0 (a tag but ``</script>``,
+    a Svelte block's ``{#if}``): the answer left the script without closing it."""
+    if ctx.language not in _SCRIPT_HOSTS:
+        return None
+    opened, closed = ctx.prefix.rfind("<script"), ctx.prefix.rfind("</script")
+    if opened < 0 or closed > opened:
+        return None
+    return next((i for i in range(1, len(lines)) if _MARKUP_LINE.match(lines[i])), None)
 
 
 def tag_cut(lines: list[str], ctx: Context) -> int | None:
