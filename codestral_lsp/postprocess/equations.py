@@ -41,21 +41,26 @@ def equation_cut(lines: list[str], ctx: Context) -> int | None:
     the definition the answer is in (the cursor's, or the first one it starts): the next
     definition. Not where the file itself puts definitions one right under another."""
     language = ctx.language
-    if language not in EQUATION_LANGUAGES or _adjacent_definitions(ctx):
+    if language not in EQUATION_LANGUAGES:
         return None
     name = _column_name(lines[0], language)
     if name is None and ctx.line_prefix[:1].isspace():
         name = _enclosing_name(ctx)
+    # Whether the definition the answer is in runs over lines (the cursor's own is indented).
+    spans = ctx.line_prefix[:1].isspace()
     notes = None  # where the comment lines right above a line begin
     for i in range(1, len(lines)):
         line = lines[i]
         found = _column_name(line, language)
         if found is None:
             notes = (i if notes is None else notes) if _is_comment(line, language) else None
+            spans = spans or not (is_blank(line) or _is_comment(line, language))
             continue
         if name is not None and found != name:
+            if _adjacent_definitions(ctx)[spans]:
+                return None
             return i if notes is None else notes  # its doc comment goes with it
-        name, notes = found, None
+        name, notes, spans = found, None, False
     return None
 
 
@@ -113,13 +118,23 @@ def _enclosing_name(ctx: Context) -> str | None:
 
 
 @functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
-def _adjacent_definitions(ctx: Context) -> bool:
-    """Whether the prompt up to the cursor has two definitions of different names one right
-    under the other (``bounds = primBounds`` over ``indices = range . bounds``): this file's
-    definitions need no blank line between them. Imports, directives and the module line do
-    not count."""
+def _adjacent_definitions(ctx: Context) -> tuple[bool, bool]:
+    """Whether the prompt up to the cursor has a definition right under one of another name
+    with no blank line between: after a one-line one (``bounds = primBounds`` over
+    ``indices = range . bounds``), and after one over several lines. A file may put its
+    one-liners together (Prolog's ``is_true(G) :- ...`` over ``is_false(G) :- ...``) and
+    still part its longer definitions; each habit judges answers of its kind. Imports,
+    directives and the module line do not count."""
     lines = recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
-    for upper, lower in itertools.pairwise(_names(lines, ctx.language)):
-        if upper and lower and upper != lower and {upper, lower}.isdisjoint(_LISTED):
-            return True
-    return False
+    found = [False, False]
+    current, spans = None, False
+    for line, name in zip(lines, _names(lines, ctx.language), strict=True):
+        if is_blank(line):
+            current = None
+        elif name is None:
+            spans = spans or (current is not None and line[:1].isspace())
+        else:
+            if current and name != current and {current, name}.isdisjoint(_LISTED):
+                found[spans] = True
+            current, spans = name, False
+    return found[0], found[1]
