@@ -284,6 +284,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.sibling_cut(lines, ctx),
         scope.statement_cut(lines, ctx),
         scope.declaration_cut(lines, ctx),
+        preprocessor.directive_end_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final, owed, ctx.language),

@@ -4,6 +4,7 @@ left open, one the code below does not close itself, is owed: it is neither a re
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -59,3 +60,48 @@ def _running(steps: Iterable[int]) -> list[int]:
         depth += step
         seen.append(depth)
     return seen
+
+
+# Directives after which code at column 0 is another kind of item (not a conditional's body,
+# as after ``#if``; not what follows ``#endif``, the code the conditional interrupted; not
+# what a ``#pragma`` applies to), and how far up the prompt is read for the file's habit.
+_ITEM_DIRECTIVE = re.compile(r"#[ \t]*(?:define|undef|include|import)\b")
+_KIND_LANGUAGES = frozenset({"c", "cpp", "objective-c", "objective-cpp", "cuda", "cuda-cpp"})
+HABIT_LINES = 200
+
+
+def directive_end_cut(lines: list[str], ctx: Context) -> int | None:
+    """In C and its kin, index of a line of code at column 0 that the answer writes right under
+    a whole ``#define`` or ``#include`` (``#define GUARD`` then ``struct s {``): a
+    change of kind with no blank line between is the next item. Not where the prompt itself
+    puts code right under such a directive."""
+    if ctx.language not in _KIND_LANGUAGES:
+        return None
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].split("\n")[-HABIT_LINES:]
+    for i, (upper, lower) in enumerate(_pairs(lines), start=1):
+        if upper and _kind_change(upper, lower):
+            return None if _habit((*above[:-1], ctx.line_prefix)) else i
+    return None
+
+
+def _pairs(lines: list[str]) -> list[tuple[str, str]]:
+    """Each answer line with the one before it, the one before blanked while a directive runs
+    on over lines (its last line ends it)."""
+    out, continued = [], False
+    for upper, lower in itertools.pairwise(lines):
+        ends = upper.rstrip().endswith("\\")
+        out.append(("" if continued or ends else upper, lower))
+        continued = ends and (continued or upper.lstrip().startswith("#"))
+    return out
+
+
+def _kind_change(upper: str, lower: str) -> bool:
+    code = lower.strip()
+    at_column_0 = bool(code) and not lower[:1].isspace()
+    structural = code[:1] in "#/{}*" or not at_column_0
+    return _ITEM_DIRECTIVE.match(upper.lstrip()) is not None and not structural
+
+
+def _habit(above: tuple[str, ...]) -> bool:
+    """Whether the prompt puts code at column 0 right under such a directive."""
+    return any(_kind_change(upper, lower) for upper, lower in _pairs(list(above)))
