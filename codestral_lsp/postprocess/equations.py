@@ -57,8 +57,9 @@ def equation_cut(lines: list[str], ctx: Context) -> int | None:
             spans = spans or not (is_blank(line) or _is_comment(line, language))
             continue
         if name is not None and found != name:
-            if _adjacent_definitions(ctx)[spans]:
-                return None
+            one_line, longer = _adjacent_definitions(ctx)
+            if longer if spans else one_line:
+                return None  # the file writes such definitions one under another
             return i if notes is None else notes  # its doc comment goes with it
         name, notes, spans = found, None, False
     return None

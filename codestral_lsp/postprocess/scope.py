@@ -580,7 +580,7 @@ def declaration_cut(lines: list[str], ctx: Context) -> int | None:
     scan = scanner(ctx).feed(statement + ctx.line_prefix, lenient=True)
     ended = False
     for i, line in enumerate(lines):
-        at_level = i and not is_blank(line) and ctx.indent(line) <= level
+        at_level = i > 0 and not is_blank(line) and ctx.indent(line) <= level
         if ended and at_level and is_definition(line.lstrip(), ctx.language):
             return i
         scan.feed((line[len(ctx.line_prefix) :] if i == 0 else line) + "\n", lenient=True)
