@@ -4,11 +4,13 @@ left open, one the code below does not close itself, is owed: it is neither a re
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.lines import recent_lines, unix_breaks
 
 # Languages whose files use ``#if``/``#endif`` (C#'s conditionals are the same); an unnamed
 # language too, as such a line says what it is.
@@ -77,10 +79,9 @@ def directive_end_cut(lines: list[str], ctx: Context) -> int | None:
     puts code right under such a directive."""
     if ctx.language not in _KIND_LANGUAGES:
         return None
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)].split("\n")[-HABIT_LINES:]
     for i, (upper, lower) in enumerate(_pairs(lines), start=1):
         if upper and _kind_change(upper, lower):
-            return None if _habit((*above[:-1], ctx.line_prefix)) else i
+            return None if _habit(ctx) else i
     return None
 
 
@@ -102,6 +103,8 @@ def _kind_change(upper: str, lower: str) -> bool:
     return _ITEM_DIRECTIVE.match(upper.lstrip()) is not None and not structural
 
 
-def _habit(above: tuple[str, ...]) -> bool:
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _habit(ctx: Context) -> bool:
     """Whether the prompt puts code at column 0 right under such a directive."""
-    return any(_kind_change(upper, lower) for upper, lower in _pairs(list(above)))
+    above = recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
+    return any(_kind_change(upper, lower) for upper, lower in _pairs(above))
