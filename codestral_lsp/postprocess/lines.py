@@ -43,6 +43,11 @@ def is_blank(line: str) -> bool:
     return not line.strip()
 
 
+def indentation(line: str) -> str:
+    """The spaces and tabs ``line`` starts with."""
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
 def is_closer(line: str) -> bool:
     """True for a line holding only closing brackets (``}``, ``});``, ``]``, ``}()``)."""
     return bool(_CLOSER_LINE.match(line))

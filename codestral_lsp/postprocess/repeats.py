@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from codestral_lsp.postprocess.lines import SHELLS, is_closer
+from codestral_lsp.postprocess.lines import SHELLS, indentation, is_closer
 from codestral_lsp.postprocess.scope import closes
 
 # Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
@@ -122,12 +122,7 @@ def _sibling_after(lines: list[str], count: int) -> bool:
     of them."""
     if count >= len(lines) or not lines[count].strip() or is_closer(lines[count]):
         return False
-    last = lines[count - 1]
-    return _lead(lines[count]) == _lead(last)
-
-
-def _lead(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
+    return indentation(lines[count]) == indentation(lines[count - 1])
 
 
 def without_line_start(text: str, line_prefix: str) -> str:

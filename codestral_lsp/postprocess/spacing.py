@@ -21,6 +21,7 @@ from codestral_lsp.postprocess.lines import (
     SHELLS,
     code_lines_above,
     enclosing_lines,
+    indentation,
     is_blank,
     last_code_line,
     lines_after_cursor,
@@ -254,7 +255,7 @@ def closer_below(text: str, ctx: Context) -> str:
     line = ctx.line_prefix
     if tail[0] != "<" and not scanner(ctx).feed(line).stack:
         line = next(enclosing_lines(ctx), line)
-    return body + ("" if body.endswith("\n") else "\n") + line[: len(line) - len(line.lstrip())]
+    return body + ("" if body.endswith("\n") else "\n") + indentation(line)
 
 
 def too_small(text: str, ctx: Context) -> bool:
