@@ -281,7 +281,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.period_form_cut(lines, ctx),
         equations.equation_cut(lines, ctx),
         scope.document_cut(lines, ctx),
-        scope.sibling_cut(lines, ctx),
+        scope.sibling_cut(lines, ctx, final),
         scope.statement_cut(lines, ctx),
         scope.declaration_cut(lines, ctx),
         preprocessor.directive_end_cut(lines, ctx),

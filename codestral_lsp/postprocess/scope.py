@@ -304,19 +304,46 @@ def _comment_lead(line: str) -> str:
     return found.group() if found else ""
 
 
-def sibling_cut(lines: list[str], ctx: Context) -> int | None:
+def sibling_cut(lines: list[str], ctx: Context, final: bool = True) -> int | None:
     """Index of a definition the answer starts right after its own closer of the cursor's
     block, at that closer's level (Ruby's next ``def`` after ``end``, CSS's next rule after
-    ``}``): one definition is one answer, and the next is a run-on even without a blank line."""
+    ``}``): one definition is one answer, and the next is a run-on even without a blank line.
+
+    Not where the code below is that definition's body (the answer wrote the new head over
+    code the user had kept): then cutting would leave that body under the closed block."""
     level = statement_indent(ctx)
     for i in range(1, len(lines) - 1):
         line = lines[i]
         if ctx.indent(line) > level or not closes(line, ctx.language):
             continue
         after = next((j for j in range(i + 1, len(lines)) if not is_blank(lines[j])), None)
-        if after is not None and ctx.indent(lines[after]) == ctx.indent(line):
-            return after if _starts_definition(lines[after], ctx.language) else None
+        if after is None or ctx.indent(lines[after]) != ctx.indent(line):
+            continue
+        if not _starts_definition(lines[after], ctx.language):
+            return None
+        body = _body_below(ctx, ctx.indent(line))
+        if body is None:
+            return after
+        return None if not final or _leads_into(lines[-1], body, ctx) else i
     return None
+
+
+def _body_below(ctx: Context, level: int) -> str | None:
+    """The first code line below the cursor when it is body code deeper than ``level`` (not
+    a closer), else ``None``."""
+    below = next((x for x in lines_after_cursor(ctx) if not is_blank(x)), None)
+    if below is None or ctx.indent(below) <= level or closes(below, ctx.language):
+        return None
+    return below
+
+
+def _leads_into(last: str, below: str, ctx: Context) -> bool:
+    """Whether the code ``below`` goes on from the answer's ``last`` line: at its level, or
+    deeper after a line that opens a block or begins a definition (Ruby's ``def name``)."""
+    if ctx.indent(below) == ctx.indent(last):
+        return True
+    opens = opens_block(last, ctx.language) or _starts_definition(last, ctx.language)
+    return ctx.indent(below) > ctx.indent(last) and opens
 
 
 def _starts_definition(line: str, language: str) -> bool:
