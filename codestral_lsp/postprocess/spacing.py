@@ -205,7 +205,10 @@ def _space_unit(ctx: Context) -> int | None:
 
 def _tab_indented(ctx: Context) -> bool:
     if ctx.language == "go":
-        return not ctx.prefix.count("`") % 2  # inside a raw string the text is anything's
+        # Inside a raw string the text is anything's: an odd count of backticks, or lines led
+        # by spaces, which gofmt never writes (the string may open above the prompt's window).
+        spaced = ctx.line_prefix.startswith(" ") or last_code_line(ctx).startswith(" ")
+        return not (ctx.prefix.count("`") % 2 or spaced)
     if ctx.language in TAB_LANGUAGES:
         return True
     tabbed = ctx.line_prefix.startswith("\t") or last_code_line(ctx).startswith("\t")
