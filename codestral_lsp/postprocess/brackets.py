@@ -46,9 +46,12 @@ _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 # The ML family and Haskell, where a quote ends a name (``fn'``, ``x''``) or starts a type
-# variable (``'a``), and Ada, where it follows a name to read an attribute (``S'Length``): a
-# quote opens a string there only as a character literal (``'x'``).
-PRIMES = frozenset({"ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason", "ada"})
+# variable (``'a``), Ada, where it follows a name to read an attribute (``S'Length``), and Nim,
+# where it gives a number its type (``0'i32``): a quote opens a string there only as a
+# character literal (``'x'``).
+PRIMES = frozenset({
+    "ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason", "ada", "nim",
+})  # fmt: skip
 # Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
 # escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
 SINGLE_TRIPLES = frozenset({"python", "dart", "toml", "groovy", "elixir", "coffeescript"})
@@ -321,15 +324,15 @@ def _trailing_comment(language: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def scanner(ctx: Context, angles: bool = False) -> Scan:
+def scanner(ctx: Context, angles: bool = False, lisp: bool = True) -> Scan:
     """A :class:`Scan` for the cursor's language (Rust's lifetimes are no quotes, nor are a
-    Lisp's quotes). With ``angles``, ``<>`` count as brackets where the language has type
-    arguments: only to judge variants of the same code, as a comparison's ``>`` reads as a
-    stray closer."""
+    Lisp's quotes, unless ``lisp`` is false). With ``angles``, ``<>`` count as brackets where
+    the language has type arguments: only to judge variants of the same code, as a
+    comparison's ``>`` reads as a stray closer."""
     return Scan(
         lifetimes=ctx.language == "rust",
         angles=angles and ctx.language in GENERICS,
-        lisp=ctx.language in LISPS,
+        lisp=lisp and ctx.language in LISPS,
         primes=ctx.language in PRIMES,
         backquotes=ctx.language not in NO_BACKQUOTES,
         single_triples=ctx.language in SINGLE_TRIPLES,

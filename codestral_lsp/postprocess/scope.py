@@ -11,7 +11,6 @@ import re
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
     GENERICS,
-    PRIMES,
     Scan,
     lisp_head,
     read_above,
@@ -568,7 +567,7 @@ def _statement_start(ctx: Context) -> int | None:
     # Braces hold statements in most languages (a block, not a continued line); in Python
     # they are a dict or set, like any other bracket.
     holds = "([{" if ctx.language == "python" else "(["
-    scan, start, continued = Scan(primes=ctx.language in PRIMES), None, False
+    scan, start, continued = scanner(ctx, lisp=False), None, False
     for i, line in enumerate(above):
         if line.lstrip().startswith(_COMMENT) and not scan.quote:
             continue  # a bracket in prose opens nothing
