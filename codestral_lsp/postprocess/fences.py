@@ -1,5 +1,6 @@
 """A Markdown code fence around the answer: a model that slips into chat form (```` ```python
-````, the code, ```` ``` ````) while the file is code, where a fence line is a syntax error."""
+````, the code, ```` ``` ````) while the file is code, where a fence line is a syntax error, or
+Markdown where it cannot have a fence."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ FENCED_LANGUAGES = frozenset({
     "", "markdown", "mdx", "quarto", "rmd", "plaintext", "text", "restructuredtext", "rst",
     "asciidoc", "org",
 })  # fmt: skip
+# Markdown's own kinds, where a fence is the user's text unless Markdown cannot have one there
+# (:func:`_markdown_wrapper`).
+_MARKDOWN = frozenset({"markdown", "mdx", "quarto", "rmd"})
 # TeX sources, where a fence is text only inside an environment that keeps text as it is.
 _TEX = frozenset({"latex"})
 _TEX_VERBATIM = re.compile(
@@ -105,7 +109,7 @@ _HEAD = re.compile(r"[^\s\w]*\w*\s")
 _LAST_WORD = re.compile(r"\w+\Z")
 _FIRST_WORD = re.compile(r"\w+")
 # Markup and prose, whose words are no keywords (``a special case`` + ``with``).
-_PROSE = frozenset({"html", "xml", "plaintext", "text", "restructuredtext", "latex"})
+_PROSE = _MARKDOWN | {"html", "xml", "plaintext", "text", "restructuredtext", "latex"}
 # Words after which code goes on on the same line (an operand, a name is due).
 _WANTS_MORE = frozenset({
     "return", "import", "from", "in", "not", "and", "or", "if", "elif", "while", "yield",
@@ -116,13 +120,18 @@ _WANTS_MORE = frozenset({
 
 def without_fence(text: str, ctx: Context) -> str:
     """The code inside a fence the answer opens with, when the cursor is in a code file's code
-    (not in a comment, a docstring, a string that may hold the fence, or a fenced example). The
+    (not in a comment, a docstring, a string that may hold the fence, or a fenced example), or
+    in Markdown where a fence cannot be the user's (:func:`_markdown_wrapper`). The
     code's first line loses the cursor line's indentation it repeats, or goes below the cursor
     line's code (:func:`_below`); the closing fence and what follows it go."""
     opening = _OPENING.match(text)
-    if opening is None or ctx.language in FENCED_LANGUAGES:
+    if opening is None:
         return text
-    if _in_prose(ctx, own_line="\n" in text[: opening.start(1)]):
+    own_line = "\n" in text[: opening.start(1)]
+    if ctx.language in FENCED_LANGUAGES:
+        if not (ctx.language in _MARKDOWN and _markdown_wrapper(opening, own_line, ctx)):
+            return text
+    elif _in_prose(ctx, own_line):
         return text
     body = _fenced_code(text[opening.end() :], opening.group(1))
     if not ctx.line_prefix.strip():
@@ -130,6 +139,16 @@ def without_fence(text: str, ctx: Context) -> str:
     elif not ctx.line_suffix.strip() and _below(body, ctx):
         body = "\n" + body
     return body
+
+
+def _markdown_wrapper(opening: re.Match[str], own_line: bool, ctx: Context) -> bool:
+    """Whether the fence a Markdown answer opens with is the model's wrapper, where Markdown
+    has no fence: right after text on the cursor's line (a fence starts its line), or with a
+    language tag inside a fenced block still open (a closing fence has none)."""
+    if not own_line and ctx.line_prefix.strip():
+        return True
+    tagged = opening.group().strip() != opening.group(1)
+    return tagged and len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
 
 
 def _fenced_code(body: str, fence: str) -> str:
@@ -168,8 +187,8 @@ def _below(body: str, ctx: Context) -> bool:
         return False
     line = ctx.line_prefix
     scan = scanner(ctx).feed(line, lenient=True)
-    if scan.quote:
-        return False  # the quote before the cursor opens a string
+    if scan.quote and ctx.language not in _MARKDOWN:
+        return False  # the quote before the cursor opens a string (in prose: an apostrophe)
     first = body.split("\n", 1)[0]
     if not scan.stack and (
         is_closer(first)
