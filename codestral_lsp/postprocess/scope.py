@@ -123,6 +123,9 @@ _MARKUP_LINE = re.compile(r"<(?!/script\b)[A-Za-z/!]|\{[#:/]")
 _DOCUMENTS = frozenset({"html", "xhtml", "xml"})
 _DOCUMENT_START = re.compile(r"\s*(<!doctype\b|<\?xml\b|<html\b)", re.IGNORECASE)
 _DOCUMENT_END = re.compile(r"\s*</html>\s*$", re.IGNORECASE)
+# TeX stops reading a file at ``\endinput`` on a line of its own at column 0, and a document
+# at ``\end{document}``.
+_TEX_END = re.compile(r"\\(?:endinput|end\{document\})\s*(?:%.*)?$")
 # The end of a line after which an SQL statement begins: its statement's end, a PL/pgSQL
 # block's opening line, or (for a schema statement) a function body's opening quote.
 _SQL_BLOCK = r"\b(?:BEGIN|THEN|LOOP|ELSE|DECLARE)"
@@ -432,7 +435,10 @@ def document_cut(lines: list[str], ctx: Context) -> int | None:
     """In an HTML or XML file, index of the line after the one that closes the document
     (``</html>``), or of a line that starts it again (``<!DOCTYPE``, ``<?xml``, ``<html``
     where the prompt or the answer already has one): a model at a document's end may go on
-    with another document."""
+    with another document. In TeX, index of the line after ``\\endinput`` or
+    ``\\end{document}``."""
+    if ctx.language == "latex":
+        return next((i for i in range(1, len(lines)) if _TEX_END.match(lines[i - 1])), None)
     if ctx.language not in _DOCUMENTS:
         return None
     for i in range(1, len(lines)):
