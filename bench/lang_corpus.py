@@ -1,4 +1,4 @@
-"""The corpus of bench/languages.py: real third-party files in 43 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 45 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
@@ -149,6 +149,14 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
     "d": [("deb:libgphobos-12-dev", "usr/lib/gcc/*/12/include/d/**/*.d")],
     "ada": [("deb:gnat-12", "usr/lib/gcc/*/12/adainclude/*.ad[sb]")],
     "zig": [("pypi:ziglang==0.13.0", "ziglang/lib/std/**/*.zig")],
+    "crystal": [
+        ("deb:crystal", "usr/lib/crystal/lib/*.cr"),
+        ("deb:crystal", "usr/lib/crystal/lib/compiler/**/*.cr"),
+    ],
+    "fish": [
+        ("deb:fish-common", "usr/share/fish/functions/*.fish"),
+        ("deb:fish-common", "usr/share/fish/completions/*.fish"),
+    ],
 }
 
 

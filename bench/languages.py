@@ -1,10 +1,11 @@
-"""Languages bench: post-processing on real code in 43 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 45 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
 and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake, Tcl,
 C#, Haskell, Nim, R, Pascal, Prolog and Objective-C, then Vue, Svelte, Solidity, D, Ada and
-Zig (added later, to show what the rules do for a language nobody looked at), from pinned
+Zig, then Crystal and fish (added later, to show what the rules do for a language nobody looked
+at), from pinned
 Debian, npm and PyPI packages fetched into a cache on first use (bench/lang_corpus.py says
 which, and how files are picked). In each file, seeded sites give a cursor and the true
 middle, the code really there. Every answer goes through the rules as the engine runs them
@@ -71,7 +72,7 @@ COMMENTS = {
     **{lang: ("//", "/*", "*", "*/") for lang in C_LIKE},
     "css": ("/*", "*", "*/"),
     "php": ("//", "/*", "*", "*/", "#"),
-    **{lang: ("#",) for lang in ("ruby", "shellscript", "yaml", "toml")},
+    **{lang: ("#",) for lang in ("ruby", "shellscript", "yaml", "toml", "crystal", "fish")},
     "lua": ("--",),
     **{lang: (";",) for lang in ("emacs-lisp", "scheme")},
     "html": ("<!--",),
@@ -117,7 +118,7 @@ FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"
 LISPS = {"emacs-lisp", "scheme"}
 DATA = {"json", "yaml", "toml"}
 # Languages whose blocks end with ``end``: a run-on there always closes the block first.
-END_LANGS = {"ruby", "lua"}
+END_LANGS = {"ruby", "lua", "crystal", "fish"}
 # A line that only closes a block: an opener site's middle ends with it when the block does.
 CLOSER_LINE = re.compile(r"^\s*(?:[)\]}]+[)\]};,.]*|end\b.*|fi|done|esac|</[\w.:-]+>)\s*$")
 # A line that plainly goes on below: no ``next`` site after it.
