@@ -99,9 +99,9 @@ _PASCAL_SECTION = re.compile(
     re.IGNORECASE,
 )
 # Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
-# ``end.``, Pascal's ``end;``), and such a line.
+# ``end.``, Pascal's ``end;``, fish's ``end``), and such a line.
 END_LANGUAGES = frozenset(
-    {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal", "ada"}
+    {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal", "ada", "fish"}
 )
 # Vim script ends each block with its own word (``endfunction``, ``endif``, ``endfor``, and
 # their short forms ``endf``, ``en``), maybe followed by a name or a comment.
