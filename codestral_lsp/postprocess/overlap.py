@@ -39,6 +39,7 @@ DISTINCT_LINE_CHARS = 8
 # Statements after which nothing in the same block runs.
 _TERMINAL = re.compile(r"(?:return|raise|throw|break|continue)\b(?!\s*[=.:,)\]])")
 _PUNCT_SPACING = re.compile(r"\s*([^\w\s])\s*")
+_QUOTE = re.compile(r"[\"'`]")
 # On the stream, a re-typing is only certain once this many distinct suffix lines came back in
 # order (or all of them).
 STREAM_MATCH_LINES = 3
@@ -72,11 +73,26 @@ def within_line(text: str, ctx: Context) -> str:
     )
     if start is None:
         start = _loose_start(text, rest)
+    if start is None and spaced:
+        start = _doubled_token(text, rest)
     if start is None:
         return _short_punctuation(text, ctx, rest)
     kept = text[:start]
     # The line's own space before its tail stays; the suggestion's copy of it goes.
     return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+
+
+def _doubled_token(text: str, rest: str) -> int | None:
+    """Where a short token the text ends with on its own (after a space) begins, when the rest
+    of the line, after its space, starts with that same token (``my $w`` before `` $w =``,
+    ``let lnum = a:`` before `` a:lnum``): kept, the line would say it twice in a row. Not a
+    bare quote or operator (``case 'M '`` before `` ' M'``)."""
+    for size in range(min(MIN_PARTIAL_OVERLAP - 1, len(rest)), 0, -1):
+        start = len(text) - size
+        alone = start > 0 and text[start - 1].isspace() and not _QUOTE.search(rest[:size])
+        if alone and _retypes(text, rest, size):
+            return start
+    return None
 
 
 def _glued(text: str, start: int, line_prefix: str) -> bool:
