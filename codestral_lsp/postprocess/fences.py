@@ -32,6 +32,8 @@ FENCED_LANGUAGES = frozenset({
 _MARKDOWN = frozenset({"markdown", "mdx", "quarto", "rmd"})
 # TeX sources, where a fence is text only inside an environment that keeps text as it is.
 _TEX = frozenset({"latex"})
+# A TeX command's name (``\\newcommand``), which starts a line after one whose groups closed.
+_CONTROL_WORD = re.compile(r"\\[A-Za-z@]")
 _TEX_VERBATIM = re.compile(
     r"\\(begin|end)\{(verbatim\*?|Verbatim|lstlisting|minted|markdown|comment|filecontents\*?)\}"
 )
@@ -217,6 +219,8 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     code = line.strip()
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
+    if ctx.language in _TEX:
+        return code.endswith("}") and _CONTROL_WORD.match(body) is not None
     if code.endswith(";") and ctx.language not in SHELLS and _STATEMENT_START.match(body):
         return True
     # Right after the bracket: a space after it leaves room for an operator word
