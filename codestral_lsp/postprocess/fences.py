@@ -221,6 +221,8 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
         return code.endswith((";", "}"))
     if ctx.language in _TEX:
         return code.endswith("}") and _CONTROL_WORD.match(body) is not None
+    if ctx.language == "sql" and code.endswith(")"):
+        return _starts_lines(body, ctx)
     if code.endswith(";") and ctx.language not in SHELLS and _STATEMENT_START.match(body):
         return True
     # Right after the bracket: a space after it leaves room for an operator word
@@ -228,6 +230,13 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     ended = line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET
     attribute = line == line.rstrip() and _ATTRIBUTE.fullmatch(code) is not None
     return bool(_NAME_START.match(body)) and (ended or attribute)
+
+
+def _starts_lines(body: str, ctx: Context) -> bool:
+    """Whether the code's first word starts lines of the prompt (SQL's ``RETURNS`` or ``FROM``
+    where the file puts each clause on a line of its own)."""
+    word = _FIRST_WORD.match(body)
+    return word is not None and re.search(rf"^{word.group()}\b", ctx.prefix, re.M) is not None
 
 
 def _after_directive(line: str, body: str) -> bool:
