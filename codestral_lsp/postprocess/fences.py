@@ -323,8 +323,9 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
         # A fence starts its line: after text on the cursor's line (``console.error(`|``) it is
         # the model's wrapper, not the literal's Markdown.
         return own_line or not ctx.line_prefix.strip()
-    # A fence in a doc comment (Rust's ``///`` examples) opens no triple-quoted string.
-    code = without_comment_lines(recent, ctx.language)
+    # A fence in a doc comment (Rust's ``///`` examples, a JSDoc block's lines with no star)
+    # opens no triple-quoted string.
+    code = without_comment_lines(_FENCE_LINE.sub("", recent), ctx.language)
     quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in _LONG_ONE_QUOTE)
 
