@@ -181,14 +181,15 @@ def _below(body: str, ctx: Context) -> bool:
       ``repository = ...``), or with a word that run into the line's last one makes a word
       the document never uses (:func:`_new_word`).
 
-    Never in a Lisp, whose closers end the last line and whose ``'`` quotes the name after
-    it."""
+    In a Lisp, whose closers end the last line and whose ``'`` quotes the name after it, only
+    a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``)."""
     if body[:1] in (" ", "\t"):
         return True
-    if ctx.language in LISPS:
-        return False
     line = ctx.line_prefix
     scan = scanner(ctx).feed(line, lenient=True)
+    if ctx.language in LISPS:
+        forms = line.lstrip().startswith("(") and not (scan.stack or scan.quote)
+        return forms and body.startswith("(")
     if scan.quote and ctx.language not in _MARKDOWN:
         return False  # the quote before the cursor opens a string (in prose: an apostrophe)
     first = body.split("\n", 1)[0]
