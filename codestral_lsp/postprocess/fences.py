@@ -150,7 +150,12 @@ def _markdown_wrapper(opening: re.Match[str], own_line: bool, ctx: Context) -> b
     if not own_line and ctx.line_prefix.strip():
         return True
     tagged = opening.group().strip() != opening.group(1)
-    return tagged and len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
+    return tagged and _fenced_block_open(ctx)
+
+
+def _fenced_block_open(ctx: Context) -> bool:
+    """Whether an odd number of fence lines before the cursor leaves a fenced block open."""
+    return len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
 
 
 def _fenced_code(body: str, fence: str) -> str:
@@ -315,7 +320,7 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     comment = is_comment_line(ctx.line_prefix, ctx.language) and (
         own_line or _MARKER_ONLY.match(ctx.line_prefix) is not None
     )
-    if comment or len(_FENCE_LINE.findall(ctx.prefix)) % 2:
+    if comment or _fenced_block_open(ctx):
         return True
     if ctx.language in _TEX:
         return _in_verbatim(ctx.prefix)

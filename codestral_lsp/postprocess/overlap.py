@@ -39,6 +39,7 @@ DISTINCT_LINE_CHARS = 8
 # Statements after which nothing in the same block runs.
 _TERMINAL = re.compile(r"(?:return|raise|throw|break|continue)\b(?!\s*[=.:,)\]])")
 _PUNCT_SPACING = re.compile(r"\s*([^\w\s])\s*")
+# A string's quote, which a short re-typing never holds (:func:`_doubled_token`).
 _QUOTE = re.compile(r"[\"'`]")
 # On the stream, a re-typing is only certain once this many distinct suffix lines came back in
 # order (or all of them).
@@ -86,7 +87,7 @@ def _doubled_token(text: str, rest: str) -> int | None:
     """Where a short token the text ends with on its own (after a space) begins, when the rest
     of the line, after its space, starts with that same token (``my $w`` before `` $w =``,
     ``let lnum = a:`` before `` a:lnum``): kept, the line would say it twice in a row. Not a
-    bare quote or operator (``case 'M '`` before `` ' M'``)."""
+    quote, which ends the answer's own string (``case 'M '`` before `` ' M'``)."""
     for size in range(min(MIN_PARTIAL_OVERLAP - 1, len(rest)), 0, -1):
         start = len(text) - size
         alone = start > 0 and text[start - 1].isspace() and not _QUOTE.search(rest[:size])
