@@ -439,7 +439,11 @@ def closes_open_bracket(text: str, ctx: Context) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
     recent = without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
-    stack = read_above(recent, ctx, angles=False).stack
+    return _closes_innermost(text, read_above(recent, ctx, angles=False).stack)
+
+
+def _closes_innermost(text: str, stack: list[str]) -> bool:
+    """Whether ``text`` starts with the closer of the innermost bracket on ``stack``."""
     return bool(stack) and text[:1] in CLOSERS and stack[-1] == CLOSERS[text[0]]
 
 
@@ -459,8 +463,7 @@ def closes_bracket_ending_its_line(text: str, ctx: Context) -> bool:
         opened = len(scan.stack) - scan.low
         last = without_trailing_comment(line, ctx.language).rstrip()[-1:]
         ends += [False] * (opened - 1) + [last in OPENERS] if opened else []
-    closes = bool(scan.stack) and text[:1] in CLOSERS and scan.stack[-1] == CLOSERS[text[0]]
-    return closes and ends[-1]
+    return _closes_innermost(text, scan.stack) and ends[-1]
 
 
 def closes_block_by_indentation(text: str, ctx: Context) -> bool:
