@@ -12,11 +12,9 @@ from collections.abc import Iterator
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import is_comment_line
-from codestral_lsp.postprocess.lines import is_blank, lines_above, recent_lines, unix_breaks
+from codestral_lsp.postprocess.lines import HABIT_LINES, habit_lines, is_blank, lines_above
 
 EQUATION_LANGUAGES = frozenset({"haskell", "purescript", "elm", "idris", "agda", "prolog"})
-# How far up the prompt is read for the file's habit (:func:`_adjacent_definitions`).
-HABIT_LINES = 200
 # Block comments, whose prose may start at column 0: Haskell's ``{- -}`` unless named here.
 _BLOCK_COMMENTS = {"prolog": ("/*", "*/")}
 # Declarations named by their keyword: a run of them (imports, one-line types) is one item.
@@ -126,7 +124,7 @@ def _adjacent_definitions(ctx: Context) -> tuple[bool, bool]:
     one-liners together (Prolog's ``is_true(G) :- ...`` over ``is_false(G) :- ...``) and
     still part its longer definitions; each habit judges answers of its kind. Imports,
     directives and the module line do not count."""
-    lines = recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
+    lines = habit_lines(ctx)
     found = [False, False]
     current, spans = None, False
     for line, name in zip(lines, _names(lines, ctx.language), strict=True):

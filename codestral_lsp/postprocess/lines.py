@@ -102,6 +102,17 @@ def code_lines_above(ctx: Context, count: int) -> list[str]:
     return list(islice((line for line in lines_above(ctx) if not is_blank(line)), count))
 
 
+# How far up the prompt the rules read for the file's habits (definitions one right under
+# another, code right under a ``#define``).
+HABIT_LINES = 200
+
+
+def habit_lines(ctx: Context) -> list[str]:
+    """The prompt's last :data:`HABIT_LINES` lines up to the cursor, in order, line ends as
+    ``\n``: where a rule reads how this file writes its code."""
+    return recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
+
+
 def recent_lines(text: str, count: int) -> str:
     """The last ``count`` lines of ``text`` (all of it when it has fewer)."""
     start = len(text)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.lines import recent_lines, unix_breaks
+from codestral_lsp.postprocess.lines import habit_lines
 
 # Languages whose files use ``#if``/``#endif`` (C#'s conditionals are the same); an unnamed
 # language too, as such a line says what it is.
@@ -66,10 +66,9 @@ def _running(steps: Iterable[int]) -> list[int]:
 
 # Directives after which code at column 0 is another kind of item (not a conditional's body,
 # as after ``#if``; not what follows ``#endif``, the code the conditional interrupted; not
-# what a ``#pragma`` applies to), and how far up the prompt is read for the file's habit.
+# what a ``#pragma`` applies to).
 _ITEM_DIRECTIVE = re.compile(r"#[ \t]*(?:define|undef|include|import)\b")
 _KIND_LANGUAGES = frozenset({"c", "cpp", "objective-c", "objective-cpp", "cuda", "cuda-cpp"})
-HABIT_LINES = 200
 
 
 def directive_end_cut(lines: list[str], ctx: Context) -> int | None:
@@ -106,5 +105,4 @@ def _kind_change(upper: str, lower: str) -> bool:
 @functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
 def _habit(ctx: Context) -> bool:
     """Whether the prompt puts code at column 0 right under such a directive."""
-    above = recent_lines(unix_breaks(ctx.prefix), HABIT_LINES).split("\n")
-    return any(_kind_change(upper, lower) for upper, lower in _pairs(above))
+    return any(_kind_change(upper, lower) for upper, lower in _pairs(habit_lines(ctx)))
