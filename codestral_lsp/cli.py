@@ -52,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="show the effective configuration and try one tiny request"
     )
+    check.add_argument(
+        "--key-host",
+        action="store_true",
+        help="also ask both Mistral hosts (codestral.mistral.ai, api.mistral.ai) which one knows "
+        "the key: the key is sent to both",
+    )
     for command in (complete, check):  # also after the command: `complete X:1:1 --log-level DEBUG`
         command.add_argument("--log-level", type=_level, default=argparse.SUPPRESS)
     return p
@@ -114,7 +120,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "complete":
         code = asyncio.run(commands.complete_command(args.spot))
     else:
-        code = asyncio.run(commands.check_command())
+        code = asyncio.run(commands.check_command(args.key_host))
     if held is not None:
         log.release(held, show=code == 0)
     return code

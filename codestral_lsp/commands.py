@@ -17,6 +17,7 @@ from codestral_lsp.engine import Engine, Request
 from codestral_lsp.log import REDACTOR
 from codestral_lsp.providers import (
     AnswerCut,
+    AuthError,
     Endpoint,
     FimRequest,
     Provider,
@@ -30,6 +31,7 @@ from codestral_lsp.settings import (
     Problem,
     Settings,
     from_env,
+    key_host_advice,
     key_hosts,
     mask,
     mask_url,
@@ -140,7 +142,6 @@ async def complete_command(spot: str) -> int:
         return _fail(_blocked_text(blocked, path, settings))
     try:
         suggestion = await engine.complete(Request(ctx, invoked=True, is_current=lambda: True))
-        await engine.settle()
     finally:
         await engine.aclose()
     if errors:
@@ -156,15 +157,22 @@ def _blocked_text(reason: str, path: Path, settings: Settings) -> str:
         "off": f"completion is off: {settings.off}",
         "disabled": "completion is disabled (enable = false)",
         "excluded": f"{path} matches an exclude pattern; its content is never sent",
-        "no-key": "no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)",
+        "no-key": _no_key_text(settings),
         "no-endpoint": "no endpoint: set CODESTRAL_BASE_URL",
     }.get(reason, reason)
 
 
-async def check_command(hosts: Mapping[str, str] | None = None) -> int:
-    """Show the effective configuration, where the key belongs and one tiny request's result.
+def _no_key_text(settings: Settings) -> str:
+    if settings.provider in ("codestral", "mistral"):
+        return "no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)"
+    return f'no API key for provider "{settings.provider}": set CODESTRAL_API_KEY'
 
-    ``hosts`` replaces the two Mistral hosts of key-type detection (tests use local servers).
+
+async def check_command(key_host: bool = False, hosts: Mapping[str, str] | None = None) -> int:
+    """Show the effective configuration and one tiny request's result; with ``key_host``, also
+    which Mistral host the key belongs to (the key then goes to both).
+
+    ``hosts`` replaces the two Mistral hosts of that detection (tests use local servers).
     """
     settings, problems = load_settings()
     hosts = key_hosts() if hosts is None else hosts
@@ -176,16 +184,18 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
     wrong = _first_wrong(problems)
     if wrong:
         return _fail(wrong)
-    engine = Engine(settings, lambda err: None, create, hosts)
+    base_url = Engine(settings, lambda err: None, create, hosts).endpoint()
     try:
-        proxy = proxy_for(engine.endpoint())
+        proxy = proxy_for(base_url)
     except ProxyUnusable as err:
         return _fail(str(err))
+    # The whole test request's deadline; timeoutMs when set (a local model still loading).
+    deadline = settings.timeout_ms / 1000 if settings.timeout_ms else CHECK_DEADLINE_S
     endpoint = Endpoint(
         settings.preset.wire,
-        engine.endpoint(),
+        base_url,
         settings.api_key,
-        read_timeout=10,
+        read_timeout=deadline,
         allow_insecure_http=settings.allow_insecure_http,
         needs_key=settings.preset.needs_key,
         proxy=proxy,
@@ -201,15 +211,13 @@ async def check_command(hosts: Mapping[str, str] | None = None) -> int:
         out.write(f"proxy: {shown(proxy)}\n")
     if not settings.api_key:
         if settings.preset.needs_key and not is_loopback(endpoint.base_url):
-            return _fail(
-                "no API key: set CODESTRAL_API_KEY (or MISTRAL_API_KEY for api.mistral.ai)"
-            )
+            return _fail(_no_key_text(settings))
         out.write("key: none (not needed by a server on this machine)\n")
-    advice = ""
-    if settings.api_key and not settings.base_url and settings.provider in hosts:
+    advice = key_host_advice(settings)
+    if key_host and advice and settings.api_key:
         line, advice = await _key_host_report(settings, hosts)
         out.write(line + "\n")
-    return await _test_request(settings, endpoint, advice)
+    return await _test_request(settings, endpoint, advice, deadline)
 
 
 async def _key_host_report(settings: Settings, hosts: Mapping[str, str]) -> tuple[str, str]:
@@ -242,7 +250,9 @@ async def _answer(provider: Provider, request: FimRequest) -> str:
     return "".join(parts)
 
 
-async def _test_request(settings: Settings, endpoint: Endpoint, advice: str) -> int:
+async def _test_request(
+    settings: Settings, endpoint: Endpoint, advice: str, deadline: float
+) -> int:
     """Send one tiny non-streamed request and print its result and latency."""
     request = FimRequest(
         prompt="def add(a, b):\n    return ",
@@ -256,14 +266,17 @@ async def _test_request(settings: Settings, endpoint: Endpoint, advice: str) -> 
         provider = create(endpoint)
         try:
             # Overall, not per read: an endpoint trickling bytes keeps a read timeout at bay.
-            async with asyncio.timeout(CHECK_DEADLINE_S):
+            async with asyncio.timeout(deadline):
                 text = await _answer(provider, request)
         except TimeoutError:
-            raise UpstreamTimeout(f"no complete answer within {CHECK_DEADLINE_S:.0f} s") from None
+            raise UpstreamTimeout(
+                f"no complete answer within {deadline:g} s (codestral.timeoutMs, "
+                "env CODESTRAL_TIMEOUT_MS, sets this limit)"
+            ) from None
         finally:
             await provider.aclose()
     except ProviderError as err:
-        hint = f" ({advice})" if advice else ""
+        hint = f" ({advice})" if advice and isinstance(err, AuthError) else ""
         ms = (time.monotonic() - started) * 1e3
         return _fail(f"test request failed after {ms:.0f} ms: {err}{hint}")
     ms = (time.monotonic() - started) * 1e3

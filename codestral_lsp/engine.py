@@ -39,7 +39,6 @@ from codestral_lsp.providers import (
     ConnectError,
     Endpoint,
     FimRequest,
-    KeyHostSwitched,
     Provider,
     ProviderError,
     RateLimitError,
@@ -47,8 +46,8 @@ from codestral_lsp.providers import (
     UpstreamTimeout,
     is_loopback,
 )
-from codestral_lsp.proxy import ProxyUnusable, proxy_for, routes
-from codestral_lsp.settings import Settings, key_hosts
+from codestral_lsp.proxy import ProxyUnusable, proxy_for
+from codestral_lsp.settings import Settings, key_host_advice, key_hosts
 
 log = logging.getLogger(__name__)
 
@@ -231,10 +230,8 @@ class Engine:
         self.settings = settings
         self.options = options or Options()
         self.pace = Pace()
-        # The Mistral hosts a key may belong to (tests point them at local servers).
+        # The Mistral presets' hosts (tests point them at local servers).
         self._hosts = dict(key_hosts() if hosts is None else hosts)
-        self._host: str | None = None
-        self._detection: asyncio.Task[None] | None = None
         self._report = report
         self._factory = factory
         self._provider: Provider | None = None
@@ -274,10 +271,6 @@ class Engine:
         self._forget()
         self.circuit = Circuit()
         self._extras_refused = False
-        self._host = None
-        if self._detection is not None:
-            self._detection.cancel()
-            self._detection = None
         old, self._provider = self._provider, None
         if old is not None:
             await old.aclose()
@@ -288,17 +281,11 @@ class Engine:
         return Budget(settings.prompt_tokens, settings.suffix_share, settings.other_files_share)
 
     def endpoint(self) -> str:
-        """The base URL requests go to: the settings', or the other Mistral host after a key-type
-        switch."""
+        """The base URL requests go to."""
         settings = self.settings
         if not settings.base_url and settings.provider in self._hosts:
-            return self._hosts[self._host or settings.provider].rstrip("/")
+            return self._hosts[settings.provider].rstrip("/")
         return settings.endpoint
-
-    async def settle(self) -> None:
-        """Wait for a key-type detection in flight (the CLI's last word must include it)."""
-        if self._detection is not None:
-            await asyncio.shield(self._detection)
 
     def warm_up(self) -> None:
         """Import the HTTP stack and load the TLS roots in the background once the session is
@@ -634,44 +621,8 @@ class Engine:
         level = logging.DEBUG if str(err) == self._last_failure else logging.WARNING
         self._last_failure = str(err)
         log.log(level, "completion failed: %s", err)
-        if isinstance(err, AuthError) and self._may_detect_key_host():
-            if self._detection is None:
-                self._detection = asyncio.create_task(self._detect_key_host(err))
-            if not self._detection.done():
-                return  # the detection reports, with the better message
-        self._report(err)
-
-    def _may_detect_key_host(self) -> bool:
-        settings = self.settings
-        return not settings.base_url and settings.provider in self._hosts and bool(settings.api_key)
-
-    async def _detect_key_host(self, err: AuthError) -> None:
-        """A 401 from one Mistral host: if the other accepts the key, switch to it and say what
-        to set; otherwise report the 401 as it is."""
-        from codestral_lsp.providers import keyhost  # httpx: imported only when needed
-
-        current = self._host or self.settings.provider
-        others = {name: url for name, url in self._hosts.items() if name != current}
-        api_key = self.settings.api_key
-        try:
-            found = await keyhost.owner(api_key, others, routes(others))
-        except ProxyUnusable:
-            found = None  # the request this 401 answered went through the same proxy settings
-        if found is None:
-            self._report(err)
-            return
-        self._host = found
-        self.circuit = Circuit()
-        old, self._provider = self._provider, None
-        if old is not None:
-            await old.aclose()
-        self._report(
-            KeyHostSwitched(
-                f"the API key was refused by {keyhost.host_of(self._hosts[current])}; "
-                f"using {keyhost.host_of(self._hosts[found])} for this session. To keep it, "
-                + keyhost.switch_advice(found)
-            )
-        )
+        advice = key_host_advice(self.settings) if isinstance(err, AuthError) else ""
+        self._report(AuthError(f"{err} ({advice})", err.status) if advice else err)
 
     async def _serve(self, gen: Generation, typed: str, ctx: Context, multiline: bool) -> str:
         gen.waiters += 1

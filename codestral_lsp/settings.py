@@ -97,6 +97,21 @@ def key_hosts() -> dict[str, str]:
     return {name: PRESETS[name].base_url for name in KEY_HOST_PRESETS}
 
 
+def key_host_advice(settings: Settings) -> str:
+    """What to try when a Mistral host refuses the key, whose hosts take different keys; ``""``
+    for any other endpoint. The key is not tried on the other host: it goes only where the
+    settings send it (``check --key-host`` asks both hosts, on the user's word)."""
+    if settings.base_url or settings.provider not in KEY_HOST_PRESETS:
+        return ""
+    other = next(name for name in KEY_HOST_PRESETS if name != settings.provider)
+    here, there = (urlsplit(PRESETS[name].base_url).netloc for name in (settings.provider, other))
+    return (
+        f"keys of {here} and {there} are not interchangeable: for a key of {there}, set "
+        f'codestral.provider = "{other}" (or CODESTRAL_PROVIDER={other}); '
+        "`codestral-lsp check --key-host` asks both hosts which one knows it"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The effective configuration. Field names are snake_case; the public keys are camelCase."""
@@ -143,14 +158,17 @@ class Settings:
         return self.model
 
     def public_view(self) -> dict[str, object]:
-        """The settings as camelCase keys, with the key masked to its last 4 characters."""
+        """The settings as camelCase keys, as they take effect: the key masked to its last 4
+        characters, ``baseUrl`` and ``model`` what the requests use (the preset's when unset)."""
         view: dict[str, object] = {}
         for spec in SPECS:
             value = getattr(self, spec.attr)
             if spec.key == "apiKey":
                 value = mask(self.api_key)
             elif spec.key == "baseUrl":
-                value = mask_url(self.base_url)
+                value = mask_url(self.endpoint)
+            elif spec.key == "model":
+                value = self.effective_model
             view[spec.key] = list(value) if isinstance(value, tuple) else value
         return view
 

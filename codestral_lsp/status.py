@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from codestral_lsp.engine import unusable
 from codestral_lsp.providers import (
     AuthError,
-    KeyHostSwitched,
     ProviderError,
     RateLimitError,
 )
@@ -57,8 +56,6 @@ def from_settings(settings: Settings) -> Status:
 
 def from_error(err: ProviderError) -> Status:
     """The status an upstream failure implies."""
-    if isinstance(err, KeyHostSwitched):  # not a failure: the key works on the other host
-        return READY
     if isinstance(err, AuthError):
         return Status(ERROR, "API key rejected")
     if isinstance(err, RateLimitError):

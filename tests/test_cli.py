@@ -171,6 +171,32 @@ def test_complete_waits_as_long_as_the_environment_says(tmp_path: Path, fake: Fa
     assert patient.returncode == 0 and patient.stdout == "a + b\n", patient.stderr
 
 
+def test_check_waits_as_long_as_the_environment_says(fake: FakeFim) -> None:
+    fake.answer = Reply(text="a + b", delay=1.5)
+    env = {"CODESTRAL_API_KEY": API_KEY, "CODESTRAL_BASE_URL": fake.url}
+
+    one_line_failure(run("check", CODESTRAL_TIMEOUT_MS="500", **env), "within 0.5 s", "TIMEOUT_MS")
+    patient = run("check", CODESTRAL_TIMEOUT_MS="10000", **env)
+    assert patient.returncode == 0 and "test request: ok in" in patient.stdout, patient.stderr
+
+
+def test_check_shows_the_model_and_endpoint_a_preset_uses(fake: FakeFim) -> None:
+    # Langdock serves Codestral as codestral-2501: the dump says what the request sends.
+    fake.answer = Reply(text="a + b")
+
+    result = run(
+        "check",
+        CODESTRAL_API_KEY=API_KEY,
+        CODESTRAL_PROVIDER="langdock",
+        CODESTRAL_BASE_URL=fake.url,
+    )
+
+    assert result.returncode == 0, result.stderr
+    dump = json.loads(result.stdout[result.stdout.index("{") : result.stdout.index("\n}") + 2])
+    assert (dump["model"], dump["baseUrl"]) == ("codestral-2501", fake.url)
+    assert fake.requests[0].body["model"] == "codestral-2501"
+
+
 def test_check_against_a_dripping_endpoint_fails(fake: FakeFim) -> None:
     fake.answer = Reply(drip=True)
 
@@ -308,3 +334,13 @@ def test_a_tcp_session_ends_the_process_quietly_with_the_lsp_exit_code() -> None
         proc.kill()
         stderr = proc.communicate()[1]
     assert "Traceback" not in stderr and "Unhandled" not in stderr, stderr
+
+
+def test_no_key_names_the_variable_for_the_provider(tmp_path: Path) -> None:
+    source = tmp_path / "calc.py"
+    source.write_text("x = 1\n")
+    for args in (["complete", f"{source}:1:5"], ["check"]):
+        one_line_failure(run(*args), "no API key", "CODESTRAL_API_KEY", "MISTRAL_API_KEY")
+        other = run(*args, CODESTRAL_PROVIDER="aimlapi")
+        one_line_failure(other, 'no API key for provider "aimlapi"', "CODESTRAL_API_KEY")
+        assert "MISTRAL_API_KEY" not in other.stderr

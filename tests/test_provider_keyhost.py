@@ -1,4 +1,5 @@
-"""Key-type detection between the two Mistral hosts, played by two local fakes."""
+"""The two Mistral hosts, whose keys differ, played by two local fakes: the server sends the
+key only to the configured one and says what to try; ``check --key-host`` asks both."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from fake_wires import FakeWire
 from codestral_lsp import context
 from codestral_lsp.commands import check_command
 from codestral_lsp.engine import Engine, Request
-from codestral_lsp.providers import AuthError, KeyHostSwitched, ProviderError, create, keyhost
+from codestral_lsp.providers import AuthError, ProviderError, create, keyhost
 from codestral_lsp.settings import Settings
 
-CODESTRAL_KEY = "codestral-key-1111aaaa"
-MISTRAL_KEY = "mistral-key-2222bbbb"
+CODESTRAL_KEY = "ck-1111aaaa-0000"
+MISTRAL_KEY = "mk-2222bbbb-0000"
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def request(text: str = "def add(a, b):\n    return ") -> Request:
     return Request(ctx, invoked=True, is_current=lambda: True)
 
 
-async def test_engine_switches_to_the_host_the_key_belongs_to(
+async def test_a_refused_key_goes_to_no_other_host_and_the_message_says_what_to_try(
     hosts: tuple[FakeWire, FakeWire],
 ) -> None:
     codestral, mistral = hosts
@@ -72,38 +73,22 @@ async def test_engine_switches_to_the_host_the_key_belongs_to(
     try:
         assert engine.endpoint() == codestral.url
         assert await engine.complete(request()) == ""
-        await engine.settle()
-        [report] = reports
-        assert isinstance(report, KeyHostSwitched)
-        assert f"using 127.0.0.1:{mistral.port} for this session" in str(report)
-        assert 'codestral.provider = "mistral"' in str(report)
-        assert "CODESTRAL_PROVIDER=mistral" in str(report)
-        assert MISTRAL_KEY not in str(report)
-        assert engine.endpoint() == mistral.url
-        assert await engine.complete(request("def sub(a, b):\n    return ")) == "a - b"
-    finally:
-        await engine.aclose()
-    assert [r.path for r in codestral.completions] == ["/v1/fim/completions"]
-    assert [r.path for r in mistral.completions] == ["/v1/fim/completions"]
-
-
-async def test_engine_reports_the_401_when_no_host_takes_the_key(
-    hosts: tuple[FakeWire, FakeWire],
-) -> None:
-    reports: list[ProviderError] = []
-    settings = Settings(api_key="stranger-key-9999", provider="mistral")
-    engine = Engine(settings, reports.append, create, urls(*hosts))
-    try:
-        assert await engine.complete(request()) == ""
-        await engine.settle()
         assert engine.circuit.auth_failed
     finally:
         await engine.aclose()
     [report] = reports
     assert isinstance(report, AuthError)
+    message = str(report)
+    assert "HTTP 401" in message
+    assert "keys of codestral.mistral.ai and api.mistral.ai are not interchangeable" in message
+    assert 'set codestral.provider = "mistral" (or CODESTRAL_PROVIDER=mistral)' in message
+    assert "codestral-lsp check --key-host" in message
+    assert MISTRAL_KEY not in message
+    assert [r.path for r in codestral.completions] == ["/v1/fim/completions"]
+    assert mistral.requests == []
 
 
-async def test_no_detection_when_the_user_chose_a_base_url(
+async def test_no_mistral_advice_for_a_base_url_the_user_chose(
     hosts: tuple[FakeWire, FakeWire],
 ) -> None:
     codestral, mistral = hosts
@@ -112,10 +97,10 @@ async def test_no_detection_when_the_user_chose_a_base_url(
     engine = Engine(settings, reports.append, create, urls(codestral, mistral))
     try:
         assert await engine.complete(request()) == ""
-        await engine.settle()
     finally:
         await engine.aclose()
     assert [type(r) for r in reports] == [AuthError]
+    assert "interchangeable" not in str(reports[0])
     assert mistral.requests == []
 
 
@@ -147,7 +132,7 @@ async def test_check_reports_the_key_host(
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CODESTRAL_API_KEY", key)
     monkeypatch.setenv("CODESTRAL_PROVIDER", provider)
-    assert await check_command(urls(codestral, mistral)) == exit_code
+    assert await check_command(True, urls(codestral, mistral)) == exit_code
     out, err = capsys.readouterr()
     names = {"codestral": f"127.0.0.1:{codestral.port}", "mistral": f"127.0.0.1:{mistral.port}"}
     assert line.format(**names) in out
@@ -156,6 +141,26 @@ async def test_check_reports_the_key_host(
         assert "test request: ok in" in out
     else:
         assert "HTTP 401" in err
+
+
+async def test_check_asks_no_other_host_unless_told(
+    hosts: tuple[FakeWire, FakeWire],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    codestral, mistral = hosts
+    for var in ("CODESTRAL_BASE_URL", "MISTRAL_API_KEY", "CODESTRAL_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CODESTRAL_API_KEY", MISTRAL_KEY)
+    monkeypatch.setenv("CODESTRAL_PROVIDER", "codestral")
+    assert await check_command(False, urls(codestral, mistral)) == 1
+    out, err = capsys.readouterr()
+    assert "belongs to" not in out
+    assert "HTTP 401" in err
+    assert 'set codestral.provider = "mistral"' in err
+    assert "check --key-host" in err
+    assert mistral.requests == []
+    assert [r.path for r in codestral.requests] == ["/v1/fim/completions"]
 
 
 async def test_the_probe_goes_through_the_proxy_it_is_given(

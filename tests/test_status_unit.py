@@ -6,7 +6,6 @@ import dataclasses
 
 from codestral_lsp.providers import (
     AuthError,
-    KeyHostSwitched,
     RateLimitError,
     UpstreamError,
 )
@@ -32,7 +31,6 @@ def test_status_from_errors() -> None:
     assert from_error(AuthError("401")) == Status("Error", "API key rejected")
     assert from_error(RateLimitError("429")) == Status("Warning", "rate limited")
     assert from_error(UpstreamError("502")).kind == "Warning"
-    assert from_error(KeyHostSwitched("using the other host")) == READY
 
 
 def test_tracker_sends_nothing_before_start_then_only_changes() -> None:

@@ -14,7 +14,6 @@ Error tree (httpx exceptions are translated in :mod:`._http` and nowhere else)::
     ├── ConnectError       connection refused, DNS failure, TLS failure
     ├── BadResponseError   an answer that is not the wire format
     ├── InsecureHttpError  the key would travel over plain HTTP to another machine
-    ├── KeyHostSwitched    not a failure: the key belongs to the other Mistral host
     └── AnswerCut          not a failure: the answer reached ``max_tokens`` (raised after it)
         └── AnswerTooLong  the endpoint ran far past ``max_tokens``: the answer is cut there
 """
@@ -108,13 +107,6 @@ class InsecureHttpError(ProviderError):
     """The key would be sent over plain HTTP to a host that is not this machine."""
 
     kind = "insecure-http"
-
-
-class KeyHostSwitched(ProviderError):
-    """The key was refused by one Mistral host and accepted by the other; the message says
-    what was switched and which setting makes it permanent."""
-
-    kind = "key-host"
 
 
 class AnswerCut(ProviderError):
