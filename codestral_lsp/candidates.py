@@ -56,7 +56,7 @@ async def generate(provider: Provider, request: FimRequest, ctx: Context, multil
     except RateLimitError:
         raise
     except ProviderError as err:
-        log.info("extra candidate failed: %s", err)
+        log.debug("extra candidate failed: %s", err)  # the first suggestion's path reports it
         return ""
     finally:
         await stream.aclose()  # type: ignore[attr-defined]
@@ -72,8 +72,7 @@ async def extra(
     count: int,
 ) -> list[str]:
     """``count`` extra candidates' texts, in seed order (empty ones included; see
-    :func:`distinct`). Each takes one of the engine's upstream ``slots``, so they queue behind
-    live streams."""
+    :func:`distinct`). Each takes one of the ``slots`` the engine keeps for extras."""
 
     async def one(request: FimRequest) -> str:
         async with slots:

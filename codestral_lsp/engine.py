@@ -56,6 +56,10 @@ DEADLINE_INVOKED_S = 15.0
 MAX_TOKENS_SINGLE = 64
 MAX_TOKENS_MULTI = 160
 GLOBAL_STREAMS = 2
+# An invoked request's extra candidates have slots of their own: queued behind the streams of
+# typing (GLOBAL_STREAMS) they held the request's own call back, on a slow endpoint for its
+# whole deadline.
+EXTRA_STREAMS = 2
 # How long an unwatched stream may live on: long enough for the next keystroke's request to
 # attach to it, short enough that abandoned generations stop costing tokens.
 LINGER_S = 0.25
@@ -144,6 +148,12 @@ class Circuit:
         if self.auth_failed or now < self.open_until:
             return False
         return invoked or now >= self.quiet_until
+
+    @property
+    def failing(self) -> bool:
+        """Whether the last call failed on the server's side (a 5xx, a refused or dropped
+        connection) with no success since."""
+        return self._outages > 0
 
     def record(self, err: ProviderError) -> None:
         """Open the circuit as the error demands."""
@@ -245,6 +255,7 @@ class Engine:
         # Documents whose exclusion was already logged (once each, until closed).
         self._told_excluded: set[str] = set()
         self._slots = asyncio.Semaphore(GLOBAL_STREAMS)
+        self._extra_slots = asyncio.Semaphore(EXTRA_STREAMS)
         self.upstream_calls = 0
 
     async def configure(self, settings: Settings) -> None:
@@ -379,14 +390,14 @@ class Engine:
         count = self.settings.invoked_candidates - 1
         if count < 1 or not request.invoked or self._extras_refused or self.blocked_reason(ctx):
             return []
-        if not request.is_current() or not self.circuit.allows(invoked=True):
-            return []
+        if not request.is_current() or not self.circuit.allows() or self.circuit.failing:
+            return []  # an endpoint in trouble gets the request's own call only
         multiline = wants_multiline(ctx, self.settings.multiline)
         base = self._fim_request(ctx, multiline, invoked=True)
         try:
             async with asyncio.timeout(self._deadline(True)):
                 found = await candidates.extra(
-                    self._get_provider(), base, ctx, multiline, self._slots, count
+                    self._get_provider(), base, ctx, multiline, self._extra_slots, count
                 )
         except RateLimitError:
             # The endpoint allows fewer calls than a request with extras makes (a free tier's
@@ -435,7 +446,7 @@ class Engine:
         turned out not to continue what was typed (the cursor needs a suggestion of its own).
         An automatic request at the very cursor of a finished empty answer gets that answer
         again: the same prompt would bring the same nothing."""
-        reused = self._reusable(ctx, multiline, exact_empty=not invoked)
+        reused = self._reusable(ctx, multiline, invoked)
         if reused is None:
             return None
         gen, typed = reused
@@ -453,15 +464,19 @@ class Engine:
         return await self._serve(gen, "", request.ctx, multiline)
 
     def _reusable(
-        self, ctx: Context, multiline: bool, exact_empty: bool
+        self, ctx: Context, multiline: bool, invoked: bool
     ) -> tuple[Generation, str] | None:
+        # The user who asks waits on no bet: a silent stream's prompt behind the cursor may
+        # bring an answer that does not continue it, and on a slow endpoint a call made after
+        # that would miss the deadline.
+        silent_limit = 1 if invoked else STALE_SILENT_CHARS
         for gen in self.store.recent(ctx.uri):
             typed = gen.typed_since(ctx)
             if typed is None or gen.error is not None or _stopping(gen):
                 continue
-            if not gen.done and not gen.text and len(typed) >= STALE_SILENT_CHARS:
-                continue  # its prompt is far behind the cursor: ask afresh rather than wait
-            if gen.continues(typed) or (exact_empty and not typed and gen.done):
+            if not gen.done and not gen.text and len(typed) >= silent_limit:
+                continue  # its prompt is behind the cursor: ask afresh rather than wait
+            if gen.continues(typed) or (not invoked and not typed and gen.done):
                 return gen, typed
             after = self._typed_beyond(gen, typed, ctx, multiline)
             if after is not None:
@@ -508,7 +523,9 @@ class Engine:
             self.store.add(gen)
         self._live[ctx.uri] = gen
         request = self._fim_request(ctx, multiline, invoked)
-        gen.task = asyncio.create_task(self._run(gen, request, delay, retries=int(invoked)))
+        # A second try is for a passing glitch, not for an endpoint that failed before too.
+        retries = int(invoked and not self.circuit.failing)
+        gen.task = asyncio.create_task(self._run(gen, request, delay, retries))
         gen.task.add_done_callback(functools.partial(self._ended, gen))
         return gen
 

@@ -52,6 +52,9 @@ from codestral_lsp.sources import Sources, widget_selection
 log = logging.getLogger(__name__)
 
 ERROR, WARNING, INFO = types.MessageType.Error, types.MessageType.Warning, types.MessageType.Info
+# How long an invoked request's answer waits for its extra candidates once the suggestion is
+# in hand: they started with it, so the ones that are coming come about as soon.
+EXTRAS_GRACE_S = 1.0
 # What a completion request is told (once) when the settings cannot call any endpoint.
 NOT_CONFIGURED = {
     "no-key": "Codestral: no API key, so no completions: set CODESTRAL_API_KEY in the "
@@ -190,12 +193,16 @@ class CodestralServer(LanguageServer):
         return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[item_id])
 
     async def suggest_with_alternatives(self, request: Request) -> tuple[str, list[str]]:
-        """The suggestion, and an invoked request's extra candidates, which are dropped as soon
-        as the request is stale (its document closed or edited) rather than awaited."""
+        """The suggestion, and an invoked request's extra candidates: those that come within
+        :data:`EXTRAS_GRACE_S` of the suggestion (they started with it), none once the
+        request is stale (its document closed or edited)."""
         extra = asyncio.ensure_future(self.engine.alternatives(request))
         try:
             text = await self.suggest(request)
-            return text, (await extra if request.is_current() else [])
+            if not request.is_current():
+                return text, []
+            done, _ = await asyncio.wait({extra}, timeout=EXTRAS_GRACE_S)
+            return text, (extra.result() if done and request.is_current() else [])
         finally:
             extra.cancel()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import change
-from fake_fim import FakeFim, Reply
+from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -175,6 +175,82 @@ async def test_a_close_spelling_the_uri_otherwise_ends_the_documents_work(
         assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
 
 
+def extras_hang(received: Received) -> Reply:
+    """The request's own call answers; its extra candidates (a seed each) never do."""
+    return Reply(hang=True) if "random_seed" in received.body else Reply(text="42")
+
+
+async def test_an_invoked_answer_does_not_wait_for_slow_extra_candidates(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(extras_hang) as fake:
+        await start(client, fake, tmp_path)  # three candidates per invoked request
+        uri = open_doc(client, tmp_path / "notes.py", "x = \n")
+        # At once, not at the 15 s deadline of an invoked request.
+        result = await asyncio.wait_for(invoke(client, uri, 0, 4), 5)
+        assert [item.insert_text for item in result.items] == ["42"]
+        assert sum("random_seed" in r.body for r in fake.requests) == 2
+        assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 2)
+
+
+async def test_extra_candidates_leave_the_requests_own_call_its_slot(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """Another document's stream holds one of the two upstream slots; the extras must not
+    take the other from the invoked request's own call."""
+
+    def answer(received: Received) -> Reply:
+        held = "random_seed" in received.body or "held" in str(received.body["prompt"])
+        return Reply(hang=True) if held else Reply(text="42")
+
+    with FakeFim(answer) as fake:
+        await start(client, fake, tmp_path)
+        other = open_doc(client, tmp_path / "other.py", "held = \n")
+        busy = asyncio.ensure_future(invoke(client, other, 0, 7, invoked=False))
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+        uri = open_doc(client, tmp_path / "notes.py", "x = \n")
+        result = await asyncio.wait_for(invoke(client, uri, 0, 4), 5)
+        assert [item.insert_text for item in result.items] == ["42"]
+        busy.cancel()
+
+
+async def test_an_invoked_request_does_not_wait_on_a_silent_stream_behind_the_cursor(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    """A slow endpoint has sent nothing yet for ``x = |``; the user types ``1`` and asks. The
+    silent stream's answer may not continue ``x = 1``: the request asks afresh at once."""
+
+    def answer(received: Received) -> Reply:
+        behind = str(received.body["prompt"]).endswith("x = ")
+        return Reply(hang=True) if behind else Reply(text="42")
+
+    with FakeFim(answer) as fake:
+        await start(client, fake, tmp_path)
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": {"invokedCandidates": 1}})
+        )
+        uri = open_doc(client, tmp_path / "notes.py", "x = \n")
+        typing = asyncio.ensure_future(invoke(client, uri, 0, 4, invoked=False))
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+        change(client, uri, 2, (0, 4), (0, 4), "1")
+        result = await asyncio.wait_for(invoke(client, uri, 0, 5), 5)
+        assert [item.insert_text for item in result.items] == ["42"]
+        typing.cancel()
+
+
+async def test_an_endpoint_in_trouble_gets_no_extra_candidates_nor_second_tries(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    with FakeFim(Reply(status=500, body='{"message":"down"}')) as fake:
+        await start(client, fake, tmp_path)
+        uri = open_doc(client, tmp_path / "notes.py", "x = \n")
+        assert not (await invoke(client, uri, 0, 4)).items
+        first = len(fake.requests)  # its own call, a second try, two extras
+        for _ in range(3):
+            assert not (await invoke(client, uri, 0, 4)).items
+        assert len(fake.requests) == first + 3
+
+
 async def test_a_close_ends_an_invoked_requests_extra_candidates_too(
     client: LanguageClient, tmp_path: Path
 ) -> None:
@@ -182,12 +258,12 @@ async def test_a_close_ends_an_invoked_requests_extra_candidates_too(
         await start(client, fake, tmp_path)  # three candidates per invoked request
         uri = open_doc(client, tmp_path / "notes.py", "x = \n")
         pending = asyncio.ensure_future(invoke(client, uri, 0, 4))
-        # Two of them: the third waits for one of the two upstream slots.
-        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2)
+        # All three at once: the extras have upstream slots of their own.
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 3)
         client.text_document_did_close(
             types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
         # At once, not at the 15 s deadline of an invoked request.
         assert not (await asyncio.wait_for(pending, 5)).items
-        assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 2)
-        assert len(fake.requests) == 2
+        assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 3)
+        assert len(fake.requests) == 3
