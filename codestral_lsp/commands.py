@@ -106,6 +106,9 @@ async def complete_command(spot: str) -> int:
         path, line, col = parse_spot(spot)
     except ValueError:
         return _fail(f"expected FILE:LINE:COL with 1-based numbers, got {spot!r}")
+    if path.exists() and not path.is_file():
+        # A directory, a device (/dev/zero would be read forever) or a FIFO (blocks forever).
+        return _fail(f"cannot read {path}: not a regular file")
     try:
         from codestral_lsp.cli import read_source
 

@@ -46,6 +46,7 @@ from codestral_lsp.settings import (
     pushed_section,
     resolve,
     section,
+    section_shape_problem,
 )
 from codestral_lsp.sources import Sources, widget_selection
 
@@ -191,6 +192,12 @@ class CodestralServer(LanguageServer):
         """The command an item carries so that accepting it tells the server which it was."""
         item_id = self.offers.offer(uri, text, kind)
         return types.Command(title="accepted", command=items.ACCEPT_COMMAND, arguments=[item_id])
+
+    def tell_section_shape(self, problem: str) -> None:
+        """Say once (per kind of mistake) that the client sent a settings section of a wrong
+        shape; the settings it would have replaced stand."""
+        if problem:
+            self.notifier.once(f"section-shape:{problem}", WARNING, problem)
 
     async def suggest_with_alternatives(self, request: Request) -> tuple[str, list[str]]:
         """The suggestion, and an invoked request's extra candidates: those that come within
@@ -441,6 +448,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     async def did_change_configuration(
         ls: CodestralServer, params: types.DidChangeConfigurationParams
     ) -> None:
+        ls.tell_section_shape(section_shape_problem(params.settings))
         pushed = pushed_section(params.settings)
         if pushed is None:
             await pull_configuration(ls)
@@ -562,6 +570,8 @@ async def pull_configuration(ls: CodestralServer) -> None:
         return
     # An empty mapping is an answer too: the user cleared every codestral setting. A null is
     # not: clients answer it for a section they do not keep, and it may arrive after a push.
+    if result:
+        ls.tell_section_shape(section_shape_problem(result[0], pulled=True))
     if result and isinstance(result[0], Mapping):
         ls.layers["client"] = section(result[0])
         await ls.apply_settings()

@@ -473,11 +473,37 @@ def section(raw: Any) -> dict[str, Any]:
     return {str(k): v for k, v in raw.items()}
 
 
+def section_shape_problem(raw: Any, pulled: bool = False) -> str:
+    """What is wrong with the shape of the ``codestral`` section a client sent (a string or a
+    list where an object belongs), ``""`` when nothing is. ``raw`` is a push's whole settings,
+    or with ``pulled`` the section a ``workspace/configuration`` answer holds. ``null`` and
+    Lua's empty table (Neovim's ``[]``) are no problem: they say nothing, or nothing set."""
+    value = raw if pulled else raw.get(SECTION) if isinstance(raw, Mapping) else None
+    if value is None or value == [] or isinstance(value, Mapping):
+        return ""
+    return (
+        f'Codestral: the "{SECTION}" section must be an object of settings, '
+        f"not {_json_kind(value)}; it is ignored"
+    )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a list" if isinstance(value, list | tuple) else type(value).__name__
+
+
 def pushed_section(raw: Any) -> dict[str, Any] | None:
     """The ``codestral`` section of a ``workspace/didChangeConfiguration`` push, or ``None`` when
     the push says nothing of it (``null``, or only other tools' sections): then the settings it
-    would replace stand. A push with the section (even empty) or with its keys flat replaces."""
-    if not isinstance(raw, Mapping):
+    would replace stand, as they do when the section has a wrong shape
+    (:func:`section_shape_problem`). A push with the section (even empty) or with its keys flat
+    replaces."""
+    if not isinstance(raw, Mapping) or section_shape_problem(raw):
         return None
     if SECTION in raw or any(str(key) in KEYS for key in raw):
         return section(raw)
@@ -541,7 +567,11 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
         settings = _env_key_for(settings, env)
     if settings.provider == "openai-compatible" and not settings.base_url:
         problems.append(
-            Problem("baseUrl", 'provider "openai-compatible" needs codestral.baseUrl to be set')
+            Problem(
+                "baseUrl",
+                'provider "openai-compatible" needs codestral.baseUrl (or CODESTRAL_BASE_URL) '
+                "to be set",
+            )
         )
     return settings, problems
 

@@ -438,3 +438,27 @@ async def test_completion_in_an_empty_document(
         start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
     )
     assert isinstance(result, types.CompletionList) and len(result.items) == 1
+
+
+async def test_a_settings_section_of_a_wrong_shape_is_told_once_and_changes_nothing(
+    single: LanguageClient, fake: FakeFim
+) -> None:
+    lsp = single
+    lsp.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {"model": "m2"}})
+    )
+    for wrong in ("oops", [1, 2], "oops"):
+        lsp.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"codestral": wrong})
+        )
+    await asyncio.sleep(0.3)
+
+    await still_serves(lsp, fake)
+    assert fake.requests[-1].body["model"] == "m2"
+    told = [m.message for m in lsp.messages if "must be an object" in m.message]
+    assert told == [
+        'Codestral: the "codestral" section must be an object of settings, '
+        "not a string; it is ignored",
+        'Codestral: the "codestral" section must be an object of settings, '
+        "not a list; it is ignored",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -344,3 +345,11 @@ def test_no_key_names_the_variable_for_the_provider(tmp_path: Path) -> None:
         other = run(*args, CODESTRAL_PROVIDER="aimlapi")
         one_line_failure(other, 'no API key for provider "aimlapi"', "CODESTRAL_API_KEY")
         assert "MISTRAL_API_KEY" not in other.stderr
+
+
+def test_complete_reads_only_regular_files(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)  # reading it would block forever
+    for path in (fifo, tmp_path, Path("/dev/zero")):
+        result = run("complete", f"{path}:1:1", CODESTRAL_API_KEY=API_KEY)
+        one_line_failure(result, f"cannot read {path}: not a regular file")

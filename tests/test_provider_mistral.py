@@ -193,7 +193,12 @@ def status(code: int, body: str, headers: dict[str, str] | None = None) -> Handl
             id="422-object-error",
         ),
         pytest.param(status(500, "oops"), UpstreamError, "oops", id="500"),
-        pytest.param(status(200, "{not json"), BadResponseError, "not JSON", id="malformed"),
+        pytest.param(
+            status(200, "{not json"),
+            BadResponseError,
+            "/v1/fim/completions answered not JSON",
+            id="malformed",
+        ),
         pytest.param(
             status(200, '{"choices": "x"}'), BadResponseError, "choices", id="wrong-shape"
         ),
@@ -289,7 +294,8 @@ async def test_a_json_answer_to_a_stream_request_is_read_whole() -> None:
 
 
 async def test_a_page_instead_of_a_stream_is_named() -> None:
-    with pytest.raises(BadResponseError, match="expected an event stream, got text/html"):
+    page = "/v1/fim/completions sent no event stream but text/html"
+    with pytest.raises(BadResponseError, match=page):
         await collect(
             provider(status(200, "<html>hi</html>", {"Content-Type": "text/html"})), request()
         )

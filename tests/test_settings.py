@@ -239,6 +239,9 @@ def test_a_push_of_other_sections_says_nothing_of_codestral() -> None:
     assert pushed_section({"codestral": None}) == {}
     assert pushed_section({"codestral": {"enable": False}}) == {"enable": False}
     assert pushed_section({"model": "m", "python": {}}) == {"model": "m", "python": {}}
+    # A section of a wrong shape changes nothing; Lua's empty table (Neovim's []) clears.
+    assert pushed_section({"codestral": "oops"}) is None
+    assert pushed_section({"codestral": []}) == {}
 
 
 def test_section_unwraps_whole_settings_tree() -> None:

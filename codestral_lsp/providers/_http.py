@@ -246,7 +246,7 @@ def error_for(response: httpx.Response, body: bytes) -> ProviderError:
     error tree."""
     status = response.status_code
     detail = error_detail(response, body)
-    where = f"{response.request.url.host}{response.request.url.path}"
+    where = _where(response)
     if status in (401, 403):
         return AuthError(f"HTTP {status} from {where}: {detail}", status)
     if status == 429:
@@ -453,7 +453,8 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
         raise UpstreamError(f"the stream broke off: {_reason(err)}") from None
     kind = _content_type(response)
     if not events and kind != "text/event-stream":
-        raise BadResponseError(f"expected an event stream, got {kind or 'no content type'}")
+        got = kind or "no content type"
+        raise BadResponseError(f"{_where(response)} sent no event stream but {got}")
     if until_done:
         raise UpstreamError("the stream ended before [DONE]")
 
@@ -463,7 +464,7 @@ async def ndjson(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
     try:
         async for line in body_lines(response):
             if line.strip():
-                yield parse_json(line)
+                yield _parsed(line, response)
     except httpx.TimeoutException:
         raise UpstreamTimeout("the stream stalled") from None
     except httpx.HTTPError as err:
@@ -484,7 +485,21 @@ async def read_json(response: httpx.Response) -> Any:
         raise UpstreamTimeout("the answer stalled") from None
     except httpx.HTTPError as err:
         raise UpstreamError(f"the answer broke off: {_reason(err)}") from None
-    return parse_json(b"".join(parts))
+    return _parsed(b"".join(parts), response)
+
+
+def _parsed(raw: str | bytes, response: httpx.Response) -> Any:
+    """:func:`parse_json`, its failure naming where the answer came from."""
+    try:
+        return parse_json(raw)
+    except BadResponseError as err:
+        raise BadResponseError(f"{_where(response)} answered {err}") from None
+
+
+def _where(response: httpx.Response) -> str:
+    """The host and path an answer came from, for messages (never the query: it may hold a
+    secret)."""
+    return f"{response.request.url.host}{response.request.url.path}"
 
 
 def _over_bound() -> str:
