@@ -81,13 +81,26 @@ _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 # on at the block's own level with others (``else``, ``begin`` after the declarations,
 # ``exception``): those lines close and reopen, as ``} else {`` does. (Not Pascal, whose
 # ``begin`` often sits at its body's level.)
+# Ruby and Crystal open a block with a line's first word (``def``, ``class``, ``if``...; not a
+# one-liner that ends it, nor an endless or abstract ``def``) or its last ``do |args|``.
+_RUBY_OPENER = re.compile(
+    r"^\s*(?:(?:private|protected|public)\s+)?"
+    r"(?:def|class|module|struct|enum|lib|union|macro|if|unless|while|until|case|begin|for)\b"
+    r"(?!.*(?:\bend|;)\s*$)(?!\s+[\w.?!]+(?:\([^)]*\)\s*|\s+)=[^=~])"
+    r"|\bdo(?:\s*\|[^|]*\|)?$"
+)
 _WORD_OPENER = {
     "ada": re.compile(
         r"\b(?:is|begin|then|else|loop|declare|record|do|private|select)$", re.IGNORECASE
     ),
+    "ruby": _RUBY_OPENER,
+    "crystal": _RUBY_OPENER,
 }
+_RUBY_REOPENER = re.compile(r"\s*(?:else|elsif|when|in|rescue|ensure)\b")
 _WORD_REOPENER = {
     "ada": re.compile(r"\s*(?:else|elsif|begin|exception)\b", re.IGNORECASE),
+    "ruby": _RUBY_REOPENER,
+    "crystal": _RUBY_REOPENER,
 }
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
@@ -107,7 +120,10 @@ END_LANGUAGES = frozenset(
 # their short forms ``endf``, ``en``), maybe followed by a name or a comment.
 _CODE_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*$")
 _VIM_END_LINE = re.compile(r"^\s*en(?:d\w*)?\b")
-_END_LINE = re.compile(r"^\s*end\b[)\]}]*(?:\(\))?[;,.]?\s*$")
+_END_LINE = re.compile(
+    r"^\s*end\b[)\]}]*(?:\(\))?[;,.]?\s*$"
+    r"|^\s*end(?:\.\w+[!?]?(?:\([^()]*\))?)+[;,]?\s*$"  # a method called on it: end.freeze
+)
 # Ada names what its ``end`` closes: ``end if;``, ``end loop;``, ``end Ada.Containers;``.
 _ADA_END_LINE = re.compile(r"^\s*end\b(?:\s+[\w.]+)?\s*;\s*$", re.IGNORECASE)
 # A method called on what a closer line closed (Ruby's ``}.freeze``).
