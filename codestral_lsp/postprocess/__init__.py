@@ -11,8 +11,9 @@ The pipeline, in order (:func:`clean`):
 2. single-line mode keeps the first line, unless it loops (``repeats``); multi-line mode cuts
    at the first line that ends the answer: a blank line, a new top-level definition, the end
    of the cursor's scope by indentation or of a Lisp's top-level form (``scope``), a line
-   defining another name in Haskell or Prolog (``equations``), the next item right under one
-   the answer closed in C and its kin (``items``), the start of a re-typing of
+   defining another name in Haskell or Prolog (``equations``), the next statement after the
+   one the cursor's line left open (``scope``), the next item right under one the answer
+   closed in C and its kin (``items``), the start of a re-typing of
    the code below the cursor (``overlap``), or a repeated line or block (``repeats``);
 3. lines indented with spaces in a file indented with tabs get tabs (``spacing``); within the
    line, the re-typed rest of the line is removed (``overlap``);
@@ -288,6 +289,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.declaration_cut(lines, ctx),
         preprocessor.directive_end_cut(lines, ctx),
         items.next_item_cut(lines, ctx),
+        scope.continued_statement_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final, owed, ctx.language),

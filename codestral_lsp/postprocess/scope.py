@@ -11,17 +11,21 @@ import re
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.brackets import (
     GENERICS,
+    LISPS,
     Scan,
+    is_comment_line,
     lisp_head,
     read_above,
     scanner,
     without_trailing_comment,
 )
+from codestral_lsp.postprocess.equations import EQUATION_LANGUAGES
 from codestral_lsp.postprocess.lines import (
     GOES_ON,
     SHELLS,
     STYLE_SHEETS,
     enclosing_lines,
+    goes_on,
     is_blank,
     is_closer,
     lines_above,
@@ -155,6 +159,16 @@ _SQL_SCHEMA_STATEMENT = re.compile(
 )
 # A comment after an Erlang line's code (no quote in it, so not inside a string).
 _TRAILING_COMMENT = re.compile(r"%[^\"']*$")
+# A line ending with a word that opens a block: shell's ``then`` and ``do``, Pascal's
+# ``begin``, Ada's ``is`` and ``loop``, OCaml's ``of``.
+_BLOCK_WORD_END = re.compile(r"\b(?:then|do|else|begin|is|loop|of)$")
+# A line that closes a block with a word: shell's ``fi``, ``done``, ``esac``; ``end``...
+_CLOSING_WORD = re.compile(r"\s*(?:fi|done|esac|end\w*)\b")
+# Markup, data and prose have no statements to continue; SQL has its own rule.
+_STATEMENTS_ELSEWHERE = frozenset({
+    "html", "xml", "markdown", "latex", "json", "jsonc", "yaml", "toml", "sql", "plaintext",
+    "css", "scss", "less", "vue", "svelte",
+})  # fmt: skip
 _CASE_LABEL = re.compile(r"^\s*(?:case\b.*|default\s*):\s*$")
 _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 
@@ -672,6 +686,48 @@ def statement_cut(lines: list[str], ctx: Context) -> int | None:
         if line.strip():
             unfinished = not _SQL_STATEMENT_END.search(line)
     return None
+
+
+def continued_statement_cut(lines: list[str], ctx: Context) -> int | None:
+    """Index of the first line at the cursor statement's level or less after the answer ended
+    the statement the cursor's line leaves open (``p <- ggplot(df) +``, ``int f(char *s,``),
+    when the code below the cursor goes on at that level already: the statement is the
+    answer, and one more there a run-on (SQL's own is :func:`statement_cut`). Not after a line
+    that opens a block (its body is the answer); the closers and reopeners of enclosing
+    blocks (``}``, ``fi``, ``else``) are no statements."""
+    language = ctx.language
+    if language in _STATEMENTS_ELSEWHERE or language in LISPS or language in EQUATION_LANGUAGES:
+        return None  # equations have their own rule, with the file's habit
+    head = ctx.line_prefix.rstrip()
+    if ctx.line_suffix.strip() or not goes_on(head) or opens_block(head, language):
+        return None
+    if is_comment_line(head, language):
+        return None  # prose: its end is no operator
+    level = statement_indent(ctx)
+    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), None)
+    if below is None or ctx.indent(below) > level:
+        return None  # the statement goes on below the cursor
+    scan = scanner(ctx, lisp=False)
+    start = _statement_start(ctx)
+    for line in _lines_before(ctx)[start:] if start is not None else []:
+        scan.feed(line + "\n", lenient=True)
+    ended = False
+    for i, line in enumerate(lines):
+        if is_blank(line):
+            continue
+        if i and ended and ctx.indent(line) <= level and not _encloses(line, ctx):
+            return i
+        scan.feed(line + "\n", lenient=True)
+        ended = not (scan.stack or scan.quote or goes_on(line.rstrip())) and not (
+            opens_block(line, ctx.language) or _BLOCK_WORD_END.search(line.rstrip())
+        )
+    return None
+
+
+def _encloses(line: str, ctx: Context) -> bool:
+    """Whether ``line`` closes or reopens an enclosing block rather than starting a statement."""
+    language = ctx.language
+    return closes(line, language) or _reopens(line, language) or bool(_CLOSING_WORD.match(line))
 
 
 def _sql_own_end(lines: list[str], ctx: Context) -> int | None:
