@@ -1,4 +1,4 @@
-"""The corpus of bench/languages.py: real third-party files in 45 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 51 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
@@ -52,6 +52,13 @@ CRATES = (
 GO = "spf13-cobra spf13-pflag google-uuid pkg-errors"
 EXPO = "npm:expo-modules-core@2.2.3"
 SCREENS = "npm:react-native-screens@4.4.0"
+# Common Lisp libraries as Debian ships their sources (for the Lisps that load them).
+CL_LIBS = (
+    "alexandria ppcre hunchentoot cffi usocket lparallel esrap postmodern bordeaux-threads swank"
+)
+PROTOS = "npm:google-proto-files@6.0.1"
+ELM_PAGES = "npm:elm-pages@3.1.3"
+GHDL = "usr/lib/ghdl/src"
 
 
 def _each(names: str, glob: str, form: str = "deb:{}") -> list[tuple[str, str]]:
@@ -156,6 +163,29 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
     "fish": [
         ("deb:fish-common", "usr/share/fish/functions/*.fish"),
         ("deb:fish-common", "usr/share/fish/completions/*.fish"),
+    ],
+    "lisp": _each(CL_LIBS, "usr/share/common-lisp/source/**/*.lisp", "deb:cl-{}"),
+    "racket": [
+        ("deb:racket-common", f"usr/share/racket/{lib}/**/*.rkt")
+        for lib in ("collects/racket", "pkgs/gui-lib", "pkgs/web-server-lib", "pkgs/plot-lib")
+    ],
+    "elm": [
+        (ELM_PAGES, "package/src/**/*.elm"),
+        (ELM_PAGES, "package/generator/**/*.elm"),
+        ("npm:elm-review@2.13.5", "package/**/*.elm"),
+    ],
+    "proto": [
+        (PROTOS, f"package/google/{api}/**/*.proto")
+        for api in ("protobuf", "api", "type", "iam", "firestore", "spanner")
+    ],
+    "verilog": [("deb:yosys", "usr/share/yosys/*.v"), ("deb:yosys", "usr/share/yosys/*/**/*.v")],
+    "vhdl": [
+        ("deb:ghdl-common", f"{GHDL}/ieee2008/*.vhdl"),
+        ("deb:ghdl-common", f"{GHDL}/ieee/v93/*.vhdl"),
+        ("deb:ghdl-common", f"{GHDL}/synopsys/*.vhdl"),
+        ("deb:ghdl-common", f"{GHDL}/std/*.vhdl"),
+        ("deb:ghdl-common", f"{GHDL}/std/v08/*.vhdl"),
+        ("deb:ghdl-common", f"{GHDL}/upf/*.vhdl"),
     ],
 }
 

@@ -1,17 +1,16 @@
-"""Languages bench: post-processing on real code in 45 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 51 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
 and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake, Tcl,
 C#, Haskell, Nim, R, Pascal, Prolog and Objective-C, then Vue, Svelte, Solidity, D, Ada and
-Zig, then Crystal and fish (added later, to show what the rules do for a language nobody looked
-at), from pinned
-Debian, npm and PyPI packages fetched into a cache on first use (bench/lang_corpus.py says
-which, and how files are picked). In each file, seeded sites give a cursor and the true
-middle, the code really there. Every answer goes through the rules as the engine runs them
-(``should_stop`` on each streamed delta holding a line break, ``clean`` twice,
-``replace_length`` for the item's range) and the resulting document is compared exactly with
-the real file. Two measures:
+Zig, then Crystal and fish, then Common Lisp, Racket, Elm, Protocol Buffers, Verilog and VHDL
+(added later, to show what the rules do for a language nobody looked at), from pinned Debian,
+npm and PyPI packages fetched into a cache on first use (bench/lang_corpus.py says which, and
+how files are picked). In each file, seeded sites give a cursor and the true middle, the code
+really there. Every answer goes through the rules as the engine runs them (``should_stop`` on
+each streamed delta holding a line break, ``clean`` twice, ``replace_length`` for the item's
+range) and the resulting document is compared exactly with the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
   (``asked=False``, also what textDocument/completion gets) and in invoked mode;
@@ -25,9 +24,9 @@ Sites are quality.py's six kinds, adapted to brace, ``end``, tag and indentation
 code lines skip each language's comments (and Lisp docstrings); a tab counts 8
 columns in a file whose tabs and spaces mix past a tab's half (GNU style), else 4; an
 ``opener`` is the end of any line whose next code line is deeper, its middle the body plus
-the block's closing line (``}``, ``end``, ``fi``, ``</div>``) when the block ends within 8
-lines; no ``next`` site after a line that plainly goes on (an operator, a comma, ``then``);
-``bracket`` sites know each language's quotes.
+the block's closing line (``}``, ``end``, ``fi``, ``</div>``, Verilog's ``endmodule``) when
+the block ends within 8 lines; no ``next`` site after a line that plainly goes on (an
+operator, a comma, ``then``); ``bracket`` sites know each language's quotes.
 
 Faults are quality.py's plus a Markdown fence. ``run_on`` is the next sibling definition,
 method, rule or key of the same file (its first 1-3 lines, found by indentation and a
@@ -65,6 +64,8 @@ FAULTS = (*quality.FAULT_RATES, "fence")
 C_LIKE = {
     *("c", "cpp", "javascript", "typescript", "go", "rust", "java", "kotlin", "swift", "php"),
     *("csharp", "objective-c", "solidity", "d", "zig"),
+    # Brace-less but for their comments: Verilog's blocks are begin/end, module/endmodule.
+    *("proto", "verilog"),
     # Single-file components: their scripts and styles are C-like, their markup is HTML's.
     *("vue", "svelte"),
 }
@@ -74,7 +75,7 @@ COMMENTS = {
     "php": ("//", "/*", "*", "*/", "#"),
     **{lang: ("#",) for lang in ("ruby", "shellscript", "yaml", "toml", "crystal", "fish")},
     "lua": ("--",),
-    **{lang: (";",) for lang in ("emacs-lisp", "scheme")},
+    **{lang: (";",) for lang in ("emacs-lisp", "scheme", "lisp", "racket")},
     "html": ("<!--",),
     "perl": ("#",),
     "erlang": ("%",),
@@ -92,6 +93,8 @@ COMMENTS = {
     "prolog": ("%", "/*"),
     **{lang: ("//", "/*", "*", "*/", "<!--") for lang in ("vue", "svelte")},
     "ada": ("--",),
+    "elm": ("--", "{-"),
+    "vhdl": ("--",),
 }
 # Block comments, in the languages that have them and are not C-like: (opening, closing).
 BLOCK_COMMENTS = {
@@ -101,6 +104,7 @@ BLOCK_COMMENTS = {
     "nim": ("#[", "]#"),
     "pascal": ("{", "}"),
     "prolog": ("/*", "*/"),
+    "elm": ("{-", "-}"),
 }
 # Characters that open strings (where it is not the usual two): a Lisp's ' quotes a form.
 QUOTES = {
@@ -113,14 +117,18 @@ QUOTES = {
     "pascal": "'",
     # Ada's ' is an attribute's tick (``X'Length``) as often as a character's quote.
     "ada": '"',
+    # Verilog's ' sizes a number (``4'b1010``); VHDL's is a character's or an attribute's.
+    **{lang: '"' for lang in ("lisp", "racket", "verilog", "vhdl")},
 }
 FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"}
-LISPS = {"emacs-lisp", "scheme"}
+LISPS = {"emacs-lisp", "scheme", "lisp", "racket"}
 DATA = {"json", "yaml", "toml"}
 # Languages whose blocks end with ``end``: a run-on there always closes the block first.
-END_LANGS = {"ruby", "lua", "crystal", "fish"}
+END_LANGS = {"ruby", "lua", "crystal", "fish", "verilog", "vhdl"}
 # A line that only closes a block: an opener site's middle ends with it when the block does.
 CLOSER_LINE = re.compile(r"^\s*(?:[)\]}]+[)\]};,.]*|end\b.*|fi|done|esac|</[\w.:-]+>)\s*$")
+# Where blocks end with more than ``end``: Verilog's ``endmodule``, ``endcase``, ``join``.
+CLOSER_LINE_OF = {"verilog": re.compile(r"^\s*(?:end\w*\b.*|join\w*)\s*$")}
 # A line that plainly goes on below: no ``next`` site after it.
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\:]$|\b(?:then|do|else|and|or)$")
 # Statements, not definitions: a run-on writes the next definition, never one of these.
@@ -185,6 +193,10 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
                 if s.startswith("--"):
                     continue
         elif lang in LISPS:
+            # Common Lisp's and Racket's #| … |# comments a block out.
+            if lang in ("lisp", "racket") and (in_block or s.startswith("#|")):
+                in_block = "|#" not in s
+                continue
             # A docstring spans lines: count the unescaped quotes outside comments.
             code = re.sub(r"\\.", "", line if in_string else line.split(";", 1)[0])
             code = re.sub(r"\?.", "", code)
@@ -222,9 +234,11 @@ def block_site(path: str, lines: list[str], row: int, code: set[int], tab: int) 
     return Site("block", path, before, middle, after)
 
 
-def opener_site(path: str, lines: list[str], row: int, code: set[int], tab: int) -> Site | None:
+def opener_site(
+    path: str, lines: list[str], row: int, code: set[int], tab: int, closer: re.Pattern[str]
+) -> Site | None:
     """The end of a line whose next code line is deeper: the block's body, and its closing
-    line when the block ends within reach."""
+    line (``closer`` matches it) when the block ends within reach."""
     line = lines[row].rstrip("\n")
     if (
         row + 1 not in code
@@ -236,7 +250,7 @@ def opener_site(path: str, lines: list[str], row: int, code: set[int], tab: int)
     end = last_row(lines, code, row, row + MAX_BLOCK_LINES, lambda w: w > base, tab)
     capped = end - row >= MAX_BLOCK_LINES
     below = lines[end + 1] if end + 1 < len(lines) else ""
-    if not capped and width(below, tab) == base and CLOSER_LINE.match(below):
+    if not capped and width(below, tab) == base and closer.match(below):
         end += 1
     middle = "\n" + "".join(lines[row + 1 : end + 1]).rstrip("\n")
     before, after = split(lines, row, len(line), middle)
@@ -271,6 +285,7 @@ def make_sites(lang: str, files: Files, per_file: int, seed: int) -> list[Site]:
     the turn has been tried long enough), no place twice."""
     rng = random.Random(f"{seed}:{lang}")
     quotes = QUOTES.get(lang, "\"'")
+    closer = CLOSER_LINE_OF.get(lang, CLOSER_LINE)
     sites: list[Site] = []
     for path, lines in files:
         code = code_lines(lines, lang)
@@ -293,7 +308,7 @@ def make_sites(lang: str, files: Files, per_file: int, seed: int) -> list[Site]:
             elif kind == "block":
                 site = block_site(path, lines, row, code, tab)
             elif kind == "opener":
-                site = opener_site(path, lines, row, code, tab)
+                site = opener_site(path, lines, row, code, tab, closer)
             elif kind == "next":
                 site = next_site(path, lines, row, code, quotes, tab)
             else:
@@ -367,7 +382,7 @@ def run_on_parts(site: Site, lines: list[str], lang: str) -> tuple[str, list[str
     after = site.after.split("\n")
     if head_row is not None and after and not after[0].strip():
         for x in after[1:6]:
-            if not CLOSER_LINE.match(x):
+            if not CLOSER_LINE_OF.get(lang, CLOSER_LINE).match(x):
                 break
             closers.append(x)
             if lead(x) == pad:
