@@ -46,11 +46,12 @@ _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 # The ML family and Haskell, where a quote ends a name (``fn'``, ``x''``) or starts a type
-# variable (``'a``), Ada, where it follows a name to read an attribute (``S'Length``), and Nim,
-# where it gives a number its type (``0'i32``): a quote opens a string there only as a
-# character literal (``'x'``).
+# variable (``'a``), Ada and VHDL, where it follows a name to read an attribute (``S'Length``),
+# and Nim and Verilog, where it gives a number its type or size (``0'i32``, ``4'b1010``,
+# ``'h1f``): a quote opens a string there only as a character literal (``'x'``).
 PRIMES = frozenset({
     "ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason", "ada", "nim",
+    "vhdl", "verilog", "systemverilog",
 })  # fmt: skip
 # Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
 # escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
@@ -82,11 +83,11 @@ LISPS = frozenset({
 DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
 SEMICOLON_COMMENTS = LISPS | frozenset({"ini", "asm", "nasm"})
 # Languages where a backquote is no quote (only prose has one: a doc comment's ```` `x` ````,
-# a Markdown example in a raw string), so a window that starts inside such prose does not
-# read the rest of the file as a string.
+# a Markdown example in a raw string; Verilog's starts a macro, `` `define``), so a window
+# that starts inside such prose does not read the rest of the file as a string.
 NO_BACKQUOTES = frozenset({
     "c", "cpp", "cuda", "objective-c", "objective-cpp", "java", "csharp", "rust", "python",
-    "zig", "dart",
+    "zig", "dart", "vhdl", "verilog", "systemverilog",
 })  # fmt: skip
 # Languages whose line comments start with ``%``.
 PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex"})

@@ -56,7 +56,14 @@ _TOP_LEVEL: dict[str, tuple[str, ...]] = {
         *("procedure ", "function ", "package ", "overriding ", "not overriding ", "generic"),
         *("task ", "protected ", "separate "),
     ),
+    "vhdl": (
+        *("entity ", "architecture ", "package ", "configuration "),
+        *("function ", "procedure ", "pure function ", "impure function "),
+    ),
+    "verilog": ("module ", "macromodule ", "primitive ", "`timescale"),
+    "proto": ("message ", "enum ", "service ", "extend "),
 }
+_TOP_LEVEL["systemverilog"] = (*_TOP_LEVEL["verilog"], "interface ", "package ", "class ")
 _TOP_LEVEL["javascriptreact"] = _TOP_LEVEL["javascript"]
 _TOP_LEVEL["typescriptreact"] = _TOP_LEVEL["typescript"]
 _GENERIC = ("def ", "class ", "fn ", "func ", "function ")
@@ -93,16 +100,28 @@ _RUBY_OPENER = re.compile(
     r"(?!.*(?:\bend|;)\s*$)(?!\s+[\w.?!]+(?:\([^)]*\)\s*|\s+)=[^=~])"
     r"|\bdo(?:\s*\|[^|]*\|)?$"
 )
+# Verilog opens with ``begin`` (maybe labelled) or ``fork`` at a line's end; the bodies of
+# ``module``, ``case`` and ``generate`` often sit at their head's own level.
+_VERILOG_OPENER = re.compile(r"\bbegin(?:\s*:\s*\w+)?$|\bfork$")
+_VERILOG_REOPENER = re.compile(r"\s*(?:end\s+)?else\b")
 _WORD_OPENER = {
     "ada": re.compile(
         r"\b(?:is|begin|then|else|loop|declare|record|do|private|select)$", re.IGNORECASE
     ),
+    # Not ``is``: ``type T is`` puts its ``record`` at its own level, a function's ``is`` its
+    # ``begin``.
+    "vhdl": re.compile(r"\b(?:begin|then|else|loop|generate)$", re.IGNORECASE),
+    "verilog": _VERILOG_OPENER,
+    "systemverilog": _VERILOG_OPENER,
     "ruby": _RUBY_OPENER,
     "crystal": _RUBY_OPENER,
 }
 _RUBY_REOPENER = re.compile(r"\s*(?:else|elsif|when|in|rescue|ensure)\b")
 _WORD_REOPENER = {
     "ada": re.compile(r"\s*(?:else|elsif|begin|exception)\b", re.IGNORECASE),
+    "vhdl": re.compile(r"\s*(?:else|elsif|begin)\b", re.IGNORECASE),
+    "verilog": _VERILOG_REOPENER,
+    "systemverilog": _VERILOG_REOPENER,
     "ruby": _RUBY_REOPENER,
     "crystal": _RUBY_REOPENER,
 }
@@ -117,9 +136,10 @@ _PASCAL_SECTION = re.compile(
 )
 # Languages whose blocks end with the word ``end`` (Ruby's ``end``, Elixir's ``end)``, Erlang's
 # ``end.``, Pascal's ``end;``, fish's ``end``), and such a line.
-END_LANGUAGES = frozenset(
-    {"ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal", "ada", "fish"}
-)
+END_LANGUAGES = frozenset({
+    "ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal", "ada", "fish",
+    "vhdl", "verilog", "systemverilog",
+})  # fmt: skip
 # Vim script ends each block with its own word (``endfunction``, ``endif``, ``endfor``, and
 # their short forms ``endf``, ``en``), maybe followed by a name or a comment.
 _CODE_FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*$")
@@ -130,6 +150,20 @@ _END_LINE = re.compile(
 )
 # Ada names what its ``end`` closes: ``end if;``, ``end loop;``, ``end Ada.Containers;``.
 _ADA_END_LINE = re.compile(r"^\s*end\b(?:\s+[\w.]+)?\s*;\s*$", re.IGNORECASE)
+# A one-line item's own end: ``...; endmodule``, Ruby's ``def x; end``.
+_ENDS_ON_ITS_LINE = re.compile(r";\s*end\w*$")
+# VHDL's context clause, which leads into the design unit below it.
+_VHDL_CONTEXT = re.compile(r"\s*(?:library|use|context)\s", re.IGNORECASE)
+# VHDL's ``end;``, ``end if;``, ``end process p1;``, ``end function "?=";``.
+_VHDL_END_LINE = re.compile(r"^\s*end\b(?:\s+(?:[\w.]+|\"[^\"]*\"))*\s*;\s*$", re.IGNORECASE)
+# Verilog's ``end``, ``endmodule``, ``endcase``, ``join_any``..., maybe labelled (``end : blk``).
+_VERILOG_END_LINE = re.compile(r"^\s*(?:end\w*|join\w*)(?:\s*:\s*\w+)?\s*(?://.*)?$")
+_END_LINES = {
+    "ada": _ADA_END_LINE,
+    "vhdl": _VHDL_END_LINE,
+    "verilog": _VERILOG_END_LINE,
+    "systemverilog": _VERILOG_END_LINE,
+}
 # A method called on what a closer line closed (Ruby's ``}.freeze``).
 _CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
 # The start of a line comment, or a block comment's `` * `` line: a comment on the cursor's line
@@ -199,9 +233,18 @@ def stop_word_cut(
             continue
         if line.startswith(FILE_MARK):
             return i
-        if is_definition(line, ctx.language) and not _list_goes_on(lines, i, final):
+        if (
+            is_definition(line, ctx.language)
+            and not _list_goes_on(lines, i, final)
+            and not _context_clause(lines[i - 1], ctx.language)
+        ):
             return i
     return None
+
+
+def _context_clause(line: str, language: str) -> bool:
+    """Whether ``line`` is VHDL's ``library``/``use`` clause, part of the design unit below."""
+    return language == "vhdl" and _VHDL_CONTEXT.match(line) is not None
 
 
 def _list_goes_on(lines: list[str], i: int, final: bool) -> bool:
@@ -217,10 +260,12 @@ def _list_goes_on(lines: list[str], i: int, final: bool) -> bool:
 
 
 def _declaration(line: str) -> bool:
-    """A whole top-level declaration on one line, no block: ``pub use a::b;``, ``mod x;``."""
+    """A whole top-level declaration on one line, no block: ``pub use a::b;``, ``mod x;``, or
+    an item whose block opens and ends on it (Verilog's ``module m(...); ...; endmodule``)."""
     code = line.rstrip()
     balanced = all(code.count(o) == code.count(c) for o, c in ("{}", "()", "[]"))
-    return bool(code) and not code[:1].isspace() and code.endswith(";") and balanced
+    whole = code.endswith(";") or _ENDS_ON_ITS_LINE.search(code) is not None
+    return bool(code) and not code[:1].isspace() and whole and balanced
 
 
 def new_definition(lines: list[str], ctx: Context) -> int | None:
@@ -290,7 +335,7 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
             continue
         if labels and _CASE_LABEL.match(line) and ctx.indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
-        if closes(line, ctx.language) and not _closed_below(ctx, limit):
+        if closes(line, ctx.language) and not _closed_below(ctx, limit, line):
             end = _closing_run(lines, i, ctx)
             return end if final or end < len(lines) or not ctx.indent(lines[end - 1]) else None
         return i
@@ -301,8 +346,9 @@ def closes(line: str, language: str) -> bool:
     """Whether ``line`` only ends blocks: closing brackets (``}``, ``});``, ``}()``, a type's
     ``>;`` where ``<>`` hold type arguments), maybe with a method called on what they close
     (``}.freeze``), or ``end`` in the languages that end blocks with it (Ada's ``end if;``
-    and ``end Name;``, Vim script's ``endfunction``, ``endif``...)."""
-    end_line = _ADA_END_LINE if language == "ada" else _END_LINE
+    and ``end Name;``, VHDL's ``end function "?=";``, Verilog's ``endmodule``, Vim script's
+    ``endfunction``, ``endif``...)."""
+    end_line = _END_LINES.get(language, _END_LINE)
     if language in END_LANGUAGES and end_line.match(line):
         return True
     if language == "vim" and _VIM_END_LINE.match(line):
@@ -789,18 +835,27 @@ def _adds_to_line(lines: list[str], ctx: Context) -> bool:
     return lines[0].rstrip() != ctx.line_prefix.rstrip()
 
 
-def _closed_below(ctx: Context, limit: int) -> bool:
+def _closed_below(ctx: Context, limit: int, closer: str = "") -> bool:
     """Whether the code below the cursor already closes the cursor's block: the first code line
     below that leaves it (indented less than ``limit``) is a closer at the level of the line
     that opened the block. The lines before it are the rest of the block (``cleanup()`` before
     its ``}``); a closer at another level closes an outer block. Measured by the document's
     lines, not the answer's closer: a model indenting by 2 in a file indented by 4 or by tabs
-    puts its ``}`` at a level the file never uses."""
+    puts its ``}`` at a level the file never uses. A closing word other than the answer's
+    ``closer`` closes another block (Verilog's ``endmodule`` below an ``always`` block's
+    ``end``, both at column 0)."""
     opener = _opener_indent(ctx, limit)
     for below in lines_after_cursor(ctx):
         if not is_blank(below) and ctx.indent(below) < limit:
-            return closes(below, ctx.language) and ctx.indent(below) == opener
+            same = closes(below, ctx.language) and ctx.indent(below) == opener
+            return same and (not closer or _closing_word(below) == _closing_word(closer))
     return False
+
+
+def _closing_word(line: str) -> str:
+    """The word a closer line starts with (``end``, ``endmodule``), ``""`` for brackets."""
+    found = re.match(r"\s*([A-Za-z]\w*)", line)
+    return found.group(1).lower() if found else ""
 
 
 def _opener_indent(ctx: Context, limit: int) -> int | None:
