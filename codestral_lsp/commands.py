@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from codestral_lsp import context
+from codestral_lsp import context, languages
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.log import REDACTOR
 from codestral_lsp.providers import (
@@ -48,9 +48,6 @@ WIRE_NAMES = {
     "ollama": "Ollama generate with suffix, /api/generate, NDJSON",
     "llamacpp": "llama.cpp infill, /infill, SSE",
 }
-
-# LSP language ids by file extension, for the post-processing rules.
-LANGUAGE_IDS = {extension: language for language, extension in context.EXTENSIONS.items()}
 
 
 def load_settings() -> tuple[Settings, list[Problem]]:
@@ -134,7 +131,7 @@ async def complete_command(spot: str) -> int:
         text,
         offset,
         path.resolve().as_uri(),
-        language=LANGUAGE_IDS.get(path.suffix.lower(), ""),
+        language=languages.for_file(path.name),
         path=full,
         budget=engine.budget(),
         shown_path=context.display_path(full, [os.getcwd()]),

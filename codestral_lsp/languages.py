@@ -51,3 +51,95 @@ def canonical(language_id: str) -> str:
     if name.startswith(_MAKEFILES):
         return "makefile"
     return _ALIASES.get(name, name)
+
+
+# VS Code's id for a file by its extension, for a file read without an editor (``complete``).
+_BY_EXTENSION = {
+    **dict.fromkeys((".c", ".h"), "c"),
+    **dict.fromkeys((".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".ipp"), "cpp"),
+    ".m": "objective-c",
+    ".mm": "objective-cpp",
+    ".cu": "cuda-cpp",
+    ".cs": "csharp",
+    ".java": "java",
+    **dict.fromkeys((".kt", ".kts"), "kotlin"),
+    ".swift": "swift",
+    ".go": "go",
+    ".rs": "rust",
+    ".zig": "zig",
+    ".d": "d",
+    ".sol": "solidity",
+    ".dart": "dart",
+    ".scala": "scala",
+    ".groovy": "groovy",
+    **dict.fromkeys((".js", ".mjs", ".cjs"), "javascript"),
+    ".jsx": "javascriptreact",
+    **dict.fromkeys((".ts", ".mts", ".cts"), "typescript"),
+    ".tsx": "typescriptreact",
+    ".vue": "vue",
+    ".svelte": "svelte",
+    **dict.fromkeys((".py", ".pyi", ".pyw"), "python"),
+    **dict.fromkeys((".rb", ".rake", ".gemspec"), "ruby"),
+    ".cr": "crystal",
+    ".lua": "lua",
+    ".php": "php",
+    **dict.fromkeys((".pl", ".pm"), "perl"),
+    **dict.fromkeys((".ex", ".exs"), "elixir"),
+    **dict.fromkeys((".erl", ".hrl"), "erlang"),
+    ".jl": "julia",
+    **dict.fromkeys((".r", ".rmd"), "r"),
+    **dict.fromkeys((".hs", ".lhs"), "haskell"),
+    ".elm": "elm",
+    **dict.fromkeys((".ml", ".mli"), "ocaml"),
+    **dict.fromkeys((".fs", ".fsi", ".fsx"), "fsharp"),
+    ".nim": "nim",
+    **dict.fromkeys((".pas", ".dpr", ".lpr"), "pascal"),
+    **dict.fromkeys((".adb", ".ads", ".ada"), "ada"),
+    ".el": "emacs-lisp",
+    **dict.fromkeys((".scm", ".ss", ".sld"), "scheme"),
+    **dict.fromkeys((".lisp", ".lsp", ".cl", ".asd"), "lisp"),
+    ".rkt": "racket",
+    **dict.fromkeys((".clj", ".cljs", ".cljc", ".edn"), "clojure"),
+    **dict.fromkeys((".sh", ".bash", ".zsh", ".ksh"), "shellscript"),
+    ".fish": "fish",
+    ".ps1": "powershell",
+    ".vim": "vim",
+    ".tcl": "tcl",
+    ".sql": "sql",
+    ".proto": "proto",
+    **dict.fromkeys((".v", ".vh"), "verilog"),
+    **dict.fromkeys((".sv", ".svh"), "systemverilog"),
+    **dict.fromkeys((".vhd", ".vhdl"), "vhdl"),
+    ".tex": "latex",
+    **dict.fromkeys((".md", ".markdown"), "markdown"),
+    **dict.fromkeys((".html", ".htm", ".xhtml"), "html"),
+    ".xml": "xml",
+    ".css": "css",
+    ".scss": "scss",
+    ".less": "less",
+    ".json": "json",
+    ".jsonc": "jsonc",
+    **dict.fromkeys((".yaml", ".yml"), "yaml"),
+    ".toml": "toml",
+    ".cmake": "cmake",
+    ".mk": "makefile",
+}
+# Files known by their whole name.
+_BY_NAME = {
+    "makefile": "makefile",
+    "gnumakefile": "makefile",
+    "cmakelists.txt": "cmake",
+    "dockerfile": "dockerfile",
+    "gemfile": "ruby",
+    "rakefile": "ruby",
+}
+
+
+def for_file(name: str) -> str:
+    """VS Code's language id for a file named ``name`` (a path's last part), as an editor would
+    set it; ``""`` when its name says nothing."""
+    lower = name.lower()
+    if lower in _BY_NAME:
+        return _BY_NAME[lower]
+    dot = lower.rfind(".")
+    return _BY_EXTENSION.get(lower[dot:], "") if dot > 0 else ""

@@ -353,3 +353,17 @@ def test_complete_reads_only_regular_files(tmp_path: Path) -> None:
     for path in (fifo, tmp_path, Path("/dev/zero")):
         result = run("complete", f"{path}:1:1", CODESTRAL_API_KEY=API_KEY)
         one_line_failure(result, f"cannot read {path}: not a regular file")
+
+
+def test_complete_knows_the_language_by_the_file_name(tmp_path: Path, fake: FakeFim) -> None:
+    # Protocol Buffers' rules end the answer before the next message.
+    fake.answer = Reply(
+        text="\noption java_multiple_files = true;\nmessage Fraction {\n  int64 n = 1;"
+    )
+    source = tmp_path / "fraction.proto"
+    source.write_text('syntax = "proto3";\n\noption go_package = "x";\n\n// Fractions.\n')
+    result = run(
+        "complete", f"{source}:3:25", CODESTRAL_API_KEY=API_KEY, CODESTRAL_BASE_URL=fake.url
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "\noption java_multiple_files = true;\n"

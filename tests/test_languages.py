@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codestral_lsp.languages import canonical
+from codestral_lsp.languages import canonical, for_file
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,24 @@ from codestral_lsp.languages import canonical
 )
 def test_editor_ids_map_to_vscode_ids(sent: str, known: str) -> None:
     assert canonical(sent) == known
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [
+        ("main.c", "c"),
+        ("Widget.H", "c"),
+        ("app.tsx", "typescriptreact"),
+        ("server.erl", "erlang"),
+        ("top.v", "verilog"),
+        ("alu.vhd", "vhdl"),
+        ("api.proto", "proto"),
+        ("Makefile", "makefile"),
+        ("CMakeLists.txt", "cmake"),
+        ("notes", ""),
+        (".bashrc", ""),
+        ("data.unknown", ""),
+    ],
+)
+def test_a_file_name_gives_the_language_an_editor_would(name: str, language: str) -> None:
+    assert for_file(name) == language
