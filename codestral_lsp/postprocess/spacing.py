@@ -21,6 +21,7 @@ from codestral_lsp.postprocess.lines import (
     SHELLS,
     code_lines_above,
     enclosing_lines,
+    goes_on,
     indentation,
     is_blank,
     last_code_line,
@@ -271,6 +272,21 @@ def too_small(text: str, ctx: Context) -> bool:
         return True
     if _WORD.search(body) or len(body) >= MIN_NON_WORD_CHARS:
         return False
-    if _structure_line(text, body, ctx):
+    if _structure_line(text, body, ctx) or _empty_value(text, body, ctx):
         return False
     return not (closes_open_bracket(body, ctx) or closes_block_by_indentation(text, ctx))
+
+
+# Empty brackets and strings: a value of their own.
+_EMPTY_PAIRS = frozenset({"{}", "()", "[]", '""', "''"})
+_GIVES_VALUE = re.compile(r"\b(?:return|yield)$")
+
+
+def _empty_value(text: str, body: str, ctx: Context) -> bool:
+    """Whether ``body`` is an empty pair the code before it asks a value of: after an operator,
+    a comma or an opening bracket (``items = `` + ``[]``, Elm's ``type alias Model =`` + ``{}``
+    below it), or ``return``."""
+    if body not in _EMPTY_PAIRS:
+        return False
+    head = ctx.line_prefix.rstrip() if ctx.line_prefix.strip() else last_code_line(ctx).rstrip()
+    return goes_on(head) or _GIVES_VALUE.search(head) is not None
