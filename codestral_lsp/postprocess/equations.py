@@ -26,7 +26,9 @@ _KEYWORD = re.compile(
 # (``a // b = ...``, ``x `op` y = ...``).
 _NAME = re.compile(r"\(([^\s()]+)\)|([a-z_][\w']*)")
 _INFIX = re.compile(r"[a-z_][\w']*\s*([!#$%&*+./<>?@\\^|~:-]+|`[\w']+`)\s*[a-z_(\[]")
-_RESERVED = frozenset({"=", "::", "|", "->", "<-", "@", "~"})
+# Not operators being defined: ``=``, Haskell's signature ``::`` and Elm's, Idris's and
+# Agda's ``:`` (``map : (a -> b) -> ...``), guards, arrows, as-patterns.
+_RESERVED = frozenset({"=", "::", ":", "|", "->", "<-", "@", "~"})
 # A Prolog clause's head (its functor, plain or quoted) or a directive (``:- module(…)``),
 # directives all one item as imports are.
 _PROLOG_NAME = re.compile(r"(:-)|([a-z]\w*|'(?:[^'\\]|\\.)*')")
