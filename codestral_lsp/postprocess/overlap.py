@@ -10,8 +10,8 @@ import re
 from collections.abc import Collection
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import cost
-from codestral_lsp.postprocess.lines import is_blank, is_closer, lines_after_cursor
+from codestral_lsp.postprocess.brackets import LISPS, cost
+from codestral_lsp.postprocess.lines import STYLE_SHEETS, is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
@@ -67,8 +67,7 @@ def within_line(text: str, ctx: Context) -> str:
         (
             len(text) - size
             for size in sizes
-            if _retypes(text, rest, size)
-            and not (spaced and _glued(text, len(text) - size, ctx.line_prefix))
+            if _retypes(text, rest, size) and not (spaced and _glued(text, len(text) - size, ctx))
         ),
         None,
     )
@@ -96,22 +95,30 @@ def _doubled_token(text: str, rest: str) -> int | None:
     return None
 
 
-def _glued(text: str, start: int, line_prefix: str) -> bool:
+def _glued(text: str, start: int, ctx: Context) -> bool:
     """Whether a re-typing at ``start`` of a rest the line spaces from the cursor would be
-    glued to what comes before it: inside a name (``virtio_input_devids`` before `` ids;``),
-    or right after an opening bracket (``(text,`` before `` text, text)``: the argument list
-    goes on, as ``hmac( text, text)`` would be written only where the line spaces its
-    brackets so)."""
-    if _inside_word(text, start):
+    glued to what comes before it: inside a name (``virtio_input_devids`` before `` ids;``,
+    a Lisp's ``condition-wait-timeout`` before `` timeout)``), or right after an opening
+    bracket (``(text,`` before `` text, text)``: the argument list goes on, as
+    ``hmac( text, text)`` would be written only where the line spaces its brackets so)."""
+    if _inside_word(text, start, ctx.language):
         return True
-    return text[start - 1 : start] in ("(", "[") and not re.search(r"[(\[] ", line_prefix)
+    return text[start - 1 : start] in ("(", "[") and not re.search(r"[(\[] ", ctx.line_prefix)
 
 
-def _inside_word(text: str, start: int) -> bool:
-    """Whether ``start`` is inside a word of ``text``: a re-typing of a rest that a space
+# What a name is made of beyond word characters: a Lisp's ``-?!*<>=/``..., CSS's ``-``.
+_NAME_CHARS = {
+    **dict.fromkeys(LISPS, re.compile(r"[\w!$%&*+\-./:<=>?@^~]")),
+    **dict.fromkeys(STYLE_SHEETS, re.compile(r"[\w-]")),
+}
+
+
+def _inside_word(text: str, start: int, language: str) -> bool:
+    """Whether ``start`` is inside a name of ``text``: a re-typing of a rest that a space
     separates from the cursor begins after a space or punctuation, not within a name
     (``virtio_input_devids`` before `` ids;`` ends with ``ids`` by chance)."""
-    return bool(start) and bool(_WORD.match(text[start])) and bool(_WORD.match(text[start - 1]))
+    name = _NAME_CHARS.get(language, _WORD)
+    return bool(start) and bool(name.match(text[start])) and bool(name.match(text[start - 1]))
 
 
 def _retypes(text: str, rest: str, size: int) -> bool:
