@@ -11,6 +11,7 @@ import re
 
 from codestral_lsp.context import Context
 from codestral_lsp.postprocess.lines import habit_lines, is_closer
+from codestral_lsp.postprocess.scope import one_line_item
 
 LANGUAGES = frozenset({
     "c", "cpp", "objective-c", "objective-cpp", "cuda", "cuda-cpp", "d", "java", "csharp",
@@ -64,8 +65,8 @@ def _kind(upper: str, lower: str) -> str:
     if not _at_column_0(upper) or not _at_column_0(lower) or _NOT_AN_ITEM.match(lower):
         return ""
     if is_closer(upper) or _closes_named(upper) or _OBJC_END.match(upper):
-        return "" if _whole_declaration(lower) else "closer"
-    if _whole_declaration(upper) and lower.rstrip().endswith("{"):
+        return "" if one_line_item(lower) else "closer"
+    if one_line_item(upper) and lower.rstrip().endswith("{"):
         return "declaration"
     return ""
 
@@ -80,12 +81,6 @@ _NAMED_CLOSER = re.compile(r"^\}\s*\w+(?:\s*,\s*\*?\w+)*\s*;\s*$")
 def _closes_named(line: str) -> bool:
     """A ``typedef``'s end: ``} name;``, ``} name, *pname;``."""
     return _NAMED_CLOSER.match(line) is not None
-
-
-def _whole_declaration(line: str) -> bool:
-    code = line.rstrip()
-    balanced = all(code.count(o) == code.count(c) for o, c in ("{}", "()", "[]"))
-    return code.endswith(";") and balanced
 
 
 @functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk

@@ -88,10 +88,6 @@ STATEMENT_LINES = 12
 ALIGNED_LINES = 200
 _ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
-# Ada opens blocks with words at a line's end (``is``, ``begin``, ``then``, ``loop``), and goes
-# on at the block's own level with others (``else``, ``begin`` after the declarations,
-# ``exception``): those lines close and reopen, as ``} else {`` does. (Not Pascal, whose
-# ``begin`` often sits at its body's level.)
 # Ruby and Crystal open a block with a line's first word (``def``, ``class``, ``if``...; not a
 # one-liner that ends it, nor an endless or abstract ``def``) or its last ``do |args|``.
 _RUBY_OPENER = re.compile(
@@ -104,6 +100,10 @@ _RUBY_OPENER = re.compile(
 # ``module``, ``case`` and ``generate`` often sit at their head's own level.
 _VERILOG_OPENER = re.compile(r"\bbegin(?:\s*:\s*\w+)?$|\bfork$")
 _VERILOG_REOPENER = re.compile(r"\s*(?:end\s+)?else\b")
+# Languages that open blocks with words. Ada at a line's end (``is``, ``begin``, ``then``,
+# ``loop``), going on at the block's own level with others (``else``, ``begin`` after the
+# declarations, ``exception``: :data:`_WORD_REOPENER`): those lines close and reopen, as
+# ``} else {`` does. (Not Pascal, whose ``begin`` often sits at its body's level.)
 _WORD_OPENER = {
     "ada": re.compile(
         r"\b(?:is|begin|then|else|loop|declare|record|do|private|select)$", re.IGNORECASE
@@ -255,11 +255,11 @@ def _list_goes_on(lines: list[str], i: int, final: bool) -> bool:
     item = next((j for j in range(i, len(lines)) if not _preamble(lines[j])), None)
     before = next((line for line in reversed(lines[:i]) if not _preamble(line)), "")
     if item is None:
-        return not final and _declaration(before)
-    return _declaration(lines[item]) and _declaration(before)
+        return not final and one_line_item(before)
+    return one_line_item(lines[item]) and one_line_item(before)
 
 
-def _declaration(line: str) -> bool:
+def one_line_item(line: str) -> bool:
     """A whole top-level declaration on one line, no block: ``pub use a::b;``, ``mod x;``, or
     an item whose block opens and ends on it (Verilog's ``module m(...); ...; endmodule``)."""
     code = line.rstrip()
@@ -765,7 +765,7 @@ def continued_statement_cut(lines: list[str], ctx: Context) -> int | None:
             return i
         scan.feed(line + "\n", lenient=True)
         ended = not (scan.stack or scan.quote or goes_on(line.rstrip())) and not (
-            opens_block(line, ctx.language) or _BLOCK_WORD_END.search(line.rstrip())
+            opens_block(line, language) or _BLOCK_WORD_END.search(line.rstrip())
         )
     return None
 
@@ -848,11 +848,11 @@ def _closed_below(ctx: Context, limit: int, closer: str = "") -> bool:
     for below in lines_after_cursor(ctx):
         if not is_blank(below) and ctx.indent(below) < limit:
             same = closes(below, ctx.language) and ctx.indent(below) == opener
-            return same and (not closer or _closing_word(below) == _closing_word(closer))
+            return same and (not closer or _first_word(below) == _first_word(closer))
     return False
 
 
-def _closing_word(line: str) -> str:
+def _first_word(line: str) -> str:
     """The word a closer line starts with (``end``, ``endmodule``), ``""`` for brackets."""
     found = re.match(r"\s*([A-Za-z]\w*)", line)
     return found.group(1).lower() if found else ""
