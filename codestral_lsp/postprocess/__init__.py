@@ -292,7 +292,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.continued_statement_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
         overlap.terminal_cut(lines, ctx),
-        repeats.repeated_line_cut(lines, final, owed, ctx.language),
+        repeats.repeated_line_cut(lines, final, ctx, owed),
         repeats.repeated_block_cut(lines, final),
         repeats.looping_end_cut(lines, len(ctx.line_prefix)) if final else None,
     )

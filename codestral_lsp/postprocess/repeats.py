@@ -3,10 +3,13 @@ re-typed, a line that loops."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Collection
 
-from codestral_lsp.postprocess.lines import SHELLS, indentation, is_closer
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess.lines import SHELLS, habit_lines, indentation, is_closer
 from codestral_lsp.postprocess.scope import closes
 
 # Short lines ("pass", "})", "i += 1") legitimately repeat; only longer ones count as loops.
@@ -40,24 +43,35 @@ def _meaningful(line: str) -> bool:
 
 
 def repeated_line_cut(
-    lines: list[str], final: bool, owed: Collection[int] = (), language: str = ""
+    lines: list[str], final: bool, ctx: Context, owed: Collection[int] = ()
 ) -> int | None:
     """Index of a line that repeats the line before it exactly, when that is a loop: the line
     comes a third time, or the answer ends with the copy (``final``). Code that says the same
-    thing twice and moves on (common in tests) is left alone, and so are ``owed`` closers. A
+    thing twice and moves on (common in tests) is left alone, and so are ``owed`` closers and
+    a line the prompt itself writes twice in a row (``bth[buf[i++]],`` in a list of them). A
     line that ends a block (``}``, ``fi``, shell's ``;;``, a type's ``>;``) or only opens one
     (``{``) twice at one level is cut at once."""
     stripped = [line.rstrip() for line in lines]
     for i in range(1, len(lines)):
         if stripped[i] != stripped[i - 1] or i in owed:
             continue
-        if _ends_block(lines[i], language) or stripped[i].strip() in _OPENER_LINES:
+        if _ends_block(lines[i], ctx.language) or stripped[i].strip() in _OPENER_LINES:
             return i  # one block closed, or opened, twice at one level
-        if not _meaningful(lines[i]):
+        if not _meaningful(lines[i]) or stripped[i].strip() in _doubled_in_prompt(ctx):
             continue
         if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
             return i
     return None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _doubled_in_prompt(ctx: Context) -> frozenset[str]:
+    """The lines the prompt writes twice in a row (stripped)."""
+    return frozenset(
+        upper.strip()
+        for upper, lower in itertools.pairwise(habit_lines(ctx))
+        if upper.strip() and upper.rstrip() == lower.rstrip()
+    )
 
 
 def _ends_block(line: str, language: str) -> bool:
