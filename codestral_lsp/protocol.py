@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+    JsonRpcServerNotInitialized,
+)
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument
@@ -90,8 +95,13 @@ class CodestralProtocol(LanguageServerProtocol):
             super()._send_data(data)
 
     def handle_message(self, message: Any) -> None:
-        """pygls' dispatch, but a request after ``shutdown`` gets LSP's InvalidRequest: pygls
-        drops it unanswered, and a client waiting for the answer hangs."""
+        """pygls' dispatch, but a request after ``shutdown``, or one that is no JSON-RPC 2.0
+        (no ``"jsonrpc": "2.0"``), gets InvalidRequest: pygls drops it unanswered, and a client
+        waiting for the answer hangs."""
+        if isinstance(message, dict) and "id" in message and "method" in message:
+            error = JsonRpcInvalidRequest('not JSON-RPC 2.0 (it needs "jsonrpc": "2.0")')
+            self._send_response(message["id"], error=error.to_response_error())
+            return
         method = getattr(message, "method", None)
         if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
             error = JsonRpcInvalidRequest("the server is shutting down")
@@ -118,6 +128,11 @@ class CodestralProtocol(LanguageServerProtocol):
         was on its way), not a warning on stderr at every keystroke."""
         if msg_id in self._request_futures:
             super()._handle_cancel_notification(msg_id)
+
+    def answer_unreadable(self) -> None:
+        """Answer a message that is no JSON with JSON-RPC's ParseError: its id is unknown, so
+        the answer's is ``null``."""
+        self._send_response(None, error=JsonRpcParseError().to_response_error())  # type: ignore[arg-type]
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls drops a request whose params do not fit LSP (a negative position, say) without

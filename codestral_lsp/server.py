@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -300,6 +301,8 @@ class CodestralServer(LanguageServer):
                 self._stop_event.set()
             return
         if source is JsonRpcException or _clients_fault(error):
+            if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
+                self.lsp.answer_unreadable()
             level = logging.DEBUG if self._told_unreadable else logging.WARNING
             self._told_unreadable = True
             log.log(level, "ignored a message from the editor that does not fit LSP: %r", error)

@@ -663,3 +663,26 @@ async def test_a_cancel_for_an_answered_request_is_not_a_warning() -> None:
         assert await server.exit_code() == 0
         assert proc.stderr is not None
         assert await proc.stderr.read() == b""
+
+
+async def test_a_message_that_is_no_json_rpc_is_answered_and_serving_goes_on() -> None:
+    """A request without ``"jsonrpc": "2.0"`` gets InvalidRequest, a frame that is no JSON
+    a ParseError with a null id (JSON-RPC 2.0): a client waiting for either does not hang."""
+    server = await Stdio.start()
+    try:
+        await server.initialize()
+        assert server.proc.stdin is not None
+        for body in (b'{"id": 41, "method": "textDocument/completion", "params": {}}', b"{oops"):
+            server.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        invalid = await asyncio.wait_for(server.answer(41), BOUND_S)
+        assert invalid["error"]["code"] == -32600
+        assert "jsonrpc" in invalid["error"]["message"]
+        unreadable = await asyncio.wait_for(server.answer(None), BOUND_S)
+        assert unreadable["error"]["code"] == -32700
+        msg_id = server.send("shutdown", request=True)
+        assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+        server.send("exit")
+        assert await server.exit_code() == 0
+    finally:
+        if server.proc.returncode is None:
+            server.proc.kill()
