@@ -54,6 +54,9 @@ from codestral_lsp.sources import Sources, widget_selection
 log = logging.getLogger(__name__)
 
 ERROR, WARNING, INFO = types.MessageType.Error, types.MessageType.Warning, types.MessageType.Info
+# How long ``shutdown`` waits for the completion requests in flight to get their (empty)
+# answers.
+PENDING_ANSWER_S = 0.5
 # How long an invoked request's answer waits for its extra candidates once the suggestion is
 # in hand: they started with it, so the ones that are coming come about as soon.
 EXTRAS_GRACE_S = 1.0
@@ -102,6 +105,8 @@ class CodestralServer(LanguageServer):
         self.offers = Offers()
         self.recent = RecentEdits()
         self.item_caps = items.ItemCaps()
+        # The tasks of completion requests not answered yet.
+        self._answering: set[asyncio.Task[Any]] = set()
         self.parent_watch: asyncio.Future[None] | None = None
         self.client_process_id: int | None = None  # from the command line
 
@@ -207,15 +212,28 @@ class CodestralServer(LanguageServer):
         extra = asyncio.ensure_future(self.engine.alternatives(request))
         try:
             text = await self.suggest(request)
-            if not request.is_current():
+            if not request.is_current() or self.lsp.shutdown_seen:
                 return text, []
             done, _ = await asyncio.wait({extra}, timeout=EXTRAS_GRACE_S)
             return text, (extra.result() if done and request.is_current() else [])
         finally:
             extra.cancel()
 
+    async def answered_pending(self) -> None:
+        """Wait a moment (at most :data:`PENDING_ANSWER_S`) for the completion requests in
+        flight to be answered: at ``shutdown``, once their streams are stopped, they answer
+        empty, where pygls would cancel them with RequestCancelled (the client cancelled
+        nothing)."""
+        if self._answering:
+            await asyncio.wait(set(self._answering), timeout=PENDING_ANSWER_S)
+
     async def suggest(self, request: Request) -> str:
-        """The engine's answer, with the status marked busy meanwhile and cleared by success."""
+        """The engine's answer, with the status marked busy meanwhile and cleared by success.
+        The request's task is noted until it is answered (:meth:`answered_pending`)."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._answering:
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
         reason = unusable(self.settings, self.engine.endpoint())
         if reason in NOT_CONFIGURED:
             # Most editors show nothing of the status notification: without this, a missing key
@@ -552,6 +570,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: CodestralServer, params: None) -> None:
         await ls.engine.aclose()
+        await ls.answered_pending()
 
     return server
 

@@ -211,7 +211,10 @@ async def test_extra_candidates_leave_the_requests_own_call_its_slot(
         uri = open_doc(client, tmp_path / "notes.py", "x = \n")
         result = await asyncio.wait_for(invoke(client, uri, 0, 4), 5)
         assert [item.insert_text for item in result.items] == ["42"]
-        busy.cancel()
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=other))
+        )
+        assert not (await asyncio.wait_for(busy, 5)).items
 
 
 async def test_an_invoked_request_does_not_wait_on_a_silent_stream_behind_the_cursor(

@@ -191,6 +191,21 @@ async def test_exit_with_a_request_in_flight_is_quiet() -> None:
         assert b"Traceback" not in await server.proc.stderr.read()
 
 
+async def test_a_request_in_flight_at_shutdown_gets_an_empty_answer() -> None:
+    """Its stream is stopped, so it answers with no items, not with RequestCancelled: the
+    client cancelled nothing."""
+    with FakeFim(Reply(hang=True)) as fake:
+        server = await Stdio.start()
+        await server.initialize({SECTION: {"apiKey": "sk-test-123456", "baseUrl": fake.url}})
+        pending = server.ask_in_new_document()
+        assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 1)
+        msg_id = server.send("shutdown", request=True)
+        assert (await asyncio.wait_for(server.answer(pending), BOUND_S))["result"]["items"] == []
+        assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
+        server.send("exit")
+        assert await server.exit_code() == 0
+
+
 async def test_exit_without_shutdown_is_one() -> None:
     server = await Stdio.start()
     await server.initialize()
