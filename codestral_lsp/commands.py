@@ -145,7 +145,8 @@ async def complete_command(spot: str) -> int:
     finally:
         await engine.aclose()
     if errors:
-        return _fail(str(errors[0]))
+        advice = key_host_advice(settings) if isinstance(errors[0], AuthError) else ""
+        return _fail(f"{errors[0]} ({advice})" if advice else str(errors[0]))
     if not suggestion:
         return _fail(f"no completion at {spot}: the model suggested nothing there")
     sys.stdout.write(suggestion + ("" if suggestion.endswith("\n") else "\n"))

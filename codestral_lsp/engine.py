@@ -47,7 +47,7 @@ from codestral_lsp.providers import (
     is_loopback,
 )
 from codestral_lsp.proxy import ProxyUnusable, proxy_for
-from codestral_lsp.settings import Settings, key_host_advice, key_hosts
+from codestral_lsp.settings import Settings, key_hosts
 
 log = logging.getLogger(__name__)
 
@@ -638,8 +638,7 @@ class Engine:
         level = logging.DEBUG if str(err) == self._last_failure else logging.WARNING
         self._last_failure = str(err)
         log.log(level, "completion failed: %s", err)
-        advice = key_host_advice(self.settings) if isinstance(err, AuthError) else ""
-        self._report(AuthError(f"{err} ({advice})", err.status) if advice else err)
+        self._report(err)
 
     async def _serve(self, gen: Generation, typed: str, ctx: Context, multiline: bool) -> str:
         gen.waiters += 1

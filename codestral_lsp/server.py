@@ -431,7 +431,8 @@ def auth_message(endpoint: str, err: ProviderError, settings: Settings) -> str:
     if settings.provider in KEY_HOST_PRESETS and not settings.base_url:
         which = (
             "a key for this endpoint: a Codestral key works only on codestral.mistral.ai "
-            '(provider "codestral"), a Mistral key only on api.mistral.ai (provider "mistral")'
+            '(provider "codestral"), a Mistral key only on api.mistral.ai (provider "mistral"); '
+            "`codestral-lsp check --key-host` tells which one knows yours"
         )
     return (
         f"Codestral: the API key was rejected by {endpoint} ({err}). Set CODESTRAL_API_KEY "

@@ -15,6 +15,7 @@ from codestral_lsp import context
 from codestral_lsp.commands import check_command
 from codestral_lsp.engine import Engine, Request
 from codestral_lsp.providers import AuthError, ProviderError, create, keyhost
+from codestral_lsp.server import auth_message
 from codestral_lsp.settings import Settings
 
 CODESTRAL_KEY = "ck-1111aaaa-0000"
@@ -78,10 +79,10 @@ async def test_a_refused_key_goes_to_no_other_host_and_the_message_says_what_to_
         await engine.aclose()
     [report] = reports
     assert isinstance(report, AuthError)
-    message = str(report)
+    # What the editor shows for it names both hosts' providers and the check that tells.
+    message = auth_message(engine.endpoint(), report, settings)
     assert "HTTP 401" in message
-    assert "keys of codestral.mistral.ai and api.mistral.ai are not interchangeable" in message
-    assert 'set codestral.provider = "mistral" (or CODESTRAL_PROVIDER=mistral)' in message
+    assert 'a Mistral key only on api.mistral.ai (provider "mistral")' in message
     assert "codestral-lsp check --key-host" in message
     assert MISTRAL_KEY not in message
     assert [r.path for r in codestral.completions] == ["/v1/fim/completions"]
@@ -100,7 +101,7 @@ async def test_no_mistral_advice_for_a_base_url_the_user_chose(
     finally:
         await engine.aclose()
     assert [type(r) for r in reports] == [AuthError]
-    assert "interchangeable" not in str(reports[0])
+    assert "--key-host" not in auth_message(engine.endpoint(), reports[0], settings)
     assert mistral.requests == []
 
 
