@@ -92,8 +92,9 @@ NO_BACKQUOTES = frozenset({
 # Languages whose line comments start with ``%``.
 PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
-# A ``?`` right after a name's character ends the name (``null?``); elsewhere it starts a char.
-_NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")
+# A Lisp name's characters: a ``?`` right after one ends the name (``null?``); elsewhere it
+# starts a char.
+NAME_CHAR = re.compile(r"[\w!$%&*+\-./:<=>?@^~]")
 _STRING_STOPS = {quote: re.compile(rf"[\\\n{quote}]") for quote in "\"'`"}
 
 
@@ -260,7 +261,7 @@ def _past_lisp_literal(code: str, i: int) -> int:
     if char == ";":
         end = code.find("\n", i)
         return len(code) if end < 0 else end
-    if char == "?" and i and _NAME_CHAR.match(code, i - 1):
+    if char == "?" and i and NAME_CHAR.match(code, i - 1):
         return i + 1
     return i + 3 if code[i + 1 : i + 2] == "\\" and char == "?" else i + 2
 

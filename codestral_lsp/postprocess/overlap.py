@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import LISPS, cost
+from codestral_lsp.postprocess.brackets import LISPS, NAME_CHAR, cost
 from codestral_lsp.postprocess.lines import STYLE_SHEETS, is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")
@@ -108,7 +108,7 @@ def _glued(text: str, start: int, ctx: Context) -> bool:
 
 # What a name is made of beyond word characters: a Lisp's ``-?!*<>=/``..., CSS's ``-``.
 _NAME_CHARS = {
-    **dict.fromkeys(LISPS, re.compile(r"[\w!$%&*+\-./:<=>?@^~]")),
+    **dict.fromkeys(LISPS, NAME_CHAR),
     **dict.fromkeys(STYLE_SHEETS, re.compile(r"[\w-]")),
 }
 
