@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from codestral_lsp import languages
+
 # Codestral's tokenizer averages ~3.5 characters a token on source code.
 CHARS_PER_TOKEN = 3.5
 PROMPT_TOKENS = 3000
@@ -40,38 +42,7 @@ FILE_STOP = "\n+++++ "
 
 # File extensions by LSP language id: a buffer never saved (``untitled:Untitled-1``) is named
 # with one in the header, so the model is told its language as it would be by a real file name.
-EXTENSIONS = {
-    "c": ".c",
-    "cpp": ".cpp",
-    "csharp": ".cs",
-    "css": ".css",
-    "dart": ".dart",
-    "elixir": ".ex",
-    "go": ".go",
-    "haskell": ".hs",
-    "html": ".html",
-    "java": ".java",
-    "javascript": ".js",
-    "javascriptreact": ".jsx",
-    "json": ".json",
-    "kotlin": ".kt",
-    "lua": ".lua",
-    "markdown": ".md",
-    "ocaml": ".ml",
-    "php": ".php",
-    "python": ".py",
-    "ruby": ".rb",
-    "rust": ".rs",
-    "scala": ".scala",
-    "shellscript": ".sh",
-    "sql": ".sql",
-    "swift": ".swift",
-    "toml": ".toml",
-    "typescript": ".ts",
-    "typescriptreact": ".tsx",
-    "yaml": ".yaml",
-    "zig": ".zig",
-}
+EXTENSIONS = languages.extensions()
 
 
 Snippets = tuple[tuple[str, str], ...]

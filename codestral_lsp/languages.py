@@ -53,10 +53,12 @@ def canonical(language_id: str) -> str:
     return _ALIASES.get(name, name)
 
 
-# VS Code's id for a file by its extension, for a file read without an editor (``complete``).
+# VS Code's id for a file by its extension, for a file read without an editor (``complete``);
+# a language's first extension here is the one a buffer with no file name gets
+# (:func:`extensions`).
 _BY_EXTENSION = {
     **dict.fromkeys((".c", ".h"), "c"),
-    **dict.fromkeys((".cc", ".cpp", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".ipp"), "cpp"),
+    **dict.fromkeys((".cpp", ".cc", ".cxx", ".c++", ".hh", ".hpp", ".hxx", ".ipp"), "cpp"),
     ".m": "objective-c",
     ".mm": "objective-cpp",
     ".cu": "cuda-cpp",
@@ -143,3 +145,11 @@ def for_file(name: str) -> str:
         return _BY_NAME[lower]
     dot = lower.rfind(".")
     return _BY_EXTENSION.get(lower[dot:], "") if dot > 0 else ""
+
+
+def extensions() -> dict[str, str]:
+    """Each language's usual extension (``python`` gives ``.py``): the first one listed."""
+    first: dict[str, str] = {}
+    for extension, language in _BY_EXTENSION.items():
+        first.setdefault(language, extension)
+    return first

@@ -93,7 +93,7 @@ def test_a_long_markdown_cell_lends_its_head() -> None:
         pytest.param("reports/analysis.ipynb", "python", "reports/analysis.py", id="python"),
         pytest.param("q.ipynb", "sql", "q.sql", id="sql"),
         pytest.param("Untitled-1.ipynb", "python", "Untitled-1.py", id="untitled"),
-        pytest.param("a.ipynb", "clojure", "a.ipynb", id="unknown-language"),
+        pytest.param("a.ipynb", "brainfuck", "a.ipynb", id="unknown-language"),
     ],
 )
 def test_script_name(path: str, language: str, shown: str) -> None:
