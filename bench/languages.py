@@ -59,8 +59,9 @@ from quality import MAX_BLOCK_LINES, PAIRS, SITES, Site, split
 
 import codestral_lsp
 from codestral_lsp import context, postprocess
+from codestral_lsp.postprocess import brackets
 
-FAULTS = (*quality.FAULT_RATES, "fence")
+FAULTS = (*quality.FAULT_RATES, "over_closed", "fence")
 C_LIKE = {
     *("c", "cpp", "javascript", "typescript", "go", "rust", "java", "kotlin", "swift", "php"),
     *("csharp", "objective-c", "solidity", "d", "zig"),
@@ -121,6 +122,8 @@ QUOTES = {
     **{lang: '"' for lang in ("lisp", "racket", "verilog", "vhdl")},
 }
 FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"}
+# A line's code, then the closers it ends with, then maybe a ``;`` or ``,``.
+_CLOSING_RUN = re.compile(r"^(.*?[^\s)\]}])([)\]}]+)[;,]?\s*$")
 LISPS = {"emacs-lisp", "scheme", "lisp", "racket"}
 DATA = {"json", "yaml", "toml"}
 # Languages whose blocks end with ``end``: a run-on there always closes the block first.
@@ -423,6 +426,9 @@ def faults(
                 return middle + gap + body
 
             makers["run_on"] = run_on
+    over = over_closed(lp + middle, len(lp), tail, lang)
+    if over is not None:
+        makers["over_closed"] = lambda: over[len(lp) :]
     if lp[-1:] == " ":
         makers["leading_space"] = lambda: " " + middle
     if kind == "opener":
@@ -448,6 +454,22 @@ def faults(
 
     makers["fence"] = fence
     return makers
+
+
+def over_closed(text: str, cursor: int, tail: str, lang: str) -> str | None:
+    """``text`` with its first line closing once more than it does (``f(g(x)))``), where that
+    line ends the cursor's line (nothing after it), has code before its closers and the
+    added closer comes at or after the ``cursor`` (an index of ``text``): what a
+    model writes when it loses count, with no closer after the cursor to compare. Not in a
+    comment, whose brackets are prose."""
+    first, sep, rest = text.partition("\n")
+    found = _CLOSING_RUN.search(first)
+    if tail.strip() or found is None or not found.group(1).strip() or found.end(2) < cursor:
+        return None
+    if brackets.without_trailing_comment(first, lang) != first.rstrip():
+        return None
+    closers = found.group(2)
+    return first[: found.end(2)] + closers[-1] + first[found.end(2) :] + sep + rest
 
 
 def serve(site: Site, lang: str, raw: str, asked: bool, seed: int) -> tuple[str, int]:
