@@ -45,6 +45,7 @@ from codestral_lsp.postprocess.brackets import (
     replace_length,
     scanner,
     without_stray_closers,
+    without_unopened_closers,
 )
 from codestral_lsp.postprocess.lines import (
     code_lines_above,
@@ -68,6 +69,7 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"\w")
+_CLOSERS = ")]}"
 
 
 def wants_multiline(ctx: Context, mode: str) -> bool:
@@ -160,7 +162,7 @@ def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
     text = spacing.space_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
     text = spacing.trailing_space(text, ctx)
-    text = without_stray_closers(text, ctx)
+    text = without_unopened_closers(without_stray_closers(text, ctx), ctx)
     if not text.strip() or (not asked and spacing.too_small(text, ctx)):
         return ""
     return spacing.closer_below(text, ctx)
@@ -237,8 +239,14 @@ def _looping(line: str, ctx: Context) -> bool:
 def _normalize(text: str, ctx: Context) -> str:
     text = fences.without_fence(unix_breaks(text), ctx)
     text = repeats.without_line_start(text, ctx.line_prefix)
-    text = spacing.leading_newline(text, ctx)
-    return spacing.leading_space(text, ctx)
+    text = spacing.leading_space(spacing.leading_newline(text, ctx), ctx)
+    # Closers the answer starts with decide how the cut rules read the cursor's line (a call
+    # over-closed before a line break reads as a statement going on); the rest is counted
+    # after the cuts, as a line that copies one above must still read as a copy.
+    if text[:1] not in _CLOSERS:
+        return text
+    first, sep, rest = text.partition("\n")
+    return without_unopened_closers(first, ctx) + sep + rest
 
 
 def _full_lines(text: str, ctx: Context) -> list[str]:

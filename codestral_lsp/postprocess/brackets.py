@@ -41,6 +41,14 @@ _AGAIN = ")]}>\"'`;,("
 _UNPAIRED = SHELLS | {"markdown", "plaintext", "text", ""}
 # A comment on the line, where brackets are prose (``# done :)``).
 _COMMENT = re.compile(rf"^\s*\*|(?:^|\s){COMMENT_MARK}")
+# Where brackets other than TeX's groups are text (``\noexpand]``, ``[0, 1)``), not pairs.
+_TEXT_BRACKETS = frozenset({"latex", "restructuredtext"})
+# A line starting at column 0 with a name: code outside any call or list.
+_TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
+_LISP_COMMENT = re.compile(r"(?<!#);")
+_ANY_CLOSER = re.compile(r"[)\]}]")
+# The closers a line of code ends with, before its ``;`` or ``,``.
+_LINE_CLOSERS = re.compile(r"(?<=[^\s)\]}])[)\]}]+(?=[;,]?[ \t]*(?:\n|$))")
 # Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).
 _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
@@ -255,9 +263,12 @@ class Scan:
 
 
 def _past_lisp_literal(code: str, i: int) -> int:
-    """Where reading goes on after a Lisp comment (to its line's end) or character literal
-    (``?(``, ``?\\(``, ``\\(``) at ``i``; a ``?`` ending a name (``null?``) is passed over."""
+    """Where reading goes on after a Lisp comment (to its line's end; ``#;`` only marks the
+    next datum) or character literal (``?(``, ``?\\(``, ``\\(``) at ``i``; a ``?`` ending a
+    name (``null?``) is passed over."""
     char = code[i]
+    if char == ";" and code[i - 1 : i] == "#":
+        return i + 1  # Racket's and Scheme's ``#;`` comments out the datum after it, balanced
     if char == ";":
         end = code.find("\n", i)
         return len(code) if end < 0 else end
@@ -423,6 +434,72 @@ def _closers_after(ctx: Context) -> set[str]:
             return set()  # a line that starts a string (a docstring) brings no closer again
     lead = rest[: len(rest) - len(rest.lstrip(_AGAIN))]
     return set(lead) if _CLOSING.search(lead) else set()
+
+
+def without_unopened_closers(text: str, ctx: Context) -> str:
+    """``text`` without the closers ending a line of code that nothing before them opened
+    (``1)))`` after ``x = f(g(``, ``]]`` after ``[1, 2``): the model lost count, and no closer
+    after the cursor shows it (:func:`without_stray_closers` judges those).
+
+    The brackets open at the cursor are read from the whole prompt, its comments left out.
+    When the prompt is the whole text before the cursor that reading is complete. When
+    it was trimmed, what the window starts inside stays unknown: only ``)`` and ``]`` are
+    judged then (a class or namespace body spans windows, a call or list rarely), only when
+    the window holds a line of code at column 0 (no call or list goes on around it; a long
+    list's items are indented), and not in a Lisp, whose forms span windows. A line of
+    closers alone is left to the scope rule, which judges it by indentation.
+    """
+    if ctx.language in _UNPAIRED | _TEXT_BRACKETS or not _ANY_CLOSER.search(text):
+        return text
+    whole = ctx.offset == len(ctx.prefix)
+    if not whole and (ctx.language in LISPS or not _TOP_LEVEL_LINE.search(ctx.prefix)):
+        return text
+    judged = ")]}" if whole else ")]"
+    scan = _read_prompt(ctx.prefix, ctx.language, scanner(ctx).flags).copy()
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        lines[k] = _unopened_cut(line, ctx.line_prefix if k == 0 else "", scan, judged, ctx)
+        scan.feed("\n")
+    return "\n".join(lines)
+
+
+def _unopened_cut(line: str, start: str, scan: Scan, judged: str, ctx: Context) -> str:
+    """``line`` (after ``start``, already read) without its end's closers that ``scan`` has
+    nothing open for; ``scan`` reads the line as kept."""
+    found = _LINE_CLOSERS.search(without_trailing_comment(start + line, ctx.language))
+    if found is None or found.end() <= len(start):
+        scan.feed(line)
+        return line
+    # Closers before the cursor were read with the prompt.
+    begin, end = max(found.start(), len(start)) - len(start), found.end() - len(start)
+    scan.feed(line[:begin])
+    # Closers in a string, or after a Lisp's ``;`` (to the line's end, or ``#;`` a datum).
+    if scan.quote or (scan.lisp and _LISP_COMMENT.search(line, 0, begin)):
+        scan.feed(line[begin:])
+        return line
+    kept = []
+    for char in line[begin:end]:
+        # Nothing open for it, or another bracket opened since (``{`` in ``map((d) => {``)
+        # that it would leave open.
+        if char in judged and scan.stack[-1:] != [CLOSERS[char]]:
+            continue
+        scan.feed(char)
+        kept.append(char)
+    scan.feed(line[end:])
+    return line[:begin] + "".join(kept) + line[end:]
+
+
+@functools.lru_cache(maxsize=4)
+def _read_prompt(
+    prefix: str, language: str, flags: tuple[bool, bool, bool, bool, bool, bool]
+) -> Scan:
+    """The scan of the whole prompt, without its comments, read leniently. Cached: the stream
+    and the final rules judge each keystroke's answer after the same prompt."""
+    code = "\n".join(
+        without_trailing_comment(line, language)
+        for line in without_comment_lines(prefix, language).split("\n")
+    )
+    return Scan(*flags).feed(code, lenient=True)
 
 
 def _shown_cost(text: str, ctx: Context, above: Scan, below: str) -> int:

@@ -1,0 +1,35 @@
+"""Over-closing when the prompt is trimmed: what the window starts inside is unknown, so a
+closer with nothing open for it in the window is cut only where the window shows it is not
+inside a long call or list (a line of code at column 0), and ``}`` never."""
+
+from __future__ import annotations
+
+from codestral_lsp import context
+from codestral_lsp.postprocess import clean
+
+BUDGET = context.Budget().prefix_chars
+
+
+def shown(above: str, line: str, raw: str, language: str = "python") -> str:
+    prefix = above + line
+    assert len(prefix) > BUDGET  # the prompt is trimmed
+    ctx = context.build(prefix + "\n", len(prefix), "file:///w/f.py", language=language)
+    assert ctx.offset != len(ctx.prefix)
+    return clean(raw, ctx, multiline=False)
+
+
+def test_a_long_list_the_window_starts_inside_may_be_closed() -> None:
+    rows = "".join(f"    [{n}, {n + 1}],\n" for n in range(0, BUDGET // 4, 2))
+    assert shown("GRID = [\n" + rows, "    [98, 99", "]]") == "]]"
+
+
+def test_after_code_at_column_0_the_window_counts() -> None:
+    functions = "".join(f"def f{n}(x):\n    return g(x, {n})\n\n\n" for n in range(BUDGET // 30))
+    assert shown(functions, "total = compute(a, max(b, c", ")))") == "))"
+
+
+def test_a_brace_is_not_judged_in_a_trimmed_window() -> None:
+    functions = "".join(f"function f{n}() {{ return {n}; }}\n" for n in range(BUDGET // 25))
+    line = "const table = { a: 1, b: h(1"
+    assert shown(functions, line, ")}}", language="javascript") == ")}}"
+    assert shown(functions, line, ")))", language="javascript") == ")"
