@@ -243,10 +243,7 @@ def _normalize(text: str, ctx: Context) -> str:
     # Closers the answer starts with decide how the cut rules read the cursor's line (a call
     # over-closed before a line break reads as a statement going on); the rest is counted
     # after the cuts, as a line that copies one above must still read as a copy.
-    if text[:1] not in _CLOSERS:
-        return text
-    first, sep, rest = text.partition("\n")
-    return without_unopened_closers(first, ctx) + sep + rest
+    return without_unopened_closers(text, ctx, first_only=True) if text[:1] in _CLOSERS else text
 
 
 def _full_lines(text: str, ctx: Context) -> list[str]:

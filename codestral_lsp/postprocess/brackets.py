@@ -46,6 +46,10 @@ _TEXT_BRACKETS = frozenset({"latex", "restructuredtext"})
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
+# How much deeper than a form's opener a line inside it is: a body's 2 columns; a line
+# 1 column deeper may be the form's sibling where a file indents a clause's body so.
+_CHILD_INDENT = 2
+_OPENER = re.compile(r"[(\[{]")
 _ANY_CLOSER = re.compile(r"[)\]}]")
 # The closers a line of code ends with, before its ``;`` or ``,``.
 _LINE_CLOSERS = re.compile(r"(?<=[^\s)\]}])[)\]}]+(?=[;,]?[ \t]*(?:\n|$))")
@@ -436,7 +440,7 @@ def _closers_after(ctx: Context) -> set[str]:
     return set(lead) if _CLOSING.search(lead) else set()
 
 
-def without_unopened_closers(text: str, ctx: Context) -> str:
+def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) -> str:
     """``text`` without the closers ending a line of code that nothing before them opened
     (``1)))`` after ``x = f(g(``, ``]]`` after ``[1, 2``): the model lost count, and no closer
     after the cursor shows it (:func:`without_stray_closers` judges those).
@@ -447,20 +451,95 @@ def without_unopened_closers(text: str, ctx: Context) -> str:
     judged then (a class or namespace body spans windows, a call or list rarely), only when
     the window holds a line of code at column 0 (no call or list goes on around it; a long
     list's items are indented), and not in a Lisp, whose forms span windows. A line of
-    closers alone is left to the scope rule, which judges it by indentation.
+    closers alone is left to the scope rule, which judges it by indentation. In a Lisp, also
+    :func:`_without_closed_parents`. With ``first_only``, only the first line is judged (the
+    others still tell a Lisp's indentation).
     """
     if ctx.language in _UNPAIRED | _TEXT_BRACKETS or not _ANY_CLOSER.search(text):
         return text
     whole = ctx.offset == len(ctx.prefix)
-    if not whole and (ctx.language in LISPS or not _TOP_LEVEL_LINE.search(ctx.prefix)):
+    if ctx.language in LISPS:
+        counted = _unopened(text, ctx, ")]}", first_only) if whole else text
+        return _without_closed_parents(counted, ctx, first_only)
+    if not whole and not _TOP_LEVEL_LINE.search(ctx.prefix):
         return text
-    judged = ")]}" if whole else ")]"
+    return _unopened(text, ctx, ")]}" if whole else ")]", first_only)
+
+
+def _unopened(text: str, ctx: Context, judged: str, first_only: bool) -> str:
+    """``text`` without the ``judged`` closers ending its lines that the prompt and the
+    lines before leave nothing open for."""
     scan = _read_prompt(ctx.prefix, ctx.language, scanner(ctx).flags).copy()
     lines = text.split("\n")
-    for k, line in enumerate(lines):
+    for k, line in enumerate(lines[:1] if first_only else lines):
         lines[k] = _unopened_cut(line, ctx.line_prefix if k == 0 else "", scan, judged, ctx)
         scan.feed("\n")
     return "\n".join(lines)
+
+
+def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
+    """In a Lisp, ``text`` without the closers ending a line that close a form the next line
+    of code is indented into (``nil))`` closing the ``defun`` whose body goes on at column
+    2): by the Lisps' indentation a line is inside every form opened at a lower column and
+    still open, so the form it is indented into was still open above it. Needs the prompt
+    to hold the top-level form's start, whose columns it reads."""
+    head = lisp_head(ctx)
+    if head is None:
+        return text
+    lines = text.split("\n")
+    below = lines_after_cursor(ctx) if not ctx.line_suffix.strip() else []
+    for k, line in enumerate(lines[:1] if first_only else lines):
+        following = lines[k + 1 :] + (below if k == len(lines) - 1 else [])
+        nxt = next((x for x in following if x.strip() and not x.lstrip().startswith(";")), "")
+        if not nxt.strip() or nxt.lstrip()[0] in CLOSERS:
+            continue
+        before = head + "\n".join(lines[:k]) + ("\n" if k else "")
+        indent = _column(nxt, len(nxt) - len(nxt.lstrip()), ctx)
+        lines[k] = _parents_kept(before, line, indent, ctx)
+    return "\n".join(lines)
+
+
+def _parents_kept(before: str, line: str, indent: int, ctx: Context) -> str:
+    """``line`` (after the code ``before``) without the closers ending it from the first
+    that closes a form opened at a column below ``indent``."""
+    start = len(before) - before.rfind("\n") - 1
+    found = _LINE_CLOSERS.search(
+        without_trailing_comment(before[before.rfind("\n") + 1 :] + line, ctx.language)
+    )
+    if found is None or found.end() <= start:
+        return line
+    begin = max(found.start(), start) - start
+    columns = _open_columns(before + line[:begin], ctx)
+    if columns is None:
+        return line
+    for n in range(begin, found.end() - start):
+        if not columns or columns.pop() <= indent - _CHILD_INDENT:
+            return line[:n] + line[found.end() - start :]
+    return line
+
+
+def _open_columns(code: str, ctx: Context) -> list[int] | None:
+    """The columns of the brackets open at the end of ``code`` (outermost first); ``None``
+    when it ends in a string."""
+    openers = [m.start() for m in _OPENER.finditer(code)]
+    stops = sorted({*openers, *(i + 1 for i in openers), len(code)})
+    scan = scanner(ctx)
+    stacks = scan.stacks_at(code, stops)
+    if scan.quote:
+        return None
+    columns: list[int] = []
+    for i in openers:
+        depth = len(stacks[i])
+        if len(stacks[i + 1]) == depth + 1:
+            start = code.rfind("\n", 0, i) + 1
+            del columns[depth:]
+            columns.append(_column(code[start:], i - start, ctx))
+    return columns[: len(stacks[len(code)])]
+
+
+def _column(line: str, i: int, ctx: Context) -> int:
+    """The column ``line[i]`` shows at, tabs going to the file's tab stops."""
+    return len(line[:i].expandtabs(ctx.tab_width))
 
 
 def _unopened_cut(line: str, start: str, scan: Scan, judged: str, ctx: Context) -> str:
