@@ -199,6 +199,15 @@ class Invalid(ValueError):
     """A raw value does not fit its key; the message says what was expected."""
 
 
+class PartlyInvalid(Invalid):
+    """Part of a raw value does not fit its key; the rest, ``value``, still applies (the
+    message says what was left out)."""
+
+    def __init__(self, message: str, value: Any) -> None:
+        super().__init__(message)
+        self.value = value
+
+
 # Quote marks a key may be pasted with (a shell's, a .env file's, Markdown's, a word
 # processor's).
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019"
@@ -368,9 +377,14 @@ def _globs(raw: Any) -> tuple[str, ...]:
     """The user's globs after the default ones, which stay unless a ``!glob`` lets files back
     in: a list of one's own (``["*.md"]``) must not send ``.env`` upstream."""
     patterns = _str_list(raw)
-    for pattern in patterns:
-        if not is_valid_glob(pattern):
-            raise Invalid(f"a list of glob patterns ({pattern!r} is not one)")
+    bad = [pattern for pattern in patterns if not is_valid_glob(pattern)]
+    if bad:
+        # Dropping the whole list would send the files its other patterns exclude.
+        kept = DEFAULT_EXCLUDE + tuple(p for p in patterns if p not in bad)
+        raise PartlyInvalid(
+            f"{', '.join(map(repr, bad))} left out (not a glob pattern); the other patterns apply",
+            kept,
+        )
     return DEFAULT_EXCLUDE + patterns
 
 
@@ -548,6 +562,9 @@ def resolve(layers: Sequence[Mapping[str, Any]]) -> tuple[Settings, list[Problem
                 if not told:  # the highest wrong value is the one the user is told of
                     problems.append(Problem(spec.key, _wrong(layer, spec.key, raw, err)))
                     told = True
+                if isinstance(err, PartlyInvalid):
+                    values[spec.attr] = err.value
+                    break
     off = _endpoint_off(values, problems)
     if off:
         # The user named an endpoint we cannot use: sending their code to the default one (the
@@ -653,4 +670,6 @@ def _wrong(layer: Mapping[str, Any], key: str, raw: Any, err: Invalid) -> str:
     name = f"setting codestral.{key}"
     if key in variables:
         name = f"environment variable {variables[key]} ({name})"
+    if isinstance(err, PartlyInvalid):
+        return f"{name} = {shown}: {err}"
     return f"{name} = {shown} ignored: expected {err}"

@@ -418,6 +418,19 @@ def test_a_list_of_ones_own_keeps_the_default_excludes() -> None:
     assert is_excluded("/repo/cert.pem", settings.exclude)
 
 
+def test_a_pattern_that_is_no_glob_leaves_the_others_in_force() -> None:
+    settings, problems = resolve([{"exclude": ["*.md", "[z-a]", "!cert.pem", "![z-a].key"]}])
+    (problem,) = problems
+    assert problem.key == "exclude"
+    assert "'[z-a]', '![z-a].key'" in problem.message
+    assert "other patterns apply" in problem.message
+    assert is_excluded("/repo/notes.md", settings.exclude)
+    assert is_excluded("/repo/z.key", settings.exclude)
+    assert not is_excluded("/repo/cert.pem", settings.exclude)
+    settings, _ = resolve([{"exclude": ["*.md"]}, {"exclude": ["*.txt", "[z-a]"]}])
+    assert is_excluded("/repo/a.txt", settings.exclude)
+
+
 EXCLUDED = [
     "file:///repo/.env",
     "file:///repo/.env.local",
