@@ -343,9 +343,12 @@ class Engine:
             return ""
         multiline = wants_multiline(ctx, self.settings.multiline)
         deadline = self._deadline(request.invoked)
-        asked_at = time.monotonic()
+        # The debounce is the user's pause, not the endpoint's time: a long debounceMs must
+        # neither use up timeoutMs nor get the endpoint blamed for it.
+        pause = 0.0 if request.invoked else self._debounce_s(ctx)
+        asked_at = time.monotonic() + pause
         try:
-            async with asyncio.timeout(deadline):
+            async with asyncio.timeout(deadline + pause):
                 text = await self._suggest(request, multiline)
         except TimeoutError:
             self._timed_out(ctx.uri, deadline, asked_at)

@@ -332,6 +332,22 @@ async def test_a_closed_documents_prompt_is_not_sent_after_its_debounce(
     assert fake.requests == []
 
 
+async def test_a_debounce_longer_than_the_timeout_still_asks_upstream(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # The pause is the user's, not the endpoint's: it does not use up timeoutMs.
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"codestral": {"debounceMs": 1500, "timeoutMs": 1000}}
+        )
+    )
+    doc = Doc(client)
+    await doc.synced()
+    assert await doc.suggest() == "return a + b"
+    assert len(fake.requests) == 1
+    assert not [m for m in client.messages if "gave no suggestion" in m.message]
+
+
 async def test_cancellation_closes_the_upstream_stream(
     client: LanguageClient, fake: FakeFim
 ) -> None:
