@@ -115,9 +115,11 @@ class Context:
 
     @property
     def word_before(self) -> str:
-        """The identifier characters right before the cursor (the word being typed)."""
+        """The name characters right before the cursor (the word being typed), as editors
+        count them in this language: ``background-co`` in CSS, ``$na`` in JavaScript."""
+        extra = NAME_PUNCTUATION.get(self.language, "")
         i = len(self.line_prefix)
-        while i > 0 and is_word_char(self.line_prefix[i - 1]):
+        while i > 0 and (is_word_char(self.line_prefix[i - 1]) or self.line_prefix[i - 1] in extra):
             i -= 1
         return self.line_prefix[i:]
 
@@ -132,6 +134,18 @@ class Context:
             else:
                 break
         return width
+
+
+# The characters besides letters, digits and ``_`` that a language's names hold, as the
+# editors' word at the cursor counts them (Emacs's symbol at point, which eglot filters
+# completion items by; VS Code's word pattern).
+NAME_PUNCTUATION = {
+    **dict.fromkeys(("css", "scss", "less", "sass"), "-"),
+    **dict.fromkeys(("javascript", "javascriptreact", "typescript", "typescriptreact", "php"), "$"),
+    **dict.fromkeys(
+        ("emacs-lisp", "lisp", "scheme", "racket", "clojure", "fennel"), "-*+!?<>=/%&$^~@:"
+    ),
+}
 
 
 def is_word_char(char: str) -> bool:

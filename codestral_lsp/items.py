@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,8 @@ from lsprotocol import types
 from codestral_lsp.candidates import distinct
 from codestral_lsp.context import Context, Selection
 from codestral_lsp.postprocess import replace_length
+
+_BACKQUOTES = re.compile(r"`+")
 
 ToPosition = Callable[[int], types.Position]
 
@@ -153,9 +156,7 @@ def completion_list(
         label_details=types.CompletionItemLabelDetails(description="Codestral"),
         detail="Codestral",
         documentation=(
-            types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=f"```{ctx.language}\n{new_text}\n```"
-            )
+            types.MarkupContent(kind=types.MarkupKind.Markdown, value=fenced(new_text, ctx))
             if caps.markdown
             else new_text
         ),
@@ -170,6 +171,13 @@ def completion_list(
         command=command(new_text),
     )
     return types.CompletionList(is_incomplete=True, items=[item])
+
+
+def fenced(text: str, ctx: Context) -> str:
+    """``text`` as a Markdown code block in the cursor's language, its fence longer than any
+    run of backquotes in it (a Markdown answer's own ```` ``` ```` would end a shorter one)."""
+    fence = "`" * max(3, 1 + max((len(run) for run in _BACKQUOTES.findall(text)), default=0))
+    return f"{fence}{ctx.language}\n{text}\n{fence}"
 
 
 def without_tail(text: str, tail: str) -> str:

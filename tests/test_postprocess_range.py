@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import accepted, position_in
 from lsprotocol import types
 
@@ -35,6 +36,30 @@ def test_completion_edit_spans_word_and_replaced_closer() -> None:
     assert edit.range == types.Range(
         start=types.Position(line=0, character=6), end=types.Position(line=0, character=10)
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "suggestion", "word"),
+    [
+        ("a {\n  background-co\n}\n", "css", "lor: red;", "background-co"),
+        ("let x = $na\n", "javascript", "me + 1;", "$na"),
+        ("$x = $na\n", "php", "me + 1;", "$na"),
+        ("(string-prefix\n", "emacs-lisp", '-p "a" x)', "string-prefix"),
+        ("x = a-b\n", "python", " + 1", "b"),
+    ],
+)
+def test_completion_edit_starts_at_the_word_as_the_editor_counts_it(
+    text: str, language: str, suggestion: str, word: str
+) -> None:
+    # eglot filters items by the symbol at point: the item must start with all of it.
+    cursor = text.index("\n", text.index(word))
+    ctx = context.build(text, cursor, "file:///a", language=language)
+    result = items.completion_list(suggestion, ctx, position_in(text), items.ItemCaps(), accepted)
+    item = result.items[0]
+    assert isinstance(item.text_edit, types.TextEdit)
+    assert item.text_edit.new_text == word + suggestion
+    assert item.filter_text == word + suggestion and item.label.startswith(word)
+    assert item.text_edit.range.start.character == len(text[:cursor].split("\n")[-1]) - len(word)
 
 
 def test_a_suggestion_that_only_retypes_the_closed_tail_is_no_item() -> None:
@@ -86,3 +111,13 @@ def test_for_neovim_an_inline_item_is_the_cursor_line_made_new() -> None:
         "\n    x = 1", ctx, position_in(text), accepted, whole_line=True
     ).items
     assert block.insert_text == "    print(\n    x = 1)"
+
+
+def test_the_popup_fence_outlasts_the_suggestions_own() -> None:
+    text = "Run it:\n\n"
+    ctx = context.build(text, len(text), "file:///a.md", language="markdown")
+    caps = items.ItemCaps(markdown=True)
+    result = items.completion_list("```sh\nmake test\n```", ctx, position_in(text), caps, accepted)
+    doc = result.items[0].documentation
+    assert isinstance(doc, types.MarkupContent)
+    assert doc.value == "````markdown\n```sh\nmake test\n```\n````"
