@@ -454,6 +454,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
             ls.workspace, types.TextDocumentSyncKind.Incremental
         )
         ls.item_caps = items.ItemCaps.of(params.capabilities, params.client_info)
+        ls.tell_section_shape(section_shape_problem(params.initialization_options))
         ls.layers["init"] = section(params.initialization_options)
         pid = params.process_id or ls.client_process_id
         if pid is not None and parent.watchable(pid) and ls.parent_watch is None:

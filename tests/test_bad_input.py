@@ -388,6 +388,27 @@ async def test_the_log_names_no_endpoint_while_base_url_is_wrong(fake: FakeFim) 
     assert not [line for line in lines if "mistral.ai" in line]
 
 
+async def test_initialization_options_of_a_wrong_shape_are_told(fake: FakeFim) -> None:
+    client = await SERVER.start()
+    assert isinstance(client, LanguageClient)
+    try:
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=capabilities(CLIENTS[0]),
+                initialization_options={"codestral": ["baseUrl", fake.url]},
+            )
+        )
+        await asyncio.sleep(0.3)
+        await client.shutdown_session()
+    finally:
+        await client.stop()
+    told = [m.message for m in client.messages if "must be an object" in m.message]
+    assert told == [
+        'Codestral: the "codestral" section must be an object of settings, '
+        "not a list; it is ignored"
+    ]
+
+
 async def test_a_push_for_other_tools_leaves_the_settings_and_an_empty_one_clears_them(
     single: LanguageClient, fake: FakeFim
 ) -> None:
