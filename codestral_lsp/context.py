@@ -59,18 +59,26 @@ class Budget:
     @property
     def prefix_chars(self) -> int:
         """Characters for the prefix: what the suffix and the other files leave."""
-        share = max(MIN_PREFIX_SHARE, 1.0 - self.suffix_share - self.other_files_share)
+        share = 1.0 - self._scale * (self.suffix_share + self.other_files_share)
         return token_budget_chars(round(self.prompt_tokens * share))
 
     @property
     def suffix_chars(self) -> int:
         """Characters for the suffix."""
-        return token_budget_chars(round(self.prompt_tokens * self.suffix_share))
+        return token_budget_chars(round(self.prompt_tokens * self.suffix_share * self._scale))
 
     @property
     def other_chars(self) -> int:
         """Characters for the other open documents' snippets, headers included."""
-        return token_budget_chars(round(self.prompt_tokens * self.other_files_share))
+        share = self.other_files_share * self._scale
+        return token_budget_chars(round(self.prompt_tokens * share))
+
+    @property
+    def _scale(self) -> float:
+        """What the suffix's and the other files' shares are scaled by so that, with the
+        prefix's least share, they fit the prompt (shares set to 0.6 and 0.6 would ask 130 %)."""
+        taken = self.suffix_share + self.other_files_share
+        return min(1.0, (1.0 - MIN_PREFIX_SHARE) / taken) if taken else 1.0
 
 
 @dataclass(frozen=True, slots=True)
