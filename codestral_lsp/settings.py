@@ -429,6 +429,7 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("CODESTRAL_BASE_URL", "baseUrl"),
     ("CODESTRAL_PROVIDER", "provider"),
     ("CODESTRAL_MODEL", "model"),
+    ("CODESTRAL_REGION", "region"),
     ("CODESTRAL_ALLOW_INSECURE_HTTP", "allowInsecureHttp"),
     # The `complete` command's only way to wait longer (a local model loading on a CPU).
     ("CODESTRAL_TIMEOUT_MS", "timeoutMs"),

@@ -232,6 +232,14 @@ def test_the_timeout_can_come_from_the_environment() -> None:
     assert problems[0].message.startswith("environment variable CODESTRAL_TIMEOUT_MS")
 
 
+def test_the_region_can_come_from_the_environment() -> None:
+    env = from_env({"CODESTRAL_REGION": "us", "CODESTRAL_PROVIDER": "langdock"})
+    settings, problems = resolve([env])
+    assert settings.endpoint == "https://api.langdock.com/mistral/us/v1" and not problems
+    settings, _ = resolve([env, {"region": "eu"}])
+    assert settings.endpoint == "https://api.langdock.com/mistral/eu/v1"
+
+
 def test_a_push_of_other_sections_says_nothing_of_codestral() -> None:
     assert pushed_section(None) is None
     assert pushed_section({"python": {"analysis": {}}}) is None

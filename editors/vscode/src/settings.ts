@@ -50,15 +50,22 @@ const CHECK_ENV: Record<string, string> = {
   baseUrl: 'CODESTRAL_BASE_URL',
   provider: 'CODESTRAL_PROVIDER',
   model: 'CODESTRAL_MODEL',
+  region: 'CODESTRAL_REGION',
+  allowInsecureHttp: 'CODESTRAL_ALLOW_INSECURE_HTTP',
+  timeoutMs: 'CODESTRAL_TIMEOUT_MS',
 };
 
-/** The environment for `codestral-lsp check`: the user's, with the settings it understands. */
+/**
+ * The environment for `codestral-lsp check`: the user's, with every setting that decides where
+ * and how the server asks (the check reads only the environment, so one left out there would
+ * check another configuration than the server uses).
+ */
 export function checkEnv(settings: Settings, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env = { ...base };
   for (const [key, variable] of Object.entries(CHECK_ENV)) {
     const value = settings[key];
-    if (typeof value === 'string' && value !== '') {
-      env[variable] = value;
+    if ((typeof value === 'string' && value !== '') || typeof value === 'boolean' || typeof value === 'number') {
+      env[variable] = String(value);
     }
   }
   return env;

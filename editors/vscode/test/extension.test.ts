@@ -12,7 +12,7 @@ import pkg from '../package.json';
 import { NotebookCellTextDocumentFilter, TextDocumentFilter } from 'vscode-languageserver-protocol';
 import { type Client, type ClientSpec, type Controller, activateWith } from '../src/controller';
 import { DOCUMENT_SELECTOR } from '../src/selector';
-import { SERVER_KEYS, answerConfiguration, proxyEnv, serverSettings } from '../src/settings';
+import { SERVER_KEYS, answerConfiguration, checkEnv, proxyEnv, serverSettings } from '../src/settings';
 import type { ServerStatus } from '../src/status';
 
 interface StatusBar {
@@ -191,6 +191,17 @@ test('the check command runs `<server> check` with the settings in the environme
   await activate({ 'codestral.server.path': fake, 'codestral.model': 'bad' });
   await vscode.commands.executeCommand('codestral.check');
   assert.equal(standIn.__state.messages[0][0], 'error');
+});
+
+test('the check gets every setting that decides where and how the server asks', () => {
+  const settings = { apiKey: 'k', region: 'us', allowInsecureHttp: true, timeoutMs: 30000, enable: false };
+  const env = checkEnv(settings, { PATH: '/bin', CODESTRAL_MODEL: 'from-env' });
+  assert.equal(env.CODESTRAL_API_KEY, 'k');
+  assert.equal(env.CODESTRAL_REGION, 'us');
+  assert.equal(env.CODESTRAL_ALLOW_INSECURE_HTTP, 'true');
+  assert.equal(env.CODESTRAL_TIMEOUT_MS, '30000');
+  assert.equal(env.CODESTRAL_MODEL, 'from-env');
+  assert.equal(env.PATH, '/bin');
 });
 
 function httpSettings(values: Record<string, unknown>): Pick<vscode.WorkspaceConfiguration, 'get'> {
