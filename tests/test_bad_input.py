@@ -5,6 +5,7 @@ once, never pops up errors for them, and keeps serving."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Iterator
 
@@ -362,24 +363,30 @@ async def test_wrong_typed_and_unknown_settings_reported_once_each(
     assert len(lsp.messages) == 9
 
 
-async def test_the_log_names_no_endpoint_while_base_url_is_wrong(fake: FakeFim) -> None:
+@contextlib.asynccontextmanager
+async def started(options: object) -> AsyncIterator[LanguageClient]:
+    """A session of its own, initialized with ``options``; shut down and stopped after."""
     client = await SERVER.start()
     assert isinstance(client, LanguageClient)
     try:
         await client.initialize_session(
             types.InitializeParams(
-                capabilities=capabilities(CLIENTS[0]),
-                initialization_options={"baseUrl": "ftp://x", "debounceMs": 0},
+                capabilities=capabilities(CLIENTS[0]), initialization_options=options
             )
         )
+        yield client
+        await client.shutdown_session()
+    finally:
+        await client.stop()
+
+
+async def test_the_log_names_no_endpoint_while_base_url_is_wrong(fake: FakeFim) -> None:
+    async with started({"baseUrl": "ftp://x", "debounceMs": 0}) as client:
         client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings={"codestral": {"baseUrl": fake.url}})
         )
         await asyncio.sleep(0.3)
         await still_serves(client, fake)
-        await client.shutdown_session()
-    finally:
-        await client.stop()
 
     lines = [m.message for m in client.log_messages if "settings: " in m.message]
     # Completions are off, and the preset's endpoint (the cloud) is not called: not named either.
@@ -389,19 +396,8 @@ async def test_the_log_names_no_endpoint_while_base_url_is_wrong(fake: FakeFim) 
 
 
 async def test_initialization_options_of_a_wrong_shape_are_told(fake: FakeFim) -> None:
-    client = await SERVER.start()
-    assert isinstance(client, LanguageClient)
-    try:
-        await client.initialize_session(
-            types.InitializeParams(
-                capabilities=capabilities(CLIENTS[0]),
-                initialization_options={"codestral": ["baseUrl", fake.url]},
-            )
-        )
+    async with started({"codestral": ["baseUrl", fake.url]}) as client:
         await asyncio.sleep(0.3)
-        await client.shutdown_session()
-    finally:
-        await client.stop()
     told = [m.message for m in client.messages if "must be an object" in m.message]
     assert told == [
         'Codestral: the "codestral" section must be an object of settings, '

@@ -490,7 +490,7 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
     below = lines_after_cursor(ctx) if not ctx.line_suffix.strip() else []
     for k, line in enumerate(lines[:1] if first_only else lines):
         following = lines[k + 1 :] + (below if k == len(lines) - 1 else [])
-        nxt = next((x for x in following if x.strip() and not x.lstrip().startswith(";")), "")
+        nxt = next((x for x in following if x.strip() and not is_comment_line(x, ctx.language)), "")
         if not nxt.strip() or nxt.lstrip()[0] in CLOSERS:
             continue
         before = head + "\n".join(lines[:k]) + ("\n" if k else "")
