@@ -349,7 +349,7 @@ class Engine:
         asked_at = time.monotonic() + pause
         try:
             async with asyncio.timeout(deadline + pause):
-                text = await self._suggest(request, multiline)
+                text = await self._suggest(request, multiline, pause)
         except TimeoutError:
             self._timed_out(ctx.uri, deadline, asked_at)
             return ""
@@ -419,7 +419,7 @@ class Engine:
             return []
         return found if request.is_current() else []
 
-    async def _suggest(self, request: Request, multiline: bool) -> str:
+    async def _suggest(self, request: Request, multiline: bool, pause: float) -> str:
         ctx = request.ctx
         if self.options.naive:
             return await self._fetch(request, multiline)
@@ -433,7 +433,7 @@ class Engine:
             # per request: a request that already waited on a suggestion which then went
             # another way, or one an editor sent after its own idle delay (Helix, company-mode),
             # has had its pause.
-            delay = self._debounce_s(ctx) - quiet - (time.monotonic() - began)
+            delay = pause - quiet - (time.monotonic() - began)
             if delay > 0:
                 await asyncio.sleep(delay)
                 if not request.is_current():
