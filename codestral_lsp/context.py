@@ -150,9 +150,7 @@ class Context:
 NAME_PUNCTUATION = {
     **dict.fromkeys(("css", "scss", "less", "sass"), "-"),
     **dict.fromkeys(("javascript", "javascriptreact", "typescript", "typescriptreact", "php"), "$"),
-    **dict.fromkeys(
-        ("emacs-lisp", "lisp", "scheme", "racket", "clojure", "fennel"), "-*+!?<>=/%&$^~@:"
-    ),
+    **dict.fromkeys(languages.LISPS, "-*+!?<>=/%&$^~@:"),
 }
 
 

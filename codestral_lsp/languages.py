@@ -9,6 +9,11 @@ mapped to one of them once, when it opens.
 
 from __future__ import annotations
 
+# The Lisps: their brackets, quotes and names follow rules of their own.
+LISPS = frozenset({
+    "lisp", "emacs-lisp", "scheme", "racket", "clojure", "fennel",
+})  # fmt: skip
+
 _ALIASES = {
     **dict.fromkeys(("c++", "cc", "cxx", "hpp"), "cpp"),
     **dict.fromkeys(("cs", "c-sharp", "c_sharp", "c#"), "csharp"),

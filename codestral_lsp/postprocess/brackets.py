@@ -15,6 +15,7 @@ import string
 from dataclasses import dataclass
 
 from codestral_lsp.context import Context
+from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     HASH_COMMENTS,
@@ -86,11 +87,9 @@ _TYPE_OPEN = re.compile(r"(?<=[\w:])<(?=[\w\[&'?*(>]|\Z)")
 _NOT_CLOSING = re.compile(r"(?<=[-=])>|>(?==)")
 # The characters the scan acts on outside strings; and inside a string, what may end it.
 _ACTIVE = re.compile(r"[()\[\]{}\"'`<>;\n]")
-# Lisps: ``'`` and a backquote quote code rather than open strings, ``;`` starts a comment, and
-# ``?(`` (Emacs Lisp), ``\(`` (Clojure) or ``#\(`` (Scheme) is a character, not a bracket.
-LISPS = frozenset({
-    "lisp", "emacs-lisp", "scheme", "racket", "clojure", "fennel",
-})  # fmt: skip
+# Lisps (:data:`LISPS`): ``'`` and a backquote quote code rather than open strings, ``;``
+# starts a comment, and ``?(`` (Emacs Lisp), ``\(`` (Clojure) or ``#\(`` (Scheme) is a
+# character, not a bracket.
 # Languages whose line comments start with ``--``, and those whose start with ``;``.
 DASH_COMMENTS = frozenset({"lua", "sql", "haskell", "elm", "ada", "vhdl"})
 SEMICOLON_COMMENTS = LISPS | frozenset({"ini", "asm", "nasm"})

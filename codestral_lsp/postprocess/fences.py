@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import (
-    LISPS,
     closes_bracket_ending_its_line,
     is_comment_line,
     scanner,

@@ -10,7 +10,8 @@ import re
 from collections.abc import Collection
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import LISPS, NAME_CHAR, cost
+from codestral_lsp.languages import LISPS
+from codestral_lsp.postprocess.brackets import NAME_CHAR, cost
 from codestral_lsp.postprocess.lines import STYLE_SHEETS, is_blank, is_closer, lines_after_cursor
 
 _WORD = re.compile(r"\w")

@@ -9,9 +9,9 @@ import itertools
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import (
     GENERICS,
-    LISPS,
     Scan,
     is_comment_line,
     lisp_head,

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from codestral_lsp.context import Context
+from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import (
-    LISPS,
     closes_block_by_indentation,
     closes_open_bracket,
     replace_length,
