@@ -55,6 +55,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 MULTILINE_MODES = ("auto", "always", "never")
+# The model a preset that names none of its own is sent when ``model`` is not set.
+DEFAULT_MODEL = "codestral-latest"
 # Prompt budget bounds (estimated tokens); the prefix always keeps part of the prompt, so each
 # other share is capped.
 MIN_PROMPT_TOKENS = 200
@@ -119,7 +121,8 @@ class Settings:
     api_key: str = field(default="", repr=False)
     provider: str = "codestral"
     base_url: str = ""
-    model: str = "codestral-latest"
+    # "" when not set: the preset's model, else :data:`DEFAULT_MODEL` (see ``effective_model``).
+    model: str = ""
     max_tokens: int | None = None
     temperature: float = 0.0
     stop: tuple[str, ...] = ()
@@ -151,11 +154,9 @@ class Settings:
 
     @property
     def effective_model(self) -> str:
-        """The model id to send: a preset that serves Codestral under another name wins over
-        the generic default, an explicit ``model`` wins over both."""
-        if self.model == "codestral-latest" and self.preset.model:
-            return self.preset.model
-        return self.model
+        """The model id to send: an explicit ``model`` (even ``codestral-latest`` under a preset
+        that names another), else the preset's name for Codestral, else the default."""
+        return self.model or self.preset.model or DEFAULT_MODEL
 
     def public_view(self) -> dict[str, object]:
         """The settings as camelCase keys, as they take effect: the key masked to its last 4

@@ -25,7 +25,7 @@ def test_defaults_match_interface() -> None:
     assert problems == []
     assert settings.provider == "codestral"
     assert settings.endpoint == "https://codestral.mistral.ai/v1"
-    assert settings.model == "codestral-latest"
+    assert settings.effective_model == "codestral-latest"
     assert settings.enable is True
     assert settings.multiline == "auto"
     assert settings.region == "eu"
@@ -146,7 +146,7 @@ def test_a_base_url_without_a_usable_host_is_refused(url: str) -> None:
 def test_unknown_keys_are_not_fatal_and_a_near_miss_is_told() -> None:
     settings, problems = resolve([{"modle": "x", "fontSize": 12, "temperature": 0.2}])
     assert settings.temperature == 0.2
-    assert settings.model == "codestral-latest"
+    assert settings.effective_model == "codestral-latest"
     assert [(p.key, p.unknown) for p in problems] == [("fontSize", True), ("modle", False)]
     assert problems[1].message == ("unknown setting codestral.modle ignored: did you mean model?")
 
@@ -262,6 +262,21 @@ def test_langdock_region_and_preset_model() -> None:
     assert settings.endpoint == "https://api.langdock.com/mistral/us/v1"
     settings, _ = resolve([{"provider": "aimlapi"}])
     assert settings.effective_model == "mistralai/codestral-2501"
+
+
+@pytest.mark.parametrize("provider", ["langdock", "aimlapi", "ollama"])
+def test_an_explicit_model_wins_over_the_presets_even_when_it_is_the_default_name(
+    provider: str,
+) -> None:
+    settings, _ = resolve([{"provider": provider, "model": "codestral-latest"}])
+    assert settings.effective_model == "codestral-latest"
+    assert settings.public_view()["model"] == "codestral-latest"
+    env = from_env({"CODESTRAL_MODEL": "codestral-latest", "CODESTRAL_PROVIDER": provider})
+    settings, _ = resolve([env])
+    assert settings.effective_model == "codestral-latest"
+    # An editor's untouched field ("") leaves the preset's model.
+    settings, _ = resolve([{"provider": provider, "model": ""}])
+    assert settings.effective_model == settings.preset.model
 
 
 def test_key_is_masked_everywhere_it_is_shown() -> None:
