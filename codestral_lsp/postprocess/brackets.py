@@ -12,6 +12,7 @@ import functools
 import itertools
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from codestral_lsp.context import Context
@@ -50,6 +51,14 @@ _LISP_COMMENT = re.compile(r"(?<!#);")
 # How much deeper than a form's opener a line inside it is: a body's 2 columns; a line
 # 1 column deeper may be the form's sibling where a file indents a clause's body so.
 _CHILD_INDENT = 2
+# A Prolog clause's start: its head or directive at column 0.
+_CLAUSE_START = re.compile(r"^[^\s%/]", re.MULTILINE)
+# How a Prolog group goes on at its own column: its condition's ``->`` (or soft ``*->``),
+# the next branch's ``;`` or ``|``.
+_GROUP_GOES_ON = ("->", "*->", ";", "|", ")")
+# What may stand before a Prolog group's ``(`` that is first on its line: the branch tokens
+# and enclosing groups' openers (``    ;   (   (   Cond``).
+_GROUP_LEAD = re.compile(r"[\s(;|*>-]*")
 _OPENER = re.compile(r"[(\[{]")
 _ANY_CLOSER = re.compile(r"[)\]}]")
 # The closers a line of code ends with, before its ``;`` or ``,``.
@@ -460,6 +469,8 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if ctx.language in LISPS:
         counted = _unopened(text, ctx, ")]}", first_only) if whole else text
         return _without_closed_parents(counted, ctx, first_only)
+    if ctx.language == "prolog":
+        text = _without_closed_groups(text, ctx, first_only)
     if not whole and not _TOP_LEVEL_LINE.search(ctx.prefix):
         return text
     return _unopened(text, ctx, ")]}" if whole else ")]", first_only)
@@ -485,22 +496,58 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
     head = lisp_head(ctx)
     if head is None:
         return text
+    return _without_closed_early(text, ctx, first_only, head, _inside_form)
+
+
+def _inside_form(opener: Opener, indent: int, next_code: str) -> bool:
+    # A line of closers ends forms, the scope rule judges it.
+    return next_code[0] not in CLOSERS and opener.column <= indent - _CHILD_INDENT
+
+
+def _without_closed_groups(text: str, ctx: Context, first_only: bool) -> str:
+    """In Prolog, ``text`` without the closers ending a line that close a group standing
+    first on its line (``(   Cond``, ``->  (   Cond``) which the next line of code is still
+    in: indented deeper than it, or at its column going on with ``->``, ``;`` or ``|``
+    (``(   is_true(A))`` then ``    ->  Conj = B``) or closing it with a ``)`` of its own.
+    Prolog lays out if-then-else and disjunctions so. Needs the prompt to hold the clause's
+    start (a line at column 0)."""
+    start = max((found.start() for found in _CLAUSE_START.finditer(ctx.prefix)), default=-1)
+    if start < 0:
+        return text
+    return _without_closed_early(text, ctx, first_only, ctx.prefix[start:], _in_group)
+
+
+def _in_group(opener: Opener, indent: int, next_code: str) -> bool:
+    if not opener.first:
+        return False
+    return indent > opener.column or (
+        indent == opener.column and next_code.startswith(_GROUP_GOES_ON)
+    )
+
+
+def _without_closed_early(
+    text: str, ctx: Context, first_only: bool, head: str, inside: Inside
+) -> str:
+    """``text`` (after the code ``head``) without the closers ending a line from the first
+    that closes a bracket the next line of code is ``inside``."""
     lines = text.split("\n")
     below = lines_after_cursor(ctx) if not ctx.line_suffix.strip() else []
     for k, line in enumerate(lines[:1] if first_only else lines):
         following = lines[k + 1 :] + (below if k == len(lines) - 1 else [])
         nxt = next((x for x in following if x.strip() and not is_comment_line(x, ctx.language)), "")
-        if not nxt.strip() or nxt.lstrip()[0] in CLOSERS:
+        if not nxt.strip():
             continue
         before = head + "\n".join(lines[:k]) + ("\n" if k else "")
         indent = _column(nxt, len(nxt) - len(nxt.lstrip()), ctx)
-        lines[k] = _parents_kept(before, line, indent, ctx)
+        lines[k] = _closed_early_kept(before, line, indent, nxt.lstrip(), ctx, inside)
     return "\n".join(lines)
 
 
-def _parents_kept(before: str, line: str, indent: int, ctx: Context) -> str:
+def _closed_early_kept(
+    before: str, line: str, indent: int, next_code: str, ctx: Context, inside: Inside
+) -> str:
     """``line`` (after the code ``before``) without the closers ending it from the first
-    that closes a form opened at a column below ``indent``."""
+    that closes a bracket the next line of code, at ``indent``, is ``inside``."""
     start = len(before) - before.rfind("\n") - 1
     found = _LINE_CLOSERS.search(
         without_trailing_comment(before[before.rfind("\n") + 1 :] + line, ctx.language)
@@ -508,32 +555,45 @@ def _parents_kept(before: str, line: str, indent: int, ctx: Context) -> str:
     if found is None or found.end() <= start:
         return line
     begin = max(found.start(), start) - start
-    columns = _open_columns(before + line[:begin], ctx)
-    if columns is None:
+    openers = _open_brackets(before + line[:begin], ctx)
+    if openers is None:
         return line
     for n in range(begin, found.end() - start):
-        if not columns or columns.pop() <= indent - _CHILD_INDENT:
+        if not openers or inside(openers.pop(), indent, next_code):
             return line[:n] + line[found.end() - start :]
     return line
 
 
-def _open_columns(code: str, ctx: Context) -> list[int] | None:
-    """The columns of the brackets open at the end of ``code`` (outermost first); ``None``
-    when it ends in a string."""
+@dataclass(frozen=True, slots=True)
+class Opener:
+    """A bracket still open: the column it shows at, and whether only openers and Prolog's
+    branch tokens stand before it on its line (:data:`_GROUP_LEAD`)."""
+
+    column: int
+    first: bool
+
+
+Inside = Callable[[Opener, int, str], bool]
+
+
+def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
+    """The brackets open at the end of ``code`` (outermost first); ``None`` when it ends in
+    a string."""
     openers = [m.start() for m in _OPENER.finditer(code)]
     stops = sorted({*openers, *(i + 1 for i in openers), len(code)})
     scan = scanner(ctx)
     stacks = scan.stacks_at(code, stops)
     if scan.quote:
         return None
-    columns: list[int] = []
+    found: list[Opener] = []
     for i in openers:
         depth = len(stacks[i])
         if len(stacks[i + 1]) == depth + 1:
             start = code.rfind("\n", 0, i) + 1
-            del columns[depth:]
-            columns.append(_column(code[start:], i - start, ctx))
-    return columns[: len(stacks[len(code)])]
+            del found[depth:]
+            first = _GROUP_LEAD.fullmatch(code, start, i) is not None
+            found.append(Opener(_column(code[start:], i - start, ctx), first))
+    return found[: len(stacks[len(code)])]
 
 
 def _column(line: str, i: int, ctx: Context) -> int:
