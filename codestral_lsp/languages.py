@@ -13,6 +13,10 @@ from __future__ import annotations
 LISPS = frozenset({
     "lisp", "emacs-lisp", "scheme", "racket", "clojure", "fennel",
 })  # fmt: skip
+# Languages whose backquoted strings run over lines (template literals, Go's raw strings).
+BACKQUOTE_STRINGS = frozenset({
+    "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "vue", "svelte",
+})  # fmt: skip
 
 _ALIASES = {
     **dict.fromkeys(("c++", "cc", "cxx", "hpp"), "cpp"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.languages import LISPS
+from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS
 from codestral_lsp.postprocess.brackets import (
     closes_bracket_ending_its_line,
     is_comment_line,
@@ -52,10 +52,6 @@ _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 # A comment line's marker with no text after it yet (``/// ``, `` * ``, ``# ``).
 _MARKER_ONLY = re.compile(r"[ \t]*(?:/\*+!?|\*+|//[/!]?|#+|--+|;+|%+)?[ \t]*$")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
-# Languages whose backquoted strings run over lines (template literals, Go's raw strings).
-_BACKQUOTE_STRINGS = frozenset({
-    "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "vue", "svelte",
-})  # fmt: skip
 _QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 # After a closing quote no name goes on the same line (after ``]``, ``)`` or ``}`` one may:
 # Go's ``[]byte``, ``}else{``).
@@ -348,7 +344,7 @@ def _open_backquote(recent: str, language: str) -> bool:
     one-quote string at its line's end, but these run on, so an odd number of backquotes in the
     code above (not in fence lines, comment lines or other strings: ``"`"``, `` `code` `` in a
     doc comment) is one still open. Only where backquotes quote strings over lines."""
-    if language not in _BACKQUOTE_STRINGS:
+    if language not in BACKQUOTE_STRINGS:
         return False
     code = _QUOTED.sub("", without_comment_lines(_FENCE_LINE.sub("", recent), language))
     return code.count("`") % 2 == 1

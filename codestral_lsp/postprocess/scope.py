@@ -9,9 +9,10 @@ import itertools
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.languages import LISPS
+from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS
 from codestral_lsp.postprocess.brackets import (
     GENERICS,
+    SINGLE_TRIPLES,
     Scan,
     is_comment_line,
     lisp_head,
@@ -88,6 +89,15 @@ STATEMENT_LINES = 12
 ALIGNED_LINES = 200
 _ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
+# A block's brace on a line of its own (Allman style: C#'s, often C's, C++'s, PHP's).
+_ALLMAN_BRACE = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
+# How a block's head ends before such a brace: its parameters or condition, or a word
+# (``class Person``, ``else``, ``try``).
+_HEAD_END = re.compile(r"[)\w]$")
+# Languages whose triple-quoted strings run over lines, their lines text at any indentation
+# (as backquoted ones do in :data:`BACKQUOTE_STRINGS`; elsewhere a backquote is TeX's or
+# shell's).
+_TRIPLE_QUOTED = SINGLE_TRIPLES | {"kotlin", "swift", "scala", "java", "julia", "csharp"}
 # Ruby and Crystal open a block with a line's first word (``def``, ``class``, ``if``...; not a
 # one-liner that ends it, nor an endless or abstract ``def``) or its last ``do |args|``.
 _RUBY_OPENER = re.compile(
@@ -326,12 +336,15 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     limit = 0 if head is not None else _scope_limit(lines, ctx)
     labels = _opens_switch(ctx)
     comment = _comment_lead(ctx.line_prefix)
+    in_string = _string_lines(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if comment and _comment_lead(line) == comment:
             continue  # the cursor's comment goes on
         comment = ""
         if is_blank(line) or ctx.indent(line) >= limit or _reopens(line, ctx.language):
+            continue
+        if i in in_string or _allman_body(lines, i, ctx):
             continue
         if labels and _CASE_LABEL.match(line) and ctx.indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
@@ -340,6 +353,43 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
             return end if final or end < len(lines) or not ctx.indent(lines[end - 1]) else None
         return i
     return None
+
+
+def _string_lines(lines: list[str], ctx: Context) -> set[int]:
+    """The indices of the lines that start inside a string running over lines (a Python
+    triple-quoted one, a JavaScript template), read from the cursor's line on."""
+    scan = scanner(ctx)
+    found: set[int] = set()
+    for i, line in enumerate(lines):
+        if i and _spans_lines(scan.quote, ctx.language):
+            found.add(i)
+        scan.feed("\n" + line if i else line)
+    return found
+
+
+def _spans_lines(quote: str, language: str) -> bool:
+    if quote == "`":
+        return language in BACKQUOTE_STRINGS
+    return quote in ('"""', "'''") and language in _TRIPLE_QUOTED
+
+
+def _allman_body(lines: list[str], i: int, ctx: Context) -> bool:
+    """Whether ``lines[i]`` is the brace of a block whose head the line before it ends, alone
+    on its line at the statement's level, in a file of code that sets its braces so
+    (``public Person(string name, int |`` + ``age)`` then ``    {``)."""
+    before = lines[i - 1].rstrip()
+    return (
+        lines[i].strip() == "{"
+        and ctx.language not in _NO_DEFINITIONS
+        and ctx.indent(lines[i]) >= statement_indent(ctx)
+        and _HEAD_END.search(before) is not None
+        and _uses_allman(ctx)
+    )
+
+
+@functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
+def _uses_allman(ctx: Context) -> bool:
+    return _ALLMAN_BRACE.search(ctx.prefix) is not None
 
 
 def closes(line: str, language: str) -> bool:
