@@ -165,6 +165,8 @@ def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
     text = without_unopened_closers(without_stray_closers(text, ctx), ctx)
     if not text.strip() or (not asked and spacing.too_small(text, ctx)):
         return ""
+    if scope.closed_again(text, ctx):
+        return ""
     return spacing.closer_below(text, ctx)
 
 

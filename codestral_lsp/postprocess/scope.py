@@ -89,6 +89,7 @@ STATEMENT_LINES = 12
 ALIGNED_LINES = 200
 _ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
+_DO_WHILE_END = re.compile(r"^\s*\}\s*while\b")
 # A block's brace on a line of its own (Allman style: C#'s, often C's, C++'s, PHP's).
 _ALLMAN_BRACE = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # How a block's head ends before such a brace: its parameters or condition, or a word
@@ -897,9 +898,29 @@ def _closed_below(ctx: Context, limit: int, closer: str = "") -> bool:
     opener = _opener_indent(ctx, limit)
     for below in lines_after_cursor(ctx):
         if not is_blank(below) and ctx.indent(below) < limit:
-            same = closes(below, ctx.language) and ctx.indent(below) == opener
-            return same and (not closer or _first_word(below) == _first_word(closer))
+            if ctx.indent(below) != opener:
+                return False
+            if closes(below, ctx.language):
+                return not closer or _first_word(below) == _first_word(closer)
+            # A bracket that closes the block and goes on (``} else {``, ``} while (x);``).
+            lead = below.lstrip()[:1]
+            goes_on = _CLOSE_AND_REOPEN.match(below) or _DO_WHILE_END.match(below)
+            return bool(goes_on) and closer.lstrip()[:1] in (lead, "")
     return False
+
+
+def closed_again(text: str, ctx: Context) -> bool:
+    """Whether ``text``, closers alone at a blank cursor line in a block's body, closes the
+    block the code below the cursor already closes (``}`` above the function's own ``};``).
+    Below a deeper line, or one opening a block, it closes that block: the one the cursor's
+    indentation came back out of (an ``if``'s ``}`` or ``end``)."""
+    if ctx.line_prefix.strip() or ctx.line_suffix.strip() or "\n" in text.strip():
+        return False
+    level = ctx.indent(ctx.line_prefix)
+    above = next((line for line in lines_above(ctx) if not is_blank(line)), None)
+    if above is None or ctx.indent(above) > level or opens_block(above, ctx.language):
+        return False
+    return closes(text.strip(), ctx.language) and _closed_below(ctx, level, text)
 
 
 def _first_word(line: str) -> str:
