@@ -35,6 +35,8 @@ _BRACKET_OPENERS = ("{", "(", "[")
 _COLON_BLOCK = re.compile(
     r"\s*(?:async\s+)?(?:def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b"
 )
+# What starts a comment a line's code may end with.
+_COMMENT_START = re.compile(r"(?://|/\*|#|--|;|%|\(\*)")
 # Line breaks with only blank lines between them, at the start of a suggestion.
 _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
@@ -67,6 +69,8 @@ def leading_newline(text: str, ctx: Context) -> str:
     line: one line break is kept."""
     opener = _opens_block(without_trailing_comment(ctx.line_prefix, ctx.language))
     if opener and not ctx.line_suffix.strip():
+        if _body_without_break(text, ctx):
+            return "\n" + text
         return _BLANK_LINES.sub("\n", text, count=1)
     if ctx.line_prefix.strip() or ctx.line_suffix.strip() or not text.startswith("\n"):
         return text
@@ -76,6 +80,19 @@ def leading_newline(text: str, ctx: Context) -> str:
     if ctx.line_prefix and body.startswith(ctx.line_prefix):
         return body[len(ctx.line_prefix) :]
     return body
+
+
+def _body_without_break(text: str, ctx: Context) -> bool:
+    """Whether ``text``, after a line that opens a block, is the block's first line without
+    its line break: indented deeper than that line and code, not a trailing comment
+    (``subtract(number) {`` + ``    this.result -= number;``, as Codestral sometimes
+    answers)."""
+    first = text.split("\n", 1)[0]
+    code = first.lstrip(" \t")
+    if not code or code == first or _COMMENT_START.match(code):
+        return False
+    # One space more is a one-liner's (``{ return x; }``), the leading space rule's to judge.
+    return ctx.indent(first) >= ctx.indent(ctx.line_prefix) + 2
 
 
 def _opens_block(line_prefix: str) -> bool:
