@@ -52,6 +52,8 @@ _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 # A comment line's marker with no text after it yet (``/// ``, `` * ``, ``# ``).
 _MARKER_ONLY = re.compile(r"[ \t]*(?:/\*+!?|\*+|//[/!]?|#+|--+|;+|%+)?[ \t]*$")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
+# A fence line with no language tag: a closing one, or an opening one without a tag.
+_LONE_FENCE = re.compile(r"^[ \t]*`{3,}[ \t]*$", re.MULTILINE)
 _QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
 # After a closing quote no name goes on the same line (after ``]``, ``)`` or ``}`` one may:
 # Go's ``[]byte``, ``}else{``).
@@ -124,7 +126,7 @@ def without_fence(text: str, ctx: Context) -> str:
     line's code (:func:`_below`); the closing fence and what follows it go."""
     opening = _OPENING.match(text)
     if opening is None:
-        return text
+        return _without_closing_fence(text, ctx)
     own_line = "\n" in text[: opening.start(1)]
     if ctx.language in FENCED_LANGUAGES:
         if not (ctx.language in _MARKDOWN and _markdown_wrapper(opening, own_line, ctx)):
@@ -137,6 +139,23 @@ def without_fence(text: str, ctx: Context) -> str:
     elif not ctx.line_suffix.strip() and _below(body, ctx):
         body = "\n" + body
     return body
+
+
+def _without_closing_fence(text: str, ctx: Context) -> str:
+    """A code file's answer without the fence line that ends it and what follows, when no
+    fence opened it (the model's chat form, its opening fence left out): ``console.log(y);``
+    then ```` ``` ````. Not where a fence may be text: in prose and Markdown-like files, in a
+    string or comment the answer or the code before it leaves open."""
+    found = _LONE_FENCE.search(text)
+    if found is None or ctx.language in FENCED_LANGUAGES or _in_prose(ctx, own_line=True):
+        return text
+    before = text[: found.start()]
+    lines = before.rstrip("\n").split("\n")
+    if is_comment_line(lines[-1], ctx.language):
+        return text
+    if scanner(ctx).feed(ctx.line_prefix + before, lenient=True).quote:
+        return text
+    return before.removesuffix("\n")
 
 
 def _markdown_wrapper(opening: re.Match[str], own_line: bool, ctx: Context) -> bool:
