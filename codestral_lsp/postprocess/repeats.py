@@ -52,6 +52,8 @@ def repeated_line_cut(
     line that ends a block (``}``, ``fi``, shell's ``;;``, a type's ``>;``) or only opens one
     (``{``) twice at one level is cut at once."""
     stripped = [line.rstrip() for line in lines]
+    # The answer's end: its last line with text (whitespace after it is trimmed later).
+    last = max((i for i, line in enumerate(stripped) if line.strip()), default=0)
     for i in range(1, len(lines)):
         if stripped[i] != stripped[i - 1] or i in owed:
             continue
@@ -59,7 +61,7 @@ def repeated_line_cut(
             return i  # one block closed, or opened, twice at one level
         if not _meaningful(lines[i]) or stripped[i].strip() in _doubled_in_prompt(ctx):
             continue
-        if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == len(lines) - 1):
+        if stripped[i + 1 : i + 2] == [stripped[i]] or (final and i == last):
             return i
     return None
 
