@@ -139,12 +139,21 @@ def lines_in_front(text: str, ctx: Context) -> str | None:
     return "" if len(lines) >= MAX_FRONT_LINES else None
 
 
+def _words_in_front(text: str, ctx: Context) -> bool:
+    """Whether the answer's first line ends by typing the code after the cursor again, after
+    words of its own (``    |data.items;`` + ``return data.items;``): those words go in
+    front of that code on its line, not new lines above it."""
+    first = text.split("\n", 1)[0].rstrip()
+    rest = ctx.line_suffix.strip()
+    return len(first) > len(rest) and first.endswith(rest)
+
+
 def front_undecided(text: str, ctx: Context) -> bool:
     """Whether a single-line answer must be read on: lines in front of the code on the
     cursor's line (:func:`lines_in_front`) whose group is not complete yet."""
     if text.startswith("\n") or "\n" not in text or not _at_indentation_before_code(ctx):
         return False
-    return lines_in_front(text, ctx) is None
+    return not _words_in_front(text, ctx) and lines_in_front(text, ctx) is None
 
 
 def first_line_done(text: str) -> bool:
@@ -211,7 +220,7 @@ def single_line(text: str, ctx: Context) -> str:
     the cursor plainly goes on (``result = |value``) or is only indentation.
     """
     if not text.startswith("\n"):
-        if "\n" in text and _at_indentation_before_code(ctx):
+        if "\n" in text and _at_indentation_before_code(ctx) and not _words_in_front(text, ctx):
             return lines_in_front(text, ctx) or ""
         line = text.split("\n", 1)[0]
         return "" if _looping(line, ctx) else line
