@@ -112,6 +112,7 @@ def leading_space(text: str, ctx: Context) -> str:
     with any column of the line above rather than step by 2 or 4: its editor indents a line
     whole, and one more space is the model's.
     """
+    text = _without_indentation_again(text, ctx)
     prefix = ctx.line_prefix
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
@@ -122,6 +123,25 @@ def leading_space(text: str, ctx: Context) -> str:
     if comment and prefix.strip() and not prefix[-2:-1].isspace():
         return text
     return text[1:]
+
+
+def _without_indentation_again(text: str, ctx: Context) -> str:
+    """On a blank line the editor indented into the block the line above opens, the answer
+    without the indentation its first line starts with again (``{`` then ``  |`` +
+    ``  return x;``): the model indented from column 0, and the line would land a level too
+    deep."""
+    prefix = ctx.line_prefix
+    first = text.split("\n", 1)[0]
+    if not prefix or prefix.strip() or ctx.line_suffix.strip() or ctx.language in LISPS:
+        return text
+    if not first.strip() or ctx.indent(first) < 2:
+        return text
+    above = next(_code_above(ctx), None)
+    if above is None or ctx.indent(above) >= ctx.indent(prefix):
+        return text
+    if not _opens_block(without_trailing_comment(above, ctx.language)):
+        return text
+    return text[len(first) - len(first.lstrip(" \t")) :]
 
 
 def _aligned_below(text: str, ctx: Context) -> bool:
