@@ -61,6 +61,12 @@ _GROUP_GOES_ON = ("->", "*->", ";", "|", ")")
 _GROUP_LEAD = re.compile(r"[\s(;|*>-]*")
 _OPENER = re.compile(r"[(\[{]")
 _ANY_CLOSER = re.compile(r"[)\]}]")
+# Languages whose blocks are their indentation: a bracket there only holds a value.
+_OFFSIDE = frozenset({
+    "python", "nim", "coffeescript", "haskell", "elm", "fsharp", "purescript", "yaml",
+})  # fmt: skip
+# A line of closers alone (with the ``;`` or ``,`` after them).
+_CLOSERS_ONLY = re.compile(r"[ \t]*[)\]}]+[;,]?[ \t]*")
 # The closers a line of code ends with, before its ``;`` or ``,``.
 _LINE_CLOSERS = re.compile(r"(?<=[^\s)\]}])[)\]}]+(?=[;,]?[ \t]*(?:\n|$))")
 # Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).
@@ -482,9 +488,22 @@ def _unopened(text: str, ctx: Context, judged: str, first_only: bool) -> str:
     scan = _read_prompt(ctx.prefix, ctx.language, scanner(ctx).flags).copy()
     lines = text.split("\n")
     for k, line in enumerate(lines[:1] if first_only else lines):
+        if k and _CLOSERS_ONLY.fullmatch(line) and _closes_nothing(scan, judged, ctx):
+            # A line of closers with nothing at all open: the answer has run past the code.
+            return "\n".join(lines[:k])
         lines[k] = _unopened_cut(line, ctx.line_prefix if k == 0 else "", scan, judged, ctx)
         scan.feed("\n")
     return "\n".join(lines)
+
+
+def _closes_nothing(scan: Scan, judged: str, ctx: Context) -> bool:
+    """Whether a line of closers can close nothing where ``scan`` stands: in a language whose
+    blocks are its indentation (elsewhere the scope rule judges such a line by its level, and
+    the count of a Perl or shell file may miss an opener), with the whole prompt read
+    (``}`` is judged), and no bracket or string open."""
+    if ctx.language not in _OFFSIDE:
+        return False
+    return "}" in judged and not scan.stack and not scan.quote
 
 
 def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
