@@ -337,7 +337,6 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     limit = 0 if head is not None else _scope_limit(lines, ctx)
     labels = _opens_switch(ctx)
     comment = _comment_lead(ctx.line_prefix)
-    in_string = _string_lines(lines, ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if comment and _comment_lead(line) == comment:
@@ -345,7 +344,7 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
         comment = ""
         if is_blank(line) or ctx.indent(line) >= limit or _reopens(line, ctx.language):
             continue
-        if i in in_string or _allman_body(lines, i, ctx):
+        if _starts_in_string(lines, i, ctx) or _allman_body(lines, i, ctx):
             continue
         if labels and _CASE_LABEL.match(line) and ctx.indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
@@ -356,16 +355,12 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     return None
 
 
-def _string_lines(lines: list[str], ctx: Context) -> set[int]:
-    """The indices of the lines that start inside a string running over lines (a Python
-    triple-quoted one, a JavaScript template), read from the cursor's line on."""
-    scan = scanner(ctx)
-    found: set[int] = set()
-    for i, line in enumerate(lines):
-        if i and _spans_lines(scan.quote, ctx.language):
-            found.add(i)
-        scan.feed("\n" + line if i else line)
-    return found
+def _starts_in_string(lines: list[str], i: int, ctx: Context) -> bool:
+    """Whether ``lines[i]`` starts inside a string running over lines (a Python
+    triple-quoted one, a JavaScript template), read from the cursor's line on. Read only for
+    a line that leaves the scope's level, which ends the answer but for such a string."""
+    quote = scanner(ctx).feed("\n".join(lines[:i])).quote
+    return _spans_lines(quote, ctx.language)
 
 
 def _spans_lines(quote: str, language: str) -> bool:
