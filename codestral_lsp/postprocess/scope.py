@@ -128,7 +128,12 @@ _WORD_OPENER = {
     "crystal": _RUBY_OPENER,
 }
 _RUBY_REOPENER = re.compile(r"\s*(?:else|elsif|when|in|rescue|ensure)\b")
+# Python's clauses that go on with the statement above at its level (``else:`` of an ``if``,
+# a ``for`` or a ``try``, ``except E:``).
+_PYTHON_CLAUSE_HEAD = re.compile(r"\s*(?:if|elif|else|for|async\s+for|while|try|except)\b")
+_PYTHON_REOPENER = re.compile(r"\s*(?:elif\b.*|else|except\b.*|finally):\s*(?:#.*)?$")
 _WORD_REOPENER = {
+    "python": _PYTHON_REOPENER,
     "ada": re.compile(r"\s*(?:else|elsif|begin|exception)\b", re.IGNORECASE),
     "vhdl": re.compile(r"\s*(?:else|elsif|begin)\b", re.IGNORECASE),
     "verilog": _VERILOG_REOPENER,
@@ -342,7 +347,9 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
         if comment and _comment_lead(line) == comment:
             continue  # the cursor's comment goes on
         comment = ""
-        if is_blank(line) or ctx.indent(line) >= limit or _reopens(line, ctx.language):
+        if is_blank(line) or ctx.indent(line) >= limit:
+            continue
+        if _reopens(line, ctx.language) and _clause_fits(lines, i, ctx):
             continue
         if _starts_in_string(lines, i, ctx) or _allman_body(lines, i, ctx):
             continue
@@ -664,6 +671,21 @@ def opens_block(line: str, language: str) -> bool:
     return _OPENER.search(code) is not None
 
 
+def _clause_fits(lines: list[str], i: int, ctx: Context) -> bool:
+    """Whether a Python clause (``else:``, ``except E:``) has the statement it goes on with
+    above it at its level: the nearest code line there, in the answer or the prompt, heads an
+    ``if``, a loop, a ``try`` or one of their clauses. Other languages' reopeners need none."""
+    if ctx.language != "python":
+        return True
+    level = ctx.indent(lines[i])
+    above = itertools.chain(reversed(lines[:i]), lines_above(ctx))
+    for line in above:
+        if is_blank(line) or ctx.indent(line) > level:
+            continue
+        return ctx.indent(line) == level and _PYTHON_CLAUSE_HEAD.match(line) is not None
+    return False
+
+
 def _reopens(line: str, language: str) -> bool:
     """Whether ``line`` closes a block and opens the next at the same level (``} else {``,
     Ada's ``begin`` after a routine's declarations)."""
@@ -907,14 +929,16 @@ def _closed_below(ctx: Context, limit: int, closer: str = "") -> bool:
 def closed_again(text: str, ctx: Context) -> bool:
     """Whether ``text``, closers alone at a blank cursor line in a block's body, closes the
     block the code below the cursor already closes (``}`` above the function's own ``};``).
-    Below a deeper line, or one opening a block, it closes that block: the one the cursor's
-    indentation came back out of (an ``if``'s ``}`` or ``end``)."""
+    Below a deeper line it closes the block the cursor's indentation came back out of (an
+    ``if``'s ``}`` or ``end``), and below a line at its level that opens a block, that one."""
     if ctx.line_prefix.strip() or ctx.line_suffix.strip() or "\n" in text.strip():
         return False
     level = ctx.indent(ctx.line_prefix)
     above = next((line for line in lines_above(ctx) if not is_blank(line)), None)
-    if above is None or ctx.indent(above) > level or opens_block(above, ctx.language):
+    if above is None or ctx.indent(above) > level:
         return False
+    if opens_block(above, ctx.language) and ctx.indent(above) == level:
+        return False  # it closes the block that line opened, below which the editor stayed
     return closes(text.strip(), ctx.language) and _closed_below(ctx, level, text)
 
 

@@ -112,7 +112,7 @@ def leading_space(text: str, ctx: Context) -> str:
     with any column of the line above rather than step by 2 or 4: its editor indents a line
     whole, and one more space is the model's.
     """
-    text = _without_indentation_again(text, ctx)
+    text = _without_tab_after_code(_without_indentation_again(text, ctx), ctx)
     prefix = ctx.line_prefix
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
@@ -123,6 +123,19 @@ def leading_space(text: str, ctx: Context) -> str:
     if comment and prefix.strip() and not prefix[-2:-1].isspace():
         return text
     return text[1:]
+
+
+def _without_tab_after_code(text: str, ctx: Context) -> str:
+    """After code and a space, the answer without the tab (and spaces) it starts with
+    (``const x = `` + ``\t1337``): no value is set off by a tab; a trailing comment may be
+    (``x = 1 `` + ``\t# why``)."""
+    prefix = ctx.line_prefix
+    if not prefix.strip() or not prefix[-1:].isspace() or not text.startswith("\t"):
+        return text
+    code = text.split("\n", 1)[0].lstrip(" \t")
+    if not code or _COMMENT_START.match(code):
+        return text
+    return text.lstrip(" \t")
 
 
 def _without_indentation_again(text: str, ctx: Context) -> str:
