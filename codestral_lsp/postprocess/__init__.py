@@ -248,7 +248,7 @@ def _looping(line: str, ctx: Context) -> bool:
 
 
 def _normalize(text: str, ctx: Context) -> str:
-    text = fences.without_fence(unix_breaks(text), ctx)
+    text = fences.without_fence(spacing.without_invisible_start(unix_breaks(text)), ctx)
     text = repeats.without_line_start(text, ctx.line_prefix)
     text = spacing.leading_space(spacing.leading_newline(text, ctx), ctx)
     # Closers the answer starts with decide how the cut rules read the cursor's line (a call

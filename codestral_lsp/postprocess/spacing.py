@@ -35,6 +35,9 @@ _BRACKET_OPENERS = ("{", "(", "[")
 _COLON_BLOCK = re.compile(
     r"\s*(?:async\s+)?(?:def|class|if|elif|else|for|while|with|try|except|finally|match|case)\b"
 )
+# Characters that show nothing: a zero-width space, a byte-order mark (not the zero-width
+# joiner, which holds emoji sequences together).
+_INVISIBLE = "\u200b\ufeff"
 # What starts a comment a line's code may end with.
 _COMMENT_START = re.compile(r"(?://|/\*|#|--|;|%|\(\*)")
 # Line breaks with only blank lines between them, at the start of a suggestion.
@@ -60,6 +63,12 @@ MIN_NON_WORD_CHARS = 3
 # A line of its own that is structure, not noise: an Allman-style block's ``{`` below its head,
 # and (in shell) the ``;;`` ending a case arm.
 _OWN_LINE_MARKS = {"{": None, ";;": SHELLS}
+
+
+def without_invisible_start(text: str) -> str:
+    """``text`` without the zero-width spaces and byte-order marks it starts with: a chat
+    model's artifacts, invisible in the editor and a syntax error in the code."""
+    return text.lstrip(_INVISIBLE)
 
 
 def leading_newline(text: str, ctx: Context) -> str:
