@@ -90,6 +90,8 @@ ALIGNED_LINES = 200
 _ARROW = re.compile(r"(?:->|=>)\s*$")
 _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 _DO_WHILE_END = re.compile(r"^\s*\}\s*while\b")
+# A clause that goes on with the statement whose ``}`` is on the line above (Allman style).
+_ALLMAN_CLAUSE = re.compile(r"\s*(?:else|catch|finally)\b")
 # A block's brace on a line of its own (Allman style: C#'s, often C's, C++'s, PHP's).
 _ALLMAN_BRACE = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # How a block's head ends before such a brace: its parameters or condition, or a word
@@ -334,27 +336,33 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     an ``else:`` two levels up, the next method); what follows stays at that first line's level
     or deeper. An answer that is a new top-level definition (``head``, see
     :func:`new_definition`) has no indentation limit. A line that closes and reopens
-    (``} else {``) stays in scope. The closer lines at the boundary whose blocks the code below
-    the cursor leaves open are kept (:func:`_closing_run`); in a stream that may go on
+    (``} else {``, Python's ``else:``, an Allman ``else`` under its ``}``) stays in scope, and
+    the lines deeper than it are its body, however the model indented them. The closer lines
+    at the boundary whose blocks the code below the cursor leaves open are kept
+    (:func:`_closing_run`), and one that a clause goes on from; in a stream that may go on
     (``final`` false) their run is undecided while it reaches the last line, unless that line
     is at column 0.
     """
     limit = 0 if head is not None else _scope_limit(lines, ctx)
     labels = _opens_switch(ctx)
     comment = _comment_lead(ctx.line_prefix)
+    inner = -1  # the level of a clause the answer went on with (``} else {``)
     for i in range(1, len(lines)):
         line = lines[i]
         if comment and _comment_lead(line) == comment:
             continue  # the cursor's comment goes on
         comment = ""
-        if is_blank(line) or ctx.indent(line) >= limit:
+        if is_blank(line) or ctx.indent(line) >= limit or _in_clause(lines[i], inner, ctx):
             continue
-        if _reopens(line, ctx.language) and _clause_fits(lines, i, ctx):
+        if _goes_on_as_clause(lines, i, ctx):
+            inner = ctx.indent(line)
             continue
         if _starts_in_string(lines, i, ctx) or _allman_body(lines, i, ctx):
             continue
         if labels and _CASE_LABEL.match(line) and ctx.indent(line) == statement_indent(ctx):
             continue  # Go's and Swift's case labels sit at their switch's own level
+        if i + 1 < len(lines) and _goes_on_as_clause(lines, i + 1, ctx) and not _clause_below(ctx):
+            continue  # the statement goes on (Allman ``}`` then ``else``)
         if closes(line, ctx.language) and not _closed_below(ctx, limit, line):
             end = _closing_run(lines, i, ctx)
             return end if final or end < len(lines) or not ctx.indent(lines[end - 1]) else None
@@ -669,6 +677,39 @@ def opens_block(line: str, language: str) -> bool:
     if language in _WORD_OPENER and _WORD_OPENER[language].search(code.rstrip()):
         return True
     return _OPENER.search(code) is not None
+
+
+def _in_clause(line: str, inner: int, ctx: Context) -> bool:
+    """Whether ``line`` is the body of a clause the answer went on with at level ``inner``
+    (``-1`` for none): deeper than it, or its brace on a line of its own."""
+    if inner < 0:
+        return False
+    indent = ctx.indent(line)
+    return indent > inner or (indent == inner and line.strip() == "{")
+
+
+def _goes_on_as_clause(lines: list[str], i: int, ctx: Context) -> bool:
+    """Whether ``lines[i]`` goes on with the statement above it: it closes and reopens
+    (``} else {``, a Python clause with its statement above), or in Allman style it is an
+    ``else``, ``catch`` or ``finally`` right under that statement's closer, at its level."""
+    line = lines[i]
+    if _reopens(line, ctx.language):
+        return _clause_fits(lines, i, ctx)
+    before = lines[i - 1]
+    return (
+        _ALLMAN_CLAUSE.match(line) is not None
+        and closes(before, ctx.language)
+        and ctx.indent(before) == ctx.indent(line)
+    )
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _clause_below(ctx: Context) -> bool:
+    """Whether the code below the cursor goes on with a clause itself (``else version (X)``
+    below a D ``version`` block): an answer's own closer then ends it, as a clause after it
+    would type that code again."""
+    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+    return _ALLMAN_CLAUSE.match(below) is not None or _reopens(below, ctx.language)
 
 
 def _clause_fits(lines: list[str], i: int, ctx: Context) -> bool:
