@@ -20,6 +20,7 @@ from codestral_lsp.postprocess.lines import (
     goes_on,
     is_closer,
     recent_lines,
+    uses_allman,
 )
 
 # Files in which a fence is text the user may well want.
@@ -92,8 +93,6 @@ _OBJC_CLASS_BRACE = re.compile(r"^@(?:interface|implementation)\b.*\{\s*$", re.M
 # variable (``$x``), a directive (``@end``), an Objective-C method (``- (void)``), or the
 # closing tag of the script element around it (``</script>``).
 _STATEMENT_START = re.compile(r"[^\W\d]|[@$*\[(]|[-+](?: |\()|</")
-# A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
-_ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line that is an attribute or decorator (``#[derive(Debug)]``, ``@app.route("/")``), not
 # a Ruby instance variable being assigned (``@io = io``) or called (``@items.``).
 _ATTRIBUTE = re.compile(r"#!?\[.*\]|@\w+(?:\.\w+)*(?:\(.*\))?")
@@ -218,7 +217,7 @@ def _below(body: str, ctx: Context) -> bool:
         or _entry_done(line, body, ctx)
         or _finished(line, body, ctx)
         or _sibling(line, first)
-        or (first.strip() == "{" and (_allman(ctx) or _function_head(line, ctx)))
+        or (first.strip() == "{" and (uses_allman(ctx) or _function_head(line, ctx)))
         or closes_bracket_ending_its_line(first, ctx)
     ):
         return True  # it closes a block, not a bracket the line left open; or goes on below
@@ -268,12 +267,6 @@ def _after_directive(line: str, body: str) -> bool:
         return False
     in_word = bool(_LAST_WORD.search(line)) and bool(_FIRST_WORD.match(body))
     return not in_word and bool(_STATEMENT_START.match(body))
-
-
-def _allman(ctx: Context) -> bool:
-    """Whether the file puts a block's ``{`` on a line of its own, below its head: a line of
-    the prompt, above or below the cursor, holds only a ``{``."""
-    return _ALLMAN.search(ctx.prefix) is not None or _ALLMAN.search(ctx.suffix) is not None
 
 
 def _function_head(line: str, ctx: Context) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from itertools import islice
@@ -22,6 +23,8 @@ SHELLS = frozenset({"shellscript"})
 # Style sheets: their definitions are rules, their lines end with a declaration's ``;`` or a
 # rule's ``}``.
 STYLE_SHEETS = frozenset({"css", "scss", "less"})
+# A ``{`` on a line of its own: the file puts a block's brace below its head (Allman style).
+_ALLMAN = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # A line ending with one of these goes on after a line break: an operand or item is due.
 GOES_ON = re.compile(r"[-=+*/%&|^<>!~,.(\[{\\]$")
 # ... unless the ``>`` ends a markup tag (``<ul class="menu">``, ``</li>``, ``<br/>``).
@@ -133,3 +136,10 @@ def enclosing_lines(ctx: Context) -> Iterator[str]:
         if not is_blank(line) and ctx.indent(line) < level:
             level = ctx.indent(line)
             yield line
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def uses_allman(ctx: Context) -> bool:
+    """Whether the file puts a block's ``{`` on a line of its own, below its head: a line of
+    the prompt, above or below the cursor, holds only a ``{``."""
+    return _ALLMAN.search(ctx.prefix) is not None or _ALLMAN.search(ctx.suffix) is not None

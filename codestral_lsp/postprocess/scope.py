@@ -33,6 +33,7 @@ from codestral_lsp.postprocess.lines import (
     lines_after_cursor,
     recent_lines,
     unix_breaks,
+    uses_allman,
 )
 
 # Lines at column 0 that begin a new top-level item: the suggestion has run past its own.
@@ -92,8 +93,6 @@ _CLOSE_AND_REOPEN = re.compile(r"^\s*[)\]}].*[{(\[:]\s*$")
 _DO_WHILE_END = re.compile(r"^\s*\}\s*while\b")
 # A clause that goes on with the statement whose ``}`` is on the line above (Allman style).
 _ALLMAN_CLAUSE = re.compile(r"\s*(?:else|catch|finally)\b")
-# A block's brace on a line of its own (Allman style: C#'s, often C's, C++'s, PHP's).
-_ALLMAN_BRACE = re.compile(r"^[ \t]*\{[ \t]*$", re.MULTILINE)
 # How a block's head ends before such a brace: its parameters or condition, or a word
 # (``class Person``, ``else``, ``try``).
 _HEAD_END = re.compile(r"[)\w]$")
@@ -394,13 +393,8 @@ def _allman_body(lines: list[str], i: int, ctx: Context) -> bool:
         and ctx.language not in _NO_DEFINITIONS
         and ctx.indent(lines[i]) >= statement_indent(ctx)
         and _HEAD_END.search(before) is not None
-        and _uses_allman(ctx)
+        and uses_allman(ctx)
     )
-
-
-@functools.lru_cache(maxsize=32)  # one scan per cursor: the rules run at every streamed chunk
-def _uses_allman(ctx: Context) -> bool:
-    return _ALLMAN_BRACE.search(ctx.prefix) is not None
 
 
 def closes(line: str, language: str) -> bool:
