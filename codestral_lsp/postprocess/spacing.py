@@ -12,6 +12,7 @@ from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import (
     closes_block_by_indentation,
     closes_open_bracket,
+    is_comment_line,
     replace_length,
     scanner,
     without_trailing_comment,
@@ -38,8 +39,6 @@ _COLON_BLOCK = re.compile(
 # Characters that show nothing: a zero-width space, a byte-order mark (not the zero-width
 # joiner, which holds emoji sequences together).
 _INVISIBLE = "\u200b\ufeff"
-# What starts a comment a line's code may end with.
-_COMMENT_START = re.compile(r"(?://|/\*|#|--|;|%|\(\*)")
 # Line breaks with only blank lines between them, at the start of a suggestion.
 _BLANK_LINES = re.compile(r"^\n(?:[ \t]*\n)+")
 _INNER_TRAILING = re.compile(r"[ \t]+\n")
@@ -98,7 +97,7 @@ def _body_without_break(text: str, ctx: Context) -> bool:
     answers)."""
     first = text.split("\n", 1)[0]
     code = first.lstrip(" \t")
-    if not code or code == first or _COMMENT_START.match(code):
+    if not code or code == first or is_comment_line(code, ctx.language):
         return False
     # One space more is a one-liner's (``{ return x; }``), the leading space rule's to judge.
     return ctx.indent(first) >= ctx.indent(ctx.line_prefix) + 2
@@ -142,7 +141,7 @@ def _without_tab_after_code(text: str, ctx: Context) -> str:
     if not prefix.strip() or not prefix[-1:].isspace() or not text.startswith("\t"):
         return text
     code = text.split("\n", 1)[0].lstrip(" \t")
-    if not code or _COMMENT_START.match(code):
+    if not code or is_comment_line(code, ctx.language):
         return text
     return text.lstrip(" \t")
 
