@@ -284,6 +284,13 @@ def _at_blank_line(ctx: Context) -> bool:
     return not ctx.line_prefix.strip() and not ctx.line_suffix.strip()
 
 
+def _first_retyped(lines: list[str], ctx: Context) -> int:
+    """The first answer line that may re-type the code below: the first, at a blank line or
+    when with the cursor line's code it makes a whole line; else the second (the first only
+    ends the user's line)."""
+    return int(not (_at_blank_line(ctx) or overlap.completes_line_below(lines, ctx)))
+
+
 def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     """The first line the answer must not include, by any multi-line rule. ``final`` says the
     lines are the whole answer, not a stream that may go on."""
@@ -306,7 +313,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         preprocessor.directive_end_cut(lines, ctx),
         items.next_item_cut(lines, ctx),
         scope.continued_statement_cut(lines, ctx),
-        overlap.suffix_line_cut(lines, ctx, 0 if _at_blank_line(ctx) else 1, final, owed),
+        overlap.suffix_line_cut(lines, ctx, _first_retyped(lines, ctx), final, owed),
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final, ctx, owed),
         repeats.repeated_block_cut(lines, final),

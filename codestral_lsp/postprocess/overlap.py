@@ -12,7 +12,13 @@ from collections.abc import Collection
 from codestral_lsp.context import Context
 from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import NAME_CHAR, cost
-from codestral_lsp.postprocess.lines import STYLE_SHEETS, is_blank, is_closer, lines_after_cursor
+from codestral_lsp.postprocess.lines import (
+    STYLE_SHEETS,
+    code_lines_above,
+    is_blank,
+    is_closer,
+    lines_after_cursor,
+)
 
 _WORD = re.compile(r"\w")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
@@ -37,6 +43,8 @@ _NO_SPACED_DOUBLE = frozenset({
 _OPERATOR_CHARS = "=!<>:+-*/%&|^~?."
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
+# How far up a line is looked for before its copy below counts as a re-typing.
+REPEAT_LINES_ABOVE = 20
 # Statements after which nothing in the same block runs.
 _TERMINAL = re.compile(r"(?:return|raise|throw|break|continue)\b(?!\s*[=.:,)\]])")
 _PUNCT_SPACING = re.compile(r"\s*([^\w\s])\s*")
@@ -204,6 +212,25 @@ def suffix_line_cut(
         if enough and _follows(code, below):
             return i
     return None
+
+
+def completes_line_below(lines: list[str], ctx: Context) -> bool:
+    """Whether the answer's first line, with the code around the cursor on its line, makes
+    that line a copy of the next code line below (``    tot|`` + ``al += item.price`` over
+    ``    total += item.price``): then it re-types the code below from its first line.
+
+    Only for a line the answer added to that says enough to be unmistakable, copied whole at
+    the same indentation, and not one the code above also holds: lists and overloads repeat a
+    line on purpose (``bth[buf[i++]],`` line after line)."""
+    first = lines[0] + (ctx.line_suffix if len(lines) == 1 else "")
+    text = _statement(first)
+    added = first.strip() != (ctx.line_prefix + ctx.line_suffix).strip()
+    if not added or len(text) < DISTINCT_LINE_CHARS or is_closer(text):
+        return False
+    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+    if ctx.indent(below) != ctx.indent(first) or _statement(below) != text:
+        return False
+    return all(_statement(line) != text for line in code_lines_above(ctx, REPEAT_LINES_ABOVE))
 
 
 def _distinct(code: list[str]) -> int:
