@@ -18,6 +18,14 @@ BACKQUOTE_STRINGS = frozenset({
     "javascript", "javascriptreact", "typescript", "typescriptreact", "go", "vue", "svelte",
 })  # fmt: skip
 
+# Languages whose strings of one quote may run over lines (a shell or Ruby string, YAML's
+# quoted scalars, an HTML attribute). Elsewhere such a string ends at its line's end, so an
+# answer that breaks the line inside it is no text of the string.
+LONG_ONE_QUOTE = LISPS | frozenset({
+    "shellscript", "fish", "powershell", "ruby", "perl", "php", "rust",
+    "yaml", "html", "xml", "vue", "svelte", "r", "julia", "elixir", "nix", "csharp", "tcl",
+})  # fmt: skip
+
 _ALIASES = {
     **dict.fromkeys(("c++", "cc", "cxx", "hpp"), "cpp"),
     **dict.fromkeys(("cs", "c-sharp", "c_sharp", "c#"), "csharp"),

@@ -30,6 +30,7 @@ import re
 from dataclasses import replace
 
 from codestral_lsp.context import Context
+from codestral_lsp.languages import LONG_ONE_QUOTE
 from codestral_lsp.postprocess import (
     equations,
     fences,
@@ -42,6 +43,7 @@ from codestral_lsp.postprocess import (
 )
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
+    is_comment_line,
     replace_length,
     scanner,
     without_stray_closers,
@@ -96,13 +98,24 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     judge the new lines against as a multi-line answer. ``None`` for any other answer, and when
     the line before the cursor plainly goes on (``result = |value``) or is only indentation.
     A bracket opened right before the cursor and closed right after it
-    (``useEffect(() => {|}, [id]);``) does not go on: the new lines are its body."""
+    (``useEffect(() => {|}, [id]);``) does not go on: the new lines are its body. Nor is there
+    a place for new lines inside a string that ends on the cursor's line."""
     if not text.startswith("\n") or not ctx.line_suffix.strip():
         return None
     head = ctx.line_prefix.rstrip()
-    if not head or (goes_on(head) and not _pair(ctx)):
+    if not head or (goes_on(head) and not _pair(ctx)) or _in_one_line_string(ctx):
         return None
     return replace(ctx, line_suffix="", suffix="\n" + ctx.suffix)
+
+
+def _in_one_line_string(ctx: Context) -> bool:
+    """Whether the cursor is inside a string that ends on its line (``input('|')``): a line
+    break there would tear it in two."""
+    if is_comment_line(ctx.line_prefix, ctx.language):
+        return False
+    quote = scanner(ctx).feed(ctx.line_prefix).quote
+    spans = scope.spans_lines(quote, ctx.language) or ctx.language in LONG_ONE_QUOTE
+    return bool(quote) and not spans
 
 
 def _pair(ctx: Context) -> bool:

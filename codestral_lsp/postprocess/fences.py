@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS
+from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS, LONG_ONE_QUOTE
 from codestral_lsp.postprocess.brackets import (
     closes_bracket_ending_its_line,
     is_comment_line,
@@ -40,14 +40,6 @@ _TEX_VERBATIM = re.compile(
 )
 # How far up an open string or docstring around the cursor is looked for.
 STRING_LINES = 80
-# Languages whose strings of one quote may run over lines (a shell or Ruby string, YAML's
-# quoted scalars, an HTML attribute): a fence line in one may be the string's own text.
-# Elsewhere such a string ends at its line's end, so an answer that breaks the line inside it
-# is no text of the string but a model's wrapper around it.
-_LONG_ONE_QUOTE = LISPS | frozenset({
-    "shellscript", "fish", "powershell", "ruby", "perl", "php", "rust",
-    "yaml", "html", "xml", "vue", "svelte", "r", "julia", "elixir", "nix", "csharp", "tcl",
-})  # fmt: skip
 # The opening fence on the answer's first line, with an optional language tag.
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 # A comment line's marker with no text after it yet (``/// ``, `` * ``, ``# ``).
@@ -341,7 +333,7 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     # opens no triple-quoted string.
     code = without_comment_lines(_FENCE_LINE.sub("", recent), ctx.language)
     quote = scanner(ctx).feed(code, lenient=True).quote
-    return len(quote) > 1 or (bool(quote) and own_line and ctx.language in _LONG_ONE_QUOTE)
+    return len(quote) > 1 or (bool(quote) and own_line and ctx.language in LONG_ONE_QUOTE)
 
 
 def _in_verbatim(prefix: str) -> bool:

@@ -374,10 +374,11 @@ def _starts_in_string(lines: list[str], i: int, ctx: Context) -> bool:
     triple-quoted one, a JavaScript template), read from the cursor's line on. Read only for
     a line that leaves the scope's level, which ends the answer but for such a string."""
     quote = scanner(ctx).feed("\n".join(lines[:i])).quote
-    return _spans_lines(quote, ctx.language)
+    return spans_lines(quote, ctx.language)
 
 
-def _spans_lines(quote: str, language: str) -> bool:
+def spans_lines(quote: str, language: str) -> bool:
+    """Whether a string opened by ``quote`` may run over lines in ``language``."""
     if quote == "`":
         return language in BACKQUOTE_STRINGS
     return quote in ('"""', "'''") and language in _TRIPLE_QUOTED
