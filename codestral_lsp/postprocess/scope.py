@@ -96,6 +96,8 @@ _ALLMAN_CLAUSE = re.compile(r"\s*(?:else|catch|finally)\b")
 # How a block's head ends before such a brace: its parameters or condition, or a word
 # (``class Person``, ``else``, ``try``).
 _HEAD_END = re.compile(r"[)\w]$")
+# The closing brackets a line starts with.
+_LEADING_CLOSERS = re.compile(r"\s*([)\]]+)")
 # Languages whose triple-quoted strings run over lines, their lines text at any indentation
 # (as backquoted ones do in :data:`BACKQUOTE_STRINGS`; elsewhere a backquote is TeX's or
 # shell's).
@@ -353,6 +355,8 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
         comment = ""
         if is_blank(line) or ctx.indent(line) >= limit or _in_clause(lines[i], inner, ctx):
             continue
+        if head is None and _ends_head(lines, i, ctx):
+            continue  # its body follows within the limit
         if _goes_on_as_clause(lines, i, ctx):
             inner = ctx.indent(line)
             continue
@@ -367,6 +371,26 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
             return end if final or end < len(lines) or not ctx.indent(lines[end - 1]) else None
         return i
     return None
+
+
+def _ends_head(lines: list[str], i: int, ctx: Context) -> bool:
+    """Whether ``lines[i]`` closes the brackets the head of the cursor's statement left open
+    and opens its block (Black's ``):`` under ``def f(`` and its parameters, ``) -> int:``,
+    ``) {``), not less indented than the statement: the head ends there, and its body
+    follows."""
+    line = lines[i]
+    lead = _LEADING_CLOSERS.match(line)
+    if lead is None or ctx.language in FLAT_LANGUAGES or ctx.indent(line) < statement_indent(ctx):
+        return False
+    if not opens_block(line, ctx.language):
+        return False
+    above, start = _lines_before(ctx), _statement_start(ctx)
+    statement = "" if start is None else "\n".join(above[start:]) + "\n"
+    scan = scanner(ctx).feed(statement + "\n".join(lines[:i]) + "\n", lenient=True)
+    if not scan.stack or scan.quote:
+        return False
+    scan.feed(lead.group(1))
+    return not scan.stack and not scan.extra
 
 
 def _starts_in_string(lines: list[str], i: int, ctx: Context) -> bool:
