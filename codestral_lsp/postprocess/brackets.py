@@ -674,8 +674,15 @@ def punctuation_tail(ctx: Context) -> str:
 def closes_open_bracket(text: str, ctx: Context) -> bool:
     """Whether ``text`` starts by closing the innermost bracket the recent prefix (its last
     :data:`STRAY_LINES`, as far as a block's opener is looked for) left open."""
+    return _closes_innermost(text, at_cursor(ctx).stack)
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed line
+def at_cursor(ctx: Context) -> Scan:
+    """The scan of the recent prefix (its last :data:`STRAY_LINES`, comment lines left out):
+    the brackets and string open at the cursor. Shared, not to be fed."""
     recent = without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
-    return _closes_innermost(text, read_above(recent, ctx, angles=False).stack)
+    return read_above(recent, ctx, angles=False)
 
 
 def _closes_innermost(text: str, stack: list[str]) -> bool:

@@ -14,6 +14,7 @@ from codestral_lsp.postprocess.brackets import (
     GENERICS,
     SINGLE_TRIPLES,
     Scan,
+    at_cursor,
     is_comment_line,
     lisp_head,
     read_above,
@@ -229,14 +230,44 @@ _SWITCH = re.compile(r"\b(?:switch|select)\b.*\{\s*$")
 def blank_line_cut(lines: list[str], ctx: Context) -> int | None:
     """Index of the first blank line that follows some code of the answer (multi-line answers
     end there). Blank lines between a finished cursor line and the answer's first code are a
-    paragraph break the model chose (the imports after a module docstring), not its end."""
+    paragraph break the model chose (the imports after a module docstring), not its end; so
+    is one inside a string the answer opened and has not closed yet (a docstring's
+    paragraphs), or inside a bracket it opened when the next code line is deeper than the
+    line that opened it (an object's groups of keys, a method's paragraphs): ending there
+    would leave it open."""
     seen_code = _adds_to_line(lines, ctx) and not is_blank(lines[0])
-    for i in range(1, len(lines)):
-        if not is_blank(lines[i]):
+    scan = at_cursor(ctx).copy()
+    floor, outer = len(scan.stack), scan.quote  # what the prompt left open at the cursor
+    opened: list[int] = []  # the indentation of the lines that opened the answer's brackets
+    for i, line in enumerate(lines):
+        in_string = bool(scan.quote) and not outer
+        if i and not is_blank(line):
             seen_code = True
-        elif seen_code:
+        elif i and seen_code and not in_string and not _inside(lines, i, opened, ctx):
             return i
+        scan.feed(_code(line[len(ctx.line_prefix) :] if i == 0 else line, ctx), lenient=True)
+        outer = outer and scan.quote
+        floor = min(floor, len(scan.stack))
+        del opened[len(scan.stack) - floor :]
+        opened += [ctx.indent(line)] * (len(scan.stack) - floor - len(opened))
     return None
+
+
+def _inside(lines: list[str], i: int, opened: list[int], ctx: Context) -> bool:
+    """Whether the code after the blank ``lines[i]`` goes on inside the innermost bracket the
+    answer left open: deeper than the line that opened it (or not come yet)."""
+    if not opened:
+        return False
+    after = next((line for line in lines[i + 1 :] if not is_blank(line)), None)
+    return after is None or ctx.indent(after) > opened[-1]
+
+
+def _code(line: str, ctx: Context) -> str:
+    """A line's code for :func:`blank_line_cut`'s count, its comment left out (``# see (1``),
+    with its line break (which ends a one-quote string). Prose has no pairs to count."""
+    if ctx.language in FLAT_LANGUAGES or is_comment_line(line, ctx.language):
+        return "\n"
+    return without_trailing_comment(line, ctx.language) + "\n"
 
 
 def stop_word_cut(
