@@ -222,7 +222,8 @@ def breaks_line(delta: str) -> bool:
 
 
 def single_line(text: str, ctx: Context) -> str:
-    """Keep only the first line, nothing when it ends by looping (``, 0, 0, 0, 0, 0``).
+    """Keep only the first line, nothing when it ends by looping (``, 0, 0, 0, 0, 0``) or
+    starts by typing again the word the cursor is inside (:func:`overlap.retypes_word`).
 
     At the line's indentation before code, an answer of whole lines is lines written in front
     of that code (:func:`lines_in_front`). A suggestion that starts with a line break after
@@ -233,6 +234,8 @@ def single_line(text: str, ctx: Context) -> str:
     the cursor plainly goes on (``result = |value``) or is only indentation.
     """
     if not text.startswith("\n"):
+        if overlap.retypes_word(text, ctx):
+            return ""
         if "\n" in text and _at_indentation_before_code(ctx) and not _words_in_front(text, ctx):
             return lines_in_front(text, ctx) or ""
         line = text.split("\n", 1)[0]

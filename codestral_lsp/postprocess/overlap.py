@@ -21,6 +21,8 @@ from codestral_lsp.postprocess.lines import (
 )
 
 _WORD = re.compile(r"\w")
+_WORD_START = re.compile(r"\w+")
+_WORD_END = re.compile(r"\w+$")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
 # ("a", "x.") happen by chance in correct code.
 MIN_PARTIAL_OVERLAP = 3
@@ -89,6 +91,18 @@ def within_line(text: str, ctx: Context) -> str:
     kept = text[:start]
     # The line's own space before its tail stays; the suggestion's copy of it goes.
     return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
+
+
+def retypes_word(text: str, ctx: Context) -> bool:
+    """Whether the answer starts by typing again the whole word the cursor is inside
+    (``const na|me = 1;`` + ``name = 1;``): whatever follows, the line would hold the word's
+    start twice (``naname``)."""
+    before = _WORD_END.search(ctx.line_prefix)
+    after = _WORD_START.match(ctx.line_suffix)
+    if before is None or after is None:
+        return False
+    word = before.group() + after.group()
+    return text.startswith(word) and not _WORD.match(text[len(word) : len(word) + 1])
 
 
 def _doubled_token(text: str, rest: str) -> int | None:
