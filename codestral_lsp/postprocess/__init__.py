@@ -71,6 +71,7 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"\w")
+_STATEMENT_END = re.compile(r"[\w;)\]}]$")
 _CLOSERS = ")]}"
 
 
@@ -150,6 +151,35 @@ def lines_in_front(text: str, ctx: Context) -> str | None:
         if not (scan.stack or scan.quote or scan.extra or opens):
             return "\n".join(lines[:count]) + "\n" + ctx.line_prefix
     return "" if len(lines) >= MAX_FRONT_LINES else None
+
+
+def _in_front(text: str, ctx: Context) -> str:
+    """At the line's indentation before code: a line that leads into that code stays in front
+    of it on its line (``const x = `` before ``foo();``, ``render`` before ``();``); a whole
+    statement, and an answer of whole lines, are lines written above it
+    (:func:`lines_in_front`), not glued to its first word (``total *= 2return total``);
+    nothing for a ``return`` above the code's own (:func:`overlap.terminal_twice`)."""
+    if overlap.terminal_twice(text.split("\n", 1)[0], ctx.line_suffix):
+        return ""
+    if "\n" not in text:
+        if not _whole_statement(text, ctx):
+            return "" if _looping(text, ctx) else text
+        text += "\n"
+    return lines_in_front(text, ctx) or ""
+
+
+def _whole_statement(text: str, ctx: Context) -> bool:
+    """Whether a one-line ``text`` written at the line's indentation is a statement of its own
+    in front of the code there (``total *= 2`` before ``return total``), not the start of that
+    code's line: it leaves nothing open, ends as a statement does (a word, ``;`` or a closer;
+    not ``let g:`` before ``name``, ``return $`` before ``sum``) where a word starts, and does
+    not type that code again (``self.s[2] ^= t`` before ``s[2] ^= t;``)."""
+    if not _STATEMENT_END.search(text) or not _WORD.match(ctx.line_suffix):
+        return False
+    if overlap.within_line(text, ctx) != text:
+        return False  # it types that code again: its words go in front of it on its line
+    scan = scanner(ctx).feed(text)
+    return not (scan.stack or scan.quote or scan.extra)
 
 
 def _words_in_front(text: str, ctx: Context) -> bool:
@@ -236,8 +266,8 @@ def single_line(text: str, ctx: Context) -> str:
     if not text.startswith("\n"):
         if overlap.retypes_word(text, ctx):
             return ""
-        if "\n" in text and _at_indentation_before_code(ctx) and not _words_in_front(text, ctx):
-            return lines_in_front(text, ctx) or ""
+        if _at_indentation_before_code(ctx) and not _words_in_front(text, ctx):
+            return _in_front(text, ctx)
         line = text.split("\n", 1)[0]
         return "" if _looping(line, ctx) else line
     rest = ctx.line_suffix.strip()

@@ -279,6 +279,13 @@ def _follows(code: list[str], below: list[str]) -> bool:
     return same and _statement(below[len(whole)]).startswith(_statement(last))
 
 
+def terminal_twice(line: str, code: str) -> bool:
+    """Whether ``line`` written in front of ``code`` would end the block right before it
+    (``return false;`` above ``return true;``): the code would be dead, so the line is a
+    changed re-typing of it."""
+    return bool(_TERMINAL.match(line.lstrip())) and bool(_TERMINAL.match(code.lstrip()))
+
+
 def terminal_cut(lines: list[str], ctx: Context) -> int | None:
     """Index of the answer's line that ends its block (``return``, ``raise``, ``throw``,
     ``break``, ``continue``) at the level of such a line right below the cursor: two in a row
