@@ -209,18 +209,20 @@ def _code_above(ctx: Context) -> Iterator[str]:
 
 
 def tab_indentation(text: str, ctx: Context) -> str:
-    """Lines after the first indented with spaces, in a file indented with tabs (Go, whose
-    gofmt uses them, but not in a raw string; Makefiles, whose recipes must start with one; or
-    tabs on the cursor's line or the code line above, in a file with no line indented by
-    spaces), re-indented with tabs, a tab for each 4 spaces (2 when the answer indents by 2): a
-    recipe indented by spaces breaks ``make``. A Makefile's line after a backslash goes on
+    """Lines indented with spaces (after the first, unless only whitespace precedes the cursor),
+    in a file indented with tabs (Go, whose gofmt uses them, but not in a raw string;
+    Makefiles, whose recipes must start with one; or tabs on the cursor's line or the code line
+    above, in a file with no line indented by spaces), re-indented with tabs, a tab for each 4
+    spaces (2 when the answer indents by 2): a recipe indented by spaces breaks ``make``, and
+    mixed indentation Python. A Makefile's line after a backslash goes on
     the line above (a recipe's command, a variable's value) and keeps its spaces."""
     lines = text.split("\n")
     ends = [(ctx.line_prefix + lines[0]).rstrip(), *(line.rstrip() for line in lines[1:-1])]
     own = [
         i
-        for i in range(1, len(lines))
-        if lines[i].strip() and not (ctx.language in _MAKEFILES and ends[i - 1].endswith("\\"))
+        for i in range(_first_indented(ctx), len(lines))
+        if lines[i].strip()
+        and not (i and ctx.language in _MAKEFILES and ends[i - 1].endswith("\\"))
     ]
     widths = [len(lines[i]) - len(lines[i].lstrip(" ")) for i in own]
     if not any(widths) or not _tab_indented(ctx):
@@ -231,19 +233,28 @@ def tab_indentation(text: str, ctx: Context) -> str:
     return "\n".join(lines)
 
 
+def _first_indented(ctx: Context) -> int:
+    """The first answer line whose leading whitespace is indentation: the first too when only
+    whitespace precedes the cursor on its line (``    switch {`` at a blank line of a Go
+    file), else the second."""
+    return 0 if not ctx.line_prefix.strip() else 1
+
+
 def space_indentation(text: str, ctx: Context) -> str:
-    """Lines after the first indented with tabs, in a file indented with spaces (the code lines
+    """Lines indented with tabs (after the first, unless only whitespace precedes the cursor),
+    in a file indented with spaces (the code lines
     above are, and no line of the prompt with a tab), re-indented with the file's unit of spaces
     per tab: mixed indentation breaks Python and shows crooked in every other language."""
     lines = text.split("\n")
-    if not any(line.startswith("\t") for line in lines[1:]) or ctx.language in TAB_LANGUAGES:
+    first = _first_indented(ctx)
+    if not any(line.startswith("\t") for line in lines[first:]) or ctx.language in TAB_LANGUAGES:
         return text
-    if any(_TAB_AND_SPACES.match(line) for line in lines[1:]):
+    if any(_TAB_AND_SPACES.match(line) for line in lines[first:]):
         return text  # tabs of 8 columns, spaces filling between: GNU style, whatever the window
     unit = _space_unit(ctx)
     if unit is None:
         return text
-    for i, line in enumerate(lines[1:], start=1):
+    for i, line in enumerate(lines[first:], start=first):
         tabs = len(line) - len(line.lstrip("\t"))
         lines[i] = " " * (unit * tabs) + line[tabs:]
     return "\n".join(lines)
