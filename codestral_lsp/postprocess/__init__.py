@@ -43,7 +43,7 @@ from codestral_lsp.postprocess import (
 )
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
-    is_comment_line,
+    at_cursor,
     replace_length,
     scanner,
     without_stray_closers,
@@ -112,9 +112,7 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
 def _in_one_line_string(ctx: Context) -> bool:
     """Whether the cursor is inside a string that ends on its line (``input('|')``): a line
     break there would tear it in two."""
-    if is_comment_line(ctx.line_prefix, ctx.language):
-        return False
-    quote = scanner(ctx).feed(ctx.line_prefix).quote
+    quote = at_cursor(ctx).quote
     spans = scope.spans_lines(quote, ctx.language) or ctx.language in LONG_ONE_QUOTE
     return bool(quote) and not spans
 
