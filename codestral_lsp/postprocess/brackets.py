@@ -21,6 +21,7 @@ from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     HASH_COMMENTS,
     SHELLS,
+    code_line_below,
     is_blank,
     is_closer,
     lines_above,
@@ -447,7 +448,7 @@ def _closers_after(ctx: Context) -> set[str]:
     on the cursor's line, else on the next line with code."""
     rest = ctx.line_suffix.strip()
     if not rest:
-        rest = next((line.strip() for line in lines_after_cursor(ctx) if line.strip()), "")
+        rest = (code_line_below(ctx) or "").strip()
         if rest[:1] in QUOTES:
             return set()  # a line that starts a string (a docstring) brings no closer again
     lead = rest[: len(rest) - len(rest.lstrip(_AGAIN))]

@@ -86,6 +86,13 @@ def lines_after_cursor(ctx: Context) -> list[str]:
     return unix_breaks(rest).split("\n") if rest else []
 
 
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed line
+def code_line_below(ctx: Context) -> str | None:
+    """The first non-blank line after the cursor's line (``None`` when there is none): the
+    code the answer runs into."""
+    return next((line for line in lines_after_cursor(ctx) if not is_blank(line)), None)
+
+
 def last_code_line(ctx: Context) -> str:
     """The last non-blank line before the cursor's line (``""`` when there is none)."""
     return next(iter(code_lines_above(ctx, 1)), "")

@@ -14,6 +14,7 @@ from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import NAME_CHAR, cost
 from codestral_lsp.postprocess.lines import (
     STYLE_SHEETS,
+    code_line_below,
     code_lines_above,
     is_blank,
     is_closer,
@@ -241,7 +242,7 @@ def completes_line_below(lines: list[str], ctx: Context) -> bool:
     added = first.strip() != (ctx.line_prefix + ctx.line_suffix).strip()
     if not added or len(text) < DISTINCT_LINE_CHARS or is_closer(text):
         return False
-    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+    below = code_line_below(ctx) or ""
     if ctx.indent(below) != ctx.indent(first) or _statement(below) != text:
         return False
     return all(_statement(line) != text for line in code_lines_above(ctx, REPEAT_LINES_ABOVE))
@@ -297,7 +298,7 @@ def terminal_cut(lines: list[str], ctx: Context) -> int | None:
     is then that statement's body."""
     if ctx.line_prefix.strip() or ctx.line_suffix.strip():
         return None  # after a line that opens a block, the code below may be another's body
-    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+    below = code_line_below(ctx) or ""
     if not _TERMINAL.match(below.lstrip()):
         return None
     level = ctx.indent(below)

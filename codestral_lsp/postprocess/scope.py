@@ -26,6 +26,7 @@ from codestral_lsp.postprocess.lines import (
     GOES_ON,
     SHELLS,
     STYLE_SHEETS,
+    code_line_below,
     enclosing_lines,
     goes_on,
     is_blank,
@@ -520,7 +521,7 @@ def sibling_cut(lines: list[str], ctx: Context, final: bool = True) -> int | Non
 def _body_below(ctx: Context, level: int) -> str | None:
     """The first code line below the cursor when it is body code deeper than ``level`` (not
     a closer), else ``None``."""
-    below = next((x for x in lines_after_cursor(ctx) if not is_blank(x)), None)
+    below = code_line_below(ctx)
     if below is None or ctx.indent(below) <= level or closes(below, ctx.language):
         return None
     return below
@@ -758,7 +759,7 @@ def _clause_below(ctx: Context) -> bool:
     """Whether the code below the cursor goes on with a clause itself (``else version (X)``
     below a D ``version`` block): an answer's own closer then ends it, as a clause after it
     would type that code again."""
-    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), "")
+    below = code_line_below(ctx) or ""
     return _ALLMAN_CLAUSE.match(below) is not None or _reopens(below, ctx.language)
 
 
@@ -909,7 +910,7 @@ def continued_statement_cut(lines: list[str], ctx: Context) -> int | None:
     if is_comment_line(head, language):
         return None  # prose: its end is no operator
     level = statement_indent(ctx)
-    below = next((line for line in lines_after_cursor(ctx) if not is_blank(line)), None)
+    below = code_line_below(ctx)
     if below is None or ctx.indent(below) > level:
         return None  # the statement goes on below the cursor
     scan = scanner(ctx, lisp=False)

@@ -20,13 +20,13 @@ from codestral_lsp.postprocess.brackets import (
 from codestral_lsp.postprocess.lines import (
     HASH_COMMENTS,
     SHELLS,
+    code_line_below,
     code_lines_above,
     enclosing_lines,
     goes_on,
     indentation,
     is_blank,
     last_code_line,
-    lines_after_cursor,
 )
 
 _WORD = re.compile(r"\w")
@@ -178,7 +178,8 @@ def _one_short(width: int, ctx: Context) -> bool:
     in a file that indents by even steps (a 4-space file's continuation lines often step by
     2), else the file's own (Ada's 3)."""
     above = ctx.indent(next(_code_above(ctx), ""))
-    below = next((ctx.indent(line) for line in lines_after_cursor(ctx) if not is_blank(line)), -1)
+    code = code_line_below(ctx)
+    below = -1 if code is None else ctx.indent(code)
     unit = _step(ctx)
     odd = unit % 2 and unit > 1 and unit == _space_unit(ctx)
     steps = (unit, 2 * unit) if odd else (2, 4)
