@@ -46,6 +46,9 @@ _UNPAIRED = SHELLS | {"markdown", "plaintext", "text", ""}
 _COMMENT = re.compile(rf"^\s*\*|(?:^|\s){COMMENT_MARK}")
 # Where brackets other than TeX's groups are text (``\noexpand]``, ``[0, 1)``), not pairs.
 _TEXT_BRACKETS = frozenset({"latex", "restructuredtext"})
+# What TeX's group count passes over: control symbols (``\{``, ``\%``, ``\\``), quotes
+# (````a''``), and brackets, which are text there (``$[0, 1)$``): a group is ``{`` to ``}``.
+_TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
@@ -465,14 +468,19 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     it was trimmed, what the window starts inside stays unknown: only ``)`` and ``]`` are
     judged then (a class or namespace body spans windows, a call or list rarely), only when
     the window holds a line of code at column 0 (no call or list goes on around it; a long
-    list's items are indented), and not in a Lisp, whose forms span windows. A line of
-    closers alone is left to the scope rule, which judges it by indentation. In a Lisp, also
-    :func:`_without_closed_parents`. With ``first_only``, only the first line is judged (the
-    others still tell a Lisp's indentation).
+    list's items are indented), and not in a Lisp, whose forms span windows. In TeX only
+    ``}`` is judged, against groups alone (:func:`_bracket_code`), in a trimmed window too: a
+    group rarely spans one. A line of closers alone is left to the scope rule, which judges
+    it by indentation. In a Lisp, also :func:`_without_closed_parents`. With ``first_only``,
+    only the first line is judged (the others still tell a Lisp's indentation).
     """
-    if ctx.language in _UNPAIRED | _TEXT_BRACKETS or not _ANY_CLOSER.search(text):
+    if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
     whole = ctx.offset == len(ctx.prefix)
+    if ctx.language == "latex":
+        return _unopened(text, ctx, "}", first_only)
+    if ctx.language in _TEXT_BRACKETS:
+        return text
     if ctx.language in LISPS:
         counted = _unopened(text, ctx, ")]}", first_only) if whole else text
         return _without_closed_parents(counted, ctx, first_only)
@@ -624,27 +632,37 @@ def _column(line: str, i: int, ctx: Context) -> int:
 def _unopened_cut(line: str, start: str, scan: Scan, judged: str, ctx: Context) -> str:
     """``line`` (after ``start``, already read) without its end's closers that ``scan`` has
     nothing open for; ``scan`` reads the line as kept."""
-    found = _LINE_CLOSERS.search(without_trailing_comment(start + line, ctx.language))
+    code, start = _bracket_code(line, ctx.language), _bracket_code(start, ctx.language)
+    found = _LINE_CLOSERS.search(without_trailing_comment(start + code, ctx.language))
     if found is None or found.end() <= len(start):
-        scan.feed(line)
+        scan.feed(code)
         return line
     # Closers before the cursor were read with the prompt.
     begin, end = max(found.start(), len(start)) - len(start), found.end() - len(start)
-    scan.feed(line[:begin])
+    scan.feed(code[:begin])
     # Closers in a string, or after a Lisp's ``;`` (to the line's end, or ``#;`` a datum).
-    if scan.quote or (scan.lisp and _LISP_COMMENT.search(line, 0, begin)):
-        scan.feed(line[begin:])
+    if scan.quote or (scan.lisp and _LISP_COMMENT.search(code, 0, begin)):
+        scan.feed(code[begin:])
         return line
     kept = []
-    for char in line[begin:end]:
+    for char in code[begin:end]:
         # Nothing open for it, or another bracket opened since (``{`` in ``map((d) => {``)
         # that it would leave open.
         if char in judged and scan.stack[-1:] != [CLOSERS[char]]:
             continue
         scan.feed(char)
         kept.append(char)
-    scan.feed(line[end:])
+    scan.feed(code[end:])
     return line[:begin] + "".join(kept) + line[end:]
+
+
+def _bracket_code(code: str, language: str) -> str:
+    """``code`` as the bracket count reads it: in TeX, what :data:`_TEX_INERT` matches made
+    name characters (the same length, so that indices still point into ``code``; not spaces,
+    as closers after a space are no line's end)."""
+    if language != "latex":
+        return code
+    return _TEX_INERT.sub(lambda found: "_" * len(found.group()), code)
 
 
 @functools.lru_cache(maxsize=4)
@@ -657,7 +675,7 @@ def _read_prompt(
         without_trailing_comment(line, language)
         for line in without_comment_lines(prefix, language).split("\n")
     )
-    return Scan(*flags).feed(code, lenient=True)
+    return Scan(*flags).feed(_bracket_code(code, language), lenient=True)
 
 
 def _shown_cost(text: str, ctx: Context, above: Scan, below: str) -> int:
