@@ -52,8 +52,10 @@ _TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
-# How much deeper than a form's opener a line inside it is: a body's 2 columns; a line
-# 1 column deeper may be the form's sibling where a file indents a clause's body so.
+# How much deeper than a form's opener a line inside it is: a body's 2 columns, or 1 for a
+# form opened on an earlier line (a list's items, Guile's ``cond`` clauses, align there).
+# A form opened and closed on the line judged is 2: after ``(if (pair? x)`` a line 1 column
+# deeper than ``(pair?`` is the ``if``'s next argument, aligned one off.
 _CHILD_INDENT = 2
 # A Prolog clause's start: its head or directive at column 0.
 _CLAUSE_START = re.compile(r"^[^\s%/]", re.MULTILINE)
@@ -529,7 +531,8 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
 
 def _inside_form(opener: Opener, indent: int, next_code: str) -> bool:
     # A line of closers ends forms, the scope rule judges it.
-    return next_code[0] not in CLOSERS and opener.column <= indent - _CHILD_INDENT
+    deeper = _CHILD_INDENT if opener.here else 1
+    return next_code[0] not in CLOSERS and opener.column <= indent - deeper
 
 
 def _without_closed_groups(text: str, ctx: Context, first_only: bool) -> str:
@@ -594,11 +597,13 @@ def _closed_early_kept(
 
 @dataclass(frozen=True, slots=True)
 class Opener:
-    """A bracket still open: the column it shows at, and whether only openers and Prolog's
-    branch tokens stand before it on its line (:data:`_GROUP_LEAD`)."""
+    """A bracket still open: the column it shows at, whether only openers and Prolog's
+    branch tokens stand before it on its line (:data:`_GROUP_LEAD`), and whether that line
+    is the one judged (the last)."""
 
     column: int
     first: bool
+    here: bool
 
 
 Inside = Callable[[Opener, int, str], bool]
@@ -614,13 +619,14 @@ def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
     if scan.quote:
         return None
     found: list[Opener] = []
+    last = code.rfind("\n") + 1
     for i in openers:
         depth = len(stacks[i])
         if len(stacks[i + 1]) == depth + 1:
             start = code.rfind("\n", 0, i) + 1
             del found[depth:]
             first = _GROUP_LEAD.fullmatch(code, start, i) is not None
-            found.append(Opener(_column(code[start:], i - start, ctx), first))
+            found.append(Opener(_column(code[start:], i - start, ctx), first, i >= last))
     return found[: len(stacks[len(code)])]
 
 
