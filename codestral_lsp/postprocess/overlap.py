@@ -67,9 +67,12 @@ def within_line(text: str, ctx: Context) -> str:
     rest = ctx.line_suffix.strip()
     if not rest or "\n" in text or not _WORD.search(rest):
         return text
-    if text.strip() == rest:
-        return ""
     spaced = ctx.line_suffix[:1].isspace()
+    # All of the rest, or a start of it right at the cursor: nothing the line does not hold
+    # already (``x = |foo(1)`` + ``foo``). After a space it is a token of its own (``f |xs``
+    # + ``x``).
+    if text.strip() == rest or (not spaced and text.strip() and rest.startswith(text.strip())):
+        return ""
     # The longest start of the rest that the text ends with (and has more before): all of a
     # rest, or a part of it long enough to tell; at most the text's length, not the line's
     # (a minified line's rest may be thousands long).
