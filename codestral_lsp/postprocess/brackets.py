@@ -77,6 +77,8 @@ _CLOSERS_ONLY = re.compile(r"[ \t]*[)\]}]+[;,]?[ \t]*")
 _LINE_CLOSERS = re.compile(r"(?<=[^\s)\]}])[)\]}]+(?=[;,]?[ \t]*(?:\n|$))")
 # Punctuation, and the closing tags an editor adds as the user types a tag (``"></a>``).
 _PUNCT_TAIL = re.compile(r"^(?:\W|</[A-Za-z][\w.:-]*>)*$")
+# What an editor closes or a statement ends with, before a comment (``); // why``).
+_CLOSERS_BEFORE_COMMENT = re.compile(r"[)\]}\"'`;,]+")
 # A Rust lifetime or label (``&'a str``, ``'static``, ``'outer:``): a quote that opens nothing.
 _LIFETIME = re.compile(r"'[A-Za-z_]\w*(?!['\w])")
 # The ML family and Haskell, where a quote ends a name (``fn'``, ``x''``) or starts a type
@@ -691,9 +693,13 @@ def _shown_cost(text: str, ctx: Context, above: Scan, below: str) -> int:
 
 def punctuation_tail(ctx: Context) -> str:
     """The rest of the cursor's line when it is only punctuation and closing tags (``)``,
-    ``");``, ``"></a>``), else ``""``."""
+    ``");``, ``"></a>``), or closers, quotes, ``;`` and ``,`` before a comment ending it
+    (``; // why``: the ``;``), else ``""``."""
     tail = ctx.line_suffix.rstrip()
-    return tail if tail and _PUNCT_TAIL.match(tail) else ""
+    if _PUNCT_TAIL.match(tail):
+        return tail
+    code = without_trailing_comment(tail, ctx.language)
+    return code if code != tail and _CLOSERS_BEFORE_COMMENT.fullmatch(code) else ""
 
 
 def closes_open_bracket(text: str, ctx: Context) -> bool:
