@@ -26,6 +26,7 @@ Auto-closed punctuation after the cursor is not cut but replaced through the ite
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
 
@@ -207,7 +208,7 @@ def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
     ``;``) is noise as ghost text nobody asked for, but what the model said when the user
     ``asked`` (an invoked request)."""
     text = _normalize(text, ctx)
-    text = _cut(text, ctx) if multiline else single_line(text, ctx)
+    text = _multi_line(text, ctx) if multiline else single_line(text, ctx)
     text = spacing.tab_indentation(text, ctx)
     text = spacing.space_indentation(text, ctx)
     text = overlap.within_line(text, ctx)
@@ -234,6 +235,7 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
             return first_line_done(body) and not front_undecided(body, ctx)
         ctx = below
     body = _normalize(text, ctx)
+    ctx = _code_moved_down(body, ctx) or ctx
     complete = body[: body.rfind("\n") + 1]
     if not complete.strip():
         return False
@@ -283,6 +285,35 @@ def single_line(text: str, ctx: Context) -> str:
             break
         kept.append(line)
     return "\n" + "\n".join(kept) if kept else ""
+
+
+def _multi_line(text: str, ctx: Context) -> str:
+    """The answer as the multi-line rules cut it. At the line's indentation before code (a
+    closing ``}`` at column 0 under ``{``, or any code with ``multiline: always``), an answer
+    that does not lead into that code on its line is lines written in front of it, as in
+    single-line mode (:func:`_in_front`) but cut as a block above that code (where a line
+    copies it, at whatever indentation), then a line break and the line's indentation, so
+    the code stays on a line of its own as it was (not ``return 0;}``)."""
+    below = _code_moved_down(text, ctx)
+    if below is None:
+        return _cut(text, ctx)
+    if "\n" not in text:
+        return _in_front(text, ctx)
+    lines = _cut(text, below).rstrip().split("\n")
+    rest = ctx.line_suffix.strip()
+    kept = "\n".join(itertools.takewhile(lambda line: line.strip() != rest, lines))
+    return kept + "\n" + ctx.line_prefix if kept.strip() else ""
+
+
+def _code_moved_down(text: str, ctx: Context) -> Context | None:
+    """At the line's indentation before code, for an answer that does not end by typing that
+    code (:func:`_words_in_front`) nor start inside its word: the context with that code a line
+    down, where the answer's lines leave it. ``None`` otherwise."""
+    if text.startswith("\n") or not _at_indentation_before_code(ctx):
+        return None
+    if _words_in_front(text, ctx) or overlap.retypes_word(text, ctx):
+        return None
+    return replace(ctx, line_suffix="", suffix="\n" + ctx.line_prefix + ctx.suffix)
 
 
 def _looping(line: str, ctx: Context) -> bool:
