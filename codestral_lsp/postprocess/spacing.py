@@ -150,7 +150,10 @@ def _without_indentation_again(text: str, ctx: Context) -> str:
     """On a blank line the editor indented into the block the line above opens, the answer
     without the indentation its first line starts with again (``{`` then ``  |`` +
     ``  return x;``): the model indented from column 0, and the line would land a level too
-    deep."""
+    deep. Unless the line lands right as it is, where the cursor's is not the level: the
+    answer's next line of code is there (``def b():`` then ``  |`` + ``  x = 1`` and
+    ``    return x``), or, with no such line, the file's step puts the block's body there (the
+    editor indented a 4-space file's body by 2)."""
     prefix = ctx.line_prefix
     first = text.split("\n", 1)[0]
     if not prefix or prefix.strip() or ctx.line_suffix.strip() or ctx.language in LISPS:
@@ -162,7 +165,22 @@ def _without_indentation_again(text: str, ctx: Context) -> str:
         return text
     if not _opens_block(without_trailing_comment(above, ctx.language)):
         return text
+    if _lands_as_is(text, ctx.indent(prefix + first), ctx.indent(above) + _step(ctx), ctx):
+        return text
     return text[len(first) - len(first.lstrip(" \t")) :]
+
+
+def _lands_as_is(text: str, width: int, body: int, ctx: Context) -> bool:
+    """Whether an answer whose first line lands at ``width`` as it is (a level deeper than the
+    cursor) belongs there: its next line of code, if the first opens no block, is at that
+    width; with no next line, the block's ``body`` level (by the file's step) is."""
+    lines = text.split("\n")
+    following = next((line for line in lines[1:] if line.strip()), None)
+    if following is None:
+        return width == body
+    if _opens_block(lines[0]) or following.lstrip()[:1] in ")]}":
+        return False
+    return ctx.indent(following) == width
 
 
 def _aligned_below(text: str, ctx: Context) -> bool:
