@@ -5,7 +5,8 @@ plain value; nothing here does I/O, so each rule is tested on golden cases (``te
 
 The pipeline, in order (:func:`clean`):
 
-1. line endings to ``\\n``; a Markdown fence around the answer (``fences``); a copy of the
+1. line endings to ``\\n``; a control token the model leaked and what follows it
+   (``markers``); a Markdown fence around the answer (``fences``); a copy of the
    cursor line's code the answer starts with (``repeats``); Codestral's stray leading newline
    and leading space (``spacing``);
 2. single-line mode keeps the first line, unless it loops (``repeats``); multi-line mode cuts
@@ -36,6 +37,7 @@ from codestral_lsp.postprocess import (
     equations,
     fences,
     items,
+    markers,
     overlap,
     preprocessor,
     repeats,
@@ -227,6 +229,8 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     Single-line: the first line is complete. Multi-line: a complete line is one that
     :func:`clean` would cut at (the answer ends before it whatever follows).
     """
+    if markers.leaked(text, ctx):
+        return True
     if not multiline:
         below = in_front_of_code(text, ctx)
         if below is None:
@@ -323,7 +327,8 @@ def _looping(line: str, ctx: Context) -> bool:
 
 
 def _normalize(text: str, ctx: Context) -> str:
-    text = fences.without_fence(spacing.without_invisible_start(unix_breaks(text)), ctx)
+    text = markers.without_leaked_token(unix_breaks(text), ctx)
+    text = fences.without_fence(spacing.without_invisible_start(text), ctx)
     text = repeats.without_line_start(text, ctx.line_prefix)
     text = spacing.leading_space(spacing.leading_newline(text, ctx), ctx)
     # Closers the answer starts with decide how the cut rules read the cursor's line (a call
