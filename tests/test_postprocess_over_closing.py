@@ -1,6 +1,8 @@
 """Over-closing when the prompt is trimmed: what the window starts inside is unknown, so a
 closer with nothing open for it in the window is cut only where the window shows it is not
-inside a long call or list (a line of code at column 0), and ``}`` never."""
+inside a long call or list (a line of code at column 0, or a statement in a block: a brace
+open around the cursor's line, or nothing open and the line above not going on into it),
+and ``}`` never."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ BUDGET = context.Budget().prefix_chars
 def shown(above: str, line: str, raw: str, language: str = "python") -> str:
     prefix = above + line
     assert len(prefix) > BUDGET  # the prompt is trimmed
-    ctx = context.build(prefix + "\n", len(prefix), "file:///w/f.py", language=language)
+    uri = f"file:///w/f{context.EXTENSIONS.get(language, '')}"
+    ctx = context.build(prefix + "\n", len(prefix), uri, language=language)
     assert ctx.offset != len(ctx.prefix)
     return clean(raw, ctx, multiline=False)
 
@@ -33,3 +36,17 @@ def test_a_brace_is_not_judged_in_a_trimmed_window() -> None:
     line = "const table = { a: 1, b: h(1"
     assert shown(functions, line, ")}}", language="javascript") == ")}}"
     assert shown(functions, line, ")))", language="javascript") == ")"
+
+
+def test_a_statement_deep_in_a_long_method_counts_its_own_line() -> None:
+    calls = "".join(f"        Register(items[{n}], Lookup({n}));\n" for n in range(BUDGET // 30))
+    above = "    void Load()\n    {\n" + calls + "\n"
+    line = "        if (!IsAccessible(symbol"
+    assert shown(above, line, ")))", language="csharp") == "))"
+    assert shown(above + "    {\n", line, ")))", language="csharp") == "))"
+
+
+def test_a_long_list_of_a_brace_language_may_be_closed_on_its_last_row() -> None:
+    rows = "".join(f"  [{n}, {n + 1}],\n" for n in range(0, BUDGET // 4, 2))
+    line = "  [98, 99"
+    assert shown("const GRID = [\n" + rows, line, "]];", language="javascript") == "]];"

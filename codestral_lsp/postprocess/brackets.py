@@ -22,6 +22,7 @@ from codestral_lsp.postprocess.lines import (
     HASH_COMMENTS,
     SHELLS,
     code_line_below,
+    goes_on,
     is_blank,
     is_closer,
     lines_above,
@@ -490,9 +491,28 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
         return _without_closed_parents(counted, ctx, first_only)
     if ctx.language == "prolog":
         text = _without_closed_groups(text, ctx, first_only)
-    if not whole and not _TOP_LEVEL_LINE.search(ctx.prefix):
+    if not whole and not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
         return text
     return _unopened(text, ctx, ")]}" if whole else ")]", first_only)
+
+
+def _at_statement_level(ctx: Context) -> bool:
+    """Whether the cursor's line starts with no call or list open around it: a statement in a
+    block (``    if (!IsValid(x`` in a method deep in a class), which closes no bracket opened
+    above it. The window shows a brace open around the line; or it shows nothing open, and
+    the line above does not go on into this one (a list's items end with ``,``: the window
+    may start inside a long list). Not in a language whose blocks are its indentation."""
+    if ctx.language in _OFFSIDE:
+        return False
+    line_start = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    stack = _read_prompt(line_start, ctx.language, scanner(ctx).flags).stack
+    if any(bracket in "([" for bracket in stack):
+        return False
+    if stack:
+        return True
+    above = next((line for line in lines_above(ctx) if not is_blank(line)), "")
+    code = without_trailing_comment(above, ctx.language)
+    return bool(code.strip()) and not goes_on(code.rstrip())
 
 
 def _unopened(text: str, ctx: Context, judged: str, first_only: bool) -> str:
