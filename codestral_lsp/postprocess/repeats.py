@@ -141,6 +141,33 @@ def _sibling_after(lines: list[str], count: int) -> bool:
     return indentation(lines[count]) == indentation(lines[count - 1])
 
 
+# The end of the cursor's line that an answer may type again: the word the cursor ends,
+# with the member access before it (``this.``, ``os.path.``, ``Foo::``), from a token boundary.
+_RETYPED_TAIL = re.compile(r"(?<![\w.:>])(?:\w+(?:\.|::|->))*\w*$")
+_MEMBER_ACCESS = re.compile(r"\.|::|->")
+# The fewest characters of such an end that tell a copy from a word that doubles on purpose.
+MIN_RETYPED_TAIL_CHARS = 3
+
+
+def without_tail_again(text: str, ctx: Context) -> str:
+    """The answer without a copy of the end of the cursor's line it starts with, which would
+    stand twice, glued: the word the cursor ends (``from os.path impor|`` + ``import``: not
+    ``imporimport``), with a member access before it (``this.|`` + ``this.keys``). Not where
+    the file holds the doubled text itself, nor at digits, nor inside a word
+    (:func:`overlap.retypes_word` judges that)."""
+    found = _RETYPED_TAIL.search(ctx.line_prefix)
+    if found is None or _WORD.match(ctx.line_suffix[:1]):
+        return text
+    chain = found.group()
+    # The whole chain or its end from a name on (``exports.FSEVENT_M`` + ``FSEVENT_MOVED``).
+    starts = [0, *(part.end() for part in _MEMBER_ACCESS.finditer(chain))]
+    for tail in (chain[start:] for start in starts):
+        if len(tail) < MIN_RETYPED_TAIL_CHARS or tail.isdigit() or not text.startswith(tail):
+            continue
+        return text if tail + tail in ctx.prefix + ctx.suffix else text[len(tail) :]
+    return text
+
+
 def without_line_start(text: str, line_prefix: str) -> str:
     """The answer without a copy of the cursor line's code it starts with (``result = a + b``
     after ``    result = ``), which would stand twice on the line."""
