@@ -162,11 +162,19 @@ def _in_front(text: str, ctx: Context) -> str:
     nothing for a ``return`` above the code's own (:func:`overlap.terminal_twice`)."""
     if overlap.terminal_twice(text.split("\n", 1)[0], ctx.line_suffix):
         return ""
+    if _goes_on_into_code(text):
+        text = text[:-1]
     if "\n" not in text:
         if not _whole_statement(text, ctx):
             return "" if _looping(text, ctx) else text
         text += "\n"
     return lines_in_front(text, ctx) or ""
+
+
+def _goes_on_into_code(text: str) -> bool:
+    """Whether ``text`` is one line that plainly goes on (``const c = range.``) and a line
+    break: the break is the model's habit, the line leads into the code after the cursor."""
+    return text.endswith("\n") and text.count("\n") == 1 and goes_on(text[:-1].rstrip())
 
 
 def _whole_statement(text: str, ctx: Context) -> bool:
@@ -301,7 +309,7 @@ def _multi_line(text: str, ctx: Context) -> str:
     below = _code_moved_down(text, ctx)
     if below is None:
         return _cut(text, ctx)
-    if "\n" not in text:
+    if "\n" not in text or _goes_on_into_code(text):
         return _in_front(text, ctx)
     lines = _cut(text, below).rstrip().split("\n")
     rest = ctx.line_suffix.strip()
