@@ -67,12 +67,24 @@ def within_line(text: str, ctx: Context) -> str:
     rest = ctx.line_suffix.strip()
     if not rest or "\n" in text or not _WORD.search(rest):
         return text
+    if text.rstrip().endswith(";") and not rest.endswith(";"):
+        # The rest typed again with a statement's end the line does without.
+        bare = text.rstrip()[:-1]
+        start = _rest_start(bare, ctx, rest)
+        if start is not None:
+            return _kept(bare, start, ctx)
+    start = _rest_start(text, ctx, rest)
+    return _short_punctuation(text, ctx, rest) if start is None else _kept(text, start, ctx)
+
+
+def _rest_start(text: str, ctx: Context, rest: str) -> int | None:
+    """Where the end of ``text`` that types the stripped ``rest`` of the line again begins."""
     spaced = ctx.line_suffix[:1].isspace()
     # All of the rest, or a start of it right at the cursor: nothing the line does not hold
     # already (``x = |foo(1)`` + ``foo``). After a space it is a token of its own (``f |xs``
     # + ``x``).
     if text.strip() == rest or (not spaced and text.strip() and rest.startswith(text.strip())):
-        return ""
+        return 0
     # The longest start of the rest that the text ends with (and has more before): all of a
     # rest, or a part of it long enough to tell; at most the text's length, not the line's
     # (a minified line's rest may be thousands long).
@@ -90,10 +102,12 @@ def within_line(text: str, ctx: Context) -> str:
         start = _loose_start(text, rest)
     if start is None and spaced:
         start = _doubled_token(text, rest)
-    if start is None:
-        return _short_punctuation(text, ctx, rest)
-    kept = text[:start]
+    return start
+
+
+def _kept(text: str, start: int, ctx: Context) -> str:
     # The line's own space before its tail stays; the suggestion's copy of it goes.
+    kept = text[:start]
     return kept.rstrip() if ctx.line_suffix[:1].isspace() else kept
 
 
