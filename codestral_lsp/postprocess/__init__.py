@@ -337,6 +337,7 @@ def _looping(line: str, ctx: Context) -> bool:
 def _normalize(text: str, ctx: Context) -> str:
     text = markers.without_leaked_token(unix_breaks(text), ctx)
     text = fences.without_fence(spacing.without_invisible_start(text), ctx)
+    text = markers.without_placeholders(text, ctx)
     text = repeats.without_tail_again(repeats.without_line_start(text, ctx.line_prefix), ctx)
     text = spacing.leading_space(spacing.leading_newline(text, ctx), ctx)
     # Closers the answer starts with decide how the cut rules read the cursor's line (a call

@@ -1,13 +1,15 @@
-"""A code model's control tokens leaked into its answer as text: a local server whose template
-or stop list does not match the model shows Code Llama's ``<EOT>``, StarCoder's ``<file_sep>``,
-Qwen's ``<|endoftext|>`` or Gemma's ``<|file_separator|>`` where generation should have ended.
-What follows such a token is no longer the answer."""
+"""What a model writes that is no code of the file: its control tokens leaked as text (a local
+server whose template or stop list does not match the model shows Code Llama's ``<EOT>``,
+StarCoder's ``<file_sep>``, Qwen's ``<|endoftext|>`` or Gemma's ``<|file_separator|>`` where
+generation should have ended; what follows is no longer the answer), and a chat model's
+placeholder lines for code it leaves out (``// ... existing code ...``)."""
 
 from __future__ import annotations
 
 import re
 
 from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import is_comment_line
 
 # The fill-in-the-middle and end-of-text tokens of the code models local servers run, as their
 # tokenizers spell them. Not those that read as text: HTML's ``<s>`` and ``<PRE>``, a usage
@@ -41,3 +43,39 @@ def _first_leaked(text: str, ctx: Context) -> int | None:
     if found is None or _LEAKED.search(ctx.prefix) or _LEAKED.search(ctx.suffix):
         return None
     return found.start()
+
+
+# A chat model's line standing for code it leaves out: an ellipsis with words about that code
+# (``// ... rest of the code ...``, ``# ... existing code ...``), or an ellipsis alone.
+_ELIDED = re.compile(
+    r"(?:\.{3}|\u2026).*\b(?:code|implementation|rest|remaining|existing|unchanged|omitted)\b"
+    r"|\b(?:rest of|remaining|existing|unchanged|omitted)\b.*(?:\.{3}|\u2026)",
+    re.IGNORECASE,
+)
+_ELLIPSIS = re.compile(r"\s*(?:\.{3}|\u2026)\s*")
+# Where an ellipsis alone on a line is no code (elsewhere it may be: Python's ``...``, a
+# Scheme template's, a Lua table's varargs, or prose).
+_ELLIPSIS_NO_CODE = frozenset({
+    "c", "cpp", "csharp", "java", "javascript", "typescript", "javascriptreact",
+    "typescriptreact", "go", "rust", "kotlin", "swift", "php", "dart", "scala", "objective-c",
+    "zig", "d", "solidity",
+})  # fmt: skip
+
+
+def without_placeholders(text: str, ctx: Context) -> str:
+    """``text`` without the lines a chat model writes for code it leaves out: a comment
+    with an ellipsis and words about that code, or an ellipsis alone where that is no code
+    (C and its kin, JavaScript, Go, Rust...). The lines around them stay (a block's closer)."""
+    first, *rest = text.split("\n")
+    kept = [line for line in rest if not _placeholder(line, ctx.language)]
+    if _placeholder(first, ctx.language):
+        first = ""  # the cursor's line keeps what it holds; the code goes on below it
+    elif len(kept) == len(rest):
+        return text
+    return "\n".join([first, *kept])
+
+
+def _placeholder(line: str, language: str) -> bool:
+    if _ELLIPSIS.fullmatch(line):
+        return language in _ELLIPSIS_NO_CODE
+    return is_comment_line(line, language) and _ELIDED.search(line) is not None
