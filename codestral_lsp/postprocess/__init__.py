@@ -340,6 +340,7 @@ def _normalize(text: str, ctx: Context) -> str:
     text = markers.without_placeholders(text, ctx)
     text = repeats.without_tail_again(repeats.without_line_start(text, ctx.line_prefix), ctx)
     text = spacing.leading_space(spacing.leading_newline(text, ctx), ctx)
+    text = spacing.under_indented_body(text, ctx)
     # Closers the answer starts with decide how the cut rules read the cursor's line (a call
     # over-closed before a line break reads as a statement going on); the rest is counted
     # after the cuts, as a line that copies one above must still read as a copy.

@@ -31,6 +31,13 @@ from codestral_lsp.postprocess.lines import (
 
 _WORD = re.compile(r"\w")
 _BRACKET_OPENERS = ("{", "(", "[")
+# A line at its block's own level that is no body line: a label (``case 1:``, ``public:``), a
+# closer, a clause.
+_LEVEL_LINE = re.compile(
+    r"\s*(?:case\b|default\b|[)\]}]|(?:else|elif|elsif|catch|except|finally)\b|[\w ]+:\s*$)"
+)
+# Blocks whose body many files leave at the opener's level.
+_FLAT_BLOCK = re.compile(r"\s*(?:export\s+)?(?:namespace|extern|module)\b")
 # A line ending with ``:`` opens a block when it is a compound statement's head; prose does too
 # (``Usage:`` in a docstring), and a blank line may well follow it there.
 _COLON_BLOCK = re.compile(
@@ -88,6 +95,37 @@ def leading_newline(text: str, ctx: Context) -> str:
     if ctx.line_prefix and body.startswith(ctx.line_prefix):
         return body[len(ctx.line_prefix) :]
     return body
+
+
+def under_indented_body(text: str, ctx: Context) -> str:
+    """After a line that opens a block (``{``, a compound statement's ``:``), a body the model
+    wrote at that line's own level (``    if (ok) {`` + line break + ``    throw e;``): it is
+    indented by the file's step, up to the block's closer at that level, which stays. Not a
+    body that starts with a label, closer or clause (a ``switch``'s ``case``, ``public:``),
+    nor a namespace's or ``extern`` block's, which files often leave unindented."""
+    head = without_trailing_comment(ctx.line_prefix, ctx.language).rstrip()
+    colon = head.endswith(":") and _COLON_BLOCK.match(head) is not None
+    if not text.startswith("\n") or ctx.line_suffix.strip() or ctx.language in LISPS:
+        return text
+    if not (head.endswith("{") or colon) or _FLAT_BLOCK.match(head):
+        return text
+    level = ctx.indent(ctx.line_prefix)
+    lines = text.split("\n")
+    first = next((i for i in range(1, len(lines)) if lines[i].strip()), len(lines))
+    if first == len(lines) or ctx.indent(lines[first]) != level or _LEVEL_LINE.match(lines[first]):
+        return text
+    tabs = "\t" in indentation(ctx.line_prefix) or _tab_indented(ctx)
+    step = "\t" if tabs else " " * _step(ctx, ctx.line_prefix)
+    scan = scanner(ctx)
+    for i in range(first, len(lines)):
+        line = lines[i]
+        # The block's own closer: at its level with nothing the body opened left open.
+        outer = not scan.stack and line.strip()[:1] in (")", "]", "}")
+        if line.strip() and (ctx.indent(line) < level or outer):
+            break
+        scan.feed(line + "\n")
+        lines[i] = step + line if line.strip() else line
+    return "\n".join(lines)
 
 
 def _body_without_break(text: str, ctx: Context) -> bool:
@@ -204,10 +242,12 @@ def _one_short(width: int, ctx: Context) -> bool:
     return width in (above, below, *(above + sign * step for step in steps for sign in (-1, 1)))
 
 
-def _step(ctx: Context) -> int:
+def _step(ctx: Context, nearest: str | None = None) -> int:
     """The file's usual indentation step: the commonest rise from one code line above the
-    cursor to the next (the smaller on a tie; 2 when none rises)."""
-    widths = [ctx.indent(line) for line in _code_above(ctx)]
+    cursor to the next, from the ``nearest`` line too when given (the cursor's); the smaller
+    on a tie; 2 when none rises."""
+    above = _code_above(ctx)
+    widths = [ctx.indent(line) for line in ([nearest, *above] if nearest else above)]
     rises = Counter(lower - upper for lower, upper in pairwise(widths) if lower > upper)
     return min(rises, key=lambda rise: (-rises[rise], rise), default=2)
 
