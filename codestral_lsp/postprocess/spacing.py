@@ -103,11 +103,9 @@ def under_indented_body(text: str, ctx: Context) -> str:
     indented by the file's step, up to the block's closer at that level, which stays. Not a
     body that starts with a label, closer or clause (a ``switch``'s ``case``, ``public:``),
     nor a namespace's or ``extern`` block's, which files often leave unindented."""
-    head = without_trailing_comment(ctx.line_prefix, ctx.language).rstrip()
-    colon = head.endswith(":") and _COLON_BLOCK.match(head) is not None
     if not text.startswith("\n") or ctx.line_suffix.strip() or ctx.language in LISPS:
         return text
-    if not (head.endswith("{") or colon) or _FLAT_BLOCK.match(head):
+    if not _opens_body(ctx.line_prefix, ctx) or _FLAT_BLOCK.match(ctx.line_prefix):
         return text
     level = ctx.indent(ctx.line_prefix)
     lines = text.split("\n")
@@ -126,6 +124,13 @@ def under_indented_body(text: str, ctx: Context) -> str:
         scan.feed(line + "\n")
         lines[i] = step + line if line.strip() else line
     return "\n".join(lines)
+
+
+def _opens_body(line: str, ctx: Context) -> bool:
+    """Whether ``line`` ends by opening a block of statements: ``{``, or a compound
+    statement's ``:`` (not a call's or list's bracket, nor prose's colon)."""
+    head = without_trailing_comment(line, ctx.language).rstrip()
+    return head.endswith("{") or (head.endswith(":") and _COLON_BLOCK.match(head) is not None)
 
 
 def _body_without_break(text: str, ctx: Context) -> bool:
