@@ -6,6 +6,7 @@ placeholder lines for code it leaves out (``// ... existing code ...``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from codestral_lsp.context import Context
@@ -40,9 +41,13 @@ def leaked(text: str, ctx: Context) -> bool:
 
 def _first_leaked(text: str, ctx: Context) -> int | None:
     found = _LEAKED.search(text)
-    if found is None or _LEAKED.search(ctx.prefix) or _LEAKED.search(ctx.suffix):
-        return None
-    return found.start()
+    return None if found is None or _names_tokens(ctx) else found.start()
+
+
+@functools.lru_cache(maxsize=8)  # asked at every streamed line break of the same cursor
+def _names_tokens(ctx: Context) -> bool:
+    """Whether the code around the cursor names control tokens itself."""
+    return _LEAKED.search(ctx.prefix) is not None or _LEAKED.search(ctx.suffix) is not None
 
 
 # A chat model's line standing for code it leaves out: an ellipsis with words about that code

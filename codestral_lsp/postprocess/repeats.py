@@ -164,7 +164,8 @@ def without_tail_again(text: str, ctx: Context) -> str:
     for tail in (chain[start:] for start in starts):
         if len(tail) < MIN_RETYPED_TAIL_CHARS or tail.isdigit() or not text.startswith(tail):
             continue
-        return text if tail + tail in ctx.prefix + ctx.suffix else text[len(tail) :]
+        doubled = tail + tail
+        return text if doubled in ctx.prefix or doubled in ctx.suffix else text[len(tail) :]
     return text
 
 
