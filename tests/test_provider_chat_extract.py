@@ -47,6 +47,13 @@ CASES = [
         "def add(a, b):\n    ",
         "result = a + b\n\n    # sum\n    return result",
     ),
+    # A closer like the line above is the code going on (the class's end), not a copy of it.
+    (
+        "end\n  class B < StandardError\n  end",
+        "module M\n  class A < StandardError\n    def f\n    end\n  ",
+        "end\n  class B < StandardError\n  end",
+    ),
+    ("}\n    throw new Error(name);", "function f(name) {\n    if (name) {\n    }\n    ", None),
     # The marker echoed back.
     (f"a + b{HOLE}", PREFIX, "a + b"),
     # A fence cut off by max_tokens.

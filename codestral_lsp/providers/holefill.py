@@ -31,6 +31,11 @@ _INTRO = re.compile(
 _CODE_CHARS = re.compile(r"[(){}\[\];=<>]|^\s")
 # How many lines of the prefix a chat model typically types again.
 MAX_REPEATED_LINES = 6
+# The fewest characters of the prefix's lines above the cursor's that tell the answer's copy
+# of them.
+MIN_COPIED_CHARS = 6
+# A line that only ends blocks.
+_CLOSER = re.compile(r"(?:[)\]}]+[;,]?|end\b.*)$")
 
 
 def messages(prefix: str, suffix: str, path: str = "") -> list[dict[str, Any]]:
@@ -98,6 +103,14 @@ def _drop_prose(text: str) -> str:
     return code if code.strip() else text
 
 
+def _telling(lines: list[str]) -> bool:
+    """Whether lines above the cursor that an answer starts with say enough to be its copy,
+    not code that goes on alike: closers (``end``, ``}``) and short lines are not, alone."""
+    return not lines or any(
+        len(line) >= MIN_COPIED_CHARS and not _CLOSER.match(line) for line in lines
+    )
+
+
 def _drop_repeated_prefix(text: str, prefix: str) -> str:
     """Remove the cursor's line (and lines above it) when the answer types them again."""
     before = prefix.split("\n")
@@ -107,7 +120,7 @@ def _drop_repeated_prefix(text: str, prefix: str) -> str:
         if not "".join(tail).strip():
             continue
         whole = [line.strip() for line in tail[:-1]]
-        if [line.strip() for line in after[: count - 1]] != whole:
+        if [line.strip() for line in after[: count - 1]] != whole or not _telling(whole):
             continue
         partial = tail[-1].lstrip()
         line = after[count - 1]
