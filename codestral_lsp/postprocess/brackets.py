@@ -25,6 +25,7 @@ from codestral_lsp.postprocess.lines import (
     goes_on,
     is_blank,
     is_closer,
+    last_code_line,
     lines_above,
     lines_after_cursor,
     recent_lines,
@@ -510,8 +511,7 @@ def _at_statement_level(ctx: Context) -> bool:
         return False
     if stack:
         return True
-    above = next((line for line in lines_above(ctx) if not is_blank(line)), "")
-    code = without_trailing_comment(above, ctx.language)
+    code = without_trailing_comment(last_code_line(ctx), ctx.language)
     return bool(code.strip()) and not goes_on(code.rstrip())
 
 

@@ -105,7 +105,8 @@ def under_indented_body(text: str, ctx: Context) -> str:
     nor a namespace's or ``extern`` block's, which files often leave unindented."""
     if not text.startswith("\n") or ctx.line_suffix.strip() or ctx.language in LISPS:
         return text
-    if not _opens_body(ctx.line_prefix, ctx) or _FLAT_BLOCK.match(ctx.line_prefix):
+    head = without_trailing_comment(ctx.line_prefix, ctx.language)
+    if not _opens_body(head) or _FLAT_BLOCK.match(head):
         return text
     level = ctx.indent(ctx.line_prefix)
     lines = text.split("\n")
@@ -126,13 +127,6 @@ def under_indented_body(text: str, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def _opens_body(line: str, ctx: Context) -> bool:
-    """Whether ``line`` ends by opening a block of statements: ``{``, or a compound
-    statement's ``:`` (not a call's or list's bracket, nor prose's colon)."""
-    head = without_trailing_comment(line, ctx.language).rstrip()
-    return head.endswith("{") or (head.endswith(":") and _COLON_BLOCK.match(head) is not None)
-
-
 def _body_without_break(text: str, ctx: Context) -> bool:
     """Whether ``text``, after a line that opens a block, is the block's first line without
     its line break: indented deeper than that line and code, not a trailing comment
@@ -147,10 +141,17 @@ def _body_without_break(text: str, ctx: Context) -> bool:
 
 
 def _opens_block(line_prefix: str) -> bool:
+    """Whether ``line_prefix`` (its comment left out) ends by opening a block: a bracket, or a
+    compound statement's ``:``."""
+    return line_prefix.rstrip().endswith(_BRACKET_OPENERS) or _opens_body(line_prefix)
+
+
+def _opens_body(line_prefix: str) -> bool:
+    """Whether ``line_prefix`` (its comment left out) ends by opening a block of statements:
+    ``{``, or a compound statement's ``:`` (not a call's or list's bracket, nor prose's
+    colon)."""
     head = line_prefix.rstrip()
-    if head.endswith(_BRACKET_OPENERS):
-        return True
-    return head.endswith(":") and bool(_COLON_BLOCK.match(head))
+    return head.endswith("{") or (head.endswith(":") and _COLON_BLOCK.match(head) is not None)
 
 
 def leading_space(text: str, ctx: Context) -> str:
