@@ -1,9 +1,12 @@
-"""The corpus of bench/languages.py: real third-party files in 51 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 56 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
-``dpkg-deb -x``; no root needed), npm packages by name and version (``npm pack``) and PyPI
-wheels by name and version (``pip download``, unpacked as the zip files they are). The first
+``dpkg-deb -x``; no root needed), the upstream sources of a Debian package (``debsrc:``, the
+``.orig`` tarball its source package names, from the same mirror), npm packages by name and
+version (``npm pack``) and PyPI wheels by name and version (``pip download``, unpacked as the
+zip files they are). A glob through ``.jar!/`` reads inside the jars it names (Clojure's
+libraries ship their sources there). The first
 run fetches them into a cache directory and keeps the files the globs below name; later runs
 read the cache and touch no network. A Debian package's version is the one the machine's apt
 sources offer (Debian 12 when this was written); the file fetched is kept in the cache and in
@@ -26,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -59,6 +63,11 @@ CL_LIBS = (
 PROTOS = "npm:google-proto-files@6.0.1"
 ELM_PAGES = "npm:elm-pages@3.1.3"
 GHDL = "usr/lib/ghdl/src"
+CLJ_LIBS = (
+    "libclojure-java libcore-async-clojure libcore-match-clojure libcheshire-clojure "
+    "libclj-time-clojure libcompojure-clojure libcore-cache-clojure libmedley-clojure "
+    "libring-core-clojure libtools-cli-clojure libtools-reader-clojure libdata-json-clojure"
+)
 
 
 def _each(names: str, glob: str, form: str = "deb:{}") -> list[tuple[str, str]]:
@@ -187,6 +196,24 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
         ("deb:ghdl-common", f"{GHDL}/std/v08/*.vhdl"),
         ("deb:ghdl-common", f"{GHDL}/upf/*.vhdl"),
     ],
+    "typescriptreact": [
+        *_each("@radix-ui/themes@3.1.6 react-day-picker@9.4.4", "package/src/**/*.tsx", "npm:{}"),
+        *_each(
+            "react-aria-components@1.5.0 @uiw/react-md-editor@4.0.4",
+            "package/src/**/*.tsx",
+            "npm:{}",
+        ),
+    ],
+    "clojure": _each(CLJ_LIBS, "usr/share/java/*.jar!/**/*.clj", "deb:{}"),
+    "elixir": [("debsrc:elixir", "*/lib/*/lib/**/*.ex")],
+    "scala": [
+        ("debsrc:scala", "*/src/library/**/*.scala"),
+        ("debsrc:scala", "*/src/reflect/**/*.scala"),
+    ],
+    "groovy": [
+        ("debsrc:groovy", "*/src/main/**/*.groovy"),
+        ("debsrc:groovy", "*/subprojects/*/src/main/**/*.groovy"),
+    ],
 }
 
 
@@ -231,6 +258,7 @@ def fetch(cache: Path, sources: list[str], say: Callable[[str], None]) -> dict[s
         got |= _download(npm, npms, tmp, _npm_file)
         pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:"]
         got |= _download([*pip, "-d", tmp], wheels, tmp, lambda n: n.split("==")[0] + "-*.whl")
+        got |= {s[7:]: _upstream(s[7:], tmp) for s in todo if s.startswith("debsrc:")}
         for source in todo:
             kind, name = source.split(":", 1)
             file = got[name]
@@ -244,6 +272,7 @@ def fetch(cache: Path, sources: list[str], say: Callable[[str], None]) -> dict[s
                 status[source] = f"missing: {file} could not be unpacked ({why})"
                 continue
             globs = source_globs()[source]
+            _open_jars(root, globs)
             _keep(root, source_dir(cache, source), globs)
             marker = json.dumps({"file": file, "globs": globs})
             (source_dir(cache, source) / _MARKER).write_text(marker)
@@ -264,6 +293,62 @@ def _download(
     return out
 
 
+def _upstream(name: str, where: str) -> str:
+    """Fetch the upstream tarball of binary package ``name``'s source package into ``where``:
+    the file name, or ``missing: <why>``. apt knows no ``deb-src`` here, so the ``.dsc`` is
+    read from the pool directory the binary package's own address names."""
+    try:
+        done = subprocess.run(
+            ["apt-get", "download", "--print-uris", name],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        shown = subprocess.run(
+            ["apt-cache", "show", "--no-all-versions", name],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+        pool = done.stdout.split("'")[1].rsplit("/", 1)[0]
+        fields = dict(re.findall(r"^(Source|Version): (.+)$", shown, re.M))
+        source, _, version = fields.get("Source", name).partition(" (")
+        version = (version.rstrip(")") or fields["Version"]).split(":")[-1]
+        dsc = _get(f"{pool}/{source}_{version}.dsc").decode()
+        orig = re.search(r"^ \w+ \d+ (\S+\.orig\.tar\.\w+)$", dsc, re.M)
+        if not orig:
+            return f"missing: no upstream tarball in {source}_{version}.dsc"
+        Path(where, orig[1]).write_bytes(_get(f"{pool}/{orig[1]}"))
+    except (OSError, IndexError, KeyError, subprocess.SubprocessError) as err:
+        return f"missing: {err}"
+    return orig[1]
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=300) as answer:
+        data: bytes = answer.read()
+    return data
+
+
+def _open_jars(root: Path, globs: list[str]) -> None:
+    """Unpack each jar a ``.jar!/`` glob names into a folder beside it called ``<jar>!``, so
+    that the glob then reads as a plain one. Links to jars (Debian's unversioned names) are
+    skipped: the same files."""
+    for glob in globs:
+        if ".jar!/" not in glob:
+            continue
+        for jar in root.glob(glob.split("!/", 1)[0]):
+            if jar.is_file() and not jar.is_symlink():
+                try:
+                    with zipfile.ZipFile(jar) as archive:
+                        archive.extractall(jar.with_name(jar.name + "!"))
+                except (OSError, zipfile.BadZipFile):
+                    continue
+
+
 def _npm_file(name: str) -> str:
     """The file ``npm pack`` writes for ``name``: ``@scope/pkg@1.0`` -> ``scope-pkg-1.0.tgz``."""
     return name.lstrip("@").replace("/", "-").replace("@", "-") + ".tgz"
@@ -279,7 +364,7 @@ def _unpack(kind: str, file: Path, root: Path) -> str | None:
             return str(err)
         return None
     deb = kind == "deb"
-    return _run(["dpkg-deb", "-x", file, root] if deb else ["tar", "-xzf", file, "-C", root], "/")
+    return _run(["dpkg-deb", "-x", file, root] if deb else ["tar", "-xf", file, "-C", root], "/")
 
 
 def _run(command: list[str | Path], where: str) -> str | None:

@@ -1,16 +1,17 @@
-"""Languages bench: post-processing on real code in 51 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 56 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
 and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake, Tcl,
 C#, Haskell, Nim, R, Pascal, Prolog and Objective-C, then Vue, Svelte, Solidity, D, Ada and
-Zig, then Crystal and fish, then Common Lisp, Racket, Elm, Protocol Buffers, Verilog and VHDL
-(added later, to show what the rules do for a language nobody looked at), from pinned Debian,
-npm and PyPI packages fetched into a cache on first use (bench/lang_corpus.py says which, and
-how files are picked). In each file, seeded sites give a cursor and the true middle, the code
-really there. Every answer goes through the rules as the engine runs them (``should_stop`` on
-each streamed delta holding a line break, ``clean`` twice, ``replace_length`` for the item's
-range) and the resulting document is compared exactly with the real file. Two measures:
+Zig, then Crystal and fish, then Common Lisp, Racket, Elm, Protocol Buffers, Verilog and VHDL,
+then TypeScript with JSX, Clojure, Elixir, Scala and Groovy (added later, to show what the
+rules do for a language nobody looked at), from pinned Debian, npm and PyPI packages fetched
+into a cache on first use (bench/lang_corpus.py says which, and how files are picked). In each
+file, seeded sites give a cursor and the true middle, the code really there. Every answer goes
+through the rules as the engine runs them (``should_stop`` on each streamed delta holding a
+line break, ``clean`` twice, ``replace_length`` for the item's range) and the resulting
+document is compared exactly with the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
   (``asked=False``, also what textDocument/completion gets) and in invoked mode;
@@ -65,6 +66,7 @@ FAULTS = (*quality.FAULT_RATES, "over_closed", "fence")
 C_LIKE = {
     *("c", "cpp", "javascript", "typescript", "go", "rust", "java", "kotlin", "swift", "php"),
     *("csharp", "objective-c", "solidity", "d", "zig"),
+    *("typescriptreact", "scala", "groovy"),
     # Brace-less but for their comments: Verilog's blocks are begin/end, module/endmodule.
     *("proto", "verilog"),
     # Single-file components: their scripts and styles are C-like, their markup is HTML's.
@@ -75,8 +77,9 @@ COMMENTS = {
     "css": ("/*", "*", "*/"),
     "php": ("//", "/*", "*", "*/", "#"),
     **{lang: ("#",) for lang in ("ruby", "shellscript", "yaml", "toml", "crystal", "fish")},
+    "elixir": ("#",),
     "lua": ("--",),
-    **{lang: (";",) for lang in ("emacs-lisp", "scheme", "lisp", "racket")},
+    **{lang: (";",) for lang in ("emacs-lisp", "scheme", "lisp", "racket", "clojure")},
     "html": ("<!--",),
     "perl": ("#",),
     "erlang": ("%",),
@@ -119,15 +122,19 @@ QUOTES = {
     # Ada's ' is an attribute's tick (``X'Length``) as often as a character's quote.
     "ada": '"',
     # Verilog's ' sizes a number (``4'b1010``); VHDL's is a character's or an attribute's.
-    **{lang: '"' for lang in ("lisp", "racket", "verilog", "vhdl")},
+    **{lang: '"' for lang in ("lisp", "racket", "verilog", "vhdl", "clojure")},
+    **{lang: "\"'`" for lang in ("typescriptreact", "groovy")},
 }
-FENCE_TAG = {"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"}
+FENCE_TAG = {
+    **{"emacs-lisp": "elisp", "shellscript": "bash", "objective-c": "objc"},
+    "typescriptreact": "tsx",
+}
 # A line's code, then the closers it ends with, then maybe a ``;`` or ``,``.
 _CLOSING_RUN = re.compile(r"^(.*?[^\s)\]}])([)\]}]+)[;,]?\s*$")
-LISPS = {"emacs-lisp", "scheme", "lisp", "racket"}
+LISPS = {"emacs-lisp", "scheme", "lisp", "racket", "clojure"}
 DATA = {"json", "yaml", "toml"}
 # Languages whose blocks end with ``end``: a run-on there always closes the block first.
-END_LANGS = {"ruby", "lua", "crystal", "fish", "verilog", "vhdl"}
+END_LANGS = {"ruby", "lua", "crystal", "fish", "verilog", "vhdl", "elixir"}
 # A line that only closes a block: an opener site's middle ends with it when the block does.
 CLOSER_LINE = re.compile(r"^\s*(?:[)\]}]+[)\]};,.]*|end\b.*|fi|done|esac|</[\w.:-]+>)\s*$")
 # Where blocks end with more than ``end``: Verilog's ``endmodule``, ``endcase``, ``join``.
@@ -195,6 +202,13 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
                 in_block = "]]" not in s.split("[[", 1)[1]
                 if s.startswith("--"):
                     continue
+        elif lang == "elixir":
+            # Heredocs (``@doc """``) are prose over lines.
+            if line.count('"""') % 2:
+                in_string = not in_string
+                continue
+            if in_string:
+                continue
         elif lang in LISPS:
             # Common Lisp's and Racket's #| … |# comments a block out.
             if lang in ("lisp", "racket") and (in_block or s.startswith("#|")):
