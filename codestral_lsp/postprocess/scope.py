@@ -11,6 +11,7 @@ import re
 from codestral_lsp.context import Context
 from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS
 from codestral_lsp.postprocess.brackets import (
+    CLOSERS,
     GENERICS,
     SINGLE_TRIPLES,
     Scan,
@@ -98,6 +99,9 @@ _ALLMAN_CLAUSE = re.compile(r"\s*(?:else|catch|finally)\b")
 # How a block's head ends before such a brace: its parameters or condition, or a word
 # (``class Person``, ``else``, ``try``).
 _HEAD_END = re.compile(r"[)\w]$")
+# A line that goes on with the head above it (``interface A`` / ``  extends B {}``, Rust's and
+# Haskell's ``where``, Java's ``throws``): no statement of its own.
+_HEAD_CLAUSE = re.compile(r"\s*(?:extends|implements|throws|where)\b(?![\s]*[:=(])")
 # The closing brackets a line starts with.
 _LEADING_CLOSERS = re.compile(r"\s*([)\]]+)")
 # Languages whose triple-quoted strings run over lines, their lines text at any indentation
@@ -810,14 +814,26 @@ def _statement_start(ctx: Context) -> int | None:
     # they are a dict or set, like any other bracket.
     holds = "([{" if ctx.language == "python" else "(["
     scan, start, continued = scanner(ctx, lisp=False), None, False
+    # The start in effect when each open bracket was opened: a line that closes a block back
+    # into a call (JSX's ``})}`` ending an attribute's object) goes on with that call's
+    # statement, not a statement of its own.
+    owners: list[int | None] = []
     for i, line in enumerate(above):
         if line.lstrip().startswith(_COMMENT) and not scan.quote:
             continue  # a bracket in prose opens nothing
-        if not (_open_in(scan, holds) or scan.quote or continued):
+        depth = len(scan.stack) if scan.quote else _depth_after_closers(scan.stack, line)
+        if depth < len(scan.stack) and depth and scan.stack[depth - 1] in holds:
+            start = owners[depth - 1]
+        elif not (_open_in(scan, holds) or scan.quote or continued or _HEAD_CLAUSE.match(line)):
             start = i
+        scan.low = len(scan.stack)
         scan.feed(line + "\n", lenient=True)
+        owners = owners[: min(scan.low, len(owners))]
+        owners += [start] * (len(scan.stack) - len(owners))
         continued = line.endswith("\\")
-    if start is None or scan.quote or not (_open_in(scan, holds) or continued):
+    if start is None or scan.quote:
+        return None
+    if not (_open_in(scan, holds) or continued or _HEAD_CLAUSE.match(ctx.line_prefix)):
         return None
     return start
 
@@ -970,6 +986,17 @@ def _terminates(first: str, ctx: Context) -> bool:
 def _preamble(line: str) -> bool:
     """A line that leads into a definition: a decorator, an attribute, a comment."""
     return line.lstrip().startswith(("@", *_COMMENT))
+
+
+def _depth_after_closers(stack: list[str], line: str) -> int:
+    """How many of ``stack``'s brackets stay open once the closers ``line`` starts with are
+    read (as many as match)."""
+    depth = len(stack)
+    for char in line.lstrip():
+        if not depth or CLOSERS.get(char) != stack[depth - 1]:
+            break
+        depth -= 1
+    return depth
 
 
 def _open_in(scan: Scan, brackets: str) -> bool:

@@ -408,12 +408,34 @@ def too_small(text: str, ctx: Context) -> bool:
         return False
     if _structure_line(text, body, ctx) or _empty_value(text, body, ctx):
         return False
+    if body in _TAG_ENDS and _in_open_tag(ctx):
+        return False
     return not (closes_open_bracket(body, ctx) or closes_block_by_indentation(text, ctx))
 
 
+# What ends a tag open before the cursor: a lone ``/>`` or ``>`` is the element's end there.
+_TAG_ENDS = frozenset({"/>", ">"})
+_TAG_START = re.compile(r"<[A-Za-z][\w.:-]*")
+_TAG_WINDOW = 2000
+_ATTRIBUTE_VALUE = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")
+_BRACED = re.compile(r"\{[^{}]*\}")
 # Empty brackets and strings: a value of their own.
 _EMPTY_PAIRS = frozenset({"{}", "()", "[]", '""', "''"})
 _GIVES_VALUE = re.compile(r"\b(?:return|yield)$")
+
+
+def _in_open_tag(ctx: Context) -> bool:
+    """Whether the cursor is inside a tag (or a type's ``<`` parameters) opened before it and
+    not ended yet: ``<Thumb`` and its attributes, over lines, then the cursor. Attributes'
+    quoted values and JSX's braced expressions (``onClick={() => go()}``) are skipped."""
+    window = ctx.prefix[-_TAG_WINDOW:]
+    starts = list(_TAG_START.finditer(window))
+    if not starts:
+        return False
+    rest = _ATTRIBUTE_VALUE.sub("", window[starts[-1].end() :])
+    while (shorter := _BRACED.sub("", rest)) != rest:
+        rest = shorter
+    return "<" not in rest and ">" not in rest
 
 
 def _empty_value(text: str, body: str, ctx: Context) -> bool:
