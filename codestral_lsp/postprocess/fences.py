@@ -11,6 +11,7 @@ from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS, LONG_ONE_QUOTE
 from codestral_lsp.postprocess.brackets import (
     closes_bracket_ending_its_line,
     is_comment_line,
+    recent_code,
     scanner,
     without_comment_lines,
 )
@@ -331,7 +332,9 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
         return own_line or not ctx.line_prefix.strip()
     # A fence in a doc comment (Rust's ``///`` examples, a JSDoc block's lines with no star)
     # opens no triple-quoted string.
-    code = without_comment_lines(_FENCE_LINE.sub("", recent), ctx.language)
+    code = without_comment_lines(
+        _FENCE_LINE.sub("", recent_code(ctx.prefix, STRING_LINES, ctx)), ctx.language
+    )
     quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in LONG_ONE_QUOTE)
 
