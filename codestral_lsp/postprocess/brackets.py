@@ -51,6 +51,10 @@ _TEXT_BRACKETS = frozenset({"latex", "restructuredtext"})
 # What TeX's group count passes over: control symbols (``\{``, ``\%``, ``\\``), quotes
 # (````a''``), and brackets, which are text there (``$[0, 1)$``): a group is ``{`` to ``}``.
 _TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
+# A Lisp's character literal of a bracket, no bracket to count: Clojure's ``\}``, Scheme's
+# ``#\(``; in Emacs Lisp also ``?\(`` and ``?(`` (not a name's ``?``).
+_BACKSLASH_CHAR = re.compile(r"\\[()\[\]{}]")
+_ELISP_CHAR = re.compile(r"\??\\[()\[\]{}]|(?<![\w#])\?[()\[\]{}]")
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
@@ -304,8 +308,8 @@ def _past_lisp_literal(code: str, i: int) -> int:
     if char == ";":
         end = code.find("\n", i)
         return len(code) if end < 0 else end
-    if char == "?" and i and NAME_CHAR.match(code, i - 1):
-        return i + 1
+    if char == "?" and i and (NAME_CHAR.match(code, i - 1) or code[i - 1] == "#"):
+        return i + 1  # Clojure's reader conditional ``#?(:clj ...)`` is no literal
     return i + 3 if code[i + 1 : i + 2] == "\\" and char == "?" else i + 2
 
 
@@ -638,9 +642,8 @@ def _closed_early_kept(
     """``line`` (after the code ``before``) without the closers ending it from the first
     that closes a bracket the next line of code, at ``indent``, is ``inside``."""
     start = len(before) - before.rfind("\n") - 1
-    found = _LINE_CLOSERS.search(
-        without_trailing_comment(before[before.rfind("\n") + 1 :] + line, ctx.language)
-    )
+    judged = _bracket_code(before[before.rfind("\n") + 1 :] + line, ctx.language)
+    found = _LINE_CLOSERS.search(without_trailing_comment(judged, ctx.language))
     if found is None or found.end() <= start:
         return line
     begin = max(found.start(), start) - start
@@ -721,9 +724,13 @@ def _unopened_cut(line: str, start: str, scan: Scan, judged: str, ctx: Context) 
 
 
 def _bracket_code(code: str, language: str) -> str:
-    """``code`` as the bracket count reads it: in TeX, what :data:`_TEX_INERT` matches made
-    name characters (the same length, so that indices still point into ``code``; not spaces,
-    as closers after a space are no line's end)."""
+    """``code`` as the bracket count reads it: in TeX, what :data:`_TEX_INERT` matches, in a
+    Lisp its bracket characters (:data:`_BACKSLASH_CHAR`), made name characters (the same
+    length, so that indices still point into ``code``; not spaces, as closers after a space
+    are no line's end)."""
+    if language in LISPS:
+        inert = _ELISP_CHAR if language == "emacs-lisp" else _BACKSLASH_CHAR
+        return inert.sub(lambda found: "_" * len(found.group()), code)
     if language != "latex":
         return code
     return _TEX_INERT.sub(lambda found: "_" * len(found.group()), code)
