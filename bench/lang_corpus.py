@@ -1,4 +1,4 @@
-"""The corpus of bench/languages.py: real third-party files in 56 languages, fetched, never
+"""The corpus of bench/languages.py: real third-party files in 59 languages, fetched, never
 committed.
 
 The files come from pinned packages: Debian packages by name (``apt-get download``, then
@@ -204,6 +204,17 @@ LANGUAGES: dict[str, list[tuple[str, str]]] = {
             "npm:{}",
         ),
     ],
+    "python": _each(
+        "requests==2.32.3 rich==13.9.4 click==8.1.7 attrs==24.2.0 jinja2==3.1.4",
+        "**/*.py",
+        "pypi:{}",
+    ),
+    "scss": [
+        ("npm:bootstrap@5.3.3", "package/scss/**/*.scss"),
+        ("npm:bulma@1.0.2", "package/sass/**/*.scss"),
+        ("npm:foundation-sites@6.9.0", "package/scss/**/*.scss"),
+    ],
+    "xml": [("deb:docbook-xsl", "usr/share/xml/docbook/stylesheet/docbook-xsl/**/*.xsl")],
     "clojure": _each(CLJ_LIBS, "usr/share/java/*.jar!/**/*.clj", "deb:{}"),
     "elixir": [("debsrc:elixir", "*/lib/*/lib/**/*.ex")],
     "scala": [

@@ -1,17 +1,17 @@
-"""Languages bench: post-processing on real code in 56 languages, perfect and faulty answers.
+"""Languages bench: post-processing on real code in 59 languages, perfect and faulty answers.
 
 bench/quality.py's method on real third-party files in C, C++, JavaScript, TypeScript, Go,
 Rust, Ruby, Lua, PHP, Java, Kotlin, Swift, Emacs Lisp, shell, JSON, YAML, TOML, HTML and CSS,
 and in Perl, Erlang, Scheme, SQL, Vim script, LaTeX, Makefiles, Markdown, OCaml, CMake, Tcl,
 C#, Haskell, Nim, R, Pascal, Prolog and Objective-C, then Vue, Svelte, Solidity, D, Ada and
 Zig, then Crystal and fish, then Common Lisp, Racket, Elm, Protocol Buffers, Verilog and VHDL,
-then TypeScript with JSX, Clojure, Elixir, Scala and Groovy (added later, to show what the
-rules do for a language nobody looked at), from pinned Debian, npm and PyPI packages fetched
-into a cache on first use (bench/lang_corpus.py says which, and how files are picked). In each
-file, seeded sites give a cursor and the true middle, the code really there. Every answer goes
-through the rules as the engine runs them (``should_stop`` on each streamed delta holding a
-line break, ``clean`` twice, ``replace_length`` for the item's range) and the resulting
-document is compared exactly with the real file. Two measures:
+then TypeScript with JSX, Clojure, Elixir, Scala, Groovy, Python, SCSS and XML (added later, to
+show what the rules do for a language nobody looked at), from pinned Debian, npm and PyPI
+packages fetched into a cache on first use (bench/lang_corpus.py says which, and how files are
+picked). In each file, seeded sites give a cursor and the true middle, the code really there.
+Every answer goes through the rules as the engine runs them (``should_stop`` on each streamed
+delta holding a line break, ``clean`` twice, ``replace_length`` for the item's range) and the
+resulting document is compared exactly with the real file. Two measures:
 
 * perfect answers (the output is the true middle): the share left intact, in automatic mode
   (``asked=False``, also what textDocument/completion gets) and in invoked mode;
@@ -72,15 +72,19 @@ C_LIKE = {
     # Single-file components: their scripts and styles are C-like, their markup is HTML's.
     *("vue", "svelte"),
 }
+STYLES = {"css", "scss"}
+MARKUP = {"html", "xml"}
 COMMENTS = {
     **{lang: ("//", "/*", "*", "*/") for lang in C_LIKE},
     "css": ("/*", "*", "*/"),
+    "scss": ("//", "/*", "*", "*/"),
+    "python": ("#",),
     "php": ("//", "/*", "*", "*/", "#"),
     **{lang: ("#",) for lang in ("ruby", "shellscript", "yaml", "toml", "crystal", "fish")},
     "elixir": ("#",),
     "lua": ("--",),
     **{lang: (";",) for lang in ("emacs-lisp", "scheme", "lisp", "racket", "clojure")},
-    "html": ("<!--",),
+    **{lang: ("<!--",) for lang in ("html", "xml")},
     "perl": ("#",),
     "erlang": ("%",),
     "sql": ("--",),
@@ -102,8 +106,8 @@ COMMENTS = {
 }
 # Block comments, in the languages that have them and are not C-like: (opening, closing).
 BLOCK_COMMENTS = {
-    "css": ("/*", "*/"),
-    "html": ("<!--", "-->"),
+    **{lang: ("/*", "*/") for lang in STYLES},
+    **{lang: ("<!--", "-->") for lang in MARKUP},
     "haskell": ("{-", "-}"),
     "nim": ("#[", "]#"),
     "pascal": ("{", "}"),
@@ -112,7 +116,7 @@ BLOCK_COMMENTS = {
 }
 # Characters that open strings (where it is not the usual two): a Lisp's ' quotes a form.
 QUOTES = {
-    **{lang: '"' for lang in ("emacs-lisp", "scheme", "rust", "json", "html")},
+    **{lang: '"' for lang in ("emacs-lisp", "scheme", "rust", "json", "html", "xml")},
     "sql": "'\"",
     **{lang: '"' for lang in ("cmake", "tcl")},
     **{lang: "\"'`" for lang in ("javascript", "typescript", "go", "r", "vue", "svelte", "d")},
@@ -182,7 +186,7 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
             if in_block:
                 in_block = closes not in s
                 continue
-            if (s.startswith(opens) if lang != "html" else opens in s) and closes not in s:
+            if (s.startswith(opens) if lang not in MARKUP else opens in s) and closes not in s:
                 in_block = True
                 continue
         elif lang in ("ruby", "perl"):
@@ -202,9 +206,9 @@ def code_lines(lines: list[str], lang: str) -> set[int]:
                 in_block = "]]" not in s.split("[[", 1)[1]
                 if s.startswith("--"):
                     continue
-        elif lang == "elixir":
-            # Heredocs (``@doc """``) are prose over lines.
-            if line.count('"""') % 2:
+        elif lang in ("elixir", "python"):
+            # Heredocs (``@doc """``) and docstrings are prose over lines.
+            if line.count('"""') % 2 or line.count("'''") % 2:
                 in_string = not in_string
                 continue
             if in_string:
@@ -342,17 +346,19 @@ def is_head(lines: list[str], i: int, lang: str, tab: int) -> bool:
     """Whether line ``i`` begins a definition, method, rule or key: what a run-on writes."""
     line = lines[i]
     s = line.strip()
-    if not s or (lang != "css" and s.startswith(("//", "/*", "*", "#", "--", ";", "<!--", "@"))):
+    if not s or (lang != "css" and s.startswith(("//", "/*", "*", "#", "--", ";", "<!--"))):
+        return False
+    if s.startswith("@") and lang not in STYLES:
         return False
     if lang in DATA:
         return s[0] not in "}]),"
-    if lang == "html":
+    if lang in MARKUP:
         return s.startswith("<") and not s.startswith(("</", "<!--"))
     if lang in LISPS:
         return s.startswith("(")
     if CONTROL.match(line) or s == "{":
         return False
-    if s.endswith("{") or (s.endswith(":") and lang != "css"):
+    if s.endswith("{") or (s.endswith(":") and lang not in STYLES):
         return True
     for j in range(i + 1, min(i + 3, len(lines))):
         if lines[j].strip():
