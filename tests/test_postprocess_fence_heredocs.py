@@ -48,3 +48,38 @@ def test_in_a_window_trimmed_inside_a_heredoc_the_fence_goes() -> None:
 def test_inside_a_heredoc_the_fence_stays() -> None:
     prefix = "defmodule M do\n" + documented(3) + '  @doc """\n  Example:\n\n'
     assert shown(prefix, "```elixir\nM.f0(1)\n```") == "```elixir\nM.f0(1)\n```"
+
+
+def python_methods(count: int, doc_lines: int = 6) -> str:
+    """Methods each with a docstring whose closing quotes stand alone (PEP 257)."""
+    doc = "".join(f"        Detail {n} of what it does.\n" for n in range(doc_lines))
+    return "".join(
+        f'    def m{n}(self):\n        """Summary {n}.\n\n{doc}        """\n        return {n}\n\n'
+        for n in range(count)
+    )
+
+
+def python_shown(prefix: str, raw: str) -> str:
+    ctx = context.build(prefix + "\n", len(prefix), "file:///w/f.py", language="python")
+    return clean(raw, ctx, multiline=False)
+
+
+def test_python_window_trimmed_inside_a_docstring_the_fence_goes() -> None:
+    prefix = "class C:\n" + python_methods(BUDGET // 200) + "    def run(self):\n        x = "
+    ctx = context.build(prefix, len(prefix), "file:///w/f.py", language="python")
+    assert ctx.offset > len(ctx.prefix)
+    first_quotes = ctx.prefix[: ctx.prefix.index('"""') + 3]
+    assert first_quotes.rsplit("\n", 1)[-1] == '        """'  # it closes a docstring
+    assert python_shown(prefix, "```python\nself.m0()\n```") == "self.m0()"
+
+
+def test_python_window_trimmed_before_a_template_string_the_fence_goes() -> None:
+    template = 'TEMPLATE = """\n' + "".join(f"line {n}\n" for n in range(20)) + '"""\n\n'
+    filler = "".join(f"value_{n} = {n}\n" for n in range(BUDGET // 12))
+    prefix = filler + template + "def run():\n    x = "
+    assert python_shown(prefix, "```python\nTEMPLATE.strip()\n```") == "TEMPLATE.strip()"
+
+
+def test_a_docstring_title_underlined_with_tildes_is_no_fence() -> None:
+    prefix = '"""\nrequests.compat\n~~~~~~~~~~~~~~~\n\nCompatibility.\n"""\n\nnumbers = '
+    assert python_shown(prefix, "```\n(int, float)\n```") == "(int, float)"

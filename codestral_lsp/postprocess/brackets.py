@@ -98,10 +98,6 @@ PRIMES = frozenset({
 # Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
 # escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
 SINGLE_TRIPLES = frozenset({"python", "dart", "toml", "groovy", "elixir", "coffeescript"})
-_TRIPLES = re.compile(r"\"\"\"|'''")
-_DOUBLE_TRIPLES = re.compile(r'"""')
-# Where a heredoc or text block opens only at the end of a line of code.
-_HEREDOCS = frozenset({"elixir", "java", "swift"})
 _PRIMED = re.compile(r"(?<=[\w'])'")
 _TYPE_VARIABLE = re.compile(r"'[A-Za-z_]\w*(?!')")
 # Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).
@@ -386,38 +382,6 @@ def scanner(ctx: Context, angles: bool = False, lisp: bool = True) -> Scan:
         backquotes=ctx.language not in NO_BACKQUOTES,
         single_triples=ctx.language in SINGLE_TRIPLES,
     )
-
-
-def recent_code(text: str, count: int, ctx: Context) -> str:
-    """The last ``count`` lines of ``text`` (the prefix, or its start), to be scanned: where the
-    text before them leaves a triple-quoted string open (a docstring or an Elixir heredoc the
-    window cuts through), they start with its quotes, so that the scan starts inside it as the
-    file does, not reading its closing quotes as an opening."""
-    recent = recent_lines(text, count)
-    before = _window_start_quote(ctx) + text[: len(text) - len(recent)]
-    return _open_triple(before, ctx.language in SINGLE_TRIPLES) + recent
-
-
-def _window_start_quote(ctx: Context) -> str:
-    """The heredoc a prompt window cut from the file's start begins inside, as its first
-    triple quote tells where a heredoc opens only after code on its line (Elixir's
-    ``@doc \"\"\"``, a Java or Swift text block's ``= \"\"\"``): one alone on its line closes."""
-    if ctx.offset <= len(ctx.prefix) or ctx.language not in _HEREDOCS:
-        return ""
-    first = _DOUBLE_TRIPLES.search(ctx.prefix)
-    if first is None:
-        return ""
-    line_start = ctx.prefix.rfind("\n", 0, first.start()) + 1
-    return '"""' if not ctx.prefix[line_start : first.start()].strip() else ""
-
-
-def _open_triple(text: str, single: bool) -> str:
-    """The triple quote ``text`` leaves open, counting its triple quotes in order, or ``""``."""
-    found = _TRIPLES if single else _DOUBLE_TRIPLES
-    quote = ""
-    for mark in found.findall(text):
-        quote = "" if mark == quote else quote or mark
-    return quote
 
 
 def cost(code: str, ctx: Context, above: str = "") -> int:

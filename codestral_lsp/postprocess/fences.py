@@ -11,10 +11,10 @@ from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS, LONG_ONE_QUOTE
 from codestral_lsp.postprocess.brackets import (
     closes_bracket_ending_its_line,
     is_comment_line,
-    recent_code,
     scanner,
     without_comment_lines,
 )
+from codestral_lsp.postprocess.heredocs import recent_code
 from codestral_lsp.postprocess.lines import (
     SHELLS,
     STYLE_SHEETS,
@@ -46,6 +46,7 @@ _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 # A comment line's marker with no text after it yet (``/// ``, `` * ``, ``# ``).
 _MARKER_ONLY = re.compile(r"[ \t]*(?:/\*+!?|\*+|//[/!]?|#+|--+|;+|%+)?[ \t]*$")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
+_BACKQUOTE_FENCE_LINE = re.compile(r"^[ \t]*`{3,}.*$", re.MULTILINE)
 # A fence line with no language tag: a closing one, or an opening one without a tag.
 _LONE_FENCE = re.compile(r"^[ \t]*`{3,}[ \t]*$", re.MULTILINE)
 _QUOTED = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
@@ -161,8 +162,11 @@ def _markdown_wrapper(opening: re.Match[str], own_line: bool, ctx: Context) -> b
 
 
 def _fenced_block_open(ctx: Context) -> bool:
-    """Whether an odd number of fence lines before the cursor leaves a fenced block open."""
-    return len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
+    """Whether an odd number of fence lines before the cursor leaves a fenced block open. In
+    code, backquote fences only: a docstring's examples use them, while a line of tildes there
+    is reStructuredText's underline (``requests.compat`` / ``~~~~~~~~~~~~~~~``)."""
+    fences = _FENCE_LINE if ctx.language in FENCED_LANGUAGES else _BACKQUOTE_FENCE_LINE
+    return len(fences.findall(ctx.prefix)) % 2 == 1
 
 
 def _fenced_code(body: str, fence: str) -> str:

@@ -1,0 +1,67 @@
+"""Which triple-quoted string (a docstring, an Elixir heredoc, a text block) a window of the
+prompt starts inside: a scan of the window alone would read the string's closing quotes as
+an opening and everything after them as text."""
+
+from __future__ import annotations
+
+import re
+
+from codestral_lsp.context import Context
+from codestral_lsp.postprocess.brackets import SINGLE_TRIPLES
+from codestral_lsp.postprocess.lines import recent_lines
+
+_TRIPLES = re.compile(r"\"\"\"|'''")
+_DOUBLE_TRIPLES = re.compile(r'"""')
+# Where a heredoc or text block opens only at the end of a line of code (``@doc """``,
+# ``String s = """``): one alone on its line closes.
+_AFTER_CODE = frozenset({"elixir", "java", "swift"})
+# What may follow closing quotes on their line: nothing, or the code the string is part of.
+_CLOSED_BY = re.compile(r"[ \t]*(?:[),.;\]}\n]|$)")
+# What ends the text before opening quotes: an operator or bracket, or a string prefix.
+_OPENED_AFTER = re.compile(r"(?:[=(,\[{+%:]|(?:^|[\s=(,\[{+])[rRbBuUfF]{1,2})[ \t]*$")
+
+
+def recent_code(text: str, count: int, ctx: Context) -> str:
+    """The last ``count`` lines of ``text`` (the prefix, or its start), to be scanned: where the
+    text before them leaves a triple-quoted string open, they start with its quotes, so that
+    the scan starts inside it as the file does. The text before them is read from the
+    prompt's start, and where the prompt itself was trimmed, from what its first triple quote
+    shows (:func:`_window_start_quote`)."""
+    recent = recent_lines(text, count)
+    before = _window_start_quote(ctx) + text[: len(text) - len(recent)]
+    return _open_triple(before, ctx.language in SINGLE_TRIPLES) + recent
+
+
+def _open_triple(text: str, single: bool) -> str:
+    """The triple quote ``text`` leaves open, counting its triple quotes in order, or ``""``."""
+    found = _TRIPLES if single else _DOUBLE_TRIPLES
+    quote = ""
+    for mark in found.findall(text):
+        quote = "" if mark == quote else quote or mark
+    return quote
+
+
+def _window_start_quote(ctx: Context) -> str:
+    """The triple quote a prompt trimmed from the file's start begins inside, or ``""``: where
+    its first triple quote closes a string. In Elixir, Java and Swift one alone on its line
+    does. In Python one that ends its line (or is followed by the code the string is part of)
+    closes unless an operator, bracket or string prefix stands before it (``x = \"\"\"``), or
+    it stands alone under a ``def`` or ``class`` line (a docstring's opening)."""
+    if ctx.offset <= len(ctx.prefix) or ctx.language not in (*_AFTER_CODE, "python"):
+        return ""
+    first = (_TRIPLES if ctx.language == "python" else _DOUBLE_TRIPLES).search(ctx.prefix)
+    if first is None:
+        return ""
+    prefix = ctx.prefix
+    line_start = prefix.rfind("\n", 0, first.start()) + 1
+    before = prefix[line_start : first.start()]
+    if ctx.language != "python":
+        return first.group() if not before.strip() else ""
+    if not _CLOSED_BY.match(prefix, first.end()) or _OPENED_AFTER.search(before):
+        return ""
+    if before.strip():
+        return first.group()
+    above = prefix[:line_start].rstrip()
+    if not above or above.endswith(":"):
+        return ""  # a docstring's opening, or nothing above to tell
+    return first.group()
