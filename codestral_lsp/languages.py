@@ -26,6 +26,10 @@ LONG_ONE_QUOTE = LISPS | frozenset({
     "yaml", "html", "xml", "vue", "svelte", "r", "julia", "elixir", "nix", "csharp", "tcl",
 })  # fmt: skip
 
+# Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
+# escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
+SINGLE_TRIPLES = frozenset({"python", "dart", "toml", "groovy", "elixir", "coffeescript"})
+
 _ALIASES = {
     **dict.fromkeys(("c++", "cc", "cxx", "hpp"), "cpp"),
     **dict.fromkeys(("cs", "c-sharp", "c_sharp", "c#"), "csharp"),

@@ -2,7 +2,8 @@
 closer with nothing open for it in the window is cut only where the window shows it is not
 inside a long call or list (a line of code at column 0, or a statement in a block: a brace
 open around the cursor's line, or nothing open and the line above not going on into it),
-and ``}`` never."""
+and ``}`` never. In Python, whose braces hold dicts, a brace tells nothing; a window
+that starts inside a docstring is read from the docstring's end."""
 
 from __future__ import annotations
 
@@ -50,3 +51,29 @@ def test_a_long_list_of_a_brace_language_may_be_closed_on_its_last_row() -> None
     rows = "".join(f"  [{n}, {n + 1}],\n" for n in range(0, BUDGET // 4, 2))
     line = "  [98, 99"
     assert shown("const GRID = [\n" + rows, line, "]];", language="javascript") == "]];"
+
+
+def methods(count: int, doc_lines: int = 0) -> str:
+    """A class body's methods, each maybe with a docstring whose closing quotes stand alone."""
+    doc = "".join(f"        Detail {n} (of what it does.\n" for n in range(doc_lines))
+    docstring = f'        """Summary.\n\n{doc}        """\n' if doc_lines else ""
+    return "".join(
+        f"    def m{n}(self):\n{docstring}        return g(self, {n})\n\n" for n in range(count)
+    )
+
+
+def test_a_python_statement_deep_in_a_class_is_judged() -> None:
+    above = "    " + methods(BUDGET // 40).lstrip()
+    assert shown(above, "        total = compute(a, max(b, c", ")))") == "))"
+
+
+def test_a_python_window_trimmed_inside_a_docstring_is_read_from_its_end() -> None:
+    above = "    " + methods(BUDGET // 200, doc_lines=6).lstrip()
+    window = context.build(above, len(above), "file:///w/f.py", language="python").prefix
+    assert window.lstrip().startswith("Detail")  # the window starts inside a docstring
+    assert shown(above, "        total = compute(a, max(b, c", ")))") == "))"
+
+
+def test_a_python_row_of_a_long_list_may_close_it() -> None:
+    rows = "".join(f"    ({n}, {n + 1}),\n" for n in range(0, BUDGET // 4, 2))
+    assert shown("PAIRS = [\n" + rows, "    (98, 99", ")]") == ")]"

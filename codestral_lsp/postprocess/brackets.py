@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from codestral_lsp.context import Context
-from codestral_lsp.languages import LISPS
+from codestral_lsp.languages import LISPS, SINGLE_TRIPLES
+from codestral_lsp.postprocess.heredocs import window_start_quote
 from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
     HASH_COMMENTS,
@@ -95,9 +96,6 @@ PRIMES = frozenset({
     "ocaml", "fsharp", "haskell", "elm", "sml", "purescript", "reason", "ada", "nim",
     "vhdl", "verilog", "systemverilog",
 })  # fmt: skip
-# Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
-# escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
-SINGLE_TRIPLES = frozenset({"python", "dart", "toml", "groovy", "elixir", "coffeescript"})
 _PRIMED = re.compile(r"(?<=[\w'])'")
 _TYPE_VARIABLE = re.compile(r"'[A-Za-z_]\w*(?!')")
 # Languages whose ``<>`` hold type arguments (``Vec<i32>``, ``List<String>``, ``Map<K, V>``).
@@ -506,12 +504,15 @@ def _at_statement_level(ctx: Context) -> bool:
     block (``    if (!IsValid(x`` in a method deep in a class), which closes no bracket opened
     above it. The window shows a brace open around the line; or it shows nothing open, and
     the line above does not go on into this one (a list's items end with ``,``: the window
-    may start inside a long list). Not in a language whose blocks are its indentation."""
-    if ctx.language in _OFFSIDE:
+    may start inside a long list). In Python, whose braces hold dicts, only the latter. Not in
+    the other languages whose blocks are their indentation: Haskell's and Elm's lists put
+    their commas first, so a row's line above does not end going on."""
+    if ctx.language in _OFFSIDE and ctx.language != "python":
         return False
     line_start = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    stack = _read_prompt(line_start, ctx.language, scanner(ctx).flags).stack
-    if any(bracket in "([" for bracket in stack):
+    stack = _prompt_scan(line_start, ctx).stack
+    holds = "([{" if ctx.language == "python" else "(["
+    if any(bracket in holds for bracket in stack):
         return False
     if stack:
         return True
@@ -522,7 +523,7 @@ def _at_statement_level(ctx: Context) -> bool:
 def _unopened(text: str, ctx: Context, judged: str, first_only: bool) -> str:
     """``text`` without the ``judged`` closers ending its lines that the prompt and the
     lines before leave nothing open for."""
-    scan = _read_prompt(ctx.prefix, ctx.language, scanner(ctx).flags).copy()
+    scan = _prompt_scan(ctx.prefix, ctx).copy()
     lines = text.split("\n")
     for k, line in enumerate(lines[:1] if first_only else lines):
         if k and _CLOSERS_ONLY.fullmatch(line) and _closes_nothing(scan, judged, ctx):
@@ -700,13 +701,21 @@ def _bracket_code(code: str, language: str) -> str:
     return _TEX_INERT.sub(lambda found: "_" * len(found.group()), code)
 
 
+def _prompt_scan(prefix: str, ctx: Context) -> Scan:
+    """:func:`_read_prompt` of ``prefix`` (the prompt, or its start) for the cursor's file."""
+    flags = scanner(ctx).flags
+    return _read_prompt(prefix, ctx.language, flags, window_start_quote(ctx))
+
+
 @functools.lru_cache(maxsize=4)
 def _read_prompt(
-    prefix: str, language: str, flags: tuple[bool, bool, bool, bool, bool, bool]
+    prefix: str, language: str, flags: tuple[bool, bool, bool, bool, bool, bool], start: str
 ) -> Scan:
-    """The scan of the whole prompt, without its comments, read leniently. Cached: the stream
-    and the final rules judge each keystroke's answer after the same prompt."""
-    code = "\n".join(
+    """The scan of the whole prompt, without its comments, read leniently, from inside the
+    triple-quoted string ``start`` when the prompt was trimmed inside one
+    (:func:`window_start_quote`). Cached: the stream and the final rules judge each
+    keystroke's answer after the same prompt."""
+    code = start + "\n".join(
         without_trailing_comment(line, language)
         for line in without_comment_lines(prefix, language).split("\n")
     )

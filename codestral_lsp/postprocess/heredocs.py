@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.postprocess.brackets import SINGLE_TRIPLES
+from codestral_lsp.languages import SINGLE_TRIPLES
 from codestral_lsp.postprocess.lines import recent_lines
 
 _TRIPLES = re.compile(r"\"\"\"|'''")
@@ -26,9 +26,9 @@ def recent_code(text: str, count: int, ctx: Context) -> str:
     text before them leaves a triple-quoted string open, they start with its quotes, so that
     the scan starts inside it as the file does. The text before them is read from the
     prompt's start, and where the prompt itself was trimmed, from what its first triple quote
-    shows (:func:`_window_start_quote`)."""
+    shows (:func:`window_start_quote`)."""
     recent = recent_lines(text, count)
-    before = _window_start_quote(ctx) + text[: len(text) - len(recent)]
+    before = window_start_quote(ctx) + text[: len(text) - len(recent)]
     return _open_triple(before, ctx.language in SINGLE_TRIPLES) + recent
 
 
@@ -41,7 +41,7 @@ def _open_triple(text: str, single: bool) -> str:
     return quote
 
 
-def _window_start_quote(ctx: Context) -> str:
+def window_start_quote(ctx: Context) -> str:
     """The triple quote a prompt trimmed from the file's start begins inside, or ``""``: where
     its first triple quote closes a string. In Elixir, Java and Swift one alone on its line
     does. In Python one that ends its line (or is followed by the code the string is part of)

@@ -9,11 +9,10 @@ import itertools
 import re
 
 from codestral_lsp.context import Context
-from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS
+from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS, SINGLE_TRIPLES
 from codestral_lsp.postprocess.brackets import (
     CLOSERS,
     GENERICS,
-    SINGLE_TRIPLES,
     Scan,
     at_cursor,
     is_comment_line,
