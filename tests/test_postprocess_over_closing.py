@@ -77,3 +77,11 @@ def test_a_python_window_trimmed_inside_a_docstring_is_read_from_its_end() -> No
 def test_a_python_row_of_a_long_list_may_close_it() -> None:
     rows = "".join(f"    ({n}, {n + 1}),\n" for n in range(0, BUDGET // 4, 2))
     assert shown("PAIRS = [\n" + rows, "    (98, 99", ")]") == ")]"
+
+
+def test_a_jsx_attribute_closes_only_what_it_opened_in_a_trimmed_window() -> None:
+    items = "".join(f'        <Item key="{n}" label={{labels[{n}]}} />\n' for n in range(BUDGET // 40))
+    above = "export function List() {\n  return (\n      <ul>\n" + items + "        <Toolbar\n"
+    line = "          hideToolbar={hideToolbar}\n          prefixCls="
+    assert shown(above, line, "{prefixCls}}", language="typescriptreact") == "{prefixCls}"
+    assert shown(above, line, "{cls(a, b)}", language="typescriptreact") == "{cls(a, b)}"

@@ -31,6 +31,7 @@ from codestral_lsp.postprocess.lines import (
     lines_after_cursor,
     recent_lines,
 )
+from codestral_lsp.postprocess.tags import in_attribute
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CLOSERS = {v: k for k, v in OPENERS.items()}
@@ -484,6 +485,11 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     """
     if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
+    first, newline, rest = text.partition("\n")
+    if in_attribute(ctx.line_prefix + first, ctx):
+        # An attribute's braces balance on its line, whatever the window starts inside.
+        scan = scanner(ctx).feed(ctx.line_prefix)
+        return _unopened_cut(first, ctx.line_prefix, scan, ")]}", ctx) + newline + rest
     whole = ctx.offset == len(ctx.prefix)
     if ctx.language == "latex":
         return _unopened(text, ctx, "}", first_only)

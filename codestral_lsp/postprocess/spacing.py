@@ -28,6 +28,7 @@ from codestral_lsp.postprocess.lines import (
     is_blank,
     last_code_line,
 )
+from codestral_lsp.postprocess.tags import ANGLE_END, angle_open
 
 _WORD = re.compile(r"\w")
 _BRACKET_OPENERS = ("{", "(", "[")
@@ -408,41 +409,14 @@ def too_small(text: str, ctx: Context) -> bool:
         return False
     if _structure_line(text, body, ctx) or _empty_value(text, body, ctx):
         return False
-    if _ANGLE_END.fullmatch(body) and _angle_open(ctx):
+    if ANGLE_END.fullmatch(body) and angle_open(ctx):
         return False
     return not (closes_open_bracket(body, ctx) or closes_block_by_indentation(text, ctx))
 
 
-# What ends a tag or type arguments open before the cursor (``/>``, ``>``, ``>;``): no noise.
-_ANGLE_END = re.compile(r"/?>[;,)]?")
-# Angle brackets as tags and type arguments use them (``<Thumb``, ``Pick<T``, ``/>``), and
-# ``;``, which ends any left open by comparisons (``i<n;``).
-_ANGLE = re.compile(r"(?<=[\w.$])<|<(?=[A-Za-z])|/>|(?<![=\-/])>(?!=)|;")
-_TAG_WINDOW = 2000
-_ATTRIBUTE_VALUE = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")
-_BRACED = re.compile(r"\{[^{}]*\}")
 # Empty brackets and strings: a value of their own.
 _EMPTY_PAIRS = frozenset({"{}", "()", "[]", '""', "''"})
 _GIVES_VALUE = re.compile(r"\b(?:return|yield)$")
-
-
-def _angle_open(ctx: Context) -> bool:
-    """Whether the cursor is inside a tag or type arguments opened before it and not ended
-    yet: ``<Thumb`` and its attributes over lines, or ``Simplify<`` and its arguments over
-    lines (``Partial<Pick<T, K>>`` the last). Quoted values and braced groups (JSX's
-    ``onClick={() => go()}``, an object type) are skipped, arrows and ``>=`` are no closers."""
-    rest = _ATTRIBUTE_VALUE.sub("", ctx.prefix[-_TAG_WINDOW:])
-    while (shorter := _BRACED.sub("", rest)) != rest:
-        rest = shorter
-    depth = 0
-    for mark in _ANGLE.findall(rest):
-        if mark == "<":
-            depth += 1
-        elif mark == ";":
-            depth = 0
-        else:
-            depth = max(0, depth - 1)
-    return depth > 0
 
 
 def _empty_value(text: str, body: str, ctx: Context) -> bool:
