@@ -1,9 +1,10 @@
-"""Over-closing when the prompt is trimmed: what the window starts inside is unknown, so a
-closer with nothing open for it in the window is cut only where the window shows it is not
-inside a long call or list (a line of code at column 0, or a statement in a block: a brace
-open around the cursor's line, or nothing open and the line above not going on into it),
-and ``}`` never. In Python, whose braces hold dicts, a brace tells nothing; a window
-that starts inside a docstring is read from the docstring's end."""
+"""Over-closing when the prompt is trimmed: what the window starts inside is unknown, so a closer
+with nothing open for it in the window is cut only where the window shows it is not inside a
+long call or list (a line of code at column 0, or a statement in a block: a brace open around
+the cursor's line, or nothing open and the line above not going on into it), and ``}`` only
+where it would close another kind of bracket the window shows open. In Python, whose braces
+hold dicts, a brace tells nothing; a window that starts inside a docstring is read from the
+docstring's end."""
 
 from __future__ import annotations
 
@@ -80,8 +81,17 @@ def test_a_python_row_of_a_long_list_may_close_it() -> None:
 
 
 def test_a_jsx_attribute_closes_only_what_it_opened_in_a_trimmed_window() -> None:
-    items = "".join(f'        <Item key="{n}" label={{labels[{n}]}} />\n' for n in range(BUDGET // 40))
+    item = '        <Item key="{0}" label={{labels[{0}]}} />\n'
+    items = "".join(item.format(n) for n in range(BUDGET // 40))
     above = "export function List() {\n  return (\n      <ul>\n" + items + "        <Toolbar\n"
     line = "          hideToolbar={hideToolbar}\n          prefixCls="
     assert shown(above, line, "{prefixCls}}", language="typescriptreact") == "{prefixCls}"
     assert shown(above, line, "{cls(a, b)}", language="typescriptreact") == "{cls(a, b)}"
+
+
+def test_a_brace_that_would_close_an_open_parenthesis_goes_in_a_trimmed_window() -> None:
+    rules = "".join(f".c{n} {{\n  color: #{{$c{n}}};\n}}\n" for n in range(BUDGET // 20))
+    above = rules + '.button {\n  background-color: hsl(\n    #{getVar("h")},\n'
+    line = "    #{getVar("
+    assert shown(above, line, '"s")}},', language="scss") == '"s")},'
+    assert shown(above, line, '"s")},', language="scss") == '"s")},'

@@ -477,7 +477,9 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     it was trimmed, what the window starts inside stays unknown: only ``)`` and ``]`` are
     judged then (a class or namespace body spans windows, a call or list rarely), only when
     the window holds a line of code at column 0 (no call or list goes on around it; a long
-    list's items are indented), and not in a Lisp, whose forms span windows. In TeX only
+    list's items are indented), and not in a Lisp, whose forms span windows; and a closer of
+    another kind than the innermost bracket the window shows open (a ``}`` with a ``(`` open,
+    which must close first) wherever the window starts. In TeX only
     ``}`` is judged, against groups alone (:func:`_bracket_code`), in a trimmed window too: a
     group rarely spans one. A line of closers alone is left to the scope rule, which judges
     it by indentation. In a Lisp, also :func:`_without_closed_parents`. With ``first_only``,
@@ -500,9 +502,11 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
         return _without_closed_parents(counted, ctx, first_only)
     if ctx.language == "prolog":
         text = _without_closed_groups(text, ctx, first_only)
-    if not whole and not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
-        return text
-    return _unopened(text, ctx, ")]}" if whole else ")]", first_only)
+    if whole:
+        return _unopened(text, ctx, ")]}", first_only)
+    if not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
+        return _unopened(text, ctx, "", first_only, mismatched=")]}")
+    return _unopened(text, ctx, ")]", first_only, mismatched="}")
 
 
 def _at_statement_level(ctx: Context) -> bool:
@@ -526,16 +530,19 @@ def _at_statement_level(ctx: Context) -> bool:
     return bool(code.strip()) and not goes_on(code.rstrip())
 
 
-def _unopened(text: str, ctx: Context, judged: str, first_only: bool) -> str:
+def _unopened(text: str, ctx: Context, judged: str, first_only: bool, mismatched: str = "") -> str:
     """``text`` without the ``judged`` closers ending its lines that the prompt and the
-    lines before leave nothing open for."""
+    lines before leave nothing open for, and the ``mismatched`` ones that would close another
+    kind of bracket the prompt shows open (a ``}`` with a ``(`` open: whatever a trimmed
+    window starts inside, that ``(`` must close first)."""
     scan = _prompt_scan(ctx.prefix, ctx).copy()
     lines = text.split("\n")
     for k, line in enumerate(lines[:1] if first_only else lines):
         if k and _CLOSERS_ONLY.fullmatch(line) and _closes_nothing(scan, judged, ctx):
             # A line of closers with nothing at all open: the answer has run past the code.
             return "\n".join(lines[:k])
-        lines[k] = _unopened_cut(line, ctx.line_prefix if k == 0 else "", scan, judged, ctx)
+        start = ctx.line_prefix if k == 0 else ""
+        lines[k] = _unopened_cut(line, start, scan, judged, ctx, mismatched)
         scan.feed("\n")
     return "\n".join(lines)
 
@@ -667,9 +674,12 @@ def _column(line: str, i: int, ctx: Context) -> int:
     return len(line[:i].expandtabs(ctx.tab_width))
 
 
-def _unopened_cut(line: str, start: str, scan: Scan, judged: str, ctx: Context) -> str:
-    """``line`` (after ``start``, already read) without its end's closers that ``scan`` has
-    nothing open for; ``scan`` reads the line as kept."""
+def _unopened_cut(
+    line: str, start: str, scan: Scan, judged: str, ctx: Context, mismatched: str = ""
+) -> str:
+    """``line`` (after ``start``, already read) without its end's ``judged`` closers that
+    ``scan`` has nothing open for, and its ``mismatched`` ones that ``scan`` has another
+    bracket open for; ``scan`` reads the line as kept."""
     code, start = _bracket_code(line, ctx.language), _bracket_code(start, ctx.language)
     found = _LINE_CLOSERS.search(without_trailing_comment(start + code, ctx.language))
     if found is None or found.end() <= len(start):
@@ -686,7 +696,10 @@ def _unopened_cut(line: str, start: str, scan: Scan, judged: str, ctx: Context) 
     for char in code[begin:end]:
         # Nothing open for it, or another bracket opened since (``{`` in ``map((d) => {``)
         # that it would leave open.
-        if char in judged and scan.stack[-1:] != [CLOSERS[char]]:
+        top = scan.stack[-1:]
+        if char in judged and top != [CLOSERS[char]]:
+            continue
+        if char in mismatched and top and top != [CLOSERS[char]]:
             continue
         scan.feed(char)
         kept.append(char)
