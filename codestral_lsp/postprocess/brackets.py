@@ -57,6 +57,9 @@ _TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
 # ``#\(``; in Emacs Lisp also ``?\(`` and ``?(`` (not a name's ``?``).
 _BACKSLASH_CHAR = re.compile(r"\\[()\[\]{}]")
 _ELISP_CHAR = re.compile(r"\??\\[()\[\]{}]|(?<![\w#])\?[()\[\]{}]")
+# A ``case ... in`` line and an ``esac``, over the last lines above the cursor.
+_CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b", re.MULTILINE)
+_CASE_LINES = 200
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
@@ -485,6 +488,8 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     it by indentation. In a Lisp, also :func:`_without_closed_parents`. With ``first_only``,
     only the first line is judged (the others still tell a Lisp's indentation).
     """
+    if ctx.language in SHELLS and _ANY_CLOSER.search(text):
+        return _shell_unopened(text, ctx)
     if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
     first, newline, rest = text.partition("\n")
@@ -507,6 +512,46 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
         return _unopened(text, ctx, "", first_only, mismatched=")]}")
     return _unopened(text, ctx, ")]", first_only, mismatched="}")
+
+
+def _shell_unopened(text: str, ctx: Context) -> str:
+    """In shell, ``text`` without the closers ending its first line that the line itself
+    leaves nothing open for (``$(uname -m)}}``, ``-T))``), but for one ``)`` in a case
+    block, which may end an arm's pattern (``-T)``, ``*)``) that nothing opens. Only the
+    first line, counted alone, and not on a line continued from above: shell's brackets
+    rarely span lines, and every case arm of the file leaves a ``)`` unmatched, so no count
+    over the prompt is sure."""
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    first, newline, rest = text.partition("\n")
+    line = ctx.line_prefix + first
+    found = _LINE_CLOSERS.search(without_trailing_comment(line, ctx.language))
+    if found is None or found.end() <= len(ctx.line_prefix) or above.rstrip().endswith("\\"):
+        return text
+    begin = max(found.start(), len(ctx.line_prefix))
+    scan = scanner(ctx).feed(line[:begin])
+    if scan.quote:
+        return text
+    # In a case block a line may be an arm's pattern (``-!(-*)f)``): one ``)`` nothing opened.
+    spare = int(_in_case(above) and ";;" not in line) - scan.extra
+    kept = []
+    for char in line[begin : found.end()]:
+        if scan.stack[-1:] == [CLOSERS[char]]:
+            scan.feed(char)
+            kept.append(char)
+        elif char == ")" and spare > 0:
+            spare -= 1
+            kept.append(char)
+    cut = line[:begin] + "".join(kept) + line[found.end() :]
+    return cut[len(ctx.line_prefix) :] + newline + rest
+
+
+def _in_case(above: str) -> bool:
+    """Whether the code ``above`` the cursor's line leaves a ``case ... in`` open (nested
+    ones counted)."""
+    depth = 0
+    for mark in _CASE_BLOCK.findall(recent_lines(above, _CASE_LINES)):
+        depth = depth + 1 if mark.strip().startswith("case") else max(0, depth - 1)
+    return depth > 0
 
 
 def _at_statement_level(ctx: Context) -> bool:
