@@ -60,6 +60,9 @@ _ELISP_CHAR = re.compile(r"\??\\[()\[\]{}]|(?<![\w#])\?[()\[\]{}]")
 # A ``case ... in`` line and an ``esac``, over the last lines above the cursor.
 _CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b", re.MULTILINE)
 _CASE_LINES = 200
+# Verilog's named port connection with more after it (``.A(A[0]),``): no list closes there.
+_VERILOGS = frozenset({"verilog", "systemverilog"})
+_PORT_ROW = re.compile(r"\s*\.\w+\s*\(.*,[ \t]*(?://.*)?$")
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
@@ -493,8 +496,10 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
     first, newline, rest = text.partition("\n")
-    if in_attribute(ctx.line_prefix + first, ctx):
-        # An attribute's braces balance on its line, whatever the window starts inside.
+    line = ctx.line_prefix + first
+    if in_attribute(line, ctx) or (ctx.language in _VERILOGS and _PORT_ROW.match(line)):
+        # An attribute's braces, a port connection's parentheses when more follow, balance on
+        # its line, whatever the window starts inside.
         scan = scanner(ctx).feed(ctx.line_prefix)
         return _unopened_cut(first, ctx.line_prefix, scan, ")]}", ctx) + newline + rest
     whole = ctx.offset == len(ctx.prefix)
