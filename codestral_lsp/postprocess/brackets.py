@@ -508,8 +508,10 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if ctx.language in _TEXT_BRACKETS:
         return text
     if ctx.language in LISPS:
-        counted = _unopened(text, ctx, ")]}", first_only) if whole else text
-        return _without_closed_parents(counted, ctx, first_only)
+        # Layout first: a line closing its form early, read first, would make the count take
+        # the form's real closer further down for one too many.
+        laid_out = _without_closed_parents(text, ctx, first_only)
+        return _unopened(laid_out, ctx, ")]}", first_only) if whole else laid_out
     if ctx.language == "prolog":
         text = _without_closed_groups(text, ctx, first_only)
     if whole:
