@@ -495,13 +495,11 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
         return _shell_unopened(text, ctx)
     if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
-    first, newline, rest = text.partition("\n")
-    line = ctx.line_prefix + first
+    line = ctx.line_prefix + text.split("\n", 1)[0]
     if in_attribute(line, ctx) or (ctx.language in _VERILOGS and _PORT_ROW.match(line)):
         # An attribute's braces, a port connection's parentheses when more follow, balance on
         # its line, whatever the window starts inside.
-        scan = scanner(ctx).feed(ctx.line_prefix)
-        return _unopened_cut(first, ctx.line_prefix, scan, ")]}", ctx) + newline + rest
+        return _first_line_alone(text, ctx)
     whole = ctx.offset == len(ctx.prefix)
     if ctx.language == "latex":
         return _unopened(text, ctx, "}", first_only)
@@ -524,32 +522,23 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
 def _shell_unopened(text: str, ctx: Context) -> str:
     """In shell, ``text`` without the closers ending its first line that the line itself
     leaves nothing open for (``$(uname -m)}}``, ``-T))``), but for one ``)`` in a case
-    block, which may end an arm's pattern (``-T)``, ``*)``) that nothing opens. Only the
-    first line, counted alone, and not on a line continued from above: shell's brackets
-    rarely span lines, and every case arm of the file leaves a ``)`` unmatched, so no count
-    over the prompt is sure."""
+    block, which may end an arm's pattern (``-T)``, ``*)``, ``-!(-*)f)``) that nothing opens.
+    Only the first line, counted alone, and not on a line continued from above: shell's
+    brackets rarely span lines, and every case arm of the file leaves a ``)`` unmatched, so
+    no count over the prompt is sure."""
     above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    if above.rstrip().endswith("\\"):
+        return text
+    line = ctx.line_prefix + text.split("\n", 1)[0]
+    return _first_line_alone(text, ctx, spare=int(_in_case(above) and ";;" not in line))
+
+
+def _first_line_alone(text: str, ctx: Context, spare: int = 0) -> str:
+    """``text`` without the closers ending its first line that the cursor's line, counted
+    alone, leaves nothing open for (:func:`_unopened_cut`'s ``spare`` ``)`` aside)."""
     first, newline, rest = text.partition("\n")
-    line = ctx.line_prefix + first
-    found = _LINE_CLOSERS.search(without_trailing_comment(line, ctx.language))
-    if found is None or found.end() <= len(ctx.line_prefix) or above.rstrip().endswith("\\"):
-        return text
-    begin = max(found.start(), len(ctx.line_prefix))
-    scan = scanner(ctx).feed(line[:begin])
-    if scan.quote:
-        return text
-    # In a case block a line may be an arm's pattern (``-!(-*)f)``): one ``)`` nothing opened.
-    spare = int(_in_case(above) and ";;" not in line) - scan.extra
-    kept = []
-    for char in line[begin : found.end()]:
-        if scan.stack[-1:] == [CLOSERS[char]]:
-            scan.feed(char)
-            kept.append(char)
-        elif char == ")" and spare > 0:
-            spare -= 1
-            kept.append(char)
-    cut = line[:begin] + "".join(kept) + line[found.end() :]
-    return cut[len(ctx.line_prefix) :] + newline + rest
+    scan = scanner(ctx).feed(ctx.line_prefix)
+    return _unopened_cut(first, ctx.line_prefix, scan, ")]}", ctx, spare=spare) + newline + rest
 
 
 def _in_case(above: str) -> bool:
@@ -727,11 +716,18 @@ def _column(line: str, i: int, ctx: Context) -> int:
 
 
 def _unopened_cut(
-    line: str, start: str, scan: Scan, judged: str, ctx: Context, mismatched: str = ""
+    line: str,
+    start: str,
+    scan: Scan,
+    judged: str,
+    ctx: Context,
+    mismatched: str = "",
+    spare: int = 0,
 ) -> str:
     """``line`` (after ``start``, already read) without its end's ``judged`` closers that
     ``scan`` has nothing open for, and its ``mismatched`` ones that ``scan`` has another
-    bracket open for; ``scan`` reads the line as kept."""
+    bracket open for; ``scan`` reads the line as kept. Up to ``spare`` ``)`` that nothing
+    opened may stay, less those the line holds before its end (a shell case arm's pattern)."""
     code, start = _bracket_code(line, ctx.language), _bracket_code(start, ctx.language)
     found = _LINE_CLOSERS.search(without_trailing_comment(start + code, ctx.language))
     if found is None or found.end() <= len(start):
@@ -740,6 +736,7 @@ def _unopened_cut(
     # Closers before the cursor were read with the prompt.
     begin, end = max(found.start(), len(start)) - len(start), found.end() - len(start)
     scan.feed(code[:begin])
+    spare -= scan.extra
     # Closers in a string, or after a Lisp's ``;`` (to the line's end, or ``#;`` a datum).
     if scan.quote or (scan.lisp and _LISP_COMMENT.search(code, 0, begin)):
         scan.feed(code[begin:])
@@ -750,6 +747,9 @@ def _unopened_cut(
         # that it would leave open.
         top = scan.stack[-1:]
         if char in judged and top != [CLOSERS[char]]:
+            if char == ")" and spare > 0:
+                spare -= 1
+                kept.append(char)
             continue
         if char in mismatched and top and top != [CLOSERS[char]]:
             continue
