@@ -95,3 +95,12 @@ def test_a_brace_that_would_close_an_open_parenthesis_goes_in_a_trimmed_window()
     line = "    #{getVar("
     assert shown(above, line, '"s")}},', language="scss") == '"s")},'
     assert shown(above, line, '"s")},', language="scss") == '"s")},'
+
+
+def test_doc_comments_above_the_line_do_not_hide_its_statement_level() -> None:
+    method = "    /// Returns {0}.\n    #[inline]\n    fn m{0}(&self) -> u32 {{ {0} }}\n"
+    above = "pub trait T {\n" + "".join(method.format(n) for n in range(BUDGET // 60))
+    doc = "    /// Reads a number.\n    ///\n    /// ```\n    /// let x = [0; 8];\n    /// ```\n"
+    line = doc + "    #[inline]"
+    assert shown(above, line, "]", language="rust") == ""
+    assert shown(above, line.replace("inline]", "cfg(test"), ")]]", language="rust") == ")]"

@@ -26,7 +26,6 @@ from codestral_lsp.postprocess.lines import (
     goes_on,
     is_blank,
     is_closer,
-    last_code_line,
     lines_above,
     lines_after_cursor,
     recent_lines,
@@ -567,7 +566,10 @@ def _at_statement_level(ctx: Context) -> bool:
         return False
     if stack:
         return True
-    code = without_trailing_comment(last_code_line(ctx), ctx.language)
+    # The line above past comment lines (a doc comment above ``#[inline]``): they go on into
+    # nothing.
+    above = (line for line in lines_above(ctx) if not is_comment_line(line, ctx.language))
+    code = without_trailing_comment(next(filter(str.strip, above), ""), ctx.language)
     return bool(code.strip()) and not goes_on(code.rstrip())
 
 
