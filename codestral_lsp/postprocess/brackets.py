@@ -62,6 +62,11 @@ _CASE_LINES = 200
 # Verilog's named port connection with more after it (``.A(A[0]),``): no list closes there.
 _VERILOGS = frozenset({"verilog", "systemverilog"})
 _PORT_ROW = re.compile(r"\s*\.\w+\s*\(.*,[ \t]*(?://.*)?$")
+# Where ``;`` ends a clause, not a statement (Erlang's ``{ok, X}};`` may close a tuple begun
+# lines above).
+_CLAUSE_SEMICOLONS = frozenset({"erlang", "prolog", "ocaml", "fsharp", "sml"})
+# A value's braces closed before a statement's ``;`` that ends the line.
+_ENDS_VALUE = re.compile(r"[^\s)\]}][)\]}]*\}[)\]]*;[ \t]*(?://.*)?$")
 # A line starting at column 0 with a name: code outside any call or list.
 _TOP_LEVEL_LINE = re.compile(r"^\w", re.MULTILINE)
 _LISP_COMMENT = re.compile(r"(?<!#);")
@@ -512,10 +517,23 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if ctx.language == "prolog":
         text = _without_closed_groups(text, ctx, first_only)
     if whole:
-        return _unopened(text, ctx, ")]}", first_only)
+        return _value_braces(_unopened(text, ctx, ")]}", first_only), ctx)
     if not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
         return _unopened(text, ctx, "", first_only, mismatched=")]}")
-    return _unopened(text, ctx, ")]", first_only, mismatched="}")
+    return _value_braces(_unopened(text, ctx, ")]", first_only, mismatched="}"), ctx)
+
+
+def _value_braces(text: str, ctx: Context) -> str:
+    """``text`` without the ``}`` its first line, counted alone, leaves nothing open for
+    where a statement's value ends that line (``json a = {1, 2}};``): a block's closer there
+    would stand before the ``;``, which no style writes."""
+    first, newline, rest = text.partition("\n")
+    if ctx.language in _CLAUSE_SEMICOLONS or not _ENDS_VALUE.search(first):
+        return text
+    if (ctx.line_prefix + first).lstrip()[:1] in CLOSERS:
+        return text
+    scan = scanner(ctx).feed(ctx.line_prefix)
+    return _unopened_cut(first, ctx.line_prefix, scan, "}", ctx) + newline + rest
 
 
 def _shell_unopened(text: str, ctx: Context) -> str:
