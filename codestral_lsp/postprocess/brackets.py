@@ -527,13 +527,12 @@ def _value_braces(text: str, ctx: Context) -> str:
     """``text`` without the ``}`` its first line, counted alone, leaves nothing open for
     where a statement's value ends that line (``json a = {1, 2}};``): a block's closer there
     would stand before the ``;``, which no style writes."""
-    first, newline, rest = text.partition("\n")
+    first = text.split("\n", 1)[0]
     if ctx.language in _CLAUSE_SEMICOLONS or not _ENDS_VALUE.search(first):
         return text
     if (ctx.line_prefix + first).lstrip()[:1] in CLOSERS:
         return text
-    scan = scanner(ctx).feed(ctx.line_prefix)
-    return _unopened_cut(first, ctx.line_prefix, scan, "}", ctx) + newline + rest
+    return _first_line_alone(text, ctx, judged="}")
 
 
 def _shell_unopened(text: str, ctx: Context) -> str:
@@ -550,12 +549,13 @@ def _shell_unopened(text: str, ctx: Context) -> str:
     return _first_line_alone(text, ctx, spare=int(_in_case(above) and ";;" not in line))
 
 
-def _first_line_alone(text: str, ctx: Context, spare: int = 0) -> str:
-    """``text`` without the closers ending its first line that the cursor's line, counted
-    alone, leaves nothing open for (:func:`_unopened_cut`'s ``spare`` ``)`` aside)."""
+def _first_line_alone(text: str, ctx: Context, spare: int = 0, judged: str = ")]}") -> str:
+    """``text`` without the ``judged`` closers ending its first line that the cursor's line,
+    counted alone, leaves nothing open for (:func:`_unopened_cut`'s ``spare`` ``)`` aside)."""
     first, newline, rest = text.partition("\n")
     scan = scanner(ctx).feed(ctx.line_prefix)
-    return _unopened_cut(first, ctx.line_prefix, scan, ")]}", ctx, spare=spare) + newline + rest
+    cut = _unopened_cut(first, ctx.line_prefix, scan, judged, ctx, spare=spare)
+    return cut + newline + rest
 
 
 def _in_case(above: str) -> bool:

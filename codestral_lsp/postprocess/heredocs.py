@@ -4,6 +4,7 @@ an opening and everything after them as text."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from codestral_lsp.context import Context
@@ -41,6 +42,7 @@ def _open_triple(text: str, single: bool) -> str:
     return quote
 
 
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed line
 def window_start_quote(ctx: Context) -> str:
     """The triple quote a prompt trimmed from the file's start begins inside, or ``""``: where
     its first triple quote closes a string. In Elixir, Java and Swift one alone on its line
