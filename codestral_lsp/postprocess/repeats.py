@@ -18,6 +18,10 @@ MIN_REPEAT_CHARS = 3
 # characters: a shorter start (``x = `` then ``x = x + 1``) may be the answer's own.
 MIN_RETYPED_LINE_CHARS = 6
 _WORD = re.compile(r"\w")
+_NAME = re.compile(r"\w+")
+# A hexadecimal number or colour (``#ff|`` + ``ffff``), or a run of one character (``__``,
+# ``xxxx``), which a word's start may double on purpose.
+_NUMBER_OR_RUN = re.compile(r"[0-9A-Fa-f]+|(\w)\1*")
 MAX_BLOCK_LINES = 8
 _LOOPING_END = (re.compile(r"(.{3,}?)\1{5,}$"), re.compile(r"(.{10,}?)\1{3,}$"))
 # The end of the line the loop patterns look at: enough for a 50-character unit four times.
@@ -145,6 +149,16 @@ def _sibling_after(lines: list[str], count: int) -> bool:
 # with the member access before it (``this.``, ``os.path.``, ``Foo::``), from a token boundary.
 _RETYPED_TAIL = re.compile(r"(?<![\w.:>])(?:\w+(?:\.|::|->))*\w*$")
 _MEMBER_ACCESS = re.compile(r"\.|::|->")
+# A member access the line ends with (``cls.``, ``items().``, ``p->``, ``std::``), not after
+# a number (``1.``), and an answer starting with one before a name.
+_ACCESS_END = re.compile(r"(?:(?<!\w)[^\W\d]\w*|[)\]])(\.|::|->)$")
+_ACCESS_START = re.compile(r"(?:\.|::|->)[^\W\d]")
+# Where ``..`` is no operator (it is a range or concatenation in Lua, Rust, Ruby, Kotlin...).
+_NO_DOUBLE_DOT = frozenset({
+    "c", "cpp", "cuda", "objective-c", "csharp", "java", "javascript", "typescript",
+    "javascriptreact", "typescriptreact", "vue", "svelte", "go", "php", "python", "scala",
+    "solidity",
+})  # fmt: skip
 # The fewest characters of such an end that tell a copy from a word that doubles on purpose.
 MIN_RETYPED_TAIL_CHARS = 3
 
@@ -154,19 +168,54 @@ def without_tail_again(text: str, ctx: Context) -> str:
     stand twice, glued: the word the cursor ends (``from os.path impor|`` + ``import``: not
     ``imporimport``), with a member access before it (``this.|`` + ``this.keys``). Not where
     the file holds the doubled text itself, nor at digits, nor inside a word
-    (:func:`overlap.retypes_word` judges that)."""
-    found = _RETYPED_TAIL.search(ctx.line_prefix)
-    if found is None or _WORD.match(ctx.line_suffix[:1]):
+    (:func:`overlap.retypes_word` judges that). A copy of a word of one or two characters
+    needs more evidence (:func:`_short_word_again`); the member access operator the line ends
+    with goes when the answer starts with it again (``cls.|`` + ``.calls``)."""
+    if _WORD.match(ctx.line_suffix[:1]):
         return text
-    chain = found.group()
+    found = _RETYPED_TAIL.search(ctx.line_prefix)
+    chain = found.group() if found else ""
     # The whole chain or its end from a name on (``exports.FSEVENT_M`` + ``FSEVENT_MOVED``).
     starts = [0, *(part.end() for part in _MEMBER_ACCESS.finditer(chain))]
     for tail in (chain[start:] for start in starts):
-        if len(tail) < MIN_RETYPED_TAIL_CHARS or tail.isdigit() or not text.startswith(tail):
+        if not tail or tail.isdigit() or not text.startswith(tail):
             continue
+        if len(tail) < MIN_RETYPED_TAIL_CHARS:
+            return text[len(tail) :] if _short_word_again(tail, text, ctx) else text
         doubled = tail + tail
         return text if doubled in ctx.prefix or doubled in ctx.suffix else text[len(tail) :]
-    return text
+    return text[len(_access_again(text, ctx)) :]
+
+
+def _access_again(text: str, ctx: Context) -> str:
+    """The member access operator the cursor's line ends with, when the answer starts with it
+    again before a name (``cls.|`` + ``.calls = []``, ``p->|`` + ``->next``): twice in a row
+    it is no code. A dot only where two are no operator (not Lua's or Rust's ``..``)."""
+    found = _ACCESS_END.search(ctx.line_prefix)
+    if found is None or not _ACCESS_START.match(text) or not text.startswith(found.group(1)):
+        return ""
+    dot = found.group(1) == "."
+    return "" if dot and ctx.language not in _NO_DOUBLE_DOT else found.group(1)
+
+
+def _short_word_again(tail: str, text: str, ctx: Context) -> bool:
+    """Whether an answer starting with the one or two characters of a word the cursor ends
+    types that word again (``def te|`` + ``test_5``), which the file does not hold doubled
+    (``tetest_5``). After one character only where the file holds the answer's word
+    (``s|`` + ``self``), as many real words start with a letter twice (``s|`` + ``sl`` for
+    ``ssl``, ``mmap``, ``llvm``)."""
+    word = _NAME.match(text)
+    if word is None or len(word.group()) <= len(tail):
+        return False
+    doubled = tail + word.group()
+    if _NUMBER_OR_RUN.fullmatch(doubled) or _holds_word(doubled, ctx):
+        return False
+    return len(tail) > 1 or _holds_word(word.group(), ctx)
+
+
+def _holds_word(word: str, ctx: Context) -> bool:
+    whole = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+    return bool(whole.search(ctx.prefix) or whole.search(ctx.suffix))
 
 
 def without_line_start(text: str, line_prefix: str) -> str:
