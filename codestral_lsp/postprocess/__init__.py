@@ -404,6 +404,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         items.next_item_cut(lines, ctx),
         scope.continued_statement_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, _first_retyped(lines, ctx), final, owed),
+        overlap.closer_again_cut(lines, ctx, final),
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final, ctx, owed),
         repeats.repeated_block_cut(lines, final),

@@ -698,12 +698,13 @@ def _closed_early_kept(
 @dataclass(frozen=True, slots=True)
 class Opener:
     """A bracket still open: the column it shows at, whether only openers and Prolog's
-    branch tokens stand before it on its line (:data:`_GROUP_LEAD`), and whether that line
-    is the one judged (the last)."""
+    branch tokens stand before it on its line (:data:`_GROUP_LEAD`), whether that line
+    is the one judged (the last), and where it stands in the code read."""
 
     column: int
     first: bool
     here: bool
+    at: int
 
 
 Inside = Callable[[Opener, int, str], bool]
@@ -726,8 +727,15 @@ def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
             start = code.rfind("\n", 0, i) + 1
             del found[depth:]
             first = _GROUP_LEAD.fullmatch(code, start, i) is not None
-            found.append(Opener(_column(code[start:], i - start, ctx), first, i >= last))
+            found.append(Opener(_column(code[start:], i - start, ctx), first, i >= last, i))
     return found[: len(stacks[len(code)])]
+
+
+def innermost_opener(code: str, ctx: Context) -> Opener | None:
+    """The innermost bracket open at the end of ``code`` (the prompt's code read leniently),
+    ``None`` when none is or ``code`` ends in a string."""
+    openers = _open_brackets(code, ctx)
+    return openers[-1] if openers else None
 
 
 def _column(line: str, i: int, ctx: Context) -> int:

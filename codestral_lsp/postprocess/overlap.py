@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from codestral_lsp.context import Context
 from codestral_lsp.languages import LISPS
-from codestral_lsp.postprocess.brackets import NAME_CHAR, cost
+from codestral_lsp.postprocess.brackets import CLOSERS, NAME_CHAR, cost, innermost_opener
 from codestral_lsp.postprocess.lines import (
     STYLE_SHEETS,
     code_line_below,
@@ -22,6 +22,8 @@ from codestral_lsp.postprocess.lines import (
 )
 
 _WORD = re.compile(r"\w")
+# The spaces after an opening bracket, then its first word and the spaces after that.
+_AFTER_BRACKET = re.compile(r"\s*(\S*\s*)")
 _WORD_START = re.compile(r"\w+")
 _WORD_END = re.compile(r"\w+$")
 # A partial re-typing of the line tail must be at least this long to count: shorter overlaps
@@ -244,6 +246,47 @@ def suffix_line_cut(
         if enough and _follows(code, below):
             return i
     return None
+
+
+def closer_again_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
+    """Index of the answer's last line when it is a line of closers that the code below
+    starts with again at another indentation (``    }`` over ``  }``), and the bracket it
+    would close was opened on a line at the indentation of the one below, which therefore
+    closes it already: the answer typed that closer again, misplaced. Kept where the code
+    below is at another indentation than that bracket's line (``}`` ending the function
+    under an ``if (x) {`` still open), where the answer's closer lines up with that line,
+    the bracket or the code after it (Elm's ``[ [ a`` … ``  ]``, a macro's arguments), and
+    on a stream, which may go on past it. (Not a word such as ``end``: where it closes a
+    block, Lua's ``if x then return 1`` or Pascal's ``begin`` under its head, is a parse
+    away.)"""
+    last = len(lines) - 1
+    while last > 0 and is_blank(lines[last]):
+        last -= 1
+    below = code_line_below(ctx)
+    if not final or last == 0 or below is None or not is_closer(lines[last]):
+        return None
+    closer, column = lines[last].strip(), ctx.indent(lines[last])
+    if closer != below.strip() or column == ctx.indent(below):
+        return None
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    code = above + "\n".join(lines[:last]) + "\n"
+    opener = innermost_opener(code, ctx)
+    if opener is None or code[opener.at] != CLOSERS[closer[0]]:
+        return None
+    start = code.rfind("\n", 0, opener.at) + 1
+    line = code[start : code.index("\n", opener.at)]
+    if column in _lined_up(line, opener.at - start, ctx) or ctx.indent(line) != ctx.indent(below):
+        return None
+    return last
+
+
+def _lined_up(line: str, at: int, ctx: Context) -> set[int]:
+    """The columns a closer of the bracket at ``line[at]`` may stand at: the line's
+    indentation, the bracket's, and those of the code after it and after its first word
+    (``$(TD $(MYREF a)``, a Lisp's arguments)."""
+    after = _AFTER_BRACKET.match(line, at + 1)
+    starts = (at, *(after.span(1) if after else ()))
+    return {ctx.indent(line), *(len(line[:i].expandtabs(ctx.tab_width)) for i in starts)}
 
 
 def completes_line_below(lines: list[str], ctx: Context) -> bool:
