@@ -170,7 +170,10 @@ def leading_space(text: str, ctx: Context) -> str:
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
     indented = not prefix.strip(" ") and ctx.language not in LISPS
-    if indented and not _aligned_below(text, ctx) and _one_short(len(prefix) + 1, ctx):
+    # Where the cursor already stands at the code line above's or below's level (Ada's 3-space
+    # steps, whose continuation lines step by 2), the space is the model's.
+    short = indented and len(prefix) not in _levels_around(ctx)
+    if short and not _aligned_below(text, ctx) and _one_short(len(prefix) + 1, ctx):
         return text
     comment = text.startswith(" #") and ctx.language in HASH_COMMENTS
     if comment and prefix.strip() and not prefix[-2:-1].isspace():
@@ -240,13 +243,18 @@ def _one_short(width: int, ctx: Context) -> bool:
     steps into or out of its block, or that of the code line below. A step is 2 or 4 columns
     in a file that indents by even steps (a 4-space file's continuation lines often step by
     2), else the file's own (Ada's 3)."""
-    above = ctx.indent(next(_code_above(ctx), ""))
-    code = code_line_below(ctx)
-    below = -1 if code is None else ctx.indent(code)
+    above, below = _levels_around(ctx)
     unit = _step(ctx)
     odd = unit % 2 and unit > 1 and unit == _space_unit(ctx)
     steps = (unit, 2 * unit) if odd else (2, 4)
     return width in (above, below, *(above + sign * step for step in steps for sign in (-1, 1)))
+
+
+def _levels_around(ctx: Context) -> tuple[int, int]:
+    """The indentation of the code line above the cursor's and of the one below (-1 when
+    there is none)."""
+    code = code_line_below(ctx)
+    return ctx.indent(next(_code_above(ctx), "")), -1 if code is None else ctx.indent(code)
 
 
 def _step(ctx: Context, nearest: str | None = None) -> int:
