@@ -26,6 +26,15 @@ LONG_ONE_QUOTE = LISPS | frozenset({
     "yaml", "html", "xml", "vue", "svelte", "r", "julia", "elixir", "nix", "csharp", "tcl",
 })  # fmt: skip
 
+# Languages where ``..`` is an operator: a range (Rust, Ruby, Ada, Pascal, Kotlin...), Lua's
+# concatenation, Dart's cascade, Haskell's ``Foo(..)``. (Not Perl, whose ``.`` concatenates:
+# ``$a . . $b`` is a ``.`` typed again.)
+DOUBLE_DOT = frozenset({
+    "ada", "pascal", "rust", "ruby", "crystal", "lua", "kotlin", "swift", "haskell",
+    "purescript", "elixir", "groovy", "nim", "d", "fsharp", "ocaml", "zig", "dart",
+    "shellscript", "fish", "sql",
+})  # fmt: skip
+
 # Languages where ``'''`` opens a string running over lines; elsewhere it is a quote and an
 # escaped one (SQL's and Pascal's ``''''`` is a string holding one quote).
 SINGLE_TRIPLES = frozenset({"python", "dart", "toml", "groovy", "elixir", "coffeescript"})

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection
 
 from codestral_lsp.context import Context
-from codestral_lsp.languages import LISPS
+from codestral_lsp.languages import DOUBLE_DOT, LISPS
 from codestral_lsp.postprocess.brackets import CLOSERS, NAME_CHAR, cost, innermost_opener
 from codestral_lsp.postprocess.lines import (
     STYLE_SHEETS,
@@ -197,6 +197,8 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
         kept = text[:-size]
         if head in _NO_SPACED_DOUBLE and ctx.line_suffix[:1].isspace() and _apart(text, rest, size):
             return kept.rstrip()
+        if head == "." and _range_dots(text, rest, ctx):
+            continue
         if head in _NO_DOUBLE or (head == ":" and ctx.language in _NO_DOUBLE_COLON):
             if not kept.endswith(head):
                 return kept
@@ -206,6 +208,13 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
         if cost(single, ctx) < cost(doubled, ctx):
             return kept
     return text
+
+
+def _range_dots(text: str, rest: str, ctx: Context) -> bool:
+    """Whether the ``.`` the text ends with and the one the rest starts with make a range
+    operator spaced as Ada and Lua write it (``F .`` before ``. L)``), where ``..`` is one;
+    glued (``0.`` before ``.006``, ``x.`` before ``.y``) it is rather the rest typed again."""
+    return ctx.language in DOUBLE_DOT and text.endswith(" .") and rest.startswith(". ")
 
 
 def _apart(text: str, rest: str, size: int) -> bool:

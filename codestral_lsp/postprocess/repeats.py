@@ -153,7 +153,8 @@ _MEMBER_ACCESS = re.compile(r"\.|::|->")
 # a number (``1.``), and an answer starting with one before a name.
 _ACCESS_END = re.compile(r"(?:(?<!\w)[^\W\d]\w*|[)\]])(\.|::|->)$")
 _ACCESS_START = re.compile(r"(?:\.|::|->)[^\W\d]")
-# Where ``..`` is no operator (it is a range or concatenation in Lua, Rust, Ruby, Kotlin...).
+# Where ``..`` after a name is no code (elsewhere it may be: ``languages.DOUBLE_DOT``, a SQL
+# Server ``db..table``, prose).
 _NO_DOUBLE_DOT = frozenset({
     "c", "cpp", "cuda", "objective-c", "csharp", "java", "javascript", "typescript",
     "javascriptreact", "typescriptreact", "vue", "svelte", "go", "php", "python", "scala",
