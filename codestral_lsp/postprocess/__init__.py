@@ -47,6 +47,8 @@ from codestral_lsp.postprocess import (
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
     at_cursor,
+    innermost_opener,
+    lisp_head,
     replace_length,
     scanner,
     without_stray_closers,
@@ -342,9 +344,28 @@ def _normalize(text: str, ctx: Context) -> str:
     text = spacing.leading_space(spacing.leading_newline(text, ctx), ctx)
     text = spacing.under_indented_body(text, ctx)
     # Closers the answer starts with decide how the cut rules read the cursor's line (a call
-    # over-closed before a line break reads as a statement going on); the rest is counted
-    # after the cuts, as a line that copies one above must still read as a copy.
-    return without_unopened_closers(text, ctx, first_only=True) if text[:1] in _CLOSERS else text
+    # over-closed before a line break reads as a statement going on), and so do a Lisp's
+    # first line's (a form closed early ends the answer there); the rest is counted after
+    # the cuts, as a line that copies one above must still read as a copy.
+    if text[:1] in _CLOSERS or _lisp_goes_on(text, ctx):
+        return without_unopened_closers(text, ctx, first_only=True)
+    return text
+
+
+def _lisp_goes_on(text: str, ctx: Context) -> bool:
+    """Whether a Lisp answer goes on after its first line with another line whose layout
+    tells which forms the first closed early: at the first line's column or deeper (a line
+    further out may be a run-on past the forms it closed), not that line again (a loop), and
+    not after a first line that ends the top-level form, where what follows is a run-on."""
+    head = lisp_head(ctx)
+    first, *rest = text.split("\n")
+    nxt = next((line for line in rest if line.strip()), "")
+    if head is None or not nxt or nxt.strip() == first.strip():
+        return False
+    line = ctx.line_prefix + first
+    if ctx.indent(nxt) < ctx.indent(line):
+        return False
+    return innermost_opener(head + first, ctx) is not None
 
 
 def _full_lines(text: str, ctx: Context) -> list[str]:
