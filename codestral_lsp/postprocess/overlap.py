@@ -197,7 +197,7 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
         kept = text[:-size]
         if head in _NO_SPACED_DOUBLE and ctx.line_suffix[:1].isspace() and _apart(text, rest, size):
             return kept.rstrip()
-        if head == "." and _range_dots(text, rest, ctx):
+        if head == "." and _dots_meant(text, rest, ctx):
             continue
         if head in _NO_DOUBLE or (head == ":" and ctx.language in _NO_DOUBLE_COLON):
             if not kept.endswith(head):
@@ -210,10 +210,15 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
     return text
 
 
-def _range_dots(text: str, rest: str, ctx: Context) -> bool:
-    """Whether the ``.`` the text ends with and the one the rest starts with make a range
-    operator spaced as Ada and Lua write it (``F .`` before ``. L)``), where ``..`` is one;
-    glued (``0.`` before ``.006``, ``x.`` before ``.y``) it is rather the rest typed again."""
+def _dots_meant(text: str, rest: str, ctx: Context) -> bool:
+    """Whether the ``.`` the text ends with and the one the rest starts with are meant
+    together: a spread or a relative path opening after a bracket, quote or space (``{.``
+    before ``..props}``, ``'.`` before ``./lib'``), or a range spaced as Ada and Lua write it
+    (``F .`` before ``. L)``) where ``..`` is an operator; glued to a name or number
+    (``x.`` before ``.y``, ``0x58.`` before ``..0x5C``) it is rather the rest typed again."""
+    spread = rest.startswith("..") and rest[2:3] not in ("/", ".")
+    if (spread or rest.startswith("./")) and not _WORD.match(text[-2:-1]):
+        return True
     return ctx.language in DOUBLE_DOT and text.endswith(" .") and rest.startswith(". ")
 
 
