@@ -61,6 +61,8 @@ _CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b", re.MULTILINE)
 _CASE_LINES = 200
 # Verilog's named port connection with more after it (``.A(A[0]),``): no list closes there.
 _VERILOGS = frozenset({"verilog", "systemverilog"})
+# A line that starts by closing something opened above: a closer, a block's ``end``.
+_ROW_CLOSES_ABOVE = re.compile(r"\s*(?:[)\]}]|end\b|$)")
 _PORT_ROW = re.compile(r"\s*\.\w+\s*\(.*,[ \t]*(?://.*)?$")
 # Where ``;`` ends a clause, not a statement (Erlang's ``{ok, X}};`` may close a tuple begun
 # lines above).
@@ -500,9 +502,10 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
     line = ctx.line_prefix + text.split("\n", 1)[0]
-    if in_attribute(line, ctx) or (ctx.language in _VERILOGS and _PORT_ROW.match(line)):
-        # An attribute's braces, a port connection's parentheses when more follow, balance on
-        # its line, whatever the window starts inside.
+    port = ctx.language in _VERILOGS and _PORT_ROW.match(line)
+    if in_attribute(line, ctx) or port or _sibling_row(line, text, ctx):
+        # An attribute's braces, a port connection's parentheses when more follow, a row
+        # with a sibling row below, balance on its line, whatever the window starts inside.
         return _first_line_alone(text, ctx)
     whole = ctx.offset == len(ctx.prefix)
     if ctx.language == "latex":
@@ -521,6 +524,23 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     if not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
         return _unopened(text, ctx, "", first_only, mismatched=")]}")
     return _value_braces(_unopened(text, ctx, ")]", first_only, mismatched="}"), ctx)
+
+
+def _sibling_row(line: str, text: str, ctx: Context) -> bool:
+    """Whether the cursor's ``line`` (with the answer's first line) is a row of a list or an
+    argument list that goes on with a sibling: a line of code ending with ``,`` whose next
+    line of code, in the answer or below it, stands at its indentation. The list is still
+    open below it, so the row closes only what it opened (``Parameter(typeof(object), out
+    var module)),`` over ``Parameter(...)``). Not a line starting with a closer or a block's
+    ``end`` (``end),`` closing a ``fun(`` above), and not in a Lisp, whose commas unquote."""
+    code = without_trailing_comment(line, ctx.language).rstrip()
+    if ctx.language in LISPS or not code.endswith(",") or _ROW_CLOSES_ABOVE.match(code):
+        return False
+    rest = [row for row in text.split("\n")[1:] if not is_blank(row)]
+    below = rest[0] if rest else code_line_below(ctx)
+    if below is None or _ROW_CLOSES_ABOVE.match(below):
+        return False
+    return ctx.indent(below) == ctx.indent(line)
 
 
 def _value_braces(text: str, ctx: Context) -> str:
