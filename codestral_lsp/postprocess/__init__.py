@@ -47,8 +47,8 @@ from codestral_lsp.postprocess import (
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
     at_cursor,
-    innermost_opener,
     lisp_head,
+    read_above,
     replace_length,
     scanner,
     without_stray_closers,
@@ -362,10 +362,11 @@ def _lisp_goes_on(text: str, ctx: Context) -> bool:
     nxt = next((line for line in rest if line.strip()), "")
     if head is None or not nxt or nxt.strip() == first.strip():
         return False
-    line = ctx.line_prefix + first
-    if ctx.indent(nxt) < ctx.indent(line):
+    if ctx.indent(nxt) < ctx.indent(ctx.line_prefix + first):
         return False
-    return innermost_opener(head + first, ctx) is not None
+    # The lines above are read once per cursor (cached), as the Lisp scope rules read them.
+    above = read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
+    return bool(above.copy().feed(ctx.line_prefix + first).stack)
 
 
 def _full_lines(text: str, ctx: Context) -> list[str]:
