@@ -83,3 +83,34 @@ def test_python_window_trimmed_before_a_template_string_the_fence_goes() -> None
 def test_a_docstring_title_underlined_with_tildes_is_no_fence() -> None:
     prefix = '"""\nrequests.compat\n~~~~~~~~~~~~~~~\n\nCompatibility.\n"""\n\nnumbers = '
     assert python_shown(prefix, "```\n(int, float)\n```") == "(int, float)"
+
+
+def window_starting_at(line: str, body: str) -> str:
+    """A prompt ending in a method after ``body``, whose window of lines read starts at
+    ``line``: a comment in the method, of the length that puts the window's start there."""
+    for pad in range(400):
+        prefix = body + "    def run(self):\n        # " + "x" * pad + "\n        "
+        ctx = context.build(prefix, len(prefix), "file:///w/f.py", language="python")
+        if ctx.offset > len(ctx.prefix) and ctx.prefix.startswith(line + "\n"):
+            return prefix
+    raise AssertionError("no filler puts the window's start there")
+
+
+def test_python_window_starting_at_closing_quotes_the_fence_goes() -> None:
+    # Nothing above the quotes tells whether they open or close: the next ones, a docstring's
+    # opening under its ``def``, show that these close one.
+    body = python_methods(BUDGET // 200)
+    prefix = window_starting_at('        """', body)
+    assert python_shown(prefix, "```python\n        self.m0()\n```") == "self.m0()"
+
+
+def test_python_closing_quotes_under_a_returns_section_close_the_docstring() -> None:
+    # ``bool:`` ends the line above the quotes, deeper than them: no ``def`` head.
+    returns = "        Returns:\n            bool:\n"
+    doc = "".join(f"        Detail {n}.\n" for n in range(6)) + returns
+    body = "".join(
+        f'    def m{n}(self):\n        """Summary {n}.\n\n{doc}        """\n        return {n}\n\n'
+        for n in range(BUDGET // 200)
+    )
+    prefix = window_starting_at("            bool:", body)
+    assert python_shown(prefix, "```python\n        self.m0()\n```") == "self.m0()"

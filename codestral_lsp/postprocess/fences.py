@@ -83,6 +83,8 @@ _OBJC_DIRECTIVE = re.compile(
 )
 _OBJC_CLASS = re.compile(r"@(?:interface|implementation)\b")
 _OBJC_CLASS_BRACE = re.compile(r"^@(?:interface|implementation)\b.*\{\s*$", re.MULTILINE)
+# Quotes that may open a string over lines, after the code before them and a string prefix.
+_STRING_OPENING = re.compile(r"(.*?)[rRbBuUfF]{0,2}(?:\"\"\"|'''|`)")
 # What starts a statement after one a ``;`` ended: a name, a deref, a message, a cast, a
 # variable (``$x``), a directive (``@end``), an Objective-C method (``- (void)``), or the
 # closing tag of the script element around it (``</script>``).
@@ -318,9 +320,9 @@ def _new_word(line: str, body: str, ctx: Context) -> bool:
 
 def _in_prose(ctx: Context, own_line: bool) -> bool:
     """Whether the cursor is where a fence may be the user's text: in a comment line with no
-    text before the cursor or the fence on a line of its own (a doc comment's example), in a
-    docstring, or in a string that may hold lines when the fence is on a line of its own
-    (Markdown held in code), or after an odd number of fence lines (an example still open)."""
+    text before the cursor or the fence on a line of its own (a doc comment's example), after
+    an odd number of fence lines (an example still open), or in a docstring or a string that
+    may hold lines (Markdown held in code) where the fence would start its line."""
     # A fence starts its line: after a comment's text it cannot open the user's example.
     comment = is_comment_line(ctx.line_prefix, ctx.language) and (
         own_line or _MARKER_ONLY.match(ctx.line_prefix) is not None
@@ -329,11 +331,13 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
         return True
     if ctx.language in _TEX:
         return _in_verbatim(ctx.prefix)
+    if not own_line and ctx.line_prefix.strip() and not _text_starts_here(ctx):
+        # A fence starts its line: after text on the cursor's line (``console.error(`|``,
+        # a docstring's ``\"\"\"|``) it is the model's wrapper, not the Markdown a string holds.
+        return False
     recent = recent_lines(ctx.prefix, STRING_LINES)
     if _open_backquote(recent, ctx.language):
-        # A fence starts its line: after text on the cursor's line (``console.error(`|``) it is
-        # the model's wrapper, not the literal's Markdown.
-        return own_line or not ctx.line_prefix.strip()
+        return True
     # A fence in a doc comment (Rust's ``///`` examples, a JSDoc block's lines with no star)
     # opens no triple-quoted string.
     code = without_comment_lines(
@@ -341,6 +345,14 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     )
     quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in LONG_ONE_QUOTE)
+
+
+def _text_starts_here(ctx: Context) -> bool:
+    """Whether the cursor follows a string's opening quotes after code (``md = \"\"\"``, a
+    template literal's backquote) with nothing after it on the line: the string's text starts
+    here, and Markdown may start with a fence. Not a docstring's quotes, alone on their line."""
+    found = _STRING_OPENING.fullmatch(ctx.line_prefix)
+    return found is not None and bool(found.group(1).strip()) and not ctx.line_suffix.strip()
 
 
 def _in_verbatim(prefix: str) -> bool:

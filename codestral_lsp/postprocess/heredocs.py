@@ -64,6 +64,32 @@ def window_start_quote(ctx: Context) -> str:
     if before.strip():
         return first.group()
     above = prefix[:line_start].rstrip()
-    if not above or above.endswith(":"):
-        return ""  # a docstring's opening, or nothing above to tell
+    if _under_head(above, before):
+        return ""  # a docstring's opening
+    if not above:
+        # The window starts at the quotes: the next ones tell, as they close what these open
+        # or open what follows the code these end (a docstring under its ``def``).
+        return first.group() if _opens(prefix, first.end()) else ""
     return first.group()
+
+
+def _opens(prefix: str, start: int) -> bool:
+    """Whether the first triple quote after ``start`` opens a string: after an operator,
+    bracket or string prefix (``x = \"\"\"``), or alone under a line ending with ``:`` (a
+    docstring under its ``def`` or ``class``)."""
+    found = _TRIPLES.search(prefix, start)
+    if found is None:
+        return False
+    line_start = prefix.rfind("\n", 0, found.start()) + 1
+    before = prefix[line_start : found.start()]
+    if _OPENED_AFTER.search(before):
+        return True
+    return not before.strip() and _under_head(prefix[:line_start].rstrip(), before)
+
+
+def _under_head(above: str, indent: str) -> bool:
+    """Whether quotes at ``indent`` alone on their line stand under a ``def`` or ``class``
+    line ending ``above``: one ending with ``:`` less indented (not a docstring's ``Returns:``
+    / ``bool:`` before its closing quotes)."""
+    head = above[above.rfind("\n") + 1 :]
+    return head.endswith(":") and len(head) - len(head.lstrip()) < len(indent)
