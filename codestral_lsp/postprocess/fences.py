@@ -233,8 +233,9 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     that starts a statement (``$b = 2;``, ``- (void) run;``); or, before a name: where no name
     follows one, a ``)`` or ``]`` (``require('./a')``), or an attribute or decorator
     (``#[derive(Debug)]``, ``@Component``) not followed by a space, which leaves room for
-    what it decorates (``@Override public``, Objective-C's ``@class Name;``). In a style
-    sheet, any code goes below a declaration's ``;`` or a rule's ``}``."""
+    what it decorates (``@Override public``, Objective-C's ``@class Name;``), or before
+    another attribute. In a style sheet, any code goes below a declaration's ``;`` or a
+    rule's ``}``."""
     code = line.strip()
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
@@ -248,6 +249,8 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     # (``Options['key'] extends true``, ``foo() if ready``).
     ended = line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET
     attribute = line == line.rstrip() and _ATTRIBUTE.fullmatch(code) is not None
+    if attribute and _ATTRIBUTE.match(body):
+        return True  # a stack of them, one a line (``@Documented`` then ``@Retention(...)``)
     return bool(_NAME_START.match(body)) and (ended or attribute)
 
 
