@@ -34,6 +34,8 @@ from dataclasses import replace
 from codestral_lsp.context import Context
 from codestral_lsp.languages import LONG_ONE_QUOTE
 from codestral_lsp.postprocess import (
+    brackets,
+    embedded,
     equations,
     fences,
     items,
@@ -49,7 +51,6 @@ from codestral_lsp.postprocess.brackets import (
     at_cursor,
     lisp_head,
     read_above,
-    replace_length,
     scanner,
     without_stray_closers,
     without_unopened_closers,
@@ -85,6 +86,7 @@ def wants_multiline(ctx: Context, mode: str) -> bool:
     follow the cursor on its line (the user is editing inside a line); multi-line at an empty
     line, after a block opener (``:``, ``{``, ``(``, ...) and at the end of a line; single-line
     in the remaining case, mid-line before punctuation only (inside ``print("|")``)."""
+    ctx = embedded.code_block(ctx)
     if mode == "always":
         return True
     if mode == "never":
@@ -106,6 +108,7 @@ def in_front_of_code(text: str, ctx: Context) -> Context | None:
     A bracket opened right before the cursor and closed right after it
     (``useEffect(() => {|}, [id]);``) does not go on: the new lines are its body. Nor is there
     a place for new lines inside a string that ends on the cursor's line."""
+    ctx = embedded.code_block(ctx)
     if not text.startswith("\n") or not ctx.line_suffix.strip():
         return None
     head = ctx.line_prefix.rstrip()
@@ -205,6 +208,7 @@ def _words_in_front(text: str, ctx: Context) -> bool:
 def front_undecided(text: str, ctx: Context) -> bool:
     """Whether a single-line answer must be read on: lines in front of the code on the
     cursor's line (:func:`lines_in_front`) whose group is not complete yet."""
+    ctx = embedded.code_block(ctx)
     if text.startswith("\n") or "\n" not in text or not _at_indentation_before_code(ctx):
         return False
     return not _words_in_front(text, ctx) and lines_in_front(text, ctx) is None
@@ -219,6 +223,7 @@ def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
     """Apply the rules in order; an empty result means "show nothing". A tiny answer (a lone
     ``;``) is noise as ghost text nobody asked for, but what the model said when the user
     ``asked`` (an invoked request)."""
+    ctx = embedded.code_block(ctx)
     text = _normalize(text, ctx)
     text = _multi_line(text, ctx) if multiline else single_line(text, ctx)
     text = spacing.tab_indentation(text, ctx)
@@ -239,6 +244,7 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     Single-line: the first line is complete. Multi-line: a complete line is one that
     :func:`clean` would cut at (the answer ends before it whatever follows).
     """
+    ctx = embedded.code_block(ctx)
     if markers.leaked(text, ctx):
         return True
     if not multiline:
@@ -255,6 +261,12 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
         return False
     lines = _full_lines(complete[:-1], ctx)
     return _cut_index(lines, ctx, final=False) is not None
+
+
+def replace_length(text: str, ctx: Context) -> int:
+    """How many characters after the cursor the suggestion replaces
+    (:func:`brackets.replace_length`)."""
+    return brackets.replace_length(text, embedded.code_block(ctx))
 
 
 def breaks_line(delta: str) -> bool:

@@ -1,0 +1,47 @@
+"""A fenced code block in Markdown, judged as the code it is: where the cursor stands between a
+block's opening fence, whose tag names a language, and its closing fence, the rules read the
+block alone as a file of that language. Markdown's own rules count no brackets (prose pairs
+none), so an answer inside ```` ```js ```` closing once too often kept its extra ``)``."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import replace
+
+from codestral_lsp.context import Context
+from codestral_lsp.languages import canonical, extensions
+
+_MARKDOWN = frozenset({"markdown", "mdx", "quarto", "rmd"})
+# A fence line: up to three spaces, three or more backquotes or tildes, then the info string,
+# whose first word names the language (Quarto and R Markdown brace it: ``{python}``, ``{.r}``).
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*\{?\.?([\w#+.-]*)[^\n]*$", re.MULTILINE)
+# Tags naming no code to judge: text, and languages whose rules are Markdown's or none.
+_NOT_CODE = _MARKDOWN | {"plaintext", "text"}
+
+
+def code_block(ctx: Context) -> Context:
+    """The context the rules judge an answer in: ``ctx`` itself, or in Markdown, inside a
+    fenced block whose tag names a language the rules know and whose closing fence is below,
+    the block's code before and after the cursor as a whole file of that language."""
+    return _in_markdown(ctx) if ctx.language in _MARKDOWN else ctx
+
+
+@functools.lru_cache(maxsize=32)  # one derivation per cursor: the rules run at every line
+def _in_markdown(ctx: Context) -> Context:
+    fences = list(_FENCE_LINE.finditer(ctx.prefix))
+    if len(fences) % 2 == 0 or "\n" not in ctx.prefix[fences[-1].end() :]:
+        return ctx  # no block open, or the cursor is on its opening fence's line
+    opening = fences[-1]
+    language = canonical(opening.group(2))
+    if language not in extensions() or language in _NOT_CODE:
+        return ctx
+    # The next fence line closes the block, or the block is still being written (that fence
+    # opens another one below).
+    closing = _FENCE_LINE.search(ctx.suffix)
+    if closing is None or closing.group().strip() != opening.group(1):
+        return ctx
+    prefix = ctx.prefix[opening.end() + 1 :]
+    suffix = ctx.suffix[: closing.start()]
+    # The block is the whole file the rules read: its offset is its prefix's length.
+    return replace(ctx, language=language, prefix=prefix, suffix=suffix, offset=len(prefix))
