@@ -2,8 +2,10 @@
 with nothing open for it in the window is cut only where the window shows it is not inside a
 long call or list (a line of code at column 0, or a statement in a block: a brace open around
 the cursor's line, or nothing open and the line above not going on into it), and ``}`` only
-where it would close another kind of bracket the window shows open. In Python, whose braces
-hold dicts, a brace tells nothing; a window that starts inside a docstring is read from the
+where it would close another kind of bracket the window shows open. Where braces hold
+values (Python's dicts, Elixir's and Erlang's tuples, Lua's tables), a statement's line
+closes only what it opened, braces too, and in Elixir and Erlang a clause's ``->`` ends the
+line above a statement; a window that starts inside a docstring is read from the
 docstring's end."""
 
 from __future__ import annotations
@@ -104,3 +106,27 @@ def test_doc_comments_above_the_line_do_not_hide_its_statement_level() -> None:
     line = doc + "    #[inline]"
     assert shown(above, line, "]", language="rust") == ""
     assert shown(above, line.replace("inline]", "cfg(test"), ")]]", language="rust") == ")]"
+
+
+def elixir_module() -> str:
+    """A module's functions, each a ``case`` with clauses, enough to trim the prompt."""
+    return "defmodule Files do\n" + "".join(
+        f"  def read{n}(path) do\n    case File.read(path) do\n"
+        f"      {{:ok, data}} ->\n        {{:ok, String.trim(data)}}\n\n"
+        f"      {{:error, reason}} ->\n        {{:error, {{reason, {n}}}}}\n    end\n  end\n\n"
+        for n in range(BUDGET // 150)
+    )
+
+
+def test_an_elixir_clause_body_closes_only_what_it_opened() -> None:
+    above = elixir_module() + "  def show(path) do\n    case File.ls(path) do\n"
+    above += "      {:error, :enoent} ->\n"
+    line = "        IO.puts(IEx.color"
+    assert shown(above, line, "(:eval_error, path)))", language="elixir") == "(:eval_error, path))"
+
+
+def test_an_elixir_tuple_at_a_statement_closes_only_what_it_opened() -> None:
+    above = elixir_module() + "  defp to_matchable(version, allow_pre?) do\n"
+    line = "    {version.major, version.minor"
+    raw = ", allow_pre?}}"
+    assert shown(above, line, raw, language="elixir") == ", allow_pre?}"

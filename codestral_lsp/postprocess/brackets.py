@@ -56,6 +56,13 @@ _TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
 # ``#\(``; in Emacs Lisp also ``?\(`` and ``?(`` (not a name's ``?``).
 _BACKSLASH_CHAR = re.compile(r"\\[()\[\]{}]")
 _ELISP_CHAR = re.compile(r"\??\\[()\[\]{}]|(?<![\w#])\?[()\[\]{}]")
+# Character literals, read from left to right (``$$]`` is ``$$`` then ``]``): Elixir's ``?}``
+# (not a name's ``?``, as in ``valid?(x)``) and Erlang's ``$(``. Those of a bracket are no
+# bracket to count.
+_CHAR_LITERALS = {
+    "elixir": re.compile(r"(?<![\w?])\?\\?."),
+    "erlang": re.compile(r"\$\\?."),
+}
 # A ``case ... in`` line and an ``esac``, over the last lines above the cursor.
 _CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b", re.MULTILINE)
 _CASE_LINES = 200
@@ -91,6 +98,11 @@ _ANY_CLOSER = re.compile(r"[)\]}]")
 _OFFSIDE = frozenset({
     "python", "nim", "coffeescript", "haskell", "elm", "fsharp", "purescript", "yaml",
 })  # fmt: skip
+# Languages whose braces hold values (dicts, maps, tuples, tables), never a block: a ``}``
+# at the end of a statement's line closes what the line opened, as ``)`` does.
+_VALUE_BRACES = frozenset({"python", "elixir", "erlang", "lua"})
+# Where a line ending with ``->`` is a clause's head, whose body starts a statement below it.
+_CLAUSE_ARROWS = frozenset({"elixir", "erlang"})
 # A line of closers alone (with the ``;`` or ``,`` after them).
 _CLOSERS_ONLY = re.compile(r"[ \t]*[)\]}]+[;,]?[ \t]*")
 # The closers a line of code ends with, before its ``;`` or ``,``.
@@ -523,6 +535,8 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
         return _value_braces(_unopened(text, ctx, ")]}", first_only), ctx)
     if not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
         return _unopened(text, ctx, "", first_only, mismatched=")]}")
+    if ctx.language in _VALUE_BRACES:
+        return _unopened(text, ctx, ")]}", first_only)
     return _value_braces(_unopened(text, ctx, ")]", first_only, mismatched="}"), ctx)
 
 
@@ -592,14 +606,15 @@ def _at_statement_level(ctx: Context) -> bool:
     block (``    if (!IsValid(x`` in a method deep in a class), which closes no bracket opened
     above it. The window shows a brace open around the line; or it shows nothing open, and
     the line above does not go on into this one (a list's items end with ``,``: the window
-    may start inside a long list). In Python, whose braces hold dicts, only the latter. Not in
+    may start inside a long list); a clause's ``->`` in Elixir and Erlang does not go on.
+    Where braces hold values (:data:`_VALUE_BRACES`), only the latter. Not in
     the other languages whose blocks are their indentation: Haskell's and Elm's lists put
     their commas first, so a row's line above does not end going on."""
     if ctx.language in _OFFSIDE and ctx.language != "python":
         return False
     line_start = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     stack = _prompt_scan(line_start, ctx).stack
-    holds = "([{" if ctx.language == "python" else "(["
+    holds = "([{" if ctx.language in _VALUE_BRACES else "(["
     if any(bracket in holds for bracket in stack):
         return False
     if stack:
@@ -607,8 +622,10 @@ def _at_statement_level(ctx: Context) -> bool:
     # The line above past comment lines (a doc comment above ``#[inline]``): they go on into
     # nothing.
     above = (line for line in lines_above(ctx) if not is_comment_line(line, ctx.language))
-    code = without_trailing_comment(next(filter(str.strip, above), ""), ctx.language)
-    return bool(code.strip()) and not goes_on(code.rstrip())
+    code = without_trailing_comment(next(filter(str.strip, above), ""), ctx.language).rstrip()
+    if ctx.language in _CLAUSE_ARROWS and code.endswith("->"):
+        return True
+    return bool(code) and not goes_on(code)
 
 
 def _unopened(text: str, ctx: Context, judged: str, first_only: bool, mismatched: str = "") -> str:
@@ -776,7 +793,8 @@ def _unopened_cut(
     ``scan`` has nothing open for, and its ``mismatched`` ones that ``scan`` has another
     bracket open for; ``scan`` reads the line as kept. Up to ``spare`` ``)`` that nothing
     opened may stay, less those the line holds before its end (a shell case arm's pattern)."""
-    code, start = _bracket_code(line, ctx.language), _bracket_code(start, ctx.language)
+    whole = _bracket_code(start + line, ctx.language)  # a literal may start before the cursor
+    code, start = whole[len(start) :], whole[: len(start)]
     found = _LINE_CLOSERS.search(without_trailing_comment(start + code, ctx.language))
     if found is None or found.end() <= len(start):
         scan.feed(code)
@@ -809,15 +827,25 @@ def _unopened_cut(
 
 def _bracket_code(code: str, language: str) -> str:
     """``code`` as the bracket count reads it: in TeX, what :data:`_TEX_INERT` matches, in a
-    Lisp its bracket characters (:data:`_BACKSLASH_CHAR`), made name characters (the same
-    length, so that indices still point into ``code``; not spaces, as closers after a space
-    are no line's end)."""
+    Lisp its bracket characters (:data:`_BACKSLASH_CHAR`), in Elixir and Erlang their
+    character literals of brackets (:data:`_CHAR_LITERALS`), made name
+    characters (the same length, so that indices still point into ``code``; not spaces, as
+    closers after a space are no line's end)."""
+    if language in _CHAR_LITERALS:
+        return _CHAR_LITERALS[language].sub(_inert_bracket, code)
     if language in LISPS:
         inert = _ELISP_CHAR if language == "emacs-lisp" else _BACKSLASH_CHAR
-        return inert.sub(lambda found: "_" * len(found.group()), code)
-    if language != "latex":
+    elif language == "latex":
+        inert = _TEX_INERT
+    else:
         return code
-    return _TEX_INERT.sub(lambda found: "_" * len(found.group()), code)
+    return inert.sub(lambda found: "_" * len(found.group()), code)
+
+
+def _inert_bracket(literal: re.Match[str]) -> str:
+    """A character literal of a bracket as name characters of its length; any other as is."""
+    text = literal.group()
+    return "_" * len(text) if text[-1] in OPENERS or text[-1] in CLOSERS else text
 
 
 def _prompt_scan(prefix: str, ctx: Context) -> Scan:
