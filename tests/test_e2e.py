@@ -163,6 +163,20 @@ async def test_mid_line_gives_single_line_without_repeating_suffix(
     assert [insert_text(i) for i in items] == ["a, b"]
 
 
+async def test_in_a_markdown_code_block_the_answer_is_judged_as_its_code(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    # Judged as prose, the extra ``)`` would stay: Markdown pairs no brackets.
+    fake.answer = Reply(text=".child({a: 'property'}))")
+    readme = "file:///work/project/README.md"
+    text = "Example:\n\n```js\npino()\n  \n  .info('hi')\n```\n\nIt's logged.\n"
+    open_doc(client, readme, text, language="markdown")
+
+    items = await inline(client, readme, 4, 2)
+
+    assert [insert_text(i) for i in items] == [".child({a: 'property'})"]
+
+
 async def test_whitespace_only_answer_gives_no_item(client: LanguageClient, fake: FakeFim) -> None:
     fake.answer = Reply(text="  \n\n ")
     open_doc(client, URI, "x = \n")
