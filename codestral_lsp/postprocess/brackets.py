@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from codestral_lsp.context import Context
 from codestral_lsp.languages import LISPS, SINGLE_TRIPLES
+from codestral_lsp.postprocess.embedded import in_fenced_block
 from codestral_lsp.postprocess.heredocs import window_start_quote
 from codestral_lsp.postprocess.lines import (
     COMMENT_MARK,
@@ -103,6 +104,12 @@ _OFFSIDE = frozenset({
 _VALUE_BRACES = frozenset({"python", "elixir", "erlang", "lua"})
 # Where a line ending with ``->`` is a clause's head, whose body starts a statement below it.
 _CLAUSE_ARROWS = frozenset({"elixir", "erlang"})
+# Markdown's inline code spans, whose brackets are code, not the prose's.
+_CODE_SPAN = re.compile(r"(`+)[^`\n]+?\1")
+# Where a paragraph starts: after a blank line.
+_PARAGRAPH_START = re.compile(r"\n[ \t]*\n")
+# The ``)`` and ``]`` ending a line of prose, before the sentence's punctuation.
+_PROSE_END = re.compile(r"[)\]]+(?=[.,;:!?]*[ \t]*$)")
 # A line of closers alone (with the ``;`` or ``,`` after them).
 _CLOSERS_ONLY = re.compile(r"[ \t]*[)\]}]+[;,]?[ \t]*")
 # The closers a line of code ends with, before its ``;`` or ``,``.
@@ -511,6 +518,8 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
     """
     if ctx.language in SHELLS and _ANY_CLOSER.search(text):
         return _shell_unopened(text, ctx)
+    if ctx.language == "markdown" and _ANY_CLOSER.search(text):
+        return _prose_unopened(text, ctx)
     if ctx.language in _UNPAIRED or not _ANY_CLOSER.search(text):
         return text
     line = ctx.line_prefix + text.split("\n", 1)[0]
@@ -555,6 +564,42 @@ def _sibling_row(line: str, text: str, ctx: Context) -> bool:
     if below is None or _ROW_CLOSES_ABOVE.match(below):
         return False
     return ctx.indent(below) == ctx.indent(line)
+
+
+def _prose_unopened(text: str, ctx: Context) -> str:
+    """In Markdown prose, ``text`` without the ``)`` and ``]`` ending its first line (before
+    the sentence's punctuation) that the paragraph up to them, counted past its code spans,
+    leaves nothing open for, where a pair closed before them (a link's ``[docs](url))``).
+    Not after a smiley's ``:`` or ``;``, nor where nothing pairs (a list's ``1)``), nor
+    before the cursor, nor in a fenced or indented code block."""
+    if ctx.line_prefix.startswith(("    ", "\t")) or in_fenced_block(ctx):
+        return text  # code, whose language is not known
+    first, newline, rest = text.partition("\n")
+    # The paragraph's lines above: a parenthesis may open on one and close on another.
+    above = _PARAGRAPH_START.split(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])[-1]
+    paragraph = above + ctx.line_prefix + first
+    code = _CODE_SPAN.sub(lambda span: "_" * len(span.group()), paragraph)
+    found = _PROSE_END.search(code)
+    if found is None or code[found.start() - 1 : found.start()] in (":", ";", "-", "="):
+        return text
+    stack: list[str] = []
+    paired = False
+    for char in code[: found.start()]:
+        if char in "([":
+            stack.append(char)
+        elif char in ")]" and stack and stack[-1] == CLOSERS[char]:
+            stack.pop()
+            paired = True
+    kept = list(first)
+    cursor = len(above) + len(ctx.line_prefix)
+    for i in range(found.start(), found.end()):
+        char = code[i]
+        if stack and stack[-1] == CLOSERS[char]:
+            stack.pop()
+            paired = True
+        elif paired and i >= cursor:
+            kept[i - cursor] = ""
+    return "".join(kept) + newline + rest
 
 
 def _value_braces(text: str, ctx: Context) -> str:

@@ -27,6 +27,11 @@ def code_block(ctx: Context) -> Context:
     return _in_markdown(ctx) if ctx.language in _MARKDOWN else ctx
 
 
+def in_fenced_block(ctx: Context) -> bool:
+    """Whether an odd number of fence lines before the cursor leaves a fenced block open."""
+    return len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
+
+
 @functools.lru_cache(maxsize=32)  # one derivation per cursor: the rules run at every line
 def _in_markdown(ctx: Context) -> Context:
     fences = list(_FENCE_LINE.finditer(ctx.prefix))
