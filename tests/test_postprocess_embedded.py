@@ -47,6 +47,7 @@ def test_a_tagged_block_is_read_as_its_language(fence: str, closing: str, langua
         "```js|\nx()\n```\n",  # on the opening fence's line
         "```js\nx(|\n\n## Next\n\n```py\ny()\n```\n",  # still being written: a block opens below
         "```js\nx(|\n",  # not closed below
+        "1. Use jq:\n    ```sh\n    $ jq |\n\n```\nplain\n```\n",  # the next fence is another's
         "```markdown\n# Nested |\n```\n",  # Markdown in Markdown
     ],
 )

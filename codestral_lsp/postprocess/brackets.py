@@ -873,9 +873,9 @@ def _unopened_cut(
 def _bracket_code(code: str, language: str) -> str:
     """``code`` as the bracket count reads it: in TeX, what :data:`_TEX_INERT` matches, in a
     Lisp its bracket characters (:data:`_BACKSLASH_CHAR`), in Elixir and Erlang their
-    character literals of brackets (:data:`_CHAR_LITERALS`), made name
-    characters (the same length, so that indices still point into ``code``; not spaces, as
-    closers after a space are no line's end)."""
+    character literals of brackets (:data:`_CHAR_LITERALS`), made name characters (the same
+    length, so that indices still point into ``code``; not spaces, as closers after a space
+    are no line's end)."""
     if language in _CHAR_LITERALS:
         return _CHAR_LITERALS[language].sub(_inert_bracket, code)
     if language in LISPS:

@@ -13,9 +13,10 @@ from codestral_lsp.context import Context
 from codestral_lsp.languages import canonical, extensions
 
 _MARKDOWN = frozenset({"markdown", "mdx", "quarto", "rmd"})
-# A fence line: up to three spaces, three or more backquotes or tildes, then the info string,
-# whose first word names the language (Quarto and R Markdown brace it: ``{python}``, ``{.r}``).
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*\{?\.?([\w#+.-]*)[^\n]*$", re.MULTILINE)
+# A fence line: three or more backquotes or tildes after any indentation (a list item's block
+# is indented with the item), then the info string, whose first word names the language
+# (Quarto and R Markdown brace it: ``{python}``, ``{.r}``).
+FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*\{?\.?([\w#+.-]*).*$", re.MULTILINE)
 # Tags naming no code to judge: text, and languages whose rules are Markdown's or none.
 _NOT_CODE = _MARKDOWN | {"plaintext", "text"}
 
@@ -29,22 +30,23 @@ def code_block(ctx: Context) -> Context:
 
 def in_fenced_block(ctx: Context) -> bool:
     """Whether an odd number of fence lines before the cursor leaves a fenced block open."""
-    return len(_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
+    return len(FENCE_LINE.findall(ctx.prefix)) % 2 == 1
 
 
 @functools.lru_cache(maxsize=32)  # one derivation per cursor: the rules run at every line
 def _in_markdown(ctx: Context) -> Context:
-    fences = list(_FENCE_LINE.finditer(ctx.prefix))
+    fences = list(FENCE_LINE.finditer(ctx.prefix))
     if len(fences) % 2 == 0 or "\n" not in ctx.prefix[fences[-1].end() :]:
         return ctx  # no block open, or the cursor is on its opening fence's line
     opening = fences[-1]
     language = canonical(opening.group(2))
     if language not in extensions() or language in _NOT_CODE:
         return ctx
-    # The next fence line closes the block, or the block is still being written (that fence
-    # opens another one below).
-    closing = _FENCE_LINE.search(ctx.suffix)
-    if closing is None or closing.group().strip() != opening.group(1):
+    # The next fence line closes the block, at its indentation, or the block is still being
+    # written (that fence opens another one below).
+    closing = FENCE_LINE.search(ctx.suffix)
+    fence = opening.group()[: opening.end(1) - opening.start()]  # its indentation and marks
+    if closing is None or closing.group().rstrip() != fence:
         return ctx
     prefix = ctx.prefix[opening.end() + 1 :]
     suffix = ctx.suffix[: closing.start()]

@@ -14,6 +14,7 @@ from codestral_lsp.postprocess.brackets import (
     scanner,
     without_comment_lines,
 )
+from codestral_lsp.postprocess.embedded import FENCE_LINE, in_fenced_block
 from codestral_lsp.postprocess.heredocs import recent_code
 from codestral_lsp.postprocess.lines import (
     SHELLS,
@@ -45,7 +46,6 @@ STRING_LINES = 80
 _OPENING = re.compile(r"[ \t]*\n?[ \t]*(`{3,}|~{3,})[\w#+.-]*[ \t]*\n")
 # A comment line's marker with no text after it yet (``/// ``, `` * ``, ``# ``).
 _MARKER_ONLY = re.compile(r"[ \t]*(?:/\*+!?|\*+|//[/!]?|#+|--+|;+|%+)?[ \t]*$")
-_FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,}).*$", re.MULTILINE)
 _BACKQUOTE_FENCE_LINE = re.compile(r"^[ \t]*`{3,}.*$", re.MULTILINE)
 # A fence line with no language tag: a closing one, or an opening one without a tag.
 _LONE_FENCE = re.compile(r"^[ \t]*`{3,}[ \t]*$", re.MULTILINE)
@@ -167,8 +167,9 @@ def _fenced_block_open(ctx: Context) -> bool:
     """Whether an odd number of fence lines before the cursor leaves a fenced block open. In
     code, backquote fences only: a docstring's examples use them, while a line of tildes there
     is reStructuredText's underline (``requests.compat`` / ``~~~~~~~~~~~~~~~``)."""
-    fences = _FENCE_LINE if ctx.language in FENCED_LANGUAGES else _BACKQUOTE_FENCE_LINE
-    return len(fences.findall(ctx.prefix)) % 2 == 1
+    if ctx.language in FENCED_LANGUAGES:
+        return in_fenced_block(ctx)
+    return len(_BACKQUOTE_FENCE_LINE.findall(ctx.prefix)) % 2 == 1
 
 
 def _fenced_code(body: str, fence: str) -> str:
@@ -344,7 +345,7 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     # A fence in a doc comment (Rust's ``///`` examples, a JSDoc block's lines with no star)
     # opens no triple-quoted string.
     code = without_comment_lines(
-        _FENCE_LINE.sub("", recent_code(ctx.prefix, STRING_LINES, ctx)), ctx.language
+        FENCE_LINE.sub("", recent_code(ctx.prefix, STRING_LINES, ctx)), ctx.language
     )
     quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in LONG_ONE_QUOTE)
@@ -372,5 +373,5 @@ def _open_backquote(recent: str, language: str) -> bool:
     doc comment) is one still open. Only where backquotes quote strings over lines."""
     if language not in BACKQUOTE_STRINGS:
         return False
-    code = _QUOTED.sub("", without_comment_lines(_FENCE_LINE.sub("", recent), language))
+    code = _QUOTED.sub("", without_comment_lines(FENCE_LINE.sub("", recent), language))
     return code.count("`") % 2 == 1
