@@ -59,29 +59,22 @@ def window_start_quote(ctx: Context) -> str:
     before = prefix[line_start : first.start()]
     if ctx.language != "python":
         return first.group() if not before.strip() else ""
-    if not _CLOSED_BY.match(prefix, first.end()) or _OPENED_AFTER.search(before):
+    if not _CLOSED_BY.match(prefix, first.end()) or _opens(prefix, first):
         return ""
-    if before.strip():
+    if before.strip() or prefix[:line_start].strip():
         return first.group()
-    above = prefix[:line_start].rstrip()
-    if _under_head(above, before):
-        return ""  # a docstring's opening
-    if not above:
-        # The window starts at the quotes: the next ones tell, as they close what these open
-        # or open what follows the code these end (a docstring under its ``def``).
-        return first.group() if _opens(prefix, first.end()) else ""
-    return first.group()
+    # The window starts at the quotes: the next ones tell, as they close what these open or
+    # open what follows the code these end (a docstring under its ``def``).
+    following = _TRIPLES.search(prefix, first.end())
+    return first.group() if following is not None and _opens(prefix, following) else ""
 
 
-def _opens(prefix: str, start: int) -> bool:
-    """Whether the first triple quote after ``start`` opens a string: after an operator,
-    bracket or string prefix (``x = \"\"\"``), or alone under a line ending with ``:`` (a
-    docstring under its ``def`` or ``class``)."""
-    found = _TRIPLES.search(prefix, start)
-    if found is None:
-        return False
-    line_start = prefix.rfind("\n", 0, found.start()) + 1
-    before = prefix[line_start : found.start()]
+def _opens(prefix: str, quotes: re.Match[str]) -> bool:
+    """Whether the triple ``quotes`` in ``prefix`` open a string: after an operator, bracket
+    or string prefix (``x = \"\"\"``), or alone under a line ending with ``:`` (a docstring
+    under its ``def`` or ``class``)."""
+    line_start = prefix.rfind("\n", 0, quotes.start()) + 1
+    before = prefix[line_start : quotes.start()]
     if _OPENED_AFTER.search(before):
         return True
     return not before.strip() and _under_head(prefix[:line_start].rstrip(), before)
