@@ -615,11 +615,42 @@ def period_form_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
+def indented_after_clause_cut(lines: list[str], ctx: Context) -> int | None:
+    """In Prolog, whose clauses end with ``.``: index of an indented line of code right under
+    a line ending one. The next clause starts at column 0; code indented there is a piece of
+    something else the model ran on with (a clause body's goals, a licence's numbered item).
+    After a blank line, a file may indent its helper clauses. Not in a block comment, whose
+    sentences end with ``.`` too. (Not Erlang: its strings run over lines, and in its real
+    files one such pair in 80 is a usage text's.)"""
+    if ctx.language != "prolog":
+        return None
+    in_comment = _in_comment_after(ctx.prefix, False, len(ctx.prefix) - len(ctx.line_prefix))
+    ended = False
+    for i, line in enumerate(lines):
+        was_in_comment, in_comment = in_comment, _in_comment_after(line, in_comment)
+        if was_in_comment or in_comment or is_blank(line):
+            ended = False
+        elif is_comment_line(line, ctx.language):
+            continue
+        elif i and ended and line[:1].isspace():
+            return i
+        else:
+            ended = _ends_form(without_trailing_comment(line, ctx.language))
+    return None
+
+
+def _in_comment_after(text: str, inside: bool, end: int | None = None) -> bool:
+    """Whether a block comment is open after ``text`` (up to ``end``), given whether it was
+    before."""
+    opening, closing = text.rfind("/*", 0, end), text.rfind("*/", 0, end)
+    return inside if opening == closing else opening > closing
+
+
 def _ends_form(line: str) -> bool:
-    """Whether an Erlang line ends a form (a ``.`` after its code; blank counts as between
-    forms)."""
+    """Whether an Erlang or Prolog line ends a form (a ``.`` after its code, not ``..`` nor
+    Prolog's character code ``0'.``; blank counts as between forms)."""
     code = _TRAILING_COMMENT.sub("", line).rstrip()
-    return not code or (code.endswith(".") and not code.endswith(".."))
+    return not code or (code.endswith(".") and not code.endswith(("..", "0'.")))
 
 
 def document_cut(lines: list[str], ctx: Context) -> int | None:
