@@ -58,6 +58,9 @@ _QUOTE = re.compile(r"[\"'`]")
 # On the stream, a re-typing is only certain once this many distinct suffix lines came back in
 # order (or all of them).
 STREAM_MATCH_LINES = 3
+# A line of closing tags (``</ul></p>``), and how many closing lines a re-typing may skip.
+_CLOSING_TAGS = re.compile(r"^\s*(?:</[A-Za-z][\w.:-]*>\s*)+$")
+_SKIPPED_CLOSERS = 2
 
 
 def within_line(text: str, ctx: Context) -> str:
@@ -241,7 +244,8 @@ def suffix_line_cut(
     lines: list[str], ctx: Context, start: int, final: bool, owed: Collection[int] = ()
 ) -> int | None:
     """Index of the first suggestion line (from ``start``, not one of the ``owed`` closers) that
-    starts re-typing the code below the cursor, or ``None``.
+    starts re-typing the code below the cursor (from its first line, or past its closing
+    lines: :func:`_past_closing_lines`), or ``None``.
 
     The lines from there to the end must be the lines below the cursor, in order (a
     legitimately repeated line followed by new code is not cut). On the stream
@@ -252,14 +256,33 @@ def suffix_line_cut(
     below = [line.rstrip() for line in lines_after_cursor(ctx) if not is_blank(line)]
     if not below:
         return None
+    starts = _past_closing_lines(below)
     for i in range(start, len(lines)):
-        if i in owed or not same_line(lines[i], below[0]):
-            continue
-        code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
-        enough = final or len(code) >= len(below) or _distinct(code) >= STREAM_MATCH_LINES
-        if enough and _follows(code, below):
-            return i
+        for k in () if i in owed else starts:
+            # Past closing lines, the line stands where the code below has it.
+            if not (same_line(lines[i], below[k]) if k == 0 else lines[i].rstrip() == below[k]):
+                continue
+            code = [line.rstrip() for line in lines[i:] if not is_blank(line)]
+            rest = below[k:]
+            enough = final or len(code) >= len(rest) or _distinct(code) >= STREAM_MATCH_LINES
+            if enough and _follows(code, rest):
+                return i
     return None
+
+
+def _past_closing_lines(below: list[str]) -> list[int]:
+    """Where the answer may start re-typing the code ``below``: at its first line, or at the
+    first line after the one or two closing lines it starts with (``}``, ``</p>``), which a
+    model may skip to go on with what follows them, when that line says something of its own.
+    Not at another closer: nested closers differ only by their indentation."""
+    k = next((k for k, line in enumerate(below) if not _closing(line)), 0)
+    if 0 < k <= _SKIPPED_CLOSERS and len(_statement(below[k])) >= DISTINCT_LINE_CHARS:
+        return [0, k]
+    return [0]
+
+
+def _closing(line: str) -> bool:
+    return is_closer(line) or _CLOSING_TAGS.match(line) is not None
 
 
 def closer_again_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
