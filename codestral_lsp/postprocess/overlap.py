@@ -273,10 +273,10 @@ def suffix_line_cut(
 def _past_closing_lines(below: list[str]) -> list[int]:
     """Where the answer may start re-typing the code ``below``: at its first line, or at the
     first line after the one or two closing lines it starts with (``}``, ``</p>``), which a
-    model may skip to go on with what follows them, when that line says something of its own.
-    Not at another closer: nested closers differ only by their indentation."""
+    model may skip to go on with what follows them. Not at another closer: nested closers
+    differ only by their indentation."""
     k = next((k for k, line in enumerate(below) if not _closing(line)), 0)
-    if 0 < k <= _SKIPPED_CLOSERS and len(_statement(below[k])) >= DISTINCT_LINE_CHARS:
+    if 0 < k <= _SKIPPED_CLOSERS:
         return [0, k]
     return [0]
 
