@@ -159,6 +159,10 @@ NO_BACKQUOTES = frozenset({
     "c", "cpp", "cuda", "objective-c", "objective-cpp", "java", "csharp", "rust", "python",
     "zig", "dart", "vhdl", "verilog", "systemverilog",
 })  # fmt: skip
+# Languages whose ``"`` strings run over lines (CMake's quoted arguments).
+_LONG_STRINGS = frozenset({"cmake"})
+# What a :class:`Scan` knows of its language (:attr:`Scan.flags`).
+Flags = tuple[bool, bool, bool, bool, bool, bool, bool]
 # Languages whose line comments start with ``%``.
 PERCENT_COMMENTS = frozenset({"erlang", "matlab", "octave", "prolog", "latex"})
 _ACTIVE_LISP = re.compile(r"[()\[\]{}\"?\\;]")
@@ -172,8 +176,9 @@ class Scan:
     """Open brackets, the open string, and what did not balance, reading code left to right.
 
     Deliberately small: no comments (but a Lisp's); a one-quote string ends at its line's end
-    (not in a Lisp), a triple-quoted one at its closing quotes. It only has to compare a few
-    variants of the same lines, so its blind spots cost the same on each side.
+    (not in a Lisp, nor a ``"`` one with ``long_strings``: CMake's quoted arguments), a
+    triple-quoted one at its closing quotes. It only has to compare a few variants of the same
+    lines, so its blind spots cost the same on each side.
     """
 
     def __init__(
@@ -184,6 +189,7 @@ class Scan:
         primes: bool = False,
         backquotes: bool = True,
         single_triples: bool = True,
+        long_strings: bool = False,
     ) -> None:
         self.lifetimes = lifetimes
         self.angles = angles
@@ -191,6 +197,7 @@ class Scan:
         self.primes = primes
         self.backquotes = backquotes
         self.single_triples = single_triples
+        self.long_strings = long_strings
         self.quotes = QUOTES if backquotes else QUOTES.replace("`", "")
         self.stack: list[str] = []
         self.quote = ""
@@ -206,11 +213,11 @@ class Scan:
         return twin
 
     @property
-    def flags(self) -> tuple[bool, bool, bool, bool, bool, bool]:
+    def flags(self) -> Flags:
         """What this scan knows of its language, in the constructor's order."""
         return (
             *(self.lifetimes, self.angles, self.lisp, self.primes, self.backquotes),
-            self.single_triples,
+            *(self.single_triples, self.long_strings),
         )
 
     def feed(self, code: str, lenient: bool = False) -> Scan:
@@ -304,13 +311,17 @@ class Scan:
         char = code[i]
         if char == "\\":
             return i + 2
-        if char == "\n" and len(self.quote) == 1 and not self.lisp:  # a Lisp's strings run on
+        if char == "\n" and len(self.quote) == 1 and not self._runs_on():
             self.quote = ""
             self.open_strings += 1
         elif code.startswith(self.quote, i):
             i += len(self.quote) - 1
             self.quote = ""
         return i + 1
+
+    def _runs_on(self) -> bool:
+        """Whether the open one-quote string goes on past a line's end."""
+        return self.lisp or (self.long_strings and self.quote == '"')
 
     def _close(self, char: str, lenient: bool) -> None:
         opener = CLOSERS[char]
@@ -411,6 +422,7 @@ def scanner(ctx: Context, angles: bool = False, lisp: bool = True) -> Scan:
         primes=ctx.language in PRIMES,
         backquotes=ctx.language not in NO_BACKQUOTES,
         single_triples=ctx.language in SINGLE_TRIPLES,
+        long_strings=ctx.language in _LONG_STRINGS,
     )
 
 
@@ -428,7 +440,7 @@ def read_above(above: str, ctx: Context, angles: bool = True) -> Scan:
 
 
 @functools.lru_cache(maxsize=8)
-def _scanned(above: str, flags: tuple[bool, bool, bool, bool, bool, bool]) -> Scan:
+def _scanned(above: str, flags: Flags) -> Scan:
     """Every keystroke's answer is judged after the same lines above: read them once."""
     scan = Scan(*flags).feed(above, lenient=True)
     scan.extra = scan.open_strings = 0
@@ -900,9 +912,7 @@ def _prompt_scan(prefix: str, ctx: Context) -> Scan:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_prompt(
-    prefix: str, language: str, flags: tuple[bool, bool, bool, bool, bool, bool], start: str
-) -> Scan:
+def _read_prompt(prefix: str, language: str, flags: Flags, start: str) -> Scan:
     """The scan of the whole prompt, without its comments, read leniently, from inside the
     triple-quoted string ``start`` when the prompt was trimmed inside one
     (:func:`window_start_quote`). Cached: the stream and the final rules judge each

@@ -119,6 +119,15 @@ _RUBY_OPENER = re.compile(
 # ``module``, ``case`` and ``generate`` often sit at their head's own level.
 _VERILOG_OPENER = re.compile(r"\bbegin(?:\s*:\s*\w+)?$|\bfork$")
 _VERILOG_REOPENER = re.compile(r"\s*(?:end\s+)?else\b")
+# CMake opens a block with a command of its own (``if(...)``, ``foreach(...)``), goes on
+# with ``else()`` and ``elseif(...)`` at its level, and ends it with ``endif()`` and kin.
+_CMAKE_OPENER = re.compile(
+    r"^\s*(?:if|elseif|else|foreach|while|function|macro|block)\s*\(.*\)$", re.IGNORECASE
+)
+_CMAKE_REOPENER = re.compile(r"\s*(?:else|elseif)\s*\(", re.IGNORECASE)
+_CMAKE_END_LINE = re.compile(
+    r"^\s*end(?:if|foreach|while|function|macro|block)\s*\([^()]*\)\s*(?:#.*)?$", re.IGNORECASE
+)
 # Languages that open blocks with words. Ada at a line's end (``is``, ``begin``, ``then``,
 # ``loop``), going on at the block's own level with others (``else``, ``begin`` after the
 # declarations, ``exception``: :data:`_WORD_REOPENER`): those lines close and reopen, as
@@ -134,6 +143,7 @@ _WORD_OPENER = {
     "systemverilog": _VERILOG_OPENER,
     "ruby": _RUBY_OPENER,
     "crystal": _RUBY_OPENER,
+    "cmake": _CMAKE_OPENER,
 }
 _RUBY_REOPENER = re.compile(r"\s*(?:else|elsif|when|in|rescue|ensure)\b")
 # Python's clauses that go on with the statement above at its level (``else:`` of an ``if``,
@@ -148,6 +158,7 @@ _WORD_REOPENER = {
     "systemverilog": _VERILOG_REOPENER,
     "ruby": _RUBY_REOPENER,
     "crystal": _RUBY_REOPENER,
+    "cmake": _CMAKE_REOPENER,
 }
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
@@ -162,7 +173,7 @@ _PASCAL_SECTION = re.compile(
 # ``end.``, Pascal's ``end;``, fish's ``end``), and such a line.
 END_LANGUAGES = frozenset({
     "ruby", "crystal", "elixir", "lua", "julia", "erlang", "matlab", "pascal", "ada", "fish",
-    "vhdl", "verilog", "systemverilog",
+    "vhdl", "verilog", "systemverilog", "cmake",
 })  # fmt: skip
 # Vim script ends each block with its own word (``endfunction``, ``endif``, ``endfor``, and
 # their short forms ``endf``, ``en``), maybe followed by a name or a comment.
@@ -187,6 +198,7 @@ _END_LINES = {
     "vhdl": _VHDL_END_LINE,
     "verilog": _VERILOG_END_LINE,
     "systemverilog": _VERILOG_END_LINE,
+    "cmake": _CMAKE_END_LINE,
 }
 # A method called on what a closer line closed (Ruby's ``}.freeze``).
 _CALLED_AFTER = re.compile(r"(?<=[)\]}])(?:\.\w+(?:\(\))?)+(?=[;,]?\s*$)")
