@@ -124,7 +124,7 @@ def without_fence(text: str, ctx: Context) -> str:
         return _without_closing_fence(text, ctx)
     own_line = "\n" in text[: opening.start(1)]
     if ctx.language in FENCED_LANGUAGES:
-        if not (ctx.language in _MARKDOWN and _markdown_wrapper(opening, own_line, ctx)):
+        if not (ctx.language in _MARKDOWN and _markdown_wrapper(text, opening, own_line, ctx)):
             return text
     elif _in_prose(ctx, own_line):
         return text
@@ -153,14 +153,30 @@ def _without_closing_fence(text: str, ctx: Context) -> str:
     return before.removesuffix("\n")
 
 
-def _markdown_wrapper(opening: re.Match[str], own_line: bool, ctx: Context) -> bool:
+def _markdown_wrapper(text: str, opening: re.Match[str], own_line: bool, ctx: Context) -> bool:
     """Whether the fence a Markdown answer opens with is the model's wrapper, where Markdown
-    has no fence: right after text on the cursor's line (a fence starts its line), or with a
-    language tag inside a fenced block still open (a closing fence has none)."""
+    has no fence: right after text on the cursor's line (a fence starts its line), closed by
+    a fence less indented than the cursor (a block opened in a list item's text closes
+    there, not further out), or with a language tag inside a fenced block still open (a
+    closing fence has none)."""
     if not own_line and ctx.line_prefix.strip():
+        return True
+    if not own_line and _closed_further_out(text[opening.end() :], opening.group(1), ctx):
         return True
     tagged = opening.group().strip() != opening.group(1)
     return tagged and _fenced_block_open(ctx)
+
+
+def _closed_further_out(body: str, fence: str, ctx: Context) -> bool:
+    """Whether the fence closing ``body`` stands left of the cursor, whose line is only
+    indentation: the opening fence there is inside a list item, which such a fence ends."""
+    closing = _closing_fence(body, fence)
+    return closing is not None and len(closing.group(1)) < len(ctx.line_prefix)
+
+
+def _closing_fence(body: str, fence: str) -> re.Match[str] | None:
+    """The line of ``body`` that closes ``fence`` (its indentation is the match's group 1)."""
+    return re.search(rf"^([ \t]*){re.escape(fence)}[ \t]*$", body, re.MULTILINE)
 
 
 def _fenced_block_open(ctx: Context) -> bool:
@@ -178,7 +194,7 @@ def _fenced_code(body: str, fence: str) -> str:
     (```` `` ````). The line break before the closing fence is the fence's; until it comes, the
     last break may be it: taken as the code's, it read as a whole line written in front of
     the code after the cursor (``console.`` above ``warn(``)."""
-    closing = re.search(rf"^[ \t]*{re.escape(fence)}[ \t]*$", body, re.MULTILINE)
+    closing = _closing_fence(body, fence)
     if closing is not None:
         return body[: closing.start()].removesuffix("\n")
     start = body.rfind("\n") + 1
