@@ -11,7 +11,13 @@ from collections.abc import Collection
 
 from codestral_lsp.context import Context
 from codestral_lsp.languages import DOUBLE_DOT, LISPS
-from codestral_lsp.postprocess.brackets import CLOSERS, NAME_CHAR, cost, innermost_opener
+from codestral_lsp.postprocess.brackets import (
+    CLOSERS,
+    NAME_CHAR,
+    cost,
+    innermost_opener,
+    is_comment_line,
+)
 from codestral_lsp.postprocess.lines import (
     STYLE_SHEETS,
     code_line_below,
@@ -46,6 +52,21 @@ _NO_SPACED_DOUBLE = frozenset({
     "=", ":", "==", "!=", "<=", ">=", "&&", "||", "=>", "->", "+=", "-=", "*=", "/=", ":=",
 })  # fmt: skip
 _OPERATOR_CHARS = "=!<>:+-*/%&|^~?."
+_OPERATOR_CLASS = re.escape(_OPERATOR_CHARS)
+_OPERATOR_RUN_START = re.compile(rf"[{_OPERATOR_CLASS}]+")
+_OPERATOR_RUN_END = re.compile(rf"[{_OPERATOR_CLASS}]+$")
+# Operators of the common languages (and markup's comment marks) made of those characters: a
+# run of them that is none of these, nor written in the document, is no operator (``->->``,
+# ``>==``).
+_OPERATORS = frozenset({
+    "=", "==", "===", "!=", "!==", "<", ">", "<=", ">=", "<=>", "+", "-", "*", "/", "%", "**",
+    "++", "--", "+=", "-=", "*=", "/=", "%=", "**=", "//=", "&", "|", "^", "~", "&&", "||", "!",
+    "<<", ">>", ">>>", "<<=", ">>=", ">>>=", "&=", "|=", "^=", "&&=", "||=", "->", "=>", "::",
+    ":", "?", "??", "??=", "?.", "?:", ".", "..", "...", "..=", "..<", ":=", ":-", "|>", "<|",
+    "<-", "<>", "=~", "!~", ".=", "//", "~=", ">=>", "<=<", "=<<", ":>", "<:", "::=", "!!",
+    "^^", "<<<", "&&&", "***", "+++", "|||", "-->", "<!--", "==>", "<==", "<==>",
+    "<--", "++=", "<<-", ">>>>", "///", "---", "%%", "!!!", "???",
+})  # fmt: skip
 # A line this long (and not a bare closer) is recognised whatever its indentation.
 DISTINCT_LINE_CHARS = 8
 # How far up a line is looked for before its copy below counts as a re-typing.
@@ -206,11 +227,37 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
             if not kept.endswith(head):
                 return kept
             continue
+        if _new_operator(text, rest, size, ctx):
+            return kept
         doubled = ctx.line_prefix + text + ctx.line_suffix
         single = ctx.line_prefix + kept + ctx.line_suffix
         if cost(single, ctx) < cost(doubled, ctx):
             return kept
     return text
+
+
+def _new_operator(text: str, rest: str, size: int, ctx: Context) -> bool:
+    """Whether the operator characters the text ends with, ``size`` of them a copy of the
+    rest's start, run into the rest's to make no operator (none of :data:`_OPERATORS`, nor
+    written in the document), while without the copy they make one of those (``$this->``
+    before ``->name``, ``Level:`` before ``::INFO``, ``>=`` before ``= $x``; not ``a =``
+    before ``= b``, which makes ``==``, nor on a comment line, whose rulers and marks run
+    long)."""
+    if rest[:size].strip(_OPERATOR_CHARS) or is_comment_line(ctx.line_prefix, ctx.language):
+        return False
+    lead = _OPERATOR_RUN_START.match(rest)
+    tail = _OPERATOR_RUN_END.search(text)
+    if lead is None or tail is None:
+        return False
+    doubled, single = tail.group() + lead.group(), tail.group()[:-size] + lead.group()
+    return single in _OPERATORS and not (doubled in _OPERATORS or _written(doubled, ctx))
+
+
+def _written(operator: str, ctx: Context) -> bool:
+    """Whether the document around the cursor writes ``operator`` as a whole run of operator
+    characters (Scala's ``:::``, Clojure's ``->>``)."""
+    found = re.compile(rf"(?<![{_OPERATOR_CLASS}]){re.escape(operator)}(?![{_OPERATOR_CLASS}])")
+    return bool(found.search(ctx.prefix) or found.search(ctx.suffix))
 
 
 def _dots_meant(text: str, rest: str, ctx: Context) -> bool:
