@@ -55,6 +55,8 @@ _OPERATOR_CHARS = "=!<>:+-*/%&|^~?."
 _OPERATOR_CLASS = re.escape(_OPERATOR_CHARS)
 _OPERATOR_RUN_START = re.compile(rf"[{_OPERATOR_CLASS}]+")
 _OPERATOR_RUN_END = re.compile(rf"[{_OPERATOR_CLASS}]+$")
+# The start of a reStructuredText directive's line (``.. versionadded:: 3.1``).
+_RST_DIRECTIVE = re.compile(r"\s*\.\. ")
 # Operators of the common languages (and markup's comment marks) made of those characters: a
 # run of them that is none of these, nor written in the document, is no operator (``->->``,
 # ``>==``).
@@ -250,7 +252,25 @@ def _new_operator(text: str, rest: str, size: int, ctx: Context) -> bool:
     if lead is None or tail is None:
         return False
     doubled, single = tail.group() + lead.group(), tail.group()[:-size] + lead.group()
-    return single in _OPERATORS and not (doubled in _OPERATORS or _written(doubled, ctx))
+    if single not in _OPERATORS:
+        return False
+    if not (doubled in _OPERATORS or _written(doubled, ctx)):
+        return True
+    # A colon glued to a name and spaced from what follows (``name:`` before ``: String``):
+    # ``::`` is an operator, but glued so only in reStructuredText's directives
+    # (``.. note:: text``); a type's or a key's ``:`` is.
+    if doubled != "::" or _RST_DIRECTIVE.match(ctx.line_prefix):
+        return False
+    before = (ctx.line_prefix + text[: tail.start()])[-1:]
+    lopsided = bool(_WORD.match(before)) and rest[lead.end() : lead.end() + 1].isspace()
+    return lopsided and not _after_name(doubled, ctx) and _after_name(single, ctx)
+
+
+def _after_name(operator: str, ctx: Context) -> bool:
+    """Whether the document writes ``operator`` glued to a name and spaced from what follows
+    (``name: String``)."""
+    found = re.compile(rf"\w{re.escape(operator)}[ \t]")
+    return bool(found.search(ctx.prefix) or found.search(ctx.suffix))
 
 
 def _written(operator: str, ctx: Context) -> bool:
