@@ -325,7 +325,9 @@ def suffix_line_cut(
         return None
     starts = _past_closing_lines(below)
     for i in range(start, len(lines)):
-        for k in () if i in owed else starts:
+        if i in owed:
+            continue
+        for k in starts:
             # Past closing lines, the line stands where the code below has it.
             if not (same_line(lines[i], below[k]) if k == 0 else lines[i].rstrip() == below[k]):
                 continue
@@ -349,6 +351,7 @@ def _past_closing_lines(below: list[str]) -> list[int]:
 
 
 def _closing(line: str) -> bool:
+    """Whether ``line`` only closes: brackets (``});``) or elements (``</ul></p>``)."""
     return is_closer(line) or _CLOSING_TAGS.match(line) is not None
 
 
