@@ -469,7 +469,10 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     Each shorter end is judged as the item would show it (with the tail it replaces,
     :func:`replace_length`) against the :data:`STRAY_LINES` above and the lines below; the most
     balanced wins, the longest among equals, so an answer is only cut when that makes the code
-    strictly more balanced. Not in shell and prose, nor at the end of a comment (``:)``), nor
+    strictly more balanced. A cut never reopens a bracket the answer opened and closed itself
+    (``renderHook(|);`` + ``() => useRange(props)``): below a window whose start hides the
+    blocks the code below closes (``});``), a mismatched count would favour it. Not in shell
+    and prose, nor at the end of a comment (``:)``), nor
     the first closer of a closer line of its own, which the scope rule judged by indentation
     however far up its block opened.
     """
@@ -488,14 +491,25 @@ def without_stray_closers(text: str, ctx: Context) -> str:
     above_text, below = _window(ctx, STRAY_LINES)
     above = read_above(above_text, ctx)
     best, best_cost = text, _shown_cost(text, ctx, above, below)
+    own = _opened_in(text, above)
     for cut in range(1, run + 1):
         kept = text[:-cut]
         if not kept.strip() or not set(text[-cut:]) <= again:
             break
+        if _opened_in(kept, above) > own:
+            continue
         kept_cost = _shown_cost(kept, ctx, above, below)
         if kept_cost < best_cost:
             best, best_cost = kept, kept_cost
     return best
+
+
+def _opened_in(text: str, above: Scan) -> int:
+    """How many brackets ``text`` opens and leaves open, read after ``above``."""
+    scan = above.copy()
+    scan.low = len(scan.stack)
+    scan.feed(text)
+    return len(scan.stack) - scan.low
 
 
 def _closers_after(ctx: Context) -> set[str]:
