@@ -37,6 +37,10 @@ GNU_TAB_WIDTH = 8
 # far faster than it tries ``^`` at every character.
 _GNU_MIX = re.compile(r"\t+ {4,7}\S")
 _GNU_MIX_BELOW = re.compile(r"\n\t+ {4,7}\S")
+# A block opened at 4 to 7 spaces whose body starts with one tab: at 4 columns the body would
+# stand at its opener's level, so the tab is 8.
+_GNU_BODY = re.compile(r" {4,7}\S[^\n]*\{[ \t]*\n\t\S")
+_GNU_BODY_BELOW = re.compile(r"\n {4,7}\S[^\n]*\{[ \t]*\n\t\S")
 FILE_MARK = "+++++ "
 FILE_STOP = "\n+++++ "
 
@@ -296,9 +300,16 @@ def build(
 
 def tab_width(*texts: str) -> int:
     """Columns of a tab in the file these windows come from: :data:`GNU_TAB_WIDTH` where a
-    line mixes tabs and spaces as only a tab of 8 explains, else :data:`TAB_WIDTH`. Editors do
-    not tell a language server their tab width; the text does."""
-    gnu = any(_GNU_MIX.match(text) or _GNU_MIX_BELOW.search(text) for text in texts)
+    line mixes tabs and spaces as only a tab of 8 explains, or a block opened at 4 to 7
+    spaces has a body led by one tab (Tcl's and Perl's sources), else :data:`TAB_WIDTH`.
+    Editors do not tell a language server their tab width; the text does."""
+    gnu = any(
+        _GNU_MIX.match(text)
+        or _GNU_MIX_BELOW.search(text)
+        or _GNU_BODY.match(text)
+        or _GNU_BODY_BELOW.search(text)
+        for text in texts
+    )
     return GNU_TAB_WIDTH if gnu else TAB_WIDTH
 
 

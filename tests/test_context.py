@@ -111,6 +111,8 @@ def test_moved_is_the_context_after_typing_the_text(eol: str) -> None:
     [
         ("int f()\n{\n  if (x)\n\t{\n\t    y++;\n\t}\n}\n", 8),  # GNU: tab, then 4 spaces
         ("proc p {} {\n    if {$x} {\n\tputs $x\n\t    }\n}\n", 8),
+        ("proc p {} {\n    if {$x} {\n\tputs $x\n    }\n}\n", 8),  # a tab's body under 4
+        ("if (x) {\n\ty();\n}\n", 4),  # a tab's body under column 0
         ("func f() {\n\tif x {\n\t\ty()\n\t}\n}\n", 4),  # tabs only (gofmt)
         ("\tret = call(a,\n\t\t  b);\n", 4),  # spaces after tabs only to align
         ("def f():\n    if x:\n        y()\n", 4),  # spaces only
