@@ -312,7 +312,8 @@ def suffix_line_cut(
 ) -> int | None:
     """Index of the first suggestion line (from ``start``, not one of the ``owed`` closers) that
     starts re-typing the code below the cursor (from its first line, or past its closing
-    lines: :func:`_past_closing_lines`), or ``None``.
+    lines or its comment lines: :func:`_past_closing_lines`, :func:`_past_comment_lines`), or
+    ``None``.
 
     The lines from there to the end must be the lines below the cursor, in order (a
     legitimately repeated line followed by new code is not cut). On the stream
@@ -323,7 +324,7 @@ def suffix_line_cut(
     below = [line.rstrip() for line in lines_after_cursor(ctx) if not is_blank(line)]
     if not below:
         return None
-    starts = _past_closing_lines(below)
+    starts = _past_closing_lines(below) + _past_comment_lines(below, ctx.language)
     for i in range(start, len(lines)):
         if i in owed:
             continue
@@ -348,6 +349,14 @@ def _past_closing_lines(below: list[str]) -> list[int]:
     if 0 < k <= _SKIPPED_CLOSERS:
         return [0, k]
     return [0]
+
+
+def _past_comment_lines(below: list[str], language: str) -> list[int]:
+    """The first line of code after the comment lines the code ``below`` starts with, which a
+    model may skip to go on with the code (``; request-number : str -> num`` over
+    ``(define (request-number n)``)."""
+    k = next((k for k, line in enumerate(below) if not is_comment_line(line, language)), 0)
+    return [k] if k else []
 
 
 def _closing(line: str) -> bool:
