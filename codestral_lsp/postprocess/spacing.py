@@ -170,9 +170,12 @@ def leading_space(text: str, ctx: Context) -> str:
     if not prefix[-1:].isspace() or not text.startswith(" ") or text.startswith("  "):
         return text
     indented = not prefix.strip(" ") and ctx.language not in LISPS
-    # Where the cursor already stands at the code line above's or below's level (Ada's 3-space
-    # steps, whose continuation lines step by 2), the space is the model's.
-    short = indented and len(prefix) not in _levels_around(ctx)
+    # Where the cursor already stands at the code line above's or below's level, or a rise
+    # from the line above that the file makes (Ada's 3-space steps, whose continuation lines
+    # step by 2), the space is the model's.
+    above, below = _levels_around(ctx)
+    level = len(prefix) in (above, below) or len(prefix) - above in _rises(ctx)
+    short = indented and not level
     if short and not _aligned_below(text, ctx) and _one_short(len(prefix) + 1, ctx):
         return text
     comment = text.startswith(" #") and ctx.language in HASH_COMMENTS
@@ -261,10 +264,16 @@ def _step(ctx: Context, nearest: str | None = None) -> int:
     """The file's usual indentation step: the commonest rise from one code line above the
     cursor to the next, from the ``nearest`` line too when given (the cursor's); the smaller
     on a tie; 2 when none rises."""
+    rises = _rises(ctx, nearest)
+    return min(rises, key=lambda rise: (-rises[rise], rise), default=2)
+
+
+def _rises(ctx: Context, nearest: str | None = None) -> Counter[int]:
+    """How often each rise in indentation comes from one code line above the cursor to the
+    next (from the ``nearest`` line too when given)."""
     above = _code_above(ctx)
     widths = [ctx.indent(line) for line in ([nearest, *above] if nearest else above)]
-    rises = Counter(lower - upper for lower, upper in pairwise(widths) if lower > upper)
-    return min(rises, key=lambda rise: (-rises[rise], rise), default=2)
+    return Counter(lower - upper for lower, upper in pairwise(widths) if lower > upper)
 
 
 def _code_above(ctx: Context) -> Iterator[str]:
