@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from codestral_lsp.context import Context
+from codestral_lsp.context import NAME_PUNCTUATION, Context, is_word_char
 from codestral_lsp.languages import DOUBLE_DOT, LISPS
 from codestral_lsp.postprocess.brackets import (
     CLOSERS,
@@ -229,7 +229,7 @@ def _short_punctuation(text: str, ctx: Context, rest: str) -> str:
             if not kept.endswith(head):
                 return kept
             continue
-        if _new_operator(text, rest, size, ctx):
+        if _new_operator(text, rest, size, ctx) or _name_copy(text, rest, size, ctx):
             return kept
         doubled = ctx.line_prefix + text + ctx.line_suffix
         single = ctx.line_prefix + kept + ctx.line_suffix
@@ -271,6 +271,19 @@ def _after_name(operator: str, ctx: Context) -> bool:
     (``name: String``)."""
     found = re.compile(rf"\w{re.escape(operator)}[ \t]")
     return bool(found.search(ctx.prefix) or found.search(ctx.suffix))
+
+
+def _name_copy(text: str, rest: str, size: int, ctx: Context) -> bool:
+    """Whether the ``size`` characters the text ends with, a copy of the rest's start, are
+    punctuation inside a name where the language's names hold it (a Lisp's ``response-``
+    before ``-location``, ``exception-type?`` before ``? type``), and the name run into the
+    rest with it doubled is none the document writes (Emacs Lisp's ``magit--`` is)."""
+    head = rest[:size]
+    punctuation = NAME_PUNCTUATION.get(ctx.language, "")
+    if not punctuation or head.strip(punctuation) or not is_word_char(text[-size - 1 : -size]):
+        return False
+    doubled = re.compile(rf"\w{re.escape(head * 2)}(?:\w|\s|\)|$)", re.MULTILINE)
+    return not (doubled.search(ctx.prefix) or doubled.search(ctx.suffix))
 
 
 def _written(operator: str, ctx: Context) -> bool:
