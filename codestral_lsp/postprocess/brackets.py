@@ -566,6 +566,7 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
         return _unopened(laid_out, ctx, ")]}", first_only) if whole else laid_out
     if ctx.language == "prolog":
         text = _without_closed_groups(text, ctx, first_only)
+    text = _without_closed_above(text, ctx, first_only)
     if whole:
         return _value_braces(_unopened(text, ctx, ")]}", first_only), ctx)
     if not (_TOP_LEVEL_LINE.search(ctx.prefix) or _at_statement_level(ctx)):
@@ -765,11 +766,40 @@ def _in_group(opener: Opener, indent: int, next_code: str) -> bool:
     )
 
 
+def _without_closed_above(text: str, ctx: Context, first_only: bool) -> str:
+    """``text`` without the closers ending a line that close a bracket the next line of
+    code closes: a line of its own starting with the bracket's closer at the indentation of
+    the line that opened it, where that bracket is the outermost one its line left open
+    (``t.cast(`` + ``    t.IO[t.Any], f(x))`` over ``)``: the layout closes it there)."""
+    lines = [*text.split("\n")[1:], code_line_below(ctx) or ""]
+    if not any(line.lstrip()[:1] in CLOSERS for line in lines):
+        return text  # no line below starts with a closer: nothing to read the layout from
+    return _without_closed_early(
+        text, ctx, first_only, _recent_code(ctx), _closed_below, unopened=False
+    )
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed line
+def _recent_code(ctx: Context) -> str:
+    """The last :data:`STRAY_LINES` of the prefix, comment lines emptied."""
+    return without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
+
+
+def _closed_below(opener: Opener, indent: int, next_code: str) -> bool:
+    return (
+        opener.outermost
+        and not opener.here
+        and indent == opener.indent
+        and next_code[:1] == OPENERS[opener.char]
+    )
+
+
 def _without_closed_early(
-    text: str, ctx: Context, first_only: bool, head: str, inside: Inside
+    text: str, ctx: Context, first_only: bool, head: str, inside: Inside, unopened: bool = True
 ) -> str:
     """``text`` (after the code ``head``) without the closers ending a line from the first
-    that closes a bracket the next line of code is ``inside``."""
+    that closes a bracket the next line of code is ``inside``, or, when ``unopened``, that
+    ``head`` leaves nothing open for."""
     lines = text.split("\n")
     below = lines_after_cursor(ctx) if not ctx.line_suffix.strip() else []
     for k, line in enumerate(lines[:1] if first_only else lines):
@@ -779,15 +809,22 @@ def _without_closed_early(
             continue
         before = head + "\n".join(lines[:k]) + ("\n" if k else "")
         indent = _column(nxt, len(nxt) - len(nxt.lstrip()), ctx)
-        lines[k] = _closed_early_kept(before, line, indent, nxt.lstrip(), ctx, inside)
+        lines[k] = _closed_early_kept(before, line, indent, nxt.lstrip(), ctx, inside, unopened)
     return "\n".join(lines)
 
 
 def _closed_early_kept(
-    before: str, line: str, indent: int, next_code: str, ctx: Context, inside: Inside
+    before: str,
+    line: str,
+    indent: int,
+    next_code: str,
+    ctx: Context,
+    inside: Inside,
+    unopened: bool,
 ) -> str:
     """``line`` (after the code ``before``) without the closers ending it from the first
-    that closes a bracket the next line of code, at ``indent``, is ``inside``."""
+    that closes a bracket the next line of code, at ``indent``, is ``inside`` (or, when
+    ``unopened``, that closes nothing ``before`` leaves open)."""
     start = len(before) - before.rfind("\n") - 1
     judged = _bracket_code(before[before.rfind("\n") + 1 :] + line, ctx.language)
     found = _LINE_CLOSERS.search(without_trailing_comment(judged, ctx.language))
@@ -798,7 +835,9 @@ def _closed_early_kept(
     if openers is None:
         return line
     for n in range(begin, found.end() - start):
-        if not openers or inside(openers.pop(), indent, next_code):
+        if not openers:
+            return line[:n] + line[found.end() - start :] if unopened else line
+        if inside(openers.pop(), indent, next_code):
             return line[:n] + line[found.end() - start :]
     return line
 
@@ -807,12 +846,16 @@ def _closed_early_kept(
 class Opener:
     """A bracket still open: the column it shows at, whether only openers and Prolog's
     branch tokens stand before it on its line (:data:`_GROUP_LEAD`), whether that line
-    is the one judged (the last), and where it stands in the code read."""
+    is the one judged (the last), and where it stands in the code read; the bracket, its
+    line's indentation, and whether it is the outermost bracket of its line still open."""
 
     column: int
     first: bool
     here: bool
     at: int
+    char: str = "("
+    indent: int = 0
+    outermost: bool = True
 
 
 Inside = Callable[[Opener, int, str], bool]
@@ -835,7 +878,11 @@ def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
             start = code.rfind("\n", 0, i) + 1
             del found[depth:]
             first = _GROUP_LEAD.fullmatch(code, start, i) is not None
-            found.append(Opener(_column(code[start:], i - start, ctx), first, i >= last, i))
+            line = code[start : code.find("\n", start) % (len(code) + 1)]
+            indent = _column(line, len(line) - len(line.lstrip()), ctx)
+            outermost = not found or found[-1].at < start
+            column = _column(code[start:], i - start, ctx)
+            found.append(Opener(column, first, i >= last, i, code[i], indent, outermost))
     return found[: len(stacks[len(code)])]
 
 
@@ -964,8 +1011,7 @@ def closes_open_bracket(text: str, ctx: Context) -> bool:
 def at_cursor(ctx: Context) -> Scan:
     """The scan of the recent prefix (its last :data:`STRAY_LINES`, comment lines left out):
     the brackets and string open at the cursor. Shared, not to be fed."""
-    recent = without_comment_lines(recent_lines(ctx.prefix, STRAY_LINES), ctx.language)
-    return read_above(recent, ctx, angles=False)
+    return read_above(_recent_code(ctx), ctx, angles=False)
 
 
 def _closes_innermost(text: str, stack: list[str]) -> bool:
