@@ -71,6 +71,10 @@ _CASE_LINES = 200
 _VERILOGS = frozenset({"verilog", "systemverilog"})
 # A line that starts by closing something opened above: a closer, a block's ``end``.
 _ROW_CLOSES_ABOVE = re.compile(r"\s*(?:[)\]}]|end\b|$)")
+# A line that starts a statement of its own, not a clause going on (``else``, ``then``).
+_STATEMENT_START = re.compile(
+    r"\s*(?!(?:else|elif|elsif|then|do|catch|finally|except|in)\b)[A-Za-z_$@]"
+)
 _PORT_ROW = re.compile(r"\s*\.\w+\s*\(.*,[ \t]*(?://.*)?$")
 # Where ``;`` ends a clause, not a statement (Erlang's ``{ok, X}};`` may close a tuple begun
 # lines above).
@@ -581,16 +585,34 @@ def _sibling_row(line: str, text: str, ctx: Context) -> bool:
     argument list that goes on with a sibling: a line of code ending with ``,`` whose next
     line of code, in the answer or below it, stands at its indentation. The list is still
     open below it, so the row closes only what it opened (``Parameter(typeof(object), out
-    var module)),`` over ``Parameter(...)``). Not a line starting with a closer or a block's
-    ``end`` (``end),`` closing a ``fun(`` above), and not in a Lisp, whose commas unquote."""
+    var module)),`` over ``Parameter(...)``); or a statement in a block whose next line of
+    code at its indentation starts another (:func:`_statement_row`): the block goes on, so
+    the line closes only what it opened (``p := []string{}}`` over ``f.Set(&p)``). Not a
+    line starting with a closer or a block's ``end`` (``end),`` closing a ``fun(`` above),
+    nor a comment line, and not in a Lisp, whose commas unquote."""
     code = without_trailing_comment(line, ctx.language).rstrip()
-    if ctx.language in LISPS or not code.endswith(",") or _ROW_CLOSES_ABOVE.match(code):
+    if ctx.language in LISPS or _ROW_CLOSES_ABOVE.match(code):
+        return False
+    if is_comment_line(code, ctx.language):
         return False
     rest = [row for row in text.split("\n")[1:] if not is_blank(row)]
     below = rest[0] if rest else code_line_below(ctx)
     if below is None or _ROW_CLOSES_ABOVE.match(below):
         return False
+    if not code.endswith(",") and not _statement_row(below, ctx):
+        return False
     return ctx.indent(below) == ctx.indent(line)
+
+
+def _statement_row(below: str, ctx: Context) -> bool:
+    """Whether ``below`` starts a statement in a block: no list or call is open at the
+    cursor (a parameter list's rows go on into its ``return`` clause at their indentation),
+    nor a string (a docstring's prose); not in Tcl, whose braces hold lists as often as
+    blocks (a matrix's rows) and are escaped outside strings (``\\}``)."""
+    scan = at_cursor(ctx)
+    if ctx.language == "tcl" or scan.quote or scan.stack[-1:] not in ([], ["{"]):
+        return False
+    return _STATEMENT_START.match(below) is not None
 
 
 def _prose_unopened(text: str, ctx: Context) -> str:
