@@ -455,9 +455,7 @@ def _cost_after(above: Scan, code: str) -> int:
     """Closers with nothing to close, strings left open, and the brackets still open at the
     end that ``code`` opened: those the lines above opened and nothing in ``code`` reaches
     may close beyond the window, so leaving them open is no fault, nor closing them one."""
-    scan = above.copy()
-    scan.low = len(scan.stack)
-    scan.feed(code)
+    scan = _fed_after(above, code)
     open_here = len(scan.stack) - scan.low
     return scan.extra + scan.open_strings + open_here + (1 if scan.quote else 0)
 
@@ -510,10 +508,15 @@ def without_stray_closers(text: str, ctx: Context) -> str:
 
 def _opened_in(text: str, above: Scan) -> int:
     """How many brackets ``text`` opens and leaves open, read after ``above``."""
+    scan = _fed_after(above, text)
+    return len(scan.stack) - scan.low
+
+
+def _fed_after(above: Scan, code: str) -> Scan:
+    """A copy of ``above`` that has read ``code``, its ``low`` counted from where it began."""
     scan = above.copy()
     scan.low = len(scan.stack)
-    scan.feed(text)
-    return len(scan.stack) - scan.low
+    return scan.feed(code)
 
 
 def _closers_after(ctx: Context) -> set[str]:
@@ -594,7 +597,7 @@ def _sibling_row(line: str, text: str, ctx: Context) -> bool:
     if ctx.language in LISPS or _ROW_CLOSES_ABOVE.match(code):
         return False
     if is_comment_line(code, ctx.language):
-        return False
+        return False  # its brackets are prose
     rest = [row for row in text.split("\n")[1:] if not is_blank(row)]
     below = rest[0] if rest else code_line_below(ctx)
     if below is None or _ROW_CLOSES_ABOVE.match(below):
@@ -875,9 +878,9 @@ class Opener:
     first: bool
     here: bool
     at: int
-    char: str = "("
-    indent: int = 0
-    outermost: bool = True
+    char: str
+    indent: int
+    outermost: bool
 
 
 Inside = Callable[[Opener, int, str], bool]
@@ -900,10 +903,10 @@ def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
             start = code.rfind("\n", 0, i) + 1
             del found[depth:]
             first = _GROUP_LEAD.fullmatch(code, start, i) is not None
-            line = code[start : code.find("\n", start) % (len(code) + 1)]
-            indent = _column(line, len(line) - len(line.lstrip()), ctx)
+            before = code[start:i]
+            indent = _column(before, len(before) - len(before.lstrip(" \t")), ctx)
             outermost = not found or found[-1].at < start
-            column = _column(code[start:], i - start, ctx)
+            column = _column(before, i - start, ctx)
             found.append(Opener(column, first, i >= last, i, code[i], indent, outermost))
     return found[: len(stacks[len(code)])]
 
