@@ -98,6 +98,13 @@ _ENTRY_LINES = frozenset({"toml", "ini", "properties"})
 # How a Makefile line starts (a name, Automake's ``?COND?`` and ``%VAR%``, a silent recipe's
 # ``@``), not how a value goes on (``/bin``, ``.o``, ``-O2``).
 _MAKE_LINE_START = re.compile(r"[A-Za-z_?%@]")
+# A whole Makefile line: an Automake ``?COND?`` or ``%VAR%``, a directive, or a rule's head or
+# an assignment (``.PHONY: all``, ``CFLAGS += -O2``).
+_MAKE_NAME = re.compile(r"[\w.%$-]{2}")
+_MAKE_WHOLE_LINE = re.compile(
+    r"\?!?[\w-]+\?|%[?\w-]+%|(?:endif|else|ifn?eq|ifn?def|-?include|define|endef|export)\b"
+    r"|\.?[\w.$()%/-]+[ \t]*(?::|[:+?!]?=)"
+)
 # What a line starts with: its first word or mark, and the space after it.
 _HEAD = re.compile(r"[^\s\w]*\w*\s")
 # The word a line ends with and the one code starts with.
@@ -316,10 +323,19 @@ def _entry_done(line: str, body: str, ctx: Context) -> bool:
     """In a file of one entry a line (TOML, INI), whether the line (whose brackets all closed)
     is a whole entry: a table, or a key with its value. In a Makefile, whether the line ends
     with a whole variable reference (``$(INSTALL_DATA)``) and the code starts as a line does
-    (a name, an Automake ``?COND?`` or ``%VAR%``, a recipe's ``@``)."""
+    (a name, an Automake ``?COND?`` or ``%VAR%``, a recipe's ``@``), or the code is a whole
+    line (:data:`_MAKE_WHOLE_LINE`: ``?HOST?host = @host@`` then ``?TARGET?target = ...``),
+    since a Makefile's line ends at its line break unless a backslash continues it."""
     code = line.strip()
     if ctx.language == "makefile":
-        return line.endswith(")") and _MAKE_LINE_START.match(body) is not None
+        if line.endswith(")") and _MAKE_LINE_START.match(body) is not None:
+            return True
+        # Not after a space (the code may go on on the line) or a backslash (the line goes
+        # on below), nor where the code may finish the line's last name (``clean`` +
+        # ``-libtool:``).
+        if line[-1:].isspace() or line.endswith("\\") or _MAKE_NAME.match(line[-1:] + body):
+            return False
+        return _MAKE_WHOLE_LINE.match(body) is not None
     if ctx.language not in _ENTRY_LINES:
         return False
     return code.startswith("[") or ("=" in code and not code.endswith("="))
