@@ -98,9 +98,10 @@ _ENTRY_LINES = frozenset({"toml", "ini", "properties"})
 # How a Makefile line starts (a name, Automake's ``?COND?`` and ``%VAR%``, a silent recipe's
 # ``@``), not how a value goes on (``/bin``, ``.o``, ``-O2``).
 _MAKE_LINE_START = re.compile(r"[A-Za-z_?%@]")
+# Two characters of one Makefile name (``n-`` in ``clean`` + ``-libtool``).
+_MAKE_NAME = re.compile(r"[\w.%$-]{2}")
 # A whole Makefile line: an Automake ``?COND?`` or ``%VAR%``, a directive, or a rule's head or
 # an assignment (``.PHONY: all``, ``CFLAGS += -O2``).
-_MAKE_NAME = re.compile(r"[\w.%$-]{2}")
 _MAKE_WHOLE_LINE = re.compile(
     r"\?!?[\w-]+\?|%[?\w-]+%|(?:endif|else|ifn?eq|ifn?def|-?include|define|endef|export)\b"
     r"|\.?[\w.$()%/-]+[ \t]*(?::|[:+?!]?=)"
