@@ -125,6 +125,11 @@ class Context:
         """Stop sequences the prompt's format calls for."""
         return (FILE_STOP,) if self.header else ()
 
+    def shows(self, pattern: re.Pattern[str]) -> bool:
+        """Whether the document around the cursor (the prefix or the suffix) matches
+        ``pattern``: how the rules ask whether the file writes something."""
+        return bool(pattern.search(self.prefix) or pattern.search(self.suffix))
+
     @property
     def word_before(self) -> str:
         """The name characters right before the cursor (the word being typed), as editors

@@ -302,13 +302,13 @@ def _function_head(line: str, ctx: Context) -> bool:
     every C style from K&R's on puts on the next line, unless the prompt shows such a head
     with its ``{`` (``int add(int a) {``)."""
     if ctx.language in _OBJC and _OBJC_CLASS.match(line):
-        return not (_OBJC_CLASS_BRACE.search(ctx.prefix) or _OBJC_CLASS_BRACE.search(ctx.suffix))
+        return not ctx.shows(_OBJC_CLASS_BRACE)
     if ctx.language not in _DIRECTIVES or ctx.language == "csharp":
         return False
     found = _FUNCTION_HEAD.match(line)
     if found is None or found.group(1) in _CONTROL_WORDS:
         return False
-    return not (_HEAD_BRACE.search(ctx.prefix) or _HEAD_BRACE.search(ctx.suffix))
+    return not ctx.shows(_HEAD_BRACE)
 
 
 def _sibling(line: str, first: str) -> bool:
@@ -352,7 +352,7 @@ def _new_word(line: str, body: str, ctx: Context) -> bool:
     if last is None or head is None or keyword:
         return False
     word = re.compile(rf"\b{re.escape(last.group() + head.group())}\b")
-    return not (word.search(ctx.prefix) or word.search(ctx.suffix))
+    return not ctx.shows(word)
 
 
 def _in_prose(ctx: Context, own_line: bool) -> bool:

@@ -270,7 +270,7 @@ def _after_name(operator: str, ctx: Context) -> bool:
     """Whether the document writes ``operator`` glued to a name and spaced from what follows
     (``name: String``)."""
     found = re.compile(rf"\w{re.escape(operator)}[ \t]")
-    return bool(found.search(ctx.prefix) or found.search(ctx.suffix))
+    return ctx.shows(found)
 
 
 def _name_copy(text: str, rest: str, size: int, ctx: Context) -> bool:
@@ -283,14 +283,14 @@ def _name_copy(text: str, rest: str, size: int, ctx: Context) -> bool:
     if not punctuation or head.strip(punctuation) or not is_word_char(text[-size - 1 : -size]):
         return False
     doubled = re.compile(rf"\w{re.escape(head * 2)}(?:\w|\s|\)|$)", re.MULTILINE)
-    return not (doubled.search(ctx.prefix) or doubled.search(ctx.suffix))
+    return not ctx.shows(doubled)
 
 
 def _written(operator: str, ctx: Context) -> bool:
     """Whether the document around the cursor writes ``operator`` as a whole run of operator
     characters (Scala's ``:::``, Clojure's ``->>``)."""
     found = re.compile(rf"(?<![{_OPERATOR_CLASS}]){re.escape(operator)}(?![{_OPERATOR_CLASS}])")
-    return bool(found.search(ctx.prefix) or found.search(ctx.suffix))
+    return ctx.shows(found)
 
 
 def _dots_meant(text: str, rest: str, ctx: Context) -> bool:

@@ -216,7 +216,7 @@ def _short_word_again(tail: str, text: str, ctx: Context) -> bool:
 
 def _holds_word(word: str, ctx: Context) -> bool:
     whole = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
-    return bool(whole.search(ctx.prefix) or whole.search(ctx.suffix))
+    return ctx.shows(whole)
 
 
 def without_line_start(text: str, line_prefix: str) -> str:

@@ -346,7 +346,7 @@ def space_indentation(text: str, ctx: Context) -> str:
 def _space_unit(ctx: Context) -> int | None:
     """The file's indentation step in spaces, read from the code lines above the cursor
     (``None`` when they do not indent, or any line of the prompt indents with a tab)."""
-    if _TAB_LED.search(ctx.prefix) or _TAB_LED.search(ctx.suffix):
+    if ctx.shows(_TAB_LED):
         return None
     # Not a block comment's lines: its `` * `` lines sit one space in, and its prose (a licence
     # indented by 3) anywhere, whatever the file's step.
@@ -365,7 +365,7 @@ def _tab_indented(ctx: Context) -> bool:
     if ctx.language in TAB_LANGUAGES:
         return True
     tabbed = ctx.line_prefix.startswith("\t") or last_code_line(ctx).startswith("\t")
-    return tabbed and not (_SPACE_LED.search(ctx.prefix) or _SPACE_LED.search(ctx.suffix))
+    return tabbed and not ctx.shows(_SPACE_LED)
 
 
 def _structure_line(text: str, body: str, ctx: Context) -> bool:
