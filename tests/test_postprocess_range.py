@@ -6,7 +6,7 @@ import pytest
 from conftest import accepted, position_in
 from lsprotocol import types
 
-from codestral_lsp import context, items
+from codestral_lsp import context, items, postprocess
 
 
 def test_inline_item_replaces_the_doubled_closer() -> None:
@@ -121,3 +121,11 @@ def test_the_popup_fence_outlasts_the_suggestions_own() -> None:
     doc = result.items[0].documentation
     assert isinstance(doc, types.MarkupContent)
     assert doc.value == "````markdown\n```sh\nmake test\n```\n````"
+
+
+@pytest.mark.parametrize(("closers", "replaced"), [(60, 1), (200, 0)])
+def test_a_tail_longer_than_any_closing_run_is_not_judged(closers: int, replaced: int) -> None:
+    # Judging every start of a tail costs its square: a line of 200 closers took seconds.
+    text = "f(" + ")" * closers + "\n"
+    ctx = context.build(text, 2, "file:///a.py")
+    assert postprocess.replace_length("x)", ctx) == replaced

@@ -40,6 +40,9 @@ CONTEXT_LINES = 12
 # How far above the cursor the brackets an answer may close are looked for: an opener further
 # up is unknown, and a closer of it would read as stray.
 STRAY_LINES = 80
+# The longest line tail :func:`replace_length` judges. Real ones are a few closers (``"]));``);
+# judging every start of a longer run of punctuation costs the square of its length.
+MAX_REPLACED_TAIL = 64
 # What may close something the answer should not (only an end holding one is judged).
 _CLOSING = re.compile(r"[)\]}>\"'`]")
 # The punctuation a closer run after the cursor is made of (``))``, ``"}``, ``]];``, ``>();``).
@@ -1085,18 +1088,18 @@ def closes_block_by_indentation(text: str, ctx: Context) -> bool:
 def replace_length(text: str, ctx: Context) -> int:
     """How many characters after the cursor the suggestion should replace (0: insert).
 
-    Only a line tail of punctuation (``)``, ``")``, ``]);``) is ever replaced, and only a part
-    the suggestion types itself, in order (``printf("|");`` + ``%d items", n);`` replaces
-    ``");``). Each candidate (insert, or replace the first ``k`` characters) is judged by how
-    unbalanced the code around the cursor comes out: the lines above, the suggestion, what is
-    left of the tail, and the lines below. The most balanced wins (see :func:`_best` for
-    ties).
+    Only a line tail of punctuation (``)``, ``")``, ``]);``) of at most
+    :data:`MAX_REPLACED_TAIL` characters is ever replaced, and only a part the suggestion types
+    itself, in order (``printf("|");`` + ``%d items", n);`` replaces ``");``). Each candidate
+    (insert, or replace the first ``k`` characters) is judged by how unbalanced the code around
+    the cursor comes out: the lines above, the suggestion, what is left of the tail, and the
+    lines below. The most balanced wins (see :func:`_best` for ties).
     ``print(|)`` + ``x)`` replaces the ``)``; ``f(|)`` + ``g(x)`` does not. When the lines
     around do not read cleanly (the window starts inside a docstring, say), only the cursor's
     line is judged.
     """
     tail = punctuation_tail(ctx)
-    if not tail or not text:
+    if not tail or not text or len(tail) > MAX_REPLACED_TAIL:
         return 0
     form = lisp_form(ctx)
     above, below = form or _lines_around(ctx, CONTEXT_LINES)
