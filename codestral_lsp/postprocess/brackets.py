@@ -68,8 +68,16 @@ _CHAR_LITERALS = {
     "erlang": re.compile(r"\$\\?."),
 }
 # A ``case ... in`` line and an ``esac``, over the last lines above the cursor.
-_CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b", re.MULTILINE)
+_CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b|;(?:;&?|&)[ \t]*$", re.MULTILINE)
 _CASE_LINES = 200
+# A shell line that goes on into the next: a continued line, a pipe, a list, an array or a
+# substitution opened (not a block's ``{`` or a subshell's ``(``: their commands are their own).
+_SHELL_GOES_ON = re.compile(r"(?:\\|\||&&|[=$<>]\()[ \t]*$")
+# A shell line that assigns an array or a command's output (``COMPREPLY=($(``, ``local x=$(``):
+# no case arm's pattern.
+_SHELL_ASSIGNED = re.compile(
+    r"\s*(?:(?:local|export|declare|typeset|readonly)(?:\s+-\w+)*\s+)?\w+(?:\[[^\]]*\])?\+?=\$?\("
+)
 # Verilog's named port connection with more after it (``.A(A[0]),``): no list closes there.
 _VERILOGS = frozenset({"verilog", "systemverilog"})
 # A line that starts by closing something opened above: a closer, a block's ``end``.
@@ -670,34 +678,62 @@ def _value_braces(text: str, ctx: Context) -> str:
 
 
 def _shell_unopened(text: str, ctx: Context) -> str:
-    """In shell, ``text`` without the closers ending its first line that the line itself
-    leaves nothing open for (``$(uname -m)}}``, ``-T))``), but for one ``)`` in a case
-    block, which may end an arm's pattern (``-T)``, ``*)``, ``-!(-*)f)``) that nothing opens.
-    Only the first line, counted alone, and not on a line continued from above: shell's
-    brackets rarely span lines, and every case arm of the file leaves a ``)`` unmatched, so
-    no count over the prompt is sure."""
+    """In shell, ``text`` without the closers ending its first line that its command leaves
+    nothing open for (``$(uname -m)}}``, ``-T))``), but for one ``)`` in a case block, which
+    may end an arm's pattern (``-T)``, ``*)``, ``-!(-*)f)``) that nothing opens, unless the
+    line starts an array or a command substitution (``COMPREPLY=($(``), which no pattern does.
+    The command is read from the line that starts it (:func:`_command_start`): shell's
+    brackets rarely span commands, and every case arm of the file leaves a ``)`` unmatched,
+    so no count over the prompt is sure."""
     above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    if above.rstrip().endswith("\\"):
+    start = _command_start(above)
+    if start is None:
         return text
-    line = ctx.line_prefix + text.split("\n", 1)[0]
-    return _first_line_alone(text, ctx, spare=int(_in_case(above) and ";;" not in line))
+    start += ctx.line_prefix
+    line = start + text.split("\n", 1)[0]
+    spare = _in_case(above) and ";;" not in line and not _SHELL_ASSIGNED.match(line)
+    return _first_line_alone(text, ctx, spare=int(spare), start=start)
 
 
-def _first_line_alone(text: str, ctx: Context, spare: int = 0, judged: str = ")]}") -> str:
+def _command_start(above: str) -> str | None:
+    """The lines ending ``above`` that the cursor's line continues: those that go on into the
+    next (``\\``, a pipe, ``&&``, ``arr=(``, ``$(``: :data:`_SHELL_GOES_ON`), or
+    ``None`` when the command's start is out of sight: more than :data:`CONTEXT_LINES` lines
+    go on, or the first of them closes a group opened above it."""
+    lines = above.split("\n")[-CONTEXT_LINES - 2 : -1]
+    kept = len(lines)
+    while kept and _SHELL_GOES_ON.search(lines[kept - 1]):
+        kept -= 1
+    if kept == 0 and len(lines) > CONTEXT_LINES:
+        return None
+    if kept < len(lines) and lines[kept].lstrip()[:1] in CLOSERS:
+        return None  # ``} 2>/dev/null |`` closes a group opened further up
+    return "".join(line + "\n" for line in lines[kept:])
+
+
+def _first_line_alone(
+    text: str, ctx: Context, spare: int = 0, judged: str = ")]}", start: str | None = None
+) -> str:
     """``text`` without the ``judged`` closers ending its first line that the cursor's line,
-    counted alone, leaves nothing open for (:func:`_unopened_cut`'s ``spare`` ``)`` aside)."""
+    counted alone (or from ``start``, the code before the cursor it counts from), leaves
+    nothing open for (:func:`_unopened_cut`'s ``spare`` ``)`` aside)."""
+    start = ctx.line_prefix if start is None else start
     first, newline, rest = text.partition("\n")
-    scan = scanner(ctx).feed(ctx.line_prefix)
-    cut = _unopened_cut(first, ctx.line_prefix, scan, judged, ctx, spare=spare)
+    scan = scanner(ctx).feed(start)
+    cut = _unopened_cut(first, start, scan, judged, ctx, spare=spare)
     return cut + newline + rest
 
 
 def _in_case(above: str) -> bool:
     """Whether the code ``above`` the cursor's line leaves a ``case ... in`` open (nested
-    ones counted)."""
+    ones counted). An arm's end (``;;``) shows one open where the window starts below its
+    ``case``."""
     depth = 0
     for mark in _CASE_BLOCK.findall(recent_lines(above, _CASE_LINES)):
-        depth = depth + 1 if mark.strip().startswith("case") else max(0, depth - 1)
+        if mark.startswith(";"):
+            depth = max(depth, 1)
+        else:
+            depth = depth + 1 if mark.strip().startswith("case") else max(0, depth - 1)
     return depth > 0
 
 
