@@ -53,6 +53,11 @@ _UNPAIRED = SHELLS | {"markdown", "plaintext", "text", ""}
 _COMMENT = re.compile(rf"^\s*\*|(?:^|\s){COMMENT_MARK}")
 # Where brackets other than TeX's groups are text (``\noexpand]``, ``[0, 1)``), not pairs.
 _TEXT_BRACKETS = frozenset({"latex", "restructuredtext"})
+# TeX's text brackets (not a control symbol's ``\[``, ``\)``, ``\\``), and a run of them ending a
+# line (:func:`_tex_unopened_text`).
+_TEX_TEXT_BRACKETS = re.compile(r"\\.|([()\[\]])", re.DOTALL)
+_TEX_TEXT_CLOSERS = re.compile(r"[)\]]+$")
+_BLANK_LINE = re.compile(r"(?<=\n)[ \t]*\n")
 # What TeX's group count passes over: control symbols (``\{``, ``\%``, ``\\``), quotes
 # (````a''``), and brackets, which are text there (``$[0, 1)$``): a group is ``{`` to ``}``.
 _TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
@@ -574,7 +579,7 @@ def without_unopened_closers(text: str, ctx: Context, first_only: bool = False) 
         return _first_line_alone(text, ctx)
     whole = ctx.offset == len(ctx.prefix)
     if ctx.language == "latex":
-        return _unopened(text, ctx, "}", first_only)
+        return _tex_unopened_text(_unopened(text, ctx, "}", first_only), ctx)
     if ctx.language in _TEXT_BRACKETS:
         return text
     if ctx.language in LISPS:
@@ -779,6 +784,40 @@ def _unopened(text: str, ctx: Context, judged: str, first_only: bool, mismatched
         lines[k] = _unopened_cut(line, start, scan, judged, ctx, mismatched)
         scan.feed("\n")
     return "\n".join(lines)
+
+
+def _tex_unopened_text(text: str, ctx: Context) -> str:
+    """In TeX, ``text`` without the ``]`` and ``)`` ending its first line that its paragraph
+    leaves nothing open for (``\\ProvidesPackage{x}`` + ``[2021/10/04 v1.0m]]``,
+    ``(SPQR))``). Brackets are text there, so ``[`` and ``(`` open either (an interval:
+    ``$[0, 1)$``); ``\\[`` and ``\\)`` are control symbols. The paragraph is counted from its
+    start, comments left out, only when the prompt shows that start, and only when it closes
+    nothing it did not open (a group from a paragraph above): an uncertain count keeps the
+    closers. Not a line of closers alone, nor in a comment."""
+    first, newline, rest = text.partition("\n")
+    closers = _TEX_TEXT_CLOSERS.search(first)
+    if closers is None:
+        return text
+    line = ctx.line_prefix + first
+    head = line[: len(line) - len(closers.group())]
+    if not head.strip() or head.endswith("\\") or without_trailing_comment(line, "latex") != line:
+        return text  # a line of closers, a control symbol (``\\]``), closers in a comment
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    blocks = _BLANK_LINE.split(above)
+    if len(blocks) == 1 and ctx.offset != len(ctx.prefix):
+        return text  # the paragraph's start is out of sight
+    code = blocks[-1] + ctx.line_prefix + first[: closers.start()]
+    depth = 0
+    for line in code.split("\n"):
+        for char in _TEX_TEXT_BRACKETS.findall(without_trailing_comment(line, "latex")):
+            if char and char in "([":
+                depth += 1
+            elif char:
+                if not depth:
+                    return text
+                depth -= 1
+    kept = closers.group()[:depth]
+    return first[: closers.start()] + kept + newline + rest
 
 
 def _closes_nothing(scan: Scan, judged: str, ctx: Context) -> bool:
