@@ -395,6 +395,8 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     labels = _opens_switch(ctx)
     comment = _comment_lead(ctx.line_prefix)
     inner = -1  # the level of a clause the answer went on with (``} else {``)
+    filled = head is None and _opens_filled_block(lines, ctx)
+    own = statement_indent(ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if comment and _comment_lead(line) == comment:
@@ -404,6 +406,8 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
             continue
         if head is None and _ends_head(lines, i, ctx):
             continue  # its body follows within the limit
+        if filled and ctx.indent(line) < own and not _starts_in_string(lines, i, ctx):
+            return i  # left of the statement: a clause there (``elseif``) is another's
         if _goes_on_as_clause(lines, i, ctx):
             inner = ctx.indent(line)
             continue
@@ -418,6 +422,19 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
             return end if final or end < len(lines) or not ctx.indent(lines[end - 1]) else None
         return i
     return None
+
+
+def _opens_filled_block(lines: list[str], ctx: Context) -> bool:
+    """Whether the cursor's line, with the answer's first line, opens a block whose body the
+    code below already holds (:func:`_body_below`): the answer goes in before that body, so
+    none of its lines may go left of the statement (``if(`` + ``x)`` then an outer
+    ``elseif(y)`` would hand the body below to it). A clause at the statement's own level may
+    own that body (Ada's ``is`` then ``begin``)."""
+    if not ctx.line_prefix.strip() or ctx.language in FLAT_LANGUAGES:
+        return False
+    if not opens_block(lines[0], ctx.language) or _arrow_goes_on(lines[0], ctx):
+        return False
+    return _body_below(ctx, statement_indent(ctx)) is not None
 
 
 def _ends_head(lines: list[str], i: int, ctx: Context) -> bool:
