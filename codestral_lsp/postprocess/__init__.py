@@ -368,7 +368,10 @@ def _lisp_goes_on(text: str, ctx: Context) -> bool:
     """Whether a Lisp answer goes on after its first line with another line whose layout
     tells which forms the first closed early: at the first line's column or deeper (a line
     further out may be a run-on past the forms it closed), not that line again (a loop), and
-    not after a first line that ends the top-level form, where what follows is a run-on."""
+    not after a first line that ends the top-level form, where what follows is a run-on;
+    unless the cursor stood right in that form and the line below is indented under it:
+    then the line closed the form once too often (``'((t :foreground "Green")))`` over
+    ``  "Face for good revisions."`` in a ``defface``)."""
     head = lisp_head(ctx)
     first, *rest = text.split("\n")
     nxt = next((line for line in rest if line.strip()), "")
@@ -378,7 +381,10 @@ def _lisp_goes_on(text: str, ctx: Context) -> bool:
         return False
     # The lines above are read once per cursor (cached), as the Lisp scope rules read them.
     above = read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
-    return bool(above.copy().feed(ctx.line_prefix + first).stack)
+    if above.copy().feed(ctx.line_prefix + first).stack:
+        return True
+    right_in = len(above.copy().feed(ctx.line_prefix).stack) == 1
+    return right_in and rest[0] == nxt and ctx.indent(nxt) > 0
 
 
 def _full_lines(text: str, ctx: Context) -> list[str]:
