@@ -137,6 +137,8 @@ def without_fence(text: str, ctx: Context) -> str:
     elif _in_prose(ctx, own_line):
         return text
     body = _fenced_code(text[opening.end() :], opening.group(1))
+    if ctx.language in _MARKDOWN and _fenced_block_open(ctx):
+        body = _with_block_closed(text[opening.end() :], body, opening.group(1))
     if not ctx.line_prefix.strip():
         body = body.removeprefix(ctx.line_prefix)
     elif not ctx.line_suffix.strip() and _below(body, ctx):
@@ -210,6 +212,21 @@ def _fenced_code(body: str, fence: str) -> str:
     return (body[:start] if tail and fence.startswith(tail) else body).removesuffix("\n")
 
 
+def _with_block_closed(rest: str, body: str, fence: str) -> str:
+    """``body`` with the fence line that closes it when a second one follows right after:
+    in a Markdown block the cursor is in, the first closes the user's block (the answer
+    finishes it) and the second the model's wrapper (```` ``` ```` + ``x = 1`` + ```` ``` ````
+    + ```` ``` ````)."""
+    closing = _closing_fence(rest, fence)
+    if closing is None:
+        return body
+    after = rest[closing.end() :]
+    wrapper = _closing_fence(after, fence)
+    if wrapper is None or after[: wrapper.start()].strip():
+        return body
+    return rest[: closing.end()]
+
+
 def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
     line (the fence took away the line break the model put before it). Below when:
@@ -225,8 +242,11 @@ def _below(body: str, ctx: Context) -> bool:
       the document never uses (:func:`_new_word`).
 
     In a Lisp, whose closers end the last line and whose ``'`` quotes the name after it, only
-    a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``)."""
+    a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``).
+    In Markdown a fence line, which starts its line."""
     if body[:1] in (" ", "\t"):
+        return True
+    if ctx.language in _MARKDOWN and _LONE_FENCE.match(body):
         return True
     line = ctx.line_prefix
     scan = scanner(ctx).feed(line, lenient=True)
