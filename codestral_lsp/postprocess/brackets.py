@@ -705,7 +705,7 @@ def _command_start(above: str) -> str | None:
     next (``\\``, a pipe, ``&&``, ``arr=(``, ``$(``: :data:`_SHELL_GOES_ON`), or
     ``None`` when the command's start is out of sight: more than :data:`CONTEXT_LINES` lines
     go on, or the first of them closes a group opened above it."""
-    lines = above.split("\n")[-CONTEXT_LINES - 2 : -1]
+    lines = recent_lines(above, CONTEXT_LINES + 2).split("\n")[:-1]
     kept = len(lines)
     while kept and _SHELL_GOES_ON.search(lines[kept - 1]):
         kept -= 1
@@ -808,13 +808,14 @@ def _tex_unopened_text(text: str, ctx: Context) -> str:
         return text  # the paragraph's start is out of sight
     code = blocks[-1] + ctx.line_prefix + first[: closers.start()]
     depth = 0
-    for line in code.split("\n"):
-        for char in _TEX_TEXT_BRACKETS.findall(without_trailing_comment(line, "latex")):
-            if char and char in "([":
+    for row in code.split("\n"):
+        found = _TEX_TEXT_BRACKETS.findall(without_trailing_comment(row, "latex"))
+        for char in filter(None, found):  # a control symbol matches with no bracket
+            if char in "([":
                 depth += 1
-            elif char:
-                if not depth:
-                    return text
+            elif not depth:
+                return text
+            else:
                 depth -= 1
     kept = closers.group()[:depth]
     return first[: closers.start()] + kept + newline + rest
