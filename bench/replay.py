@@ -813,7 +813,8 @@ def summarise(
         and not waited_upstream(a.sent, a.arrived, calls)
     )
     hours = stats.seconds / 3600 or 1
-    cost = (prompt_chars * PRICE_IN + output_chars * PRICE_OUT) / CHARS_PER_TOKEN / 1e6 / hours
+    spent = (prompt_chars * PRICE_IN + output_chars * PRICE_OUT) / CHARS_PER_TOKEN / 1e6
+    cost = spent / hours
     return {
         "mode": name,
         "chars_produced": stats.produced,
@@ -833,6 +834,9 @@ def summarise(
         "accepted_ratio": round(stats.accepted / max(1, stats.produced), 3),
         "prompt_chars_per_request": round(prompt_chars / requests) if requests else 0,
         "cost_usd_per_hour": round(cost, 3),
+        # Per hour of typing a tool that lets the user accept text costs more, as the same text
+        # takes less typing; per character produced is the cost of the text itself.
+        "cost_usd_per_1k_chars": round(1000 * spent / max(1, stats.produced), 4),
         "rss_mb": round(memory.get("VmRSS", 0) / 1024, 1),
         "peak_rss_mb": round(memory.get("VmHWM", 0) / 1024, 1),
         "typing_seconds": round(stats.seconds, 1),
@@ -1108,6 +1112,7 @@ def table(report: dict[str, Any]) -> str:
         ("conns", "upstream_connections"),
         ("prompt ch", "prompt_chars_per_request"),
         ("$/h", "cost_usd_per_hour"),
+        ("$/1k ch", "cost_usd_per_1k_chars"),
         ("RSS MB", "rss_mb"),
         ("peak MB", "peak_rss_mb"),
         ("chars", "chars_produced"),
