@@ -395,8 +395,6 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     labels = _opens_switch(ctx)
     comment = _comment_lead(ctx.line_prefix)
     inner = -1  # the level of a clause the answer went on with (``} else {``)
-    filled = head is None and _opens_filled_block(lines, ctx)
-    own = statement_indent(ctx)
     for i in range(1, len(lines)):
         line = lines[i]
         if comment and _comment_lead(line) == comment:
@@ -406,7 +404,7 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
             continue
         if head is None and _ends_head(lines, i, ctx):
             continue  # its body follows within the limit
-        if filled and ctx.indent(line) < own and not _starts_in_string(lines, i, ctx):
+        if head is None and _leaves_filled_block(lines, i, ctx):
             return i  # left of the statement: a clause there (``elseif``) is another's
         if _goes_on_as_clause(lines, i, ctx):
             inner = ctx.indent(line)
@@ -424,6 +422,14 @@ def scope_cut(lines: list[str], ctx: Context, head: int | None, final: bool = Tr
     return None
 
 
+def _leaves_filled_block(lines: list[str], i: int, ctx: Context) -> bool:
+    """Whether ``lines[i]`` (not inside a string) stands left of the cursor's statement while
+    that statement opens a block whose body is below (:func:`_opens_filled_block`)."""
+    if ctx.indent(lines[i]) >= statement_indent(ctx) or not _opens_filled_block(lines, ctx):
+        return False
+    return not _starts_in_string(lines, i, ctx)
+
+
 def _opens_filled_block(lines: list[str], ctx: Context) -> bool:
     """Whether the cursor's line, with the answer's first line, opens a block whose body the
     code below already holds (:func:`_body_below`): the answer goes in before that body, so
@@ -432,7 +438,7 @@ def _opens_filled_block(lines: list[str], ctx: Context) -> bool:
     own that body (Ada's ``is`` then ``begin``)."""
     if not ctx.line_prefix.strip() or ctx.language in FLAT_LANGUAGES:
         return False
-    if not opens_block(lines[0], ctx.language) or _arrow_goes_on(lines[0], ctx):
+    if not _opens_own_block(lines[0], ctx):
         return False
     return _body_below(ctx, statement_indent(ctx)) is not None
 
@@ -755,12 +761,18 @@ def _scope_limit(lines: list[str], ctx: Context) -> int:
     if ctx.language in FLAT_LANGUAGES:
         return own
     continued = _adds_to_line(lines, ctx) and not _terminates(lines[0], ctx)
-    if continued or (opens_block(lines[0], ctx.language) and not _arrow_goes_on(lines[0], ctx)):
+    if continued or _opens_own_block(lines[0], ctx):
         return own + 1
     first = next((line for line in lines[1:] if not is_blank(line)), None)
     if first is None or ctx.indent(first) >= own:
         return own
     return max(ctx.indent(first), _definition_floor(ctx))
+
+
+def _opens_own_block(line: str, ctx: Context) -> bool:
+    """Whether the cursor's ``line`` (with the answer's first line) opens a block of its own:
+    its body is one level in (not an arrow a signature goes on from at its level)."""
+    return opens_block(line, ctx.language) and not _arrow_goes_on(line, ctx)
 
 
 def _arrow_goes_on(line: str, ctx: Context) -> bool:
