@@ -37,10 +37,18 @@ GNU_TAB_WIDTH = 8
 # far faster than it tries ``^`` at every character.
 _GNU_MIX = re.compile(r"\t+ {4,7}\S")
 _GNU_MIX_BELOW = re.compile(r"\n\t+ {4,7}\S")
-# A block opened at 4 to 7 spaces whose body starts with one tab: at 4 columns the body would
-# stand at its opener's level, so the tab is 8.
-_GNU_BODY = re.compile(r" {4,7}\S[^\n]*\{[ \t]*\n\t\S")
-_GNU_BODY_BELOW = re.compile(r"\n {4,7}\S[^\n]*\{[ \t]*\n\t\S")
+# A line at 4 to 7 spaces that the next goes on from deeper (it ends with an opening bracket,
+# ``=`` or ``->``, or is a C control header whose body needs no brace), the next one led by one
+# tab: at 4 columns that line would stand at or left of the one it goes on from, so the tab
+# is 8.
+_GNU_OPENER = (
+    r" {4,7}(?:(?:\S[^\n]*)?(?:[{(\[=]|->)"
+    r"|(?:(?:else\s+)?if|for|while|switch)\b[^\n]*\)|else|do)"
+)
+_GNU_BODY = re.compile(_GNU_OPENER + r"[ \t]*\n\t[^\s)\]}]")
+_GNU_BODY_BELOW = re.compile(r"\n" + _GNU_OPENER + r"[ \t]*\n\t[^\s)\]}]")
+_EIGHT_SPACES = re.compile(" {8}")
+_EIGHT_SPACES_BELOW = re.compile("\n {8}")
 FILE_MARK = "+++++ "
 FILE_STOP = "\n+++++ "
 
@@ -305,17 +313,40 @@ def build(
 
 def tab_width(*texts: str) -> int:
     """Columns of a tab in the file these windows come from: :data:`GNU_TAB_WIDTH` where a
-    line mixes tabs and spaces as only a tab of 8 explains, or a block opened at 4 to 7
-    spaces has a body led by one tab (Tcl's and Perl's sources), else :data:`TAB_WIDTH`.
+    line mixes tabs and spaces as only a tab of 8 explains, or a line at 4 to 7 spaces goes on
+    deeper on a line led by one tab (Tcl's and Perl's sources), else :data:`TAB_WIDTH`.
     Editors do not tell a language server their tab width; the text does."""
-    gnu = any(
-        _GNU_MIX.match(text)
-        or _GNU_MIX_BELOW.search(text)
-        or _GNU_BODY.match(text)
-        or _GNU_BODY_BELOW.search(text)
-        for text in texts
-    )
+    gnu = any(_mixes_for_8(text) or _opens_tab_body(text) for text in texts)
     return GNU_TAB_WIDTH if gnu else TAB_WIDTH
+
+
+def with_answer_tabs(ctx: Context, text: str) -> Context:
+    """``ctx`` with a tab of :data:`GNU_TAB_WIDTH` where its windows read a tab as
+    :data:`TAB_WIDTH` but the answer, read on from the cursor's line, has a line only a tab of
+    8 explains (``      if (__ec)`` then ``\t_M_path.clear();`` in GNU code whose windows
+    hold no tab): at 4 that body would stand left of its ``if`` and read as the block's end.
+    A tab-led body says so only where no line is led by 8 spaces, which an editor writing a
+    tab for 8 columns never leaves: elsewhere it is a model's tab in a file of spaces."""
+    if ctx.tab_width == GNU_TAB_WIDTH or "\t" not in text:
+        return ctx
+    read = ctx.line_prefix + text
+    if _mixes_for_8(read) or (
+        _opens_tab_body(read) and not _led_by_8_spaces(ctx.prefix, ctx.suffix, text)
+    ):
+        return replace(ctx, tab_width=GNU_TAB_WIDTH)
+    return ctx
+
+
+def _mixes_for_8(text: str) -> bool:
+    return bool(_GNU_MIX.match(text) or _GNU_MIX_BELOW.search(text))
+
+
+def _opens_tab_body(text: str) -> bool:
+    return bool(_GNU_BODY.match(text) or _GNU_BODY_BELOW.search(text))
+
+
+def _led_by_8_spaces(*texts: str) -> bool:
+    return any(_EIGHT_SPACES.match(text) or _EIGHT_SPACES_BELOW.search(text) for text in texts)
 
 
 def snippets(shown_path: str, others: Sequence[OtherFile], budget_chars: int) -> Snippets:

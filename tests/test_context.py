@@ -7,7 +7,14 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import PositionCodec
 
-from codestral_lsp.context import build, moved, tab_width, trim_prefix, trim_suffix
+from codestral_lsp.context import (
+    build,
+    moved,
+    tab_width,
+    trim_prefix,
+    trim_suffix,
+    with_answer_tabs,
+)
 from codestral_lsp.document import offset_at
 
 
@@ -113,6 +120,13 @@ def test_moved_is_the_context_after_typing_the_text(eol: str) -> None:
         ("proc p {} {\n    if {$x} {\n\tputs $x\n\t    }\n}\n", 8),
         ("proc p {} {\n    if {$x} {\n\tputs $x\n    }\n}\n", 8),  # a tab's body under 4
         ("if (x) {\n\ty();\n}\n", 4),  # a tab's body under column 0
+        ("f ()\n{\n      if (r == EDEADLK)\n\tthrow_error();\n", 8),  # a brace-less body
+        ("f ()\n      {\n\tint n = 0;\n      }\n", 8),  # a brace on a line of its own
+        ("get() ->\n    Proplist =\n\tto_proplist(Info),\n", 8),  # a line going on from `=`
+        ("g fp =\n    withForeignPtr fp $ \\p ->\n\tf p\n", 8),
+        ("{\n    x = f(a);\n\ty = 2;\n", 4),  # a finished statement: siblings at 4
+        ("{\n    if (x) y();\n\tz();\n", 4),
+        ("{\n    struct s {\n\t};\n", 4),  # a closer at its opener's level
         ("func f() {\n\tif x {\n\t\ty()\n\t}\n}\n", 4),  # tabs only (gofmt)
         ("\tret = call(a,\n\t\t  b);\n", 4),  # spaces after tabs only to align
         ("def f():\n    if x:\n        y()\n", 4),  # spaces only
@@ -123,3 +137,28 @@ def test_tab_width_is_8_only_where_a_line_needs_it(text: str, expected: int) -> 
     assert tab_width(text) == expected
     offset = text.find("\n") + 1
     assert build(text, offset, "file:///a.c").tab_width == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("\n      if (__ec)\n\t_M_path.clear();", 8),  # read on from the cursor's line
+        ("\n\t_M_path.clear();", 8),  # the cursor's line is the opener
+        ("\n      x = 1;\n\ty = 2;", 4),
+        ("\n      if (__ec)\n        clear();", 4),  # no tab: nothing to read
+        ("\n      if (__ec)\n\t_M_path.clear();\n        x();", 4),  # 8 spaces: not a tab's
+        ("\n      if (__ec)\n\t\t      clear();", 8),  # only a tab of 8 mixes so
+    ],
+)
+def test_an_answer_says_a_tab_is_8_where_its_windows_do_not(answer: str, expected: int) -> None:
+    head = "void f()\n    {\n      if (__p)"
+    ctx = build(head + "\n    }\n", len(head), "file:///a.cc")
+    assert ctx.tab_width == 4
+    assert with_answer_tabs(ctx, answer).tab_width == expected
+
+
+def test_a_tab_led_answer_body_is_no_sign_of_8_where_a_line_is_led_by_8_spaces() -> None:
+    head = "class A {\n    void f() {\n        g();\n    }\n    void h() {"
+    ctx = build(head + "\n    }\n}\n", len(head), "file:///A.java")
+    assert with_answer_tabs(ctx, "\n\treturn;").tab_width == 4
+    assert with_answer_tabs(ctx, "\n\t\t    return;").tab_width == 8

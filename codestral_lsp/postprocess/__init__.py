@@ -31,7 +31,7 @@ import itertools
 import re
 from dataclasses import replace
 
-from codestral_lsp.context import Context
+from codestral_lsp.context import Context, with_answer_tabs
 from codestral_lsp.languages import LONG_ONE_QUOTE
 from codestral_lsp.postprocess import (
     brackets,
@@ -223,7 +223,7 @@ def clean(text: str, ctx: Context, multiline: bool, asked: bool = False) -> str:
     """Apply the rules in order; an empty result means "show nothing". A tiny answer (a lone
     ``;``) is noise as ghost text nobody asked for, but what the model said when the user
     ``asked`` (an invoked request)."""
-    ctx = embedded.code_block(ctx)
+    ctx = with_answer_tabs(embedded.code_block(ctx), text)
     text = _normalize(text, ctx)
     text = _multi_line(text, ctx) if multiline else single_line(text, ctx)
     text = spacing.tab_indentation(text, ctx)
@@ -244,7 +244,7 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     Single-line: the first line is complete. Multi-line: a complete line is one that
     :func:`clean` would cut at (the answer ends before it whatever follows).
     """
-    ctx = embedded.code_block(ctx)
+    ctx = with_answer_tabs(embedded.code_block(ctx), text)
     if markers.leaked(text, ctx):
         return True
     if not multiline:
@@ -266,7 +266,7 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
 def replace_length(text: str, ctx: Context) -> int:
     """How many characters after the cursor the suggestion replaces
     (:func:`brackets.replace_length`)."""
-    return brackets.replace_length(text, embedded.code_block(ctx))
+    return brackets.replace_length(text, with_answer_tabs(embedded.code_block(ctx), text))
 
 
 def breaks_line(delta: str) -> bool:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from itertools import pairwise
 
-from codestral_lsp.context import Context
+from codestral_lsp.context import GNU_TAB_WIDTH, Context
 from codestral_lsp.languages import LISPS
 from codestral_lsp.postprocess.brackets import (
     closes_block_by_indentation,
@@ -332,7 +332,7 @@ def space_indentation(text: str, ctx: Context) -> str:
     first = _first_indented(ctx)
     if not any(line.startswith("\t") for line in lines[first:]) or ctx.language in TAB_LANGUAGES:
         return text
-    if any(_TAB_AND_SPACES.match(line) for line in lines[first:]):
+    if ctx.tab_width == GNU_TAB_WIDTH or any(_TAB_AND_SPACES.match(line) for line in lines[first:]):
         return text  # tabs of 8 columns, spaces filling between: GNU style, whatever the window
     unit = _space_unit(ctx)
     if unit is None:
