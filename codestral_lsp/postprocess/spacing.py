@@ -124,8 +124,16 @@ def under_indented_body(text: str, ctx: Context) -> str:
         if line.strip() and (ctx.indent(line) < level or outer):
             break
         scan.feed(line + "\n")
-        lines[i] = step + line if line.strip() else line
+        lines[i] = _deeper(line, step, ctx) if line.strip() else line
     return "\n".join(lines)
+
+
+def _deeper(line: str, step: str, ctx: Context) -> str:
+    """``line`` a ``step`` deeper. A tab-led line in a file of spaces goes in spaces to its
+    column: a step of spaces before its tab would leave a mix no later rule can read."""
+    if step == "\t" or "\t" not in indentation(line):
+        return step + line
+    return " " * (ctx.indent(line) + len(step)) + line.lstrip(" \t")
 
 
 def _body_without_break(text: str, ctx: Context) -> bool:
