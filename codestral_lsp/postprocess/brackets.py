@@ -103,7 +103,8 @@ _LISP_COMMENT = re.compile(r"(?<!#);")
 # How much deeper than a form's opener a line inside it is: a body's 2 columns, or 1 for a
 # form opened on an earlier line (a list's items, Guile's ``cond`` clauses, align there).
 # A form opened and closed on the line judged is 2: after ``(if (pair? x)`` a line 1 column
-# deeper than ``(pair?`` is the ``if``'s next argument, aligned one off.
+# deeper than ``(pair?`` is the ``if``'s next argument, aligned one off. Not a clause's (a
+# bracket right after its own: ``((null? x)``), whose body goes 1 deeper wherever it opened.
 _CHILD_INDENT = 2
 # A Prolog clause's start: its head or directive at column 0.
 _CLAUSE_START = re.compile(r"^[^\s%/]", re.MULTILINE)
@@ -845,7 +846,7 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
 
 def _inside_form(opener: Opener, indent: int, next_code: str) -> bool:
     # A line of closers ends forms, the scope rule judges it.
-    deeper = _CHILD_INDENT if opener.here else 1
+    deeper = _CHILD_INDENT if opener.here and not opener.clause else 1
     return next_code[0] not in CLOSERS and opener.column <= indent - deeper
 
 
@@ -951,7 +952,8 @@ class Opener:
     """A bracket still open: the column it shows at, whether only openers and Prolog's
     branch tokens stand before it on its line (:data:`_GROUP_LEAD`), whether that line
     is the one judged (the last), and where it stands in the code read; the bracket, its
-    line's indentation, and whether it is the outermost bracket of its line still open."""
+    line's indentation, whether it is the outermost bracket of its line still open, and
+    whether a bracket comes right after it (a Lisp's clause or binding: ``((null? x)``)."""
 
     column: int
     first: bool
@@ -960,6 +962,7 @@ class Opener:
     char: str
     indent: int
     outermost: bool
+    clause: bool
 
 
 Inside = Callable[[Opener, int, str], bool]
@@ -986,7 +989,8 @@ def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
             indent = _column(before, len(before) - len(before.lstrip(" \t")), ctx)
             outermost = not found or found[-1].at < start
             column = _column(before, i - start, ctx)
-            found.append(Opener(column, first, i >= last, i, code[i], indent, outermost))
+            clause = code[i + 1 : i + 2] in ("(", "[")
+            found.append(Opener(column, first, i >= last, i, code[i], indent, outermost, clause))
     return found[: len(stacks[len(code)])]
 
 
