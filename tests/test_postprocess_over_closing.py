@@ -130,3 +130,14 @@ def test_an_elixir_tuple_at_a_statement_closes_only_what_it_opened() -> None:
     line = "    {version.major, version.minor"
     raw = ", allow_pre?}}"
     assert shown(above, line, raw, language="elixir") == ", allow_pre?}"
+
+
+def test_a_lisp_window_trimmed_inside_a_long_form_keeps_the_closer_of_a_form_above_it() -> None:
+    # The window shows no top-level start: its outermost form gives the columns, and a
+    # closer with nothing in sight open for it closes the library the window starts inside.
+    defines = "".join(f"  (define (f{n} x)\n    (g x {n}))\n" for n in range(BUDGET // 30))
+    prefix = "(library (rnrs fx (6))\n  (export f0)\n" + defines + "  (define (last x)\n    (g x"
+    assert len(prefix) > BUDGET
+    text = prefix + "\n\n(define (after) 1)\n"
+    ctx = context.build(text, len(prefix), "file:///w/f.scm", language="scheme")
+    assert clean(")))", ctx, multiline=False) == ")))"

@@ -49,7 +49,7 @@ from codestral_lsp.postprocess import (
 from codestral_lsp.postprocess.brackets import (
     OPENERS,
     at_cursor,
-    lisp_head,
+    lisp_layout_head,
     read_above,
     scanner,
     without_stray_closers,
@@ -371,19 +371,22 @@ def _lisp_goes_on(text: str, ctx: Context) -> bool:
     not after a first line that ends the top-level form, where what follows is a run-on;
     unless the cursor stood right in that form and the line below is indented under it:
     then the line closed the form once too often (``'((t :foreground "Green")))`` over
-    ``  "Face for good revisions."`` in a ``defface``)."""
-    head = lisp_head(ctx)
+    ``  "Face for good revisions."`` in a ``defface``). Where the prompt does not reach the
+    top-level form's start, the outermost form it shows stands for it
+    (:func:`brackets.lisp_layout_head`), but not for that last reading."""
+    found = lisp_layout_head(ctx)
     first, *rest = text.split("\n")
     nxt = next((line for line in rest if line.strip()), "")
-    if head is None or not nxt or nxt.strip() == first.strip():
+    if found is None or not nxt or nxt.strip() == first.strip():
         return False
+    head, whole = found
     if ctx.indent(nxt) < ctx.indent(ctx.line_prefix + first):
         return False
     # The lines above are read once per cursor (cached), as the Lisp scope rules read them.
     above = read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
     if above.copy().feed(ctx.line_prefix + first).stack:
         return True
-    right_in = len(above.copy().feed(ctx.line_prefix).stack) == 1
+    right_in = whole and len(above.copy().feed(ctx.line_prefix).stack) == 1
     return right_in and rest[0] == nxt and ctx.indent(nxt) > 0
 
 

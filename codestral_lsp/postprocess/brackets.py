@@ -106,6 +106,8 @@ _LISP_COMMENT = re.compile(r"(?<!#);")
 # deeper than ``(pair?`` is the ``if``'s next argument, aligned one off. Not a clause's (a
 # bracket right after its own: ``((null? x)``), whose body goes 1 deeper wherever it opened.
 _CHILD_INDENT = 2
+# A line's first character of code (not a Lisp comment's).
+_LINE_CODE = re.compile(r"^([ \t]*)([^\s;])", re.MULTILINE)
 # A Prolog clause's start: its head or directive at column 0.
 _CLAUSE_START = re.compile(r"^[^\s%/]", re.MULTILINE)
 # How a Prolog group goes on at its own column: its condition's ``->`` (or soft ``*->``),
@@ -836,12 +838,15 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
     """In a Lisp, ``text`` without the closers ending a line that close a form the next line
     of code is indented into (``nil))`` closing the ``defun`` whose body goes on at column
     2): by the Lisps' indentation a line is inside every form opened at a lower column and
-    still open, so the form it is indented into was still open above it. Needs the prompt
-    to hold the top-level form's start, whose columns it reads."""
-    head = lisp_head(ctx)
-    if head is None:
+    still open, so the form it is indented into was still open above it. Reads the columns
+    from the top-level form's start, or where the prompt does not reach it from the
+    outermost form the prompt shows (:func:`lisp_layout_head`): then only a form closed
+    early goes, not a closer nothing in sight opened."""
+    found = lisp_layout_head(ctx)
+    if found is None:
         return text
-    return _without_closed_early(text, ctx, first_only, head, _inside_form)
+    head, whole = found
+    return _without_closed_early(text, ctx, first_only, head, _inside_form, unopened=whole)
 
 
 def _inside_form(opener: Opener, indent: int, next_code: str) -> bool:
@@ -1307,6 +1312,33 @@ def lisp_head(ctx: Context) -> str | None:
     if not start and not ctx.prefix.startswith("("):
         return None
     return ctx.prefix[start:]
+
+
+@functools.lru_cache(maxsize=32)  # one reading per cursor: the rules ask at every line
+def lisp_layout_head(ctx: Context) -> tuple[str, bool] | None:
+    """In a Lisp, the code before the cursor whose layout tells which forms a line closes,
+    and whether it starts where the top-level form does (:func:`lisp_head`). Where the
+    prompt does not reach back that far (a ``library`` or ``class`` form hundreds of lines
+    long), from the last line that starts a form at the least indentation of the prompt's
+    lines above the cursor's: the forms open around it stay unknown."""
+    head = lisp_head(ctx)
+    if head is not None:
+        return head, True
+    if ctx.language not in LISPS:
+        return None
+    start = _outermost_form_start(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)], ctx)
+    return None if start is None else (ctx.prefix[start:], False)
+
+
+def _outermost_form_start(text: str, ctx: Context) -> int | None:
+    """Where the last line of ``text`` starts that opens a form at the least indentation of
+    its lines of code (``None`` when none does)."""
+    found = list(_LINE_CODE.finditer(text))
+    if not found:
+        return None
+    least = min(ctx.indent(m.group(1)) for m in found)
+    line = next(m for m in reversed(found) if ctx.indent(m.group(1)) == least)
+    return line.start() if line.group(2) in "([" else None
 
 
 def _first_lines(text: str) -> str:
