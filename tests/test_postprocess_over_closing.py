@@ -141,3 +141,23 @@ def test_a_lisp_window_trimmed_inside_a_long_form_keeps_the_closer_of_a_form_abo
     text = prefix + "\n\n(define (after) 1)\n"
     ctx = context.build(text, len(prefix), "file:///w/f.scm", language="scheme")
     assert clean(")))", ctx, multiline=False) == ")))"
+
+
+def _lisp_list(last: str, after: str) -> context.Context:
+    """A trimmed window inside a long quoted list of rows, the cursor after ``last``."""
+    rows = "".join(f'    ("type/x-{n}" "x{n}")\n' for n in range(BUDGET // 20))
+    prefix = "(defparameter *types*\n  '(\n" + rows + last
+    assert len(prefix) > BUDGET and "\n(" not in prefix[-BUDGET:]
+    return context.build(prefix + after, len(prefix), "file:///w/f.lisp", language="lisp")
+
+
+def test_lisp_row_closing_an_unseen_list_its_next_row_is_in_loses_that_closer() -> None:
+    ctx = _lisp_list('    ("type/last" "last"', '\n    ("type/after" "after")))\n')
+    assert clean("))", ctx, multiline=False) == ")"
+    ctx = _lisp_list('    ("type/last" "last")', '\n    ("type/after" "after")))\n')
+    assert clean(')\n    ("type/next" "next")', ctx, multiline=True) == '\n    ("type/next" "next")'
+
+
+def test_lisp_row_closing_an_unseen_list_before_a_top_level_form_keeps_its_closers() -> None:
+    ctx = _lisp_list('    ("type/last" "last"', "\n\n(defun f () nil)\n")
+    assert clean(")))", ctx, multiline=False) == ")))"

@@ -384,9 +384,14 @@ def _lisp_goes_on(text: str, ctx: Context) -> bool:
         return False
     # The lines above are read once per cursor (cached), as the Lisp scope rules read them.
     above = read_above(head[: len(head) - len(ctx.line_prefix)], ctx)
-    if above.copy().feed(ctx.line_prefix + first).stack:
+    read = above.copy().feed(ctx.line_prefix + first)
+    if read.stack:
         return True
-    right_in = whole and len(above.copy().feed(ctx.line_prefix).stack) == 1
+    if not whole:
+        # Closing past the forms in sight, while the next line is indented as deep as the
+        # lines in sight, inside the form out of sight that holds them.
+        return read.extra > above.extra and ctx.indent(nxt) >= ctx.indent(head)
+    right_in = len(above.copy().feed(ctx.line_prefix).stack) == 1
     return right_in and rest[0] == nxt and ctx.indent(nxt) > 0
 
 

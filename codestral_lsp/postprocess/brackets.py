@@ -846,7 +846,20 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
     if found is None:
         return text
     head, whole = found
-    return _without_closed_early(text, ctx, first_only, head, _inside_form, unopened=whole)
+    if whole:
+        return _without_closed_early(text, ctx, first_only, head, _inside_form)
+    unseen = _out_of_sight(ctx.indent(head))
+    return _without_closed_early(
+        text, ctx, first_only, head, _inside_form, unopened=False, unseen=unseen
+    )
+
+
+def _out_of_sight(column: int) -> Opener | None:
+    """The form out of the prompt's sight that holds the lines it shows, all at ``column``
+    or deeper: by the Lisps' layout it opened further out (``None`` at column 0)."""
+    if not column:
+        return None
+    return Opener(column - 1, True, False, -1, "(", column - 1, True, False)
 
 
 def _inside_form(opener: Opener, indent: int, next_code: str) -> bool:
@@ -905,11 +918,17 @@ def _closed_below(opener: Opener, indent: int, next_code: str) -> bool:
 
 
 def _without_closed_early(
-    text: str, ctx: Context, first_only: bool, head: str, inside: Inside, unopened: bool = True
+    text: str,
+    ctx: Context,
+    first_only: bool,
+    head: str,
+    inside: Inside,
+    unopened: bool = True,
+    unseen: Opener | None = None,
 ) -> str:
     """``text`` (after the code ``head``) without the closers ending a line from the first
     that closes a bracket the next line of code is ``inside``, or, when ``unopened``, that
-    ``head`` leaves nothing open for."""
+    ``head`` leaves nothing open for. ``unseen`` is a bracket open around ``head``."""
     lines = text.split("\n")
     below = lines_after_cursor(ctx) if not ctx.line_suffix.strip() else []
     for k, line in enumerate(lines[:1] if first_only else lines):
@@ -919,7 +938,8 @@ def _without_closed_early(
             continue
         before = head + "\n".join(lines[:k]) + ("\n" if k else "")
         indent = _column(nxt, len(nxt) - len(nxt.lstrip()), ctx)
-        lines[k] = _closed_early_kept(before, line, indent, nxt.lstrip(), ctx, inside, unopened)
+        kept = _closed_early_kept(before, line, indent, nxt.lstrip(), ctx, inside, unopened, unseen)
+        lines[k] = kept
     return "\n".join(lines)
 
 
@@ -931,10 +951,12 @@ def _closed_early_kept(
     ctx: Context,
     inside: Inside,
     unopened: bool,
+    unseen: Opener | None,
 ) -> str:
     """``line`` (after the code ``before``) without the closers ending it from the first
     that closes a bracket the next line of code, at ``indent``, is ``inside`` (or, when
-    ``unopened``, that closes nothing ``before`` leaves open)."""
+    ``unopened``, that closes nothing ``before`` leaves open); ``unseen`` is open around
+    ``before``."""
     start = len(before) - before.rfind("\n") - 1
     judged = _bracket_code(before[before.rfind("\n") + 1 :] + line, ctx.language)
     found = _LINE_CLOSERS.search(without_trailing_comment(judged, ctx.language))
@@ -944,6 +966,8 @@ def _closed_early_kept(
     openers = _open_brackets(before + line[:begin], ctx)
     if openers is None:
         return line
+    if unseen is not None:
+        openers.insert(0, unseen)
     for n in range(begin, found.end() - start):
         if not openers:
             return line[:n] + line[found.end() - start :] if unopened else line
