@@ -113,6 +113,17 @@ _LAST_WORD = re.compile(r"\w+\Z")
 _FIRST_WORD = re.compile(r"\w+")
 # Markup and prose, whose words are no keywords (``a special case`` + ``with``).
 _PROSE = _MARKDOWN | {"html", "xml", "plaintext", "text", "restructuredtext", "latex"}
+_MARKUP = frozenset({"html", "xml"})
+# An apostrophe inside a word of text (``you're``), which opens no string.
+_APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+# A whole tag: whether it closes, its name, whether it is empty (``<br/>``).
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)[^<>]*?(/?)>")
+_WORD_END = re.compile(r"[^\W_]\Z")
+# HTML's elements that have no closing tag.
+_VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr",
+})  # fmt: skip
 # Words after which code goes on on the same line (an operand, a name is due).
 _WANTS_MORE = frozenset({
     "return", "import", "from", "in", "not", "and", "or", "if", "elif", "while", "yield",
@@ -239,7 +250,10 @@ def _below(body: str, ctx: Context) -> bool:
       must start a line, or follows a whole directive (:func:`_after_directive`);
     - it starts with a name right after a closing quote (``license = "MIT"`` then
       ``repository = ...``), or with a word that run into the line's last one makes a word
-      the document never uses (:func:`_new_word`).
+      the document never uses (:func:`_new_word`);
+    - in HTML or XML, the line ends with a tag and closes every element it opens
+      (:func:`_tags_closed`), or it starts with an element right after a word
+      (:func:`_element_after_word`).
 
     In a Lisp, whose closers end the last line and whose ``'`` quotes the name after it, only
     a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``).
@@ -249,7 +263,8 @@ def _below(body: str, ctx: Context) -> bool:
     if ctx.language in _MARKDOWN and _LONE_FENCE.match(body):
         return True
     line = ctx.line_prefix
-    scan = scanner(ctx).feed(line, lenient=True)
+    read = _APOSTROPHE.sub("", line) if ctx.language in _MARKUP else line
+    scan = scanner(ctx).feed(read, lenient=True)
     if ctx.language in LISPS:
         forms = line.lstrip().startswith("(") and not (scan.stack or scan.quote)
         return forms and body.startswith("(")
@@ -269,7 +284,35 @@ def _below(body: str, ctx: Context) -> bool:
         return True
     if ctx.language in _OBJC and _OBJC_DIRECTIVE.match(first):
         return True
+    if ctx.language in _MARKUP and (_tags_closed(line) or _element_after_word(line, first)):
+        return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
+
+
+def _tags_closed(line: str) -> bool:
+    """Whether a line of markup ends with a whole tag and closes every element it opens
+    (``<li><a href="x">X</a></li>``, ``text<br>``, ``</p>``; not ``</dd><dt>``)."""
+    tags = list(_TAG.finditer(line))
+    if not tags or tags[-1].end() != len(line):
+        return False
+    opened: list[str] = []
+    for tag in tags:
+        closing, name, empty = tag.groups()
+        if closing and name in opened:
+            del opened[len(opened) - 1 - opened[::-1].index(name) :]
+        elif not (closing or empty or name.lower() in _VOID):
+            opened.append(name)
+    return not opened
+
+
+def _element_after_word(line: str, first: str) -> bool:
+    """Whether markup's code starts with an element's opening tag (not a void one, such as
+    ``<br>``) and the line ends with a word: glued to it, the element's text would run into
+    that word (``to the`` + ``<code>ffi_type</code>``)."""
+    opening = _TAG.match(first)
+    if opening is None or opening.group(1) or opening.group(2).lower() in _VOID:
+        return False
+    return _WORD_END.search(line) is not None
 
 
 def _finished(line: str, body: str, ctx: Context) -> bool:
