@@ -247,6 +247,8 @@ def should_stop(text: str, ctx: Context, multiline: bool) -> bool:
     ctx = with_answer_tabs(embedded.code_block(ctx), text)
     if markers.leaked(text, ctx):
         return True
+    if fences.awaits_closing_fence(text, ctx):
+        return False
     if not multiline:
         below = in_front_of_code(text, ctx)
         if below is None:

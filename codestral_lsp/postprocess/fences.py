@@ -145,7 +145,9 @@ def without_fence(text: str, ctx: Context) -> str:
     if ctx.language in FENCED_LANGUAGES:
         if not (ctx.language in _MARKDOWN and _markdown_wrapper(text, opening, own_line, ctx)):
             return text
-    elif _in_prose(ctx, own_line):
+    elif _in_prose(ctx, own_line) and not _wraps_comment(
+        text[opening.end() :], opening.group(1), ctx, own_line
+    ):
         return text
     body = _fenced_code(text[opening.end() :], opening.group(1))
     if ctx.language in _MARKDOWN and _fenced_block_open(ctx):
@@ -263,6 +265,9 @@ def _below(body: str, ctx: Context) -> bool:
     if ctx.language in _MARKDOWN and _LONE_FENCE.match(body):
         return True
     line = ctx.line_prefix
+    first = body.split("\n", 1)[0]
+    if is_comment_line(line, ctx.language) and is_comment_line(first, ctx.language):
+        return True  # a comment's line goes below another's: run together they make none
     read = _APOSTROPHE.sub("", line) if ctx.language in _MARKUP else line
     scan = scanner(ctx).feed(read, lenient=True)
     if ctx.language in LISPS:
@@ -270,7 +275,6 @@ def _below(body: str, ctx: Context) -> bool:
         return forms and body.startswith("(")
     if scan.quote and ctx.language not in _MARKDOWN:
         return False  # the quote before the cursor opens a string (in prose: an apostrophe)
-    first = body.split("\n", 1)[0]
     if not scan.stack and (
         is_closer(first)
         or _entry_done(line, body, ctx)
@@ -423,11 +427,7 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     text before the cursor or the fence on a line of its own (a doc comment's example), after
     an odd number of fence lines (an example still open), or in a docstring or a string that
     may hold lines (Markdown held in code) where the fence would start its line."""
-    # A fence starts its line: after a comment's text it cannot open the user's example.
-    comment = is_comment_line(ctx.line_prefix, ctx.language) and (
-        own_line or _MARKER_ONLY.match(ctx.line_prefix) is not None
-    )
-    if comment or _fenced_block_open(ctx):
+    if _in_comment(ctx, own_line) or _fenced_block_open(ctx):
         return True
     if ctx.language in _TEX:
         return _in_verbatim(ctx.prefix)
@@ -445,6 +445,49 @@ def _in_prose(ctx: Context, own_line: bool) -> bool:
     )
     quote = scanner(ctx).feed(code, lenient=True).quote
     return len(quote) > 1 or (bool(quote) and own_line and ctx.language in LONG_ONE_QUOTE)
+
+
+def _in_comment(ctx: Context, own_line: bool) -> bool:
+    """Whether the fence may open the example of the comment the cursor is in: the fence on a
+    line of its own, or no text before the cursor (after its text, a fence cannot start)."""
+    if not is_comment_line(ctx.line_prefix, ctx.language):
+        return False
+    return own_line or _MARKER_ONLY.match(ctx.line_prefix) is not None
+
+
+def _wraps_comment(body: str, fence: str, ctx: Context, own_line: bool) -> bool:
+    """Whether a fence that may open a comment's example (:func:`_in_comment`) is closed on a
+    bare line after lines that are each a comment's (`` * The contents``, ``# Side
+    effects:``): the example's own closing fence would carry the comment's marker too; this
+    one wraps what the model wrote."""
+    if not _in_comment(ctx, own_line) or _fenced_block_open(ctx):
+        return False
+    closing = _closing_fence(body, fence)
+    if closing is None:
+        return False
+    return _comment_lines(body[: closing.start()], ctx)
+
+
+def awaits_closing_fence(text: str, ctx: Context) -> bool:
+    """Whether the answer opens with a fence that may be the comment's example and has
+    written only the comment's lines so far: its closing fence decides
+    (:func:`_wraps_comment`), so the stream goes on to it."""
+    opening = _OPENING.match(text)
+    if opening is None or ctx.language in FENCED_LANGUAGES:
+        return False
+    own_line = "\n" in text[: opening.start(1)]
+    if not _in_comment(ctx, own_line) or _fenced_block_open(ctx):
+        return False
+    body = text[opening.end() :]
+    if _closing_fence(body, opening.group(1)) is not None:
+        return False
+    return _comment_lines(body[: body.rfind("\n") + 1], ctx)
+
+
+def _comment_lines(text: str, ctx: Context) -> bool:
+    """Whether ``text`` has lines, and all of them but blank ones are comment lines."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and all(is_comment_line(line, ctx.language) for line in lines)
 
 
 def _text_starts_here(ctx: Context) -> bool:
