@@ -332,7 +332,7 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
     if ctx.language in _TEX:
-        return code.endswith("}") and _CONTROL_WORD.match(body) is not None
+        return code.endswith(("}", "]")) and _CONTROL_WORD.match(body) is not None
     if ctx.language == "sql" and code.endswith(")"):
         return _starts_lines(body, ctx)
     if code.endswith(";") and ctx.language not in SHELLS and _STATEMENT_START.match(body):
