@@ -846,11 +846,9 @@ def _without_closed_parents(text: str, ctx: Context, first_only: bool) -> str:
     if found is None:
         return text
     head, whole = found
-    if whole:
-        return _without_closed_early(text, ctx, first_only, head, _inside_form)
-    unseen = _out_of_sight(ctx.indent(head))
+    unseen = None if whole else _out_of_sight(ctx.indent(head))
     return _without_closed_early(
-        text, ctx, first_only, head, _inside_form, unopened=False, unseen=unseen
+        text, ctx, first_only, head, _inside_form, unopened=whole, unseen=unseen
     )
 
 
@@ -938,8 +936,9 @@ def _without_closed_early(
             continue
         before = head + "\n".join(lines[:k]) + ("\n" if k else "")
         indent = _column(nxt, len(nxt) - len(nxt.lstrip()), ctx)
-        kept = _closed_early_kept(before, line, indent, nxt.lstrip(), ctx, inside, unopened, unseen)
-        lines[k] = kept
+        lines[k] = _closed_early_kept(
+            before, line, indent, nxt.lstrip(), ctx, inside, unopened, unseen
+        )
     return "\n".join(lines)
 
 
