@@ -113,6 +113,11 @@ _LAST_WORD = re.compile(r"\w+\Z")
 _FIRST_WORD = re.compile(r"\w+")
 # Markup and prose, whose words are no keywords (``a special case`` + ``with``).
 _PROSE = _MARKDOWN | {"html", "xml", "plaintext", "text", "restructuredtext", "latex"}
+# A Markdown line that starts a block: a list item, a heading, a quote.
+_MARKDOWN_BLOCK = re.compile(r"(?:[*+-]|\d{1,3}[.)]|#{1,6}|>)[ \t]")
+# A sentence's first word; and a line's text ending (a word, its punctuation, a table row).
+_SENTENCE = re.compile(r"[A-Z][a-z]")
+_TEXT_END = re.compile(r"\w[^\s\w]{0,2}\Z|\|\Z")
 _MARKUP = frozenset({"html", "xml"})
 # An apostrophe inside a word of text (``you're``), which opens no string.
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
@@ -259,10 +264,13 @@ def _below(body: str, ctx: Context) -> bool:
 
     In a Lisp, whose closers end the last line and whose ``'`` quotes the name after it, only
     a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``).
-    In Markdown a fence line, which starts its line."""
+    In Markdown a fence line, which starts its line, and after text a block's start
+    (:func:`_starts_block`)."""
     if body[:1] in (" ", "\t"):
         return True
-    if ctx.language in _MARKDOWN and _LONE_FENCE.match(body):
+    if ctx.language in _MARKDOWN and (
+        _LONE_FENCE.match(body) or _starts_block(ctx.line_prefix, body)
+    ):
         return True
     line = ctx.line_prefix
     first = body.split("\n", 1)[0]
@@ -291,6 +299,20 @@ def _below(body: str, ctx: Context) -> bool:
     if ctx.language in _MARKUP and (_tags_closed(line) or _element_after_word(line, first)):
         return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
+
+
+def _starts_block(line: str, body: str) -> bool:
+    """Whether Markdown's ``body`` starts a line of its own after ``line``'s text: a heading,
+    quote or list item (``foo`` + ``# Bar`` would be neither), a table row after a whole
+    row, or a sentence after one that ended."""
+    if not _TEXT_END.search(line):
+        return False  # a line of markers (``##``, ``<!-``) or one the answer goes on after
+    if _MARKDOWN_BLOCK.match(body):
+        return True
+    if _SENTENCE.match(body):
+        return line[-1:] in ".!?:"
+    row = line.lstrip().startswith("|") and line.endswith("|")
+    return row and body.startswith("|")
 
 
 def _tags_closed(line: str) -> bool:
