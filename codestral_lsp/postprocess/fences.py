@@ -123,7 +123,6 @@ _MARKUP = frozenset({"html", "xml"})
 _APOSTROPHE = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
 # A whole tag: whether it closes, its name, whether it is empty (``<br/>``).
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)[^<>]*?(/?)>")
-_WORD_END = re.compile(r"[^\W_]\Z")
 # HTML's elements that have no closing tag.
 _VOID = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -338,7 +337,7 @@ def _element_after_word(line: str, first: str) -> bool:
     opening = _TAG.match(first)
     if opening is None or opening.group(1) or opening.group(2).lower() in _VOID:
         return False
-    return _WORD_END.search(line) is not None
+    return _LAST_WORD.search(line) is not None
 
 
 def _finished(line: str, body: str, ctx: Context) -> bool:
@@ -482,7 +481,7 @@ def _wraps_comment(body: str, fence: str, ctx: Context, own_line: bool) -> bool:
     bare line after lines that are each a comment's (`` * The contents``, ``# Side
     effects:``): the example's own closing fence would carry the comment's marker too; this
     one wraps what the model wrote."""
-    if not _in_comment(ctx, own_line) or _fenced_block_open(ctx):
+    if not _comment_example(ctx, own_line):
         return False
     closing = _closing_fence(body, fence)
     if closing is None:
@@ -497,13 +496,18 @@ def awaits_closing_fence(text: str, ctx: Context) -> bool:
     opening = _OPENING.match(text)
     if opening is None or ctx.language in FENCED_LANGUAGES:
         return False
-    own_line = "\n" in text[: opening.start(1)]
-    if not _in_comment(ctx, own_line) or _fenced_block_open(ctx):
+    if not _comment_example(ctx, "\n" in text[: opening.start(1)]):
         return False
     body = text[opening.end() :]
     if _closing_fence(body, opening.group(1)) is not None:
         return False
     return _comment_lines(body[: body.rfind("\n") + 1], ctx)
+
+
+def _comment_example(ctx: Context, own_line: bool) -> bool:
+    """Whether the fence may open the example of the comment the cursor is in, not inside
+    an example already open."""
+    return _in_comment(ctx, own_line) and not _fenced_block_open(ctx)
 
 
 def _comment_lines(text: str, ctx: Context) -> bool:
