@@ -251,9 +251,12 @@ class Scan:
             i = self._read(code, self._next(code, i), lenient)
         return self
 
-    def stacks_at(self, code: str, stops: list[int]) -> dict[int, list[str]]:
+    def stacks_at(
+        self, code: str, stops: list[int], quoted: set[int] | None = None
+    ) -> dict[int, list[str]]:
         """Read ``code`` leniently; returns the brackets open just before each of ``stops``
-        (ascending indices of ``code``), in one reading."""
+        (ascending indices of ``code``), in one reading. The stops inside a string go to
+        ``quoted`` when given."""
         stacks: dict[int, list[str]] = {}
         i, pending = 0, iter(stops)
         stop = next(pending, None)
@@ -261,6 +264,8 @@ class Scan:
             i = self._next(code, i)
             while stop is not None and stop <= i:
                 stacks[stop] = list(self.stack)
+                if self.quote and quoted is not None:
+                    quoted.add(stop)
                 stop = next(pending, None)
             i = self._read(code, i, lenient=True)
         return stacks
@@ -999,17 +1004,28 @@ Inside = Callable[[Opener, int, str], bool]
 def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
     """The brackets open at the end of ``code`` (outermost first); ``None`` when it ends in
     a string."""
+    return openers_at(code, [len(code)], ctx)[len(code)]
+
+
+def openers_at(code: str, ends: list[int], ctx: Context) -> dict[int, list[Opener] | None]:
+    """The brackets open just before each of ``ends`` (ascending indices of ``code``; the
+    outermost first), in one reading; ``None`` for an end inside a string. ``here`` marks
+    those on the last line of ``code``."""
     openers = [m.start() for m in _OPENER.finditer(code)]
-    stops = sorted({*openers, *(i + 1 for i in openers), len(code)})
-    scan = scanner(ctx)
-    stacks = scan.stacks_at(code, stops)
-    if scan.quote:
-        return None
+    stops = sorted({*openers, *(i + 1 for i in openers), *ends})
+    quoted: set[int] = set()
+    stacks = scanner(ctx).stacks_at(code, stops, quoted)
     found: list[Opener] = []
     last = code.rfind("\n") + 1
-    for i in openers:
-        depth = len(stacks[i])
-        if len(stacks[i + 1]) == depth + 1:
+    result: dict[int, list[Opener] | None] = {}
+    pending = iter(ends)
+    end = next(pending, None)
+    for i in [*openers, len(code) + 1]:
+        while end is not None and end <= i:
+            result[end] = None if end in quoted else found[: len(stacks[end])]
+            end = next(pending, None)
+        depth = len(stacks.get(i, ()))
+        if i < len(code) and len(stacks[i + 1]) == depth + 1:
             start = code.rfind("\n", 0, i) + 1
             del found[depth:]
             first = _GROUP_LEAD.fullmatch(code, start, i) is not None
@@ -1019,7 +1035,7 @@ def _open_brackets(code: str, ctx: Context) -> list[Opener] | None:
             column = _column(before, i - start, ctx)
             clause = code[i + 1 : i + 2] in ("(", "[")
             found.append(Opener(column, first, i >= last, i, code[i], indent, outermost, clause))
-    return found[: len(stacks[len(code)])]
+    return result
 
 
 def innermost_opener(code: str, ctx: Context) -> Opener | None:

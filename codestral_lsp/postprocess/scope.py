@@ -8,7 +8,7 @@ import functools
 import itertools
 import re
 
-from codestral_lsp.context import Context
+from codestral_lsp.context import GNU_TAB_WIDTH, Context
 from codestral_lsp.languages import BACKQUOTE_STRINGS, LISPS, SINGLE_TRIPLES
 from codestral_lsp.postprocess.brackets import (
     CLOSERS,
@@ -17,6 +17,8 @@ from codestral_lsp.postprocess.brackets import (
     at_cursor,
     is_comment_line,
     lisp_head,
+    lisp_layout_head,
+    openers_at,
     read_above,
     scanner,
     without_trailing_comment,
@@ -227,6 +229,11 @@ _SQL_DOLLAR = re.compile(r"\$\w*\$")
 _SQL_SCHEMA_STATEMENT = re.compile(
     r"\s*(?:CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT\s+ON)\b", re.IGNORECASE
 )
+# A Lisp line whose start shows where it stands in the forms around it: not a comment, a
+# reader conditional, nor closers.
+_LISP_LAID_OUT = re.compile(r"[ \t]*(?![;)\]}]|#[|;_+-])\S")
+# Racket's at-expressions (``@racket[x]``, ``@{text}``), not an unquote-splice (``,@``).
+_AT_EXPRESSION = re.compile(r"(?<![,\w])@[\w{\[]")
 # A comment after an Erlang line's code (no quote in it, so not inside a string).
 _TRAILING_COMMENT = re.compile(r"%[^\"']*$")
 # A line ending with a word that opens a block: shell's ``then`` and ``do``, Pascal's
@@ -619,6 +626,38 @@ def inner_form_cut(lines: list[str], ctx: Context) -> int | None:
         scan.feed(line + "\n")
         if not scan.quote and len(scan.stack) - scan.extra <= floor:
             return i + 1
+    return None
+
+
+def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
+    """In a Lisp, index of an answer line whose code starts at or left of the paren of a
+    form still open that starts its own line: a form's lines stand right of its paren, so
+    the answer went on with other code there (``(unless (procedure-arity? arity)`` then
+    ``  (define (normalize-singleton-arity arity)``, the ``define`` it is in left open).
+    Not a line in a string or a comment, a reader conditional's (``#+sbcl`` at column 0),
+    nor one led by closers (a style lines them up under their opener); nor in Racket's text
+    (``@{...}``), whose parens are prose. The forms read are those from the start
+    :func:`lisp_layout_head` finds."""
+    found = lisp_layout_head(ctx) if len(lines) > 1 else None
+    if found is None:
+        return None
+    code = found[0][: len(found[0]) - len(ctx.line_prefix)] + lines[0]
+    starts = []
+    for line in lines[1:]:
+        starts.append(len(code) + 1)
+        code += "\n" + line
+    if ctx.language == "racket" and _AT_EXPRESSION.search(code):
+        return None
+    openers = openers_at(code, starts, ctx)
+    for i, start in enumerate(starts, 1):
+        open_here, line = openers[start], lines[i]
+        if open_here is None or not _LISP_LAID_OUT.match(line):
+            continue
+        # A tab counts its widest here: where the file's own tab is narrower, the line
+        # stands further right than read, never further left (Lisp files take Emacs's 8).
+        column = len(line[: len(line) - len(line.lstrip())].expandtabs(GNU_TAB_WIDTH))
+        if any(opener.first and opener.column >= column for opener in open_here):
+            return i
     return None
 
 
