@@ -130,6 +130,11 @@ _CMAKE_REOPENER = re.compile(r"\s*(?:else|elseif)\s*\(", re.IGNORECASE)
 _CMAKE_END_LINE = re.compile(
     r"^\s*end(?:if|foreach|while|function|macro|block)\s*\([^()]*\)\s*(?:#.*)?$", re.IGNORECASE
 )
+# Elixir opens a block with ``do`` at a line's end (``def f(x) do``, ``case x do``), and goes
+# on at its level with ``else``, ``rescue``, ``catch`` and ``after`` (``fn x ->`` and a
+# clause's ``->`` are arrows).
+_ELIXIR_OPENER = re.compile(r"\bdo$|^\s*(?:else|rescue|catch|after)$")
+_ELIXIR_REOPENER = re.compile(r"\s*(?:else|rescue|catch|after)\b")
 # Languages that open blocks with words. Ada at a line's end (``is``, ``begin``, ``then``,
 # ``loop``), going on at the block's own level with others (``else``, ``begin`` after the
 # declarations, ``exception``: :data:`_WORD_REOPENER`): those lines close and reopen, as
@@ -146,6 +151,7 @@ _WORD_OPENER = {
     "ruby": _RUBY_OPENER,
     "crystal": _RUBY_OPENER,
     "cmake": _CMAKE_OPENER,
+    "elixir": _ELIXIR_OPENER,
 }
 _RUBY_REOPENER = re.compile(r"\s*(?:else|elsif|when|in|rescue|ensure)\b")
 # Python's clauses that go on with the statement above at its level (``else:`` of an ``if``,
@@ -161,6 +167,7 @@ _WORD_REOPENER = {
     "ruby": _RUBY_REOPENER,
     "crystal": _RUBY_REOPENER,
     "cmake": _CMAKE_REOPENER,
+    "elixir": _ELIXIR_REOPENER,
 }
 # An opening tag ending a line (``<div className="card">``), not a self-closing one.
 _OPEN_TAG = re.compile(r"<([A-Za-z][\w.:-]*)(?:\s[^<>]*)?(?<!/)>\s*$")
