@@ -241,6 +241,14 @@ _SQL_SCHEMA_STATEMENT = re.compile(
 _LISP_LAID_OUT = re.compile(r"[ \t]*(?![;)\]}]|#[|;_+-])\S")
 # Racket's at-expressions (``@racket[x]``, ``@{text}``), not an unquote-splice (``,@``).
 _AT_EXPRESSION = re.compile(r"(?<![,\w])@[\w{\[]")
+# A TeX line's code ending with ``\\else``, a line with code (not blank, not a comment), and
+# a line ending or going on with a conditional's branch.
+_TEX_ELSE_END = re.compile(r"\\else\s*$")
+_TEX_CODE_LINE = re.compile(r"\s*[^\s%]")
+_TEX_BRANCH_END = re.compile(r"\s*\\(?:fi|else|or)(?![a-zA-Z@])")
+# A TeX conditional's start (``\\ifx``, ``\\if@tempswa``; not ``\\newif\\iffoo``, which
+# defines one) or end.
+_TEX_CONDITIONAL = re.compile(r"(?<!\\newif)\\(if)[a-zA-Z@]*|\\fi(?![a-zA-Z@])")
 # A comment after an Erlang line's code (no quote in it, so not inside a string).
 _TRAILING_COMMENT = re.compile(r"%[^\"']*$")
 # A line ending with a word that opens a block: shell's ``then`` and ``do``, Pascal's
@@ -665,6 +673,31 @@ def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
         column = len(line[: len(line) - len(line.lstrip())].expandtabs(GNU_TAB_WIDTH))
         if any(opener.first and opener.column >= column for opener in open_here):
             return i
+    return None
+
+
+def tex_else_cut(lines: list[str], ctx: Context) -> int | None:
+    """In TeX, after a cursor's line ending with ``\\else`` whose body the answer indents
+    (its first line deeper), index of the first line back at that line's level or further
+    out: only ``\\fi`` (or another branch: ``\\else``, ``\\or``) may end the branch
+    there, so other code is a run-on past it. Where the answer ends the branch (a line's
+    ``\\fi`` closing it), the other rules judge the rest. Comment lines are read through."""
+    if ctx.language != "latex" or not _TEX_ELSE_END.search(
+        without_trailing_comment(lines[0], ctx.language)
+    ):
+        return None
+    level = ctx.indent(lines[0])
+    code = [(i, line) for i, line in enumerate(lines) if i and _TEX_CODE_LINE.match(line)]
+    if not code or ctx.indent(code[0][1]) <= level:
+        return None
+    depth = 1  # the branch itself, then the conditionals it opens
+    for i, line in code:
+        if ctx.indent(line) <= level:
+            return None if _TEX_BRANCH_END.match(line) else i
+        for found in _TEX_CONDITIONAL.finditer(without_trailing_comment(line, ctx.language)):
+            depth += 1 if found.group(1) else -1
+            if not depth:
+                return None
     return None
 
 
