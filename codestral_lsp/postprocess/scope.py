@@ -241,11 +241,22 @@ _SQL_SCHEMA_STATEMENT = re.compile(
 _LISP_LAID_OUT = re.compile(r"[ \t]*(?![;)\]}]|#[|;_+-])\S")
 # Racket's at-expressions (``@racket[x]``, ``@{text}``), not an unquote-splice (``,@``).
 _AT_EXPRESSION = re.compile(r"(?<![,\w])@[\w{\[]")
-# A TeX line's code ending with ``\\else``, a line with code (not blank, not a comment), and
-# a line ending or going on with a conditional's branch.
-_TEX_ELSE_END = re.compile(r"\\else\s*$")
-_TEX_CODE_LINE = re.compile(r"\s*[^\s%]")
-_TEX_BRANCH_END = re.compile(r"\s*\\(?:fi|else|or)(?![a-zA-Z@])")
+# Lines that open a block with a word, by language: TeX's ``\\else`` (its ``\\if`` heads hold
+# their test, where the branch starts is unclear), Vim script's statements (not a one-liner
+# that ends its block after a ``|``); and the lines that end such a block or go on with it.
+_BLOCK_LINE_OPENER = {
+    "latex": re.compile(r"\\else\s*$"),
+    "vim": re.compile(
+        r"^\s*(?:if|elseif|else|for|while|fu(?:nction)?!?|def|try|catch|finally)\b"
+        r"(?!.*\|\s*end\w*\s*$)"
+    ),
+}
+# A Vim script heredoc's start (``python3 << EOF``, ``let x =<< trim END``).
+_VIM_HEREDOC = re.compile(r"<<\s*(?:trim\s+)?[A-Za-z_]*\s*$", re.MULTILINE)
+_BLOCK_LINE_END = {
+    "latex": re.compile(r"\s*\\(?:fi|else|or)(?![a-zA-Z@])"),
+    "vim": re.compile(r"\s*(?:en(?:d\w*)?|else|elseif|catch|finally)\b"),
+}
 # A TeX conditional's start (``\\ifx``, ``\\if@tempswa``; not ``\\newif\\iffoo``, which
 # defines one) or end.
 _TEX_CONDITIONAL = re.compile(r"(?<!\\newif)\\(if)[a-zA-Z@]*|\\fi(?![a-zA-Z@])")
@@ -676,29 +687,46 @@ def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
     return None
 
 
-def tex_else_cut(lines: list[str], ctx: Context) -> int | None:
-    """In TeX, after a cursor's line ending with ``\\else`` whose body the answer indents
-    (its first line deeper), index of the first line back at that line's level or further
-    out: only ``\\fi`` (or another branch: ``\\else``, ``\\or``) may end the branch
-    there, so other code is a run-on past it. Where the answer ends the branch (a line's
-    ``\\fi`` closing it), the other rules judge the rest. Comment lines are read through."""
-    if ctx.language != "latex" or not _TEX_ELSE_END.search(
-        without_trailing_comment(lines[0], ctx.language)
-    ):
+def indented_block_cut(lines: list[str], ctx: Context) -> int | None:
+    """After a cursor's line that opens a block with a word (TeX's ``\\else``; Vim script's
+    ``if``, ``for``, ``function``...) whose body the answer indents (its first line of code
+    deeper), index of the first line of code back at that line's level or further out that
+    neither ends the block nor goes on with it (``\\fi``, ``endif``; ``else``): a run-on
+    past the block. Where the answer ends the block (in TeX also with a ``\\fi`` on a line of
+    the branch), the other rules judge the rest. A body written at the opener's own level
+    is not judged, nor are comment lines."""
+    opener = _BLOCK_LINE_OPENER.get(ctx.language)
+    if opener is None or not opener.search(without_trailing_comment(lines[0], ctx.language)):
         return None
+    if ctx.language == "vim" and _VIM_HEREDOC.search(ctx.prefix + "\n".join(lines)):
+        return None  # a heredoc's lines are another language's (``python << EOF``)
     level = ctx.indent(lines[0])
-    code = [(i, line) for i, line in enumerate(lines) if i and _TEX_CODE_LINE.match(line)]
-    if not code or ctx.indent(code[0][1]) <= level:
+    code = [(i, line) for i, line in enumerate(lines) if i and _is_code_line(line, ctx)]
+    if not code or _widest_indent(code[0][1]) <= level:
         return None
-    depth = 1  # the branch itself, then the conditionals it opens
+    depth = 1  # the block itself, then TeX's conditionals it opens
     for i, line in code:
-        if ctx.indent(line) <= level:
-            return None if _TEX_BRANCH_END.match(line) else i
-        for found in _TEX_CONDITIONAL.finditer(without_trailing_comment(line, ctx.language)):
-            depth += 1 if found.group(1) else -1
-            if not depth:
-                return None
+        if _widest_indent(line) <= level:
+            return None if _BLOCK_LINE_END[ctx.language].match(line) else i
+        if ctx.language == "latex":
+            for found in _TEX_CONDITIONAL.finditer(without_trailing_comment(line, "latex")):
+                depth += 1 if found.group(1) else -1
+                if not depth:
+                    return None
     return None
+
+
+def _is_code_line(line: str, ctx: Context) -> bool:
+    if is_blank(line) or is_comment_line(line, ctx.language):
+        return False
+    # Vim script's comments (``"``, Vim9's ``#``) and continued lines (``\\``).
+    return not (ctx.language == "vim" and line.lstrip().startswith(('"', "#", "\\")))
+
+
+def _widest_indent(line: str) -> int:
+    """``line``'s indentation with a tab at its widest (8): where the file's own tab is
+    narrower, the line stands further right than read, never further left."""
+    return len(line[: len(line) - len(line.lstrip())].expandtabs(GNU_TAB_WIDTH))
 
 
 def _lisp_above(ctx: Context) -> Scan | None:
