@@ -461,6 +461,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         overlap.terminal_cut(lines, ctx),
         repeats.repeated_line_cut(lines, final, ctx, owed),
         repeats.repeated_block_cut(lines, final),
+        repeats.defined_again_cut(lines, ctx),
         repeats.looping_end_cut(lines, len(ctx.line_prefix)) if final else None,
     )
     found = [cut for cut in cuts if cut is not None]

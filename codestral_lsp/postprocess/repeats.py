@@ -37,6 +37,11 @@ _BLOCK_END_WORDS = frozenset({"fi", "done", "esac", "end", "endif", "endfor", "e
 # In shell, ``;;`` ends a case arm: twice in a row is an arm with no pattern, a syntax error.
 # (In Lisps a line of ``;;`` is an empty comment line, which may well come twice.)
 _SHELL_ARM_END = ";;"
+# A Makefile's rule head (``clean-am: clean-libtool``, Automake's ``?COND?`` before it; no
+# ``=`` in it) or plain assignment (``X = y``, ``X := y``; not ``+=``).
+_MAKE_DEFINITION = re.compile(
+    r"(?:\?!?\w+\?)?(?:[^\s#?=][^=\t]*?:(?![=:])[^=]*|[A-Za-z_][\w.]*\s*:?=(?!=).*)$"
+)
 # A line that only opens a bracket: the same line right below it at its level would be inside
 # it, so it would be indented deeper.
 _OPENER_LINES = frozenset({"{", "[", "("})
@@ -78,6 +83,27 @@ def _doubled_in_prompt(ctx: Context) -> frozenset[str]:
         for upper, lower in itertools.pairwise(habit_lines(ctx))
         if upper.strip() and upper.rstrip() == lower.rstrip()
     )
+
+
+def defined_again_cut(lines: list[str], ctx: Context) -> int | None:
+    """In a Makefile, index of an answer line (after the first) that writes a rule's head or
+    a variable's assignment again as a line above the cursor has it (``clean-libtool:``,
+    ``POST_UNINSTALL = :``): make would define it twice, a rule's recipe overridden, so the
+    model went back to copy what it has seen. Appending (``+=``) may come twice."""
+    if ctx.language != "makefile":
+        return None
+    above = _definitions_above(ctx)
+    return next(
+        (i for i in range(1, len(lines)) if lines[i].rstrip() in above),
+        None,
+    )
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _definitions_above(ctx: Context) -> frozenset[str]:
+    """The rule heads and assignments among the lines above the cursor's (right-stripped)."""
+    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    return frozenset(line.rstrip() for line in head.split("\n") if _MAKE_DEFINITION.match(line))
 
 
 def _ends_block(line: str, language: str) -> bool:
