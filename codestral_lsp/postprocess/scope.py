@@ -260,6 +260,11 @@ _BLOCK_LINE_END = {
 # A TeX conditional's start (``\\ifx``, ``\\if@tempswa``; not ``\\newif\\iffoo``, which
 # defines one) or end.
 _TEX_CONDITIONAL = re.compile(r"(?<!\\newif)\\(if)[a-zA-Z@]*|\\fi(?![a-zA-Z@])")
+# A CMake bracket comment's start (``#[[``, ``#[==[``), and a line calling a command at
+# column 0: the whole call alone, or its arguments going on (``find_path(X x.h``); not a
+# signature with placeholders (``<var>``, ``file1 ... fileN``).
+_CMAKE_BRACKET_COMMENT = re.compile(r"#\[(=*)\[")
+_CMAKE_CALL_LINE = re.compile(r"[A-Za-z_]\w*\((?!.*\.\.\.)[^()<>]*\)?\s*$")
 # A comment after an Erlang line's code (no quote in it, so not inside a string).
 _TRAILING_COMMENT = re.compile(r"%[^\"']*$")
 # A line ending with a word that opens a block: shell's ``then`` and ``do``, Pascal's
@@ -727,6 +732,37 @@ def _widest_indent(line: str) -> int:
     """``line``'s indentation with a tab at its widest (8): where the file's own tab is
     narrower, the line stands further right than read, never further left."""
     return len(line[: len(line) - len(line.lstrip())].expandtabs(GNU_TAB_WIDTH))
+
+
+def doc_block_cut(lines: list[str], ctx: Context) -> int | None:
+    """In CMake, with the cursor inside a bracket comment (a module's ``#[==[.rst:``
+    documentation), index of an answer line that calls a command at column 0 before the
+    comment's end (``find_path(PHYSFS_INCLUDE_DIR physfs.h``): the model left the text for
+    the module's code. The text's own examples stand indented; a whole call with text after
+    it (``include(X), it will...``) or ending a sentence is prose, and one with placeholders
+    a signature."""
+    if ctx.language != "cmake":
+        return None
+    opened = _open_bracket_comment(ctx)
+    if opened is None:
+        return None
+    for i in range(1, len(lines)):
+        if opened in lines[i]:
+            return None
+        if _CMAKE_CALL_LINE.match(lines[i]):
+            return i
+    return None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _open_bracket_comment(ctx: Context) -> str | None:
+    """The closing bracket (``]==]``) of a CMake bracket comment open at the cursor, if any."""
+    starts = list(_CMAKE_BRACKET_COMMENT.finditer(ctx.prefix))
+    if not starts:
+        return None
+    found = starts[-1]  # they do not nest
+    closer = "]" + found.group(1) + "]"
+    return None if closer in ctx.prefix[found.end() :] else closer
 
 
 def _lisp_above(ctx: Context) -> Scan | None:
