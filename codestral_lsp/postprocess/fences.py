@@ -110,6 +110,11 @@ _MAKE_WHOLE_LINE = re.compile(
 _HEAD = re.compile(r"[^\s\w]*\w*\s")
 # The word a line ends with and the one code starts with.
 _LAST_WORD = re.compile(r"\w+\Z")
+# A heading's underline or a rule (rST's marks, Markdown's ``---`` and ``===``; not ``...``,
+# an ellipsis, nor ``***`` or ``\"\"\"``, which close what a line opened), and a line ending
+# with a word, maybe a closing mark after it (``Targets``, ``(v3)``, ``Foo.``).
+_UNDERLINE = re.compile(r"([-=~^#+_])\1{2,}[ \t]*")
+_WORD_END = re.compile(r"\w[.):`*]?\Z")
 _FIRST_WORD = re.compile(r"\w+")
 # Markup and prose, whose words are no keywords (``a special case`` + ``with``).
 _PROSE = _MARKDOWN | {"html", "xml", "plaintext", "text", "restructuredtext", "latex"}
@@ -248,7 +253,8 @@ def _below(body: str, ctx: Context) -> bool:
     """Whether the fenced code goes below the cursor line's code rather than after it on the
     line (the fence took away the line break the model put before it). Below when:
 
-    - it is indented;
+    - it is indented, or starts with a heading's underline or a rule after a word
+      (:func:`_underlines`);
     - the line left no bracket open, and the code is a closer line (``return res;`` then
       ``}``), a ``{`` alone where the file puts braces below their heads, or follows a
       finished line (:func:`_finished`) or a whole TOML or INI entry (:func:`_entry_done`);
@@ -265,7 +271,7 @@ def _below(body: str, ctx: Context) -> bool:
     a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``).
     In Markdown a fence line, which starts its line, and after text a block's start
     (:func:`_starts_block`)."""
-    if body[:1] in (" ", "\t"):
+    if body[:1] in (" ", "\t") or _underlines(ctx.line_prefix, body):
         return True
     if ctx.language in _MARKDOWN and (
         _LONE_FENCE.match(body) or _starts_block(ctx.line_prefix, body)
@@ -298,6 +304,15 @@ def _below(body: str, ctx: Context) -> bool:
     if ctx.language in _MARKUP and (_tags_closed(line) or _element_after_word(line, first)):
         return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
+
+
+def _underlines(line: str, body: str) -> bool:
+    """Whether ``body`` starts with a line of one punctuation mark repeated (``-----``,
+    ``=====``, ``^^^^``) after a line ending with a word: a heading's underline or a rule,
+    which is a line of its own (a comment's ruler after its marker alone stays on the
+    line)."""
+    first = body.split("\n", 1)[0]
+    return _UNDERLINE.fullmatch(first) is not None and _WORD_END.search(line) is not None
 
 
 def _starts_block(line: str, body: str) -> bool:
