@@ -37,6 +37,9 @@ _MARKDOWN = frozenset({"markdown", "mdx", "quarto", "rmd"})
 _TEX = frozenset({"latex"})
 # A TeX command's name (``\\newcommand``), which starts a line after one whose groups closed.
 _CONTROL_WORD = re.compile(r"\\[A-Za-z@]")
+_TEX_COMMAND = re.compile(r"\\[A-Za-z@]+")
+# The end of a TeX line's last token: a control word, a number or a dimension (``0mu``).
+_TEX_TOKEN_END = re.compile(r"\\[A-Za-z@]+\Z|\d(?:[a-z]{2})?\Z")
 _TEX_VERBATIM = re.compile(
     r"\\(begin|end)\{(verbatim\*?|Verbatim|lstlisting|minted|markdown|comment|filecontents\*?)\}"
 )
@@ -363,12 +366,18 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     (``#[derive(Debug)]``, ``@Component``) not followed by a space, which leaves room for
     what it decorates (``@Override public``, Objective-C's ``@class Name;``), or before
     another attribute. In a style sheet, any code goes below a declaration's ``;`` or a
-    rule's ``}``."""
+    rule's ``}``. In TeX, a command after a line ending with a group or an optional argument,
+    or after one ending with a control word or a number, a command the file only writes at
+    its lines' starts (:func:`_tex_line_command`)."""
     code = line.strip()
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
     if ctx.language in _TEX:
-        return code.endswith(("}", "]")) and _CONTROL_WORD.match(body) is not None
+        if _CONTROL_WORD.match(body) is None:
+            return False
+        return code.endswith(("}", "]")) or (
+            _TEX_TOKEN_END.search(code) is not None and _tex_line_command(body, ctx)
+        )
     if ctx.language == "sql" and code.endswith(")"):
         return _starts_lines(body, ctx)
     if code.endswith(";") and ctx.language not in SHELLS and _STATEMENT_START.match(body):
@@ -380,6 +389,19 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     if attribute and _ATTRIBUTE.match(body):
         return True  # a stack of them, one a line (``@Documented`` then ``@Retention(...)``)
     return bool(_NAME_START.match(body)) and (ended or attribute)
+
+
+def _tex_line_command(body: str, ctx: Context) -> bool:
+    """Whether the code's first control word starts lines of the prompt and stands nowhere
+    else in it: a command the file writes a line for (``\\newif``, ``\\mathchardef``), not
+    one that also goes on a line's code (``\\relax``)."""
+    word = _TEX_COMMAND.match(body)
+    if word is None:
+        return False
+    name = re.escape(word.group())
+    leading = len(re.findall(rf"^[ \t]*{name}(?![A-Za-z@])", ctx.prefix, re.M))
+    anywhere = len(re.findall(rf"{name}(?![A-Za-z@])", ctx.prefix))
+    return leading >= 1 and leading == anywhere
 
 
 def _starts_lines(body: str, ctx: Context) -> bool:
