@@ -38,6 +38,7 @@ _TEX = frozenset({"latex"})
 # A TeX command's name (``\\newcommand``), which starts a line after one whose groups closed.
 _CONTROL_WORD = re.compile(r"\\[A-Za-z@]")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z@]+")
+_FIRST_NAME = re.compile(r"[A-Za-z_]\w*\b")
 # The end of a TeX line's last token: a control word, a number or a dimension (``0mu``).
 _TEX_TOKEN_END = re.compile(r"\\[A-Za-z@]+\Z|\d(?:[a-z]{2})?\Z")
 _TEX_VERBATIM = re.compile(
@@ -366,9 +367,10 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     (``#[derive(Debug)]``, ``@Component``) not followed by a space, which leaves room for
     what it decorates (``@Override public``, Objective-C's ``@class Name;``), or before
     another attribute. In a style sheet, any code goes below a declaration's ``;`` or a
-    rule's ``}``. In TeX, a command after a line ending with a group or an optional argument,
-    or after one ending with a control word or a number, a command the file only writes at
-    its lines' starts (:func:`_tex_line_command`)."""
+    rule's ``}``. After a line ending with no space, a word the file writes only at its
+    lines' starts (:func:`_line_word`). In TeX, a command after a line ending with a group
+    or an optional argument, or after one ending with a control word or a number, a command
+    the file only writes at its lines' starts (:func:`_tex_line_command`)."""
     code = line.strip()
     if ctx.language in STYLE_SHEETS:
         return code.endswith((";", "}"))
@@ -388,6 +390,8 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     attribute = line == line.rstrip() and _ATTRIBUTE.fullmatch(code) is not None
     if attribute and _ATTRIBUTE.match(body):
         return True  # a stack of them, one a line (``@Documented`` then ``@Retention(...)``)
+    if line[-1:].strip() and _line_word(body, ctx):
+        return True
     return bool(_NAME_START.match(body)) and (ended or attribute)
 
 
@@ -396,12 +400,26 @@ def _tex_line_command(body: str, ctx: Context) -> bool:
     else in it: a command the file writes a line for (``\\newif``, ``\\mathchardef``), not
     one that also goes on a line's code (``\\relax``)."""
     word = _TEX_COMMAND.match(body)
-    if word is None:
-        return False
-    name = re.escape(word.group())
-    leading = len(re.findall(rf"^[ \t]*{name}(?![A-Za-z@])", ctx.prefix, re.M))
-    anywhere = len(re.findall(rf"{name}(?![A-Za-z@])", ctx.prefix))
-    return leading >= 1 and leading == anywhere
+    return word is not None and _only_at_line_starts(word.group(), ctx, 1)
+
+
+def _line_word(body: str, ctx: Context) -> bool:
+    """Whether the code starts with a word the prompt writes at the start of two or more of
+    its lines and nowhere else (OCaml's ``external``, Perl's ``use``, Verilog's ``assign``):
+    the word of a line of its own."""
+    word = _FIRST_NAME.match(body)
+    return word is not None and _only_at_line_starts(word.group(), ctx, 2)
+
+
+def _only_at_line_starts(word: str, ctx: Context, least: int) -> bool:
+    """Whether ``word`` starts at least ``least`` lines of the prompt and stands nowhere else
+    in it (a TeX control word may follow another: ``\\expandafter\\newif``)."""
+    name = re.escape(word)
+    tex = word.startswith("\\")
+    start, end = ("", r"(?![A-Za-z@])") if tex else (r"(?<![\w.])", r"\b")
+    leading = len(re.findall(rf"^[ \t]*{name}{end}", ctx.prefix, re.M))
+    anywhere = len(re.findall(rf"{start}{name}{end}", ctx.prefix))
+    return leading >= least and leading == anywhere
 
 
 def _starts_lines(body: str, ctx: Context) -> bool:
