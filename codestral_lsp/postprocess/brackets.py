@@ -1018,14 +1018,17 @@ def openers_at(code: str, ends: list[int], ctx: Context) -> dict[int, list[Opene
     found: list[Opener] = []
     last = code.rfind("\n") + 1
     result: dict[int, list[Opener] | None] = {}
-    pending = iter(ends)
-    end = next(pending, None)
-    for i in [*openers, len(code) + 1]:
-        while end is not None and end <= i:
+    pending = ends[::-1]  # the nearest end last
+
+    def settle(limit: int) -> None:
+        while pending and pending[-1] <= limit:
+            end = pending.pop()
             result[end] = None if end in quoted else found[: len(stacks[end])]
-            end = next(pending, None)
-        depth = len(stacks.get(i, ()))
-        if i < len(code) and len(stacks[i + 1]) == depth + 1:
+
+    for i in openers:
+        settle(i)
+        depth = len(stacks[i])
+        if len(stacks[i + 1]) == depth + 1:
             start = code.rfind("\n", 0, i) + 1
             del found[depth:]
             first = _GROUP_LEAD.fullmatch(code, start, i) is not None
@@ -1035,6 +1038,7 @@ def openers_at(code: str, ends: list[int], ctx: Context) -> dict[int, list[Opene
             column = _column(before, i - start, ctx)
             clause = code[i + 1 : i + 2] in ("(", "[")
             found.append(Opener(column, first, i >= last, i, code[i], indent, outermost, clause))
+    settle(len(code))
     return result
 
 

@@ -684,9 +684,8 @@ def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
         open_here, line = openers[start], lines[i]
         if open_here is None or not _LISP_LAID_OUT.match(line):
             continue
-        # A tab counts its widest here: where the file's own tab is narrower, the line
-        # stands further right than read, never further left (Lisp files take Emacs's 8).
-        column = len(line[: len(line) - len(line.lstrip())].expandtabs(GNU_TAB_WIDTH))
+        # Lisp files take Emacs's tab of 8 where they hold one.
+        column = _widest_indent(line)
         if any(opener.first and opener.column >= column for opener in open_here):
             return i
     return None
@@ -703,7 +702,7 @@ def indented_block_cut(lines: list[str], ctx: Context) -> int | None:
     opener = _BLOCK_LINE_OPENER.get(ctx.language)
     if opener is None or not opener.search(without_trailing_comment(lines[0], ctx.language)):
         return None
-    if ctx.language == "vim" and _VIM_HEREDOC.search(ctx.prefix + "\n".join(lines)):
+    if ctx.language == "vim" and (_heredoc_above(ctx) or _VIM_HEREDOC.search("\n".join(lines))):
         return None  # a heredoc's lines are another language's (``python << EOF``)
     level = ctx.indent(lines[0])
     code = [(i, line) for i, line in enumerate(lines) if i and _is_code_line(line, ctx)]
@@ -719,6 +718,12 @@ def indented_block_cut(lines: list[str], ctx: Context) -> int | None:
                 if not depth:
                     return None
     return None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _heredoc_above(ctx: Context) -> bool:
+    """Whether the prompt holds a Vim script heredoc's start."""
+    return _VIM_HEREDOC.search(ctx.prefix) is not None
 
 
 def _is_code_line(line: str, ctx: Context) -> bool:
