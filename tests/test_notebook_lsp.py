@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from conftest import partial_change
-from fake_fim import FakeFim, Reply
+from fake_fim import FakeFim, Received, Reply
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from test_context_lsp import open_doc
@@ -262,18 +262,27 @@ async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_t
         )
         notebook.change(types.NotebookDocumentCellChanges(data=[ran]))
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m()"]
-        assert len(fake.requests) == 1
+        assert len(keystroke_requests(fake)) == 1
 
         notebook.edit(uris[0], (0, 19), (0, 19), "\nimport numpy as np")
         fake.answer = Reply(text="m().round()")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m().round()"]
-        assert len(fake.requests) == 2
-        assert "import pandas as pd\nimport numpy as np\n\n" in fake.requests[-1].body["prompt"]
+        asked = keystroke_requests(fake)
+        assert len(asked) == 2
+        assert "import pandas as pd\nimport numpy as np\n\n" in asked[-1].body["prompt"]
 
         notebook.edit(uris[4], (0, 0), (0, 0), "totals = totals.round()\n")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m().round()"]
-        assert len(fake.requests) == 3
-        assert fake.requests[-1].body["suffix"] == "\n\n# %%\ntotals = totals.round()\n" + PLOT
+        asked = keystroke_requests(fake)
+        assert len(asked) == 3
+        assert asked[-1].body["suffix"] == "\n\n# %%\ntotals = totals.round()\n" + PLOT
+
+
+def keystroke_requests(fake: FakeFim) -> list[Received]:
+    """The upstream requests made for the user's keystrokes. Typing into the last word of
+    ``sum()`` also asks ahead for what follows it ("ready before asked": a prompt ending with
+    the whole suggestion); when that request goes out is the engine's timing, not the test's."""
+    return [r for r in fake.requests if not r.body["prompt"].endswith(".sum()")]
 
 
 async def test_cells_added_moved_and_removed_change_the_prompt(
