@@ -36,8 +36,7 @@ _MARKDOWN = frozenset({"markdown", "mdx", "quarto", "rmd"})
 # TeX sources, where a fence is text only inside an environment that keeps text as it is.
 _TEX = frozenset({"latex"})
 # A TeX command's name (``\\newcommand``), which starts a line after one whose groups closed.
-_CONTROL_WORD = re.compile(r"\\[A-Za-z@]")
-_TEX_COMMAND = re.compile(r"\\[A-Za-z@]+")
+_CONTROL_WORD = re.compile(r"\\[A-Za-z@]+")
 _FIRST_NAME = re.compile(r"[A-Za-z_]\w*\b")
 # The end of a TeX line's last token: a control word, a number or a dimension (``0mu``).
 _TEX_TOKEN_END = re.compile(r"\\[A-Za-z@]+\Z|\d(?:[a-z]{2})?\Z")
@@ -116,9 +115,8 @@ _HEAD = re.compile(r"[^\s\w]*\w*\s")
 _LAST_WORD = re.compile(r"\w+\Z")
 # A heading's underline or a rule (rST's marks, Markdown's ``---`` and ``===``; not ``...``,
 # an ellipsis, nor ``***`` or ``\"\"\"``, which close what a line opened), and a line ending
-# with a word, maybe a closing mark after it (``Targets``, ``(v3)``, ``Foo.``).
+# with a word (:data:`_TEXT_END`).
 _UNDERLINE = re.compile(r"([-=~^#+_])\1{2,}[ \t]*")
-_WORD_END = re.compile(r"\w[.):`*]?\Z")
 _FIRST_WORD = re.compile(r"\w+")
 # Markup and prose, whose words are no keywords (``a special case`` + ``with``).
 _PROSE = _MARKDOWN | {"html", "xml", "plaintext", "text", "restructuredtext", "latex"}
@@ -316,7 +314,7 @@ def _underlines(line: str, body: str) -> bool:
     which is a line of its own (a comment's ruler after its marker alone stays on the
     line)."""
     first = body.split("\n", 1)[0]
-    return _UNDERLINE.fullmatch(first) is not None and _WORD_END.search(line) is not None
+    return _UNDERLINE.fullmatch(first) is not None and _TEXT_END.search(line) is not None
 
 
 def _starts_block(line: str, body: str) -> bool:
@@ -399,7 +397,7 @@ def _tex_line_command(body: str, ctx: Context) -> bool:
     """Whether the code's first control word starts lines of the prompt and stands nowhere
     else in it: a command the file writes a line for (``\\newif``, ``\\mathchardef``), not
     one that also goes on a line's code (``\\relax``)."""
-    word = _TEX_COMMAND.match(body)
+    word = _CONTROL_WORD.match(body)
     return word is not None and _only_at_line_starts(word.group(), ctx, 1)
 
 
