@@ -6,7 +6,7 @@ notebook sends nothing, not even as another file's snippet."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -249,7 +249,7 @@ async def test_a_cell_in_another_language_sees_only_its_languages_cells(
 async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_through(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    with FakeFim(Reply(text="sum()")) as fake:
+    with FakeFim(keystrokes_answered("sum()")) as fake:
         notebook, uris = await open_sales(client, fake, tmp_path)
         assert await inline(client, uris[3], 1, END) == ["sum()"]
         notebook.edit(uris[3], (1, END), (1, END), "su")
@@ -265,7 +265,7 @@ async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_t
         assert len(keystroke_requests(fake)) == 1
 
         notebook.edit(uris[0], (0, 19), (0, 19), "\nimport numpy as np")
-        fake.answer = Reply(text="m().round()")
+        fake.answer = keystrokes_answered("m().round()")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m().round()"]
         asked = keystroke_requests(fake)
         assert len(asked) == 2
@@ -282,7 +282,17 @@ def keystroke_requests(fake: FakeFim) -> list[Received]:
     """The upstream requests made for the user's keystrokes. Typing into the last word of
     ``sum()`` also asks ahead for what follows it ("ready before asked": a prompt ending with
     the whole suggestion); when that request goes out is the engine's timing, not the test's."""
-    return [r for r in fake.requests if not r.body["prompt"].endswith(".sum()")]
+    return [r for r in fake.requests if not asked_ahead(r)]
+
+
+def keystrokes_answered(text: str) -> Callable[[Received], Reply]:
+    """The fake's answer: ``text`` to the keystrokes' requests, nothing to the one asked ahead,
+    whose answer would otherwise join the rest of the line whenever it arrives in time."""
+    return lambda received: Reply(text="" if asked_ahead(received) else text)
+
+
+def asked_ahead(received: Received) -> bool:
+    return str(received.body["prompt"]).endswith(".sum()")
 
 
 async def test_cells_added_moved_and_removed_change_the_prompt(
