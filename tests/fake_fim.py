@@ -133,6 +133,25 @@ class FakeFim:
         return predicate()
 
 
+def keystroke_requests(fake: FakeFim, suggestion: str) -> list[Received]:
+    """The requests made for the user's keystrokes. Typing into the last word of
+    ``suggestion`` also asks ahead for what follows it ("ready before asked": a prompt ending
+    with the whole suggestion); when that request goes out is the engine's timing, not the
+    test's."""
+    return [r for r in fake.requests if not _asked_ahead(r, suggestion)]
+
+
+def keystrokes_answered(text: str, suggestion: str) -> Callable[[Received], Reply]:
+    """An answer: ``text`` to the keystrokes' requests, nothing to the one asked ahead for what
+    follows ``suggestion``, whose answer would otherwise join the rest of the line whenever it
+    arrives in time."""
+    return lambda received: Reply(text="" if _asked_ahead(received, suggestion) else text)
+
+
+def _asked_ahead(received: Received, suggestion: str) -> bool:
+    return str(received.body["prompt"]).endswith(suggestion)
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeFim
     protocol_version = "HTTP/1.1"

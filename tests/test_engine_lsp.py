@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_lsp
 from conftest import change, inline, insert_text, open_doc, position_in
-from fake_fim import FakeFim, Received, Reply
+from fake_fim import FakeFim, Received, Reply, keystroke_requests, keystrokes_answered
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -721,7 +721,7 @@ async def test_typing_through_past_an_editors_bracket_pairing_asks_nothing_new(
     uri = "file:///work/pairs.py"
     before = "def f(items):\n    "
     open_doc(client, uri, before + "\n    return 0\n")
-    fake.answer = Reply(text="print(len(items))\n")
+    fake.answer = keystrokes_answered("print(len(items))\n", "print(len(items))")
     assert insert_text((await inline(client, uri, 1, 4, invoked=False))[0]) == "print(len(items))"
     # "print(" typed; the editor closed the "(".
     change(client, uri, 2, (1, 4), (1, 4), "print()")
@@ -734,11 +734,11 @@ async def test_typing_through_past_an_editors_bracket_pairing_asks_nothing_new(
     change(client, uri, 3, (1, 10), (1, 10), "len(items)")
     # What is left, ")", is the closer already there: nothing to show, nothing to ask.
     assert await inline(client, uri, 1, 20, invoked=False) == []
-    assert len(fake.requests) == 1
+    assert len(keystroke_requests(fake, "print(len(items))")) == 1
     # A closer that was not typed for an opener is another edit: the suggestion is asked afresh.
     change(client, uri, 4, (1, 20), (1, 20), "]")
     await inline(client, uri, 1, 20, invoked=False)
-    assert len(fake.requests) == 2
+    assert len(keystroke_requests(fake, "print(len(items))")) == 2
 
 
 async def test_enter_between_braces_goes_on_with_the_suggestion(

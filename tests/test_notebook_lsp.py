@@ -6,13 +6,13 @@ notebook sends nothing, not even as another file's snippet."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import partial_change
-from fake_fim import FakeFim, Received, Reply
+from fake_fim import FakeFim, Reply, keystroke_requests, keystrokes_answered
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from test_context_lsp import open_doc
@@ -249,7 +249,7 @@ async def test_a_cell_in_another_language_sees_only_its_languages_cells(
 async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_through(
     client: LanguageClient, tmp_path: Path
 ) -> None:
-    with FakeFim(keystrokes_answered("sum()")) as fake:
+    with FakeFim(keystrokes_answered("sum()", ".sum()")) as fake:
         notebook, uris = await open_sales(client, fake, tmp_path)
         assert await inline(client, uris[3], 1, END) == ["sum()"]
         notebook.edit(uris[3], (1, END), (1, END), "su")
@@ -262,37 +262,20 @@ async def test_an_edit_in_another_cell_asks_again_and_typing_in_the_cell_types_t
         )
         notebook.change(types.NotebookDocumentCellChanges(data=[ran]))
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m()"]
-        assert len(keystroke_requests(fake)) == 1
+        assert len(keystroke_requests(fake, ".sum()")) == 1
 
         notebook.edit(uris[0], (0, 19), (0, 19), "\nimport numpy as np")
-        fake.answer = keystrokes_answered("m().round()")
+        fake.answer = keystrokes_answered("m().round()", ".sum()")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m().round()"]
-        asked = keystroke_requests(fake)
+        asked = keystroke_requests(fake, ".sum()")
         assert len(asked) == 2
         assert "import pandas as pd\nimport numpy as np\n\n" in asked[-1].body["prompt"]
 
         notebook.edit(uris[4], (0, 0), (0, 0), "totals = totals.round()\n")
         assert await inline(client, uris[3], 1, END + 2, invoked=False) == ["m().round()"]
-        asked = keystroke_requests(fake)
+        asked = keystroke_requests(fake, ".sum()")
         assert len(asked) == 3
         assert asked[-1].body["suffix"] == "\n\n# %%\ntotals = totals.round()\n" + PLOT
-
-
-def keystroke_requests(fake: FakeFim) -> list[Received]:
-    """The upstream requests made for the user's keystrokes. Typing into the last word of
-    ``sum()`` also asks ahead for what follows it ("ready before asked": a prompt ending with
-    the whole suggestion); when that request goes out is the engine's timing, not the test's."""
-    return [r for r in fake.requests if not asked_ahead(r)]
-
-
-def keystrokes_answered(text: str) -> Callable[[Received], Reply]:
-    """The fake's answer: ``text`` to the keystrokes' requests, nothing to the one asked ahead,
-    whose answer would otherwise join the rest of the line whenever it arrives in time."""
-    return lambda received: Reply(text="" if asked_ahead(received) else text)
-
-
-def asked_ahead(received: Received) -> bool:
-    return str(received.body["prompt"]).endswith(".sum()")
 
 
 async def test_cells_added_moved_and_removed_change_the_prompt(
