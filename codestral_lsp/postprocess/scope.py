@@ -250,12 +250,16 @@ _BLOCK_LINE_OPENER = {
         r"^\s*(?:if|elseif|else|for|while|fu(?:nction)?!?|def|try|catch|finally)\b"
         r"(?!.*\|\s*end\w*\s*$)"
     ),
+    # A logic block's tag alone at the line's end (``{#if open}``, ``{:else}``), the block
+    # not closed on the line.
+    "svelte": re.compile(r"^\s*\{[#:][a-z]+\b(?!.*\{/)[^\n]*\}\s*$"),
 }
 # A Vim script heredoc's start (``python3 << EOF``, ``let x =<< trim END``).
 _VIM_HEREDOC = re.compile(r"<<\s*(?:trim\s+)?[A-Za-z_]*\s*$", re.MULTILINE)
 _BLOCK_LINE_END = {
     "latex": re.compile(r"\s*\\(?:fi|else|or)(?![a-zA-Z@])"),
     "vim": re.compile(r"\s*(?:en(?:d\w*)?|else|elseif|catch|finally)\b"),
+    "svelte": re.compile(r"\s*\{[/:]"),
 }
 # A TeX conditional's start (``\\ifx``, ``\\if@tempswa``; not ``\\newif\\iffoo``, which
 # defines one) or end.
@@ -693,12 +697,13 @@ def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
 
 def indented_block_cut(lines: list[str], ctx: Context) -> int | None:
     """After a cursor's line that opens a block with a word (TeX's ``\\else``; Vim script's
-    ``if``, ``for``, ``function``...) whose body the answer indents (its first line of code
-    deeper), index of the first line of code back at that line's level or further out that
-    neither ends the block nor goes on with it (``\\fi``, ``endif``; ``else``): a run-on
-    past the block. Where the answer ends the block (in TeX also with a ``\\fi`` on a line of
-    the branch), the other rules judge the rest. A body written at the opener's own level
-    is not judged, nor are comment lines."""
+    ``if``, ``for``, ``function``...; Svelte's ``{#if …}``, ``{:else}``) whose body the
+    answer indents (its first line of code deeper), index of the first line of code back at
+    that line's level or further out that neither ends the block nor goes on with it
+    (``\\fi``, ``endif``, ``{/if}``; ``else``, ``{:else}``): a run-on past the block. Where
+    the answer ends the block (in TeX also with a ``\\fi`` on a line of the branch), the
+    other rules judge the rest. A body written at the opener's own level is not judged, nor
+    are comment lines."""
     opener = _BLOCK_LINE_OPENER.get(ctx.language)
     if opener is None or not opener.search(without_trailing_comment(lines[0], ctx.language)):
         return None
