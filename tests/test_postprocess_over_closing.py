@@ -161,3 +161,16 @@ def test_lisp_row_closing_an_unseen_list_its_next_row_is_in_loses_that_closer() 
 def test_lisp_row_closing_an_unseen_list_before_a_top_level_form_keeps_its_closers() -> None:
     ctx = _lisp_list('    ("type/last" "last"', "\n\n(defun f () nil)\n")
     assert clean(")))", ctx, multiline=False) == ")))"
+
+
+def test_an_endif_is_not_judged_against_the_code_below_in_a_trimmed_window() -> None:
+    """The window hides the include guard and the C++ guard opened at the file's start, whose
+    ``#endif`` lines the code below holds: the answer's ``#endif`` closing the ``#ifdef Y``
+    on the cursor's line is its own, though the lines it ends stand so in the window."""
+    declarations = "".join(f"int f{n}(void);\n" for n in range(BUDGET // 14))
+    above = '#ifndef BIG_H\n#define BIG_H\n#ifdef __cplusplus\nextern "C" {\n#endif\n'
+    prefix = above + declarations + "#ifdef X\nint x(void);\n#endif\n#ifdef Y"
+    suffix = "\n\n#ifdef __cplusplus\n}\n#endif\n#endif /* BIG_H */\n"
+    ctx = context.build(prefix + suffix, len(prefix), "file:///w/big.h", language="c")
+    assert ctx.offset != len(ctx.prefix)
+    assert clean("\nint x(void);\n#endif", ctx, multiline=True) == "\nint x(void);\n#endif"

@@ -455,6 +455,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.statement_cut(lines, ctx),
         scope.declaration_cut(lines, ctx),
         preprocessor.directive_end_cut(lines, ctx),
+        preprocessor.copied_endif_cut(lines, ctx, final),
         items.next_item_cut(lines, ctx),
         scope.continued_statement_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, _first_retyped(lines, ctx), final, owed),

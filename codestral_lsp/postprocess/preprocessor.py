@@ -25,10 +25,7 @@ def owed_endifs(lines: list[str], ctx: Context) -> frozenset[int]:
     that are owed ``#endif`` lines."""
     if ctx.language not in LANGUAGES or not any(_is_endif(line) for line in lines):
         return frozenset()
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
-    below = ctx.suffix[len(ctx.line_suffix) :]
-    open_above = _still_open(_steps(above))
-    needed_below = -min([0, *_running(_steps(below))])
+    open_above, needed_below = _depths(ctx)
     owed: set[int] = set()
     depth = open_above
     for i, line in enumerate(lines):
@@ -37,6 +34,48 @@ def owed_endifs(lines: list[str], ctx: Context) -> frozenset[int]:
             if step < 0 and depth >= needed_below:
                 owed.add(i)
     return frozenset(owed)
+
+
+def copied_endif_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
+    """Index of the first line of a copy of the prompt's lines that ends with an ``#endif``
+    closing a conditional the code below closes itself: after the ``}`` and ``#endif`` that
+    end a header's C++ guard, ``extern "C" {`` and ``#endif`` again, copied from its start.
+    Such an ``#endif`` would leave the code below's own one unmatched. The copy is the
+    lines right above it (no conditional among them) that stand so in the prompt. Judged
+    on the whole answer only, when it closes more than the code below leaves it (a later
+    ``#if`` of the answer may be what the code below closes), and where the prompt holds
+    the file's start: a trimmed one hides conditionals open above (the include guard,
+    whose ``#endif`` the code below holds)."""
+    if not final or ctx.language not in LANGUAGES or ctx.offset != len(ctx.prefix):
+        return None
+    steps = [_steps(line) for line in lines]
+    depth, needed_below = _depths(ctx)
+    if depth + sum(map(sum, steps)) >= needed_below:
+        return None
+    for i, here in enumerate(steps):
+        for step in here:
+            depth += step
+            if step < 0 and depth < needed_below:
+                return _copy_start(lines, i, ctx)
+    return None
+
+
+def _copy_start(lines: list[str], end: int, ctx: Context) -> int | None:
+    above = "\n" + ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    start = end
+    while start > 1 and not _steps(lines[start - 1]):
+        if "\n" + "\n".join(lines[start - 1 : end + 1]) + "\n" not in above:
+            break
+        start -= 1
+    return start if start < end else None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _depths(ctx: Context) -> tuple[int, int]:
+    """The conditionals the code above leaves open, and those the code below closes."""
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    below = ctx.suffix[len(ctx.line_suffix) :]
+    return _still_open(_steps(above)), -min([0, *_running(_steps(below))])
 
 
 def _is_endif(line: str) -> bool:
