@@ -457,6 +457,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         preprocessor.directive_end_cut(lines, ctx),
         preprocessor.copied_endif_cut(lines, ctx, final),
         items.next_item_cut(lines, ctx),
+        items.objc_type_cut(lines, ctx),
         scope.continued_statement_cut(lines, ctx),
         overlap.suffix_line_cut(lines, ctx, _first_retyped(lines, ctx), final, owed),
         overlap.closer_again_cut(lines, ctx, final),

@@ -1,7 +1,7 @@
 """Top-level items in brace languages, whose items start with no keyword (C's ``int f(void)``,
 ``typedef struct s {``, ``extern "C" {``): once the answer has finished one at column 0, code
 starting at column 0 right under it is the next item, a run-on, unless the file writes its
-items that way."""
+items that way. Objective-C's class declarations hold methods and properties, not types."""
 
 from __future__ import annotations
 
@@ -87,3 +87,41 @@ def _closes_named(line: str) -> bool:
 def _habit(ctx: Context) -> frozenset[str]:
     """The kinds of run-on the prompt itself writes."""
     return frozenset(_kind(upper, lower) for upper, lower in itertools.pairwise(habit_lines(ctx)))
+
+
+# An Objective-C class or protocol declaration's start (not a forward ``@protocol P;``, nor
+# one ended on its line), and its end.
+_OBJC_CONTAINER = re.compile(r"@(?:interface|protocol)\b(?![^\n]*(?:;|@end)\s*$)")
+_OBJC_CONTAINER_LINE = re.compile(r"^(?:@(?:interface|protocol)\b|@end\b)", re.MULTILINE)
+# A C type declared with a body at column 0: ``enum {``, ``typedef enum {``, ``struct s {``.
+_C_TYPE = re.compile(r"(?:typedef\s+)?(?:enum|struct|union|NS_ENUM|NS_OPTIONS)\b")
+
+
+def objc_type_cut(lines: list[str], ctx: Context) -> int | None:
+    """In Objective-C, index of a line declaring a C type at column 0 (``enum {``,
+    ``typedef enum {``) inside an ``@interface`` or ``@protocol`` still open (the prompt's
+    or one the answer starts): a class declares methods and properties, and its header
+    declares its types outside it, so the answer went on past the class's last method."""
+    if ctx.language not in ("objective-c", "objective-cpp"):
+        return None
+    inside = _objc_container_open(ctx)
+    for i, line in enumerate(lines):
+        if i and inside and _C_TYPE.match(line):
+            return i
+        if line.startswith("@end"):
+            inside = False
+        elif _OBJC_CONTAINER.match(line):
+            inside = True
+    return None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _objc_container_open(ctx: Context) -> bool:
+    """Whether the prompt above the cursor's line leaves an ``@interface`` or ``@protocol``
+    open at column 0."""
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    found = list(_OBJC_CONTAINER_LINE.finditer(above))
+    if not found:
+        return False
+    start = found[-1].start()
+    return _OBJC_CONTAINER.match(above[start : above.find("\n", start)]) is not None
