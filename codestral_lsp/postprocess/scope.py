@@ -238,6 +238,13 @@ _SQL_SCHEMA_STATEMENT = re.compile(
 )
 # A Lisp line whose start shows where it stands in the forms around it: not a comment, a
 # reader conditional, nor closers.
+_JSX_LANGUAGES = frozenset({"typescriptreact", "javascriptreact"})
+# A line starting a top-level statement: a word at column 0 (``export function``, ``const``).
+_TOP_LEVEL_LINE = re.compile(r"^(?=[A-Za-z_$@])", re.MULTILINE)
+# A JSX tag opened on a line whose attributes go on below (``<Provider``).
+_JSX_TAG_START = re.compile(r"<[A-Za-z][\w.]*(?:\s[^<>]*)?$")
+# A line of code a bracket's layout judges: not led by a closer or a ``case`` label.
+_JSX_LAID_OUT = re.compile(r"[ \t]*(?![)\]}>]|/>|</|(?:case|default)\b)\S")
 _LISP_LAID_OUT = re.compile(r"[ \t]*(?![;)\]}]|#[|;_+-])\S")
 # Racket's at-expressions (``@racket[x]``, ``@{text}``), not an unquote-splice (``,@``).
 _AT_EXPRESSION = re.compile(r"(?<![,\w])@[\w{\[]")
@@ -676,11 +683,7 @@ def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
     found = lisp_layout_head(ctx) if len(lines) > 1 else None
     if found is None:
         return None
-    code = found[0][: len(found[0]) - len(ctx.line_prefix)] + lines[0]
-    starts = []
-    for line in lines[1:]:
-        starts.append(len(code) + 1)
-        code += "\n" + line
+    code, starts = _with_answer(found[0][: len(found[0]) - len(ctx.line_prefix)], lines)
     if ctx.language == "racket" and _AT_EXPRESSION.search(code):
         return None
     openers = openers_at(code, starts, ctx)
@@ -693,6 +696,61 @@ def outdented_line_cut(lines: list[str], ctx: Context) -> int | None:
         if any(opener.first and opener.column >= column for opener in open_here):
             return i
     return None
+
+
+def jsx_outdented_cut(lines: list[str], ctx: Context) -> int | None:
+    """In TSX and JSX, index of an answer line of code at or left of the line that opened
+    the bracket still open around it: ``useEffect(() => {`` back at the level of the
+    ``return (`` whose markup the answer was writing. The layout these files keep
+    (Prettier's) puts a bracket's contents deeper than its line and its closer at that
+    line's level. Not a line led by a closer, a comment or a ``case`` label. The code is
+    read from the last top-level statement's start (a line at column 0)."""
+    if ctx.language not in _JSX_LANGUAGES or len(lines) < 2:
+        return None
+    code, starts = _with_answer(_jsx_above(ctx), lines)
+    openers = openers_at(code, starts, ctx)
+    for i, start in enumerate(starts, 1):
+        open_here, line = openers[start], lines[i]
+        if not open_here or not _JSX_LAID_OUT.match(line) or is_comment_line(line, ctx.language):
+            continue
+        opener = open_here[-1]
+        if ctx.indent(line) <= opener.indent and _ends_own_line(code, opener.at):
+            return i
+    return None
+
+
+def _with_answer(above: str, lines: list[str]) -> tuple[str, list[int]]:
+    """The code above the cursor's line followed by the answer's lines (the first with the
+    cursor line's text), and where each line after the first starts in it."""
+    code = above + lines[0]
+    starts = []
+    for line in lines[1:]:
+        starts.append(len(code) + 1)
+        code += "\n" + line
+    return code, starts
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _jsx_above(ctx: Context) -> str:
+    """The prompt above the cursor's line from the last line starting a top-level
+    statement (all of it if none does)."""
+    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    found = [m.start() for m in _TOP_LEVEL_LINE.finditer(above)]
+    return above[found[-1] :] if found else above
+
+
+def _ends_own_line(code: str, at: int) -> bool:
+    """Whether the bracket at ``at`` ends its line and that line starts a statement or an
+    attribute (the line above ends one, a block's start or a tag, or opens a tag):
+    ``return (`` after ``const x = 1;``, ``values={[`` under ``<Provider``; not the ``{``
+    of an interface's ``extends A {`` line, nor ``{cond ||``."""
+    end = code.find("\n", at)
+    if code[at + 1 : end if end >= 0 else len(code)].strip():
+        return False
+    above = code[: max(0, code.rfind("\n", 0, at))].rstrip()
+    line_above = above[above.rfind("\n") + 1 :].lstrip()
+    ends = above.endswith((";", "{", "}", ">"))
+    return not above or ends or _JSX_TAG_START.match(line_above) is not None
 
 
 def indented_block_cut(lines: list[str], ctx: Context) -> int | None:
