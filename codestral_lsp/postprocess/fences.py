@@ -286,6 +286,8 @@ def _below(body: str, ctx: Context) -> bool:
     read = _APOSTROPHE.sub("", line) if ctx.language in _MARKUP else line
     scan = scanner(ctx).feed(read, lenient=True)
     if ctx.language in LISPS:
+        if _in_string(ctx):  # a docstring's prose: its line and the next are words
+            return _new_word(line, body, ctx, prose=True)
         forms = line.lstrip().startswith("(") and not (scan.stack or scan.quote)
         return forms and body.startswith("(")
     if scan.quote and ctx.language not in _MARKDOWN:
@@ -483,14 +485,27 @@ def _entry_done(line: str, body: str, ctx: Context) -> bool:
     return code.startswith("[") or ("=" in code and not code.endswith("="))
 
 
-def _new_word(line: str, body: str, ctx: Context) -> bool:
+def _in_string(ctx: Context) -> bool:
+    """Whether the cursor is inside a string, read from the prompt's recent lines."""
+    code = recent_code(ctx.prefix, STRING_LINES, ctx)
+    return bool(scanner(ctx).feed(code, lenient=True).quote)
+
+
+def _new_word(line: str, body: str, ctx: Context, prose: bool = False) -> bool:
     """Whether the word the line ends with and the one the code starts with, run together,
     make a word found nowhere in the prompt (``sighup`` + ``exit``: the model's next line;
     ``proce`` + ``ss``, which makes ``process``, finishes the line's word), and the line's
-    word is no keyword that an operand follows (``return`` + ``x``)."""
+    word is no keyword that an operand follows (``return`` + ``x``). In ``prose`` (a
+    docstring) each must be a word the prompt writes (``in``, ``the``), so that neither is a
+    word split in two (``it`` + ``s``); keywords are words there."""
     last, head = _LAST_WORD.search(line), _FIRST_WORD.match(body)
-    keyword = ctx.language not in _PROSE and last is not None and last.group() in _WANTS_MORE
-    if last is None or head is None or keyword:
+    if last is None or head is None:
+        return False
+    if prose:
+        before = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+        if not all(re.search(rf"\b{re.escape(w.group())}\b", before) for w in (last, head)):
+            return False
+    elif ctx.language not in _PROSE and last.group() in _WANTS_MORE:
         return False
     word = re.compile(rf"\b{re.escape(last.group() + head.group())}\b")
     return not ctx.shows(word)
