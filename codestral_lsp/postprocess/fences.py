@@ -86,6 +86,15 @@ _OBJC_DIRECTIVE = re.compile(
 )
 _OBJC_CLASS = re.compile(r"@(?:interface|implementation)\b")
 _OBJC_CLASS_BRACE = re.compile(r"^@(?:interface|implementation)\b.*\{\s*$", re.MULTILINE)
+# Verilog's compiler directives, each on a line of its own (a backtick and ``ifdef``,
+# ``endif``, ``define``...; not a macro's use, a backtick and ``WIDTH``), and an attribute
+# alone on its line (``(* abc9_box *)``), which decorates the item below it.
+_VERILOGS = frozenset({"verilog", "systemverilog"})
+_VERILOG_DIRECTIVE = re.compile(
+    r"`(?:ifdef|ifndef|elsif|else|endif|define|undef|include|timescale|default_nettype"
+    r"|resetall|celldefine|endcelldefine|pragma)\b"
+)
+_VERILOG_ATTRIBUTE = re.compile(r"\(\*.*\*\)")
 # Quotes that may open a string over lines, after the code before them and a string prefix.
 _STRING_OPENING = re.compile(r"(.*?)[rRbBuUfF]{0,2}(?:\"\"\"|'''|`)")
 # What starts a statement after one a ``;`` ended: a name, a deref, a message, a cast, a
@@ -305,6 +314,8 @@ def _below(body: str, ctx: Context) -> bool:
         return True
     if ctx.language in _OBJC and _OBJC_DIRECTIVE.match(first):
         return True
+    if ctx.language in _VERILOGS and _VERILOG_DIRECTIVE.match(first):
+        return True
     if ctx.language in _MARKUP and (_tags_closed(line) or _element_after_word(line, first)):
         return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
@@ -387,7 +398,8 @@ def _finished(line: str, body: str, ctx: Context) -> bool:
     # Right after the bracket: a space after it leaves room for an operator word
     # (``Options['key'] extends true``, ``foo() if ready``).
     ended = line.endswith((")", "]")) and ctx.language in _NO_NAME_AFTER_BRACKET
-    attribute = line == line.rstrip() and _ATTRIBUTE.fullmatch(code) is not None
+    verilog = ctx.language in _VERILOGS and _VERILOG_ATTRIBUTE.fullmatch(code) is not None
+    attribute = line == line.rstrip() and (_ATTRIBUTE.fullmatch(code) is not None or verilog)
     if attribute and _ATTRIBUTE.match(body):
         return True  # a stack of them, one a line (``@Documented`` then ``@Retention(...)``)
     if line[-1:].strip() and _line_word(body, ctx):
