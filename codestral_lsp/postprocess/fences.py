@@ -566,13 +566,31 @@ def _wraps_comment(body: str, fence: str, ctx: Context, own_line: bool) -> bool:
     closing = _closing_fence(body, fence)
     if closing is None:
         return False
-    return _comment_lines(body[: closing.start()], ctx)
+    inside = body[: closing.start()]
+    return _comment_lines(inside, ctx) or (_line_comment(ctx) and _no_comment_lines(inside, ctx))
+
+
+def _line_comment(ctx: Context) -> bool:
+    """Whether the cursor's line is a line comment's (``//``, ``#``, ``;``...), which a line
+    without its marker leaves; not a block comment's (`` * ``, ``/*``), whose lines may go
+    without one (a JSDoc example)."""
+    code = ctx.line_prefix.lstrip()
+    return not code.startswith(("/*", "*")) and is_comment_line(ctx.line_prefix, ctx.language)
+
+
+def _no_comment_lines(text: str, ctx: Context) -> bool:
+    """Whether ``text`` has lines and none of them is a comment line: after a line comment's
+    marker, the comment's own text the model wrapped (``// `` + ``write logic``), not an
+    example, whose lines would carry the marker."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and not any(is_comment_line(line, ctx.language) for line in lines)
 
 
 def awaits_closing_fence(text: str, ctx: Context) -> bool:
     """Whether the answer opens with a fence that may be the comment's example and has
-    written only the comment's lines so far: its closing fence decides
-    (:func:`_wraps_comment`), so the stream goes on to it."""
+    written only the comment's lines so far, or after a line comment's marker none yet or
+    only lines without it: its closing fence decides (:func:`_wraps_comment`), so the
+    stream goes on to it."""
     opening = _OPENING.match(text)
     if opening is None or ctx.language in FENCED_LANGUAGES:
         return False
@@ -581,7 +599,10 @@ def awaits_closing_fence(text: str, ctx: Context) -> bool:
     body = text[opening.end() :]
     if _closing_fence(body, opening.group(1)) is not None:
         return False
-    return _comment_lines(body[: body.rfind("\n") + 1], ctx)
+    done = body[: body.rfind("\n") + 1]
+    if _line_comment(ctx) and (not done.strip() or _no_comment_lines(done, ctx)):
+        return True
+    return _comment_lines(done, ctx)
 
 
 def _comment_example(ctx: Context, own_line: bool) -> bool:
