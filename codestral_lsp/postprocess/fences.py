@@ -566,8 +566,8 @@ def _wraps_comment(body: str, fence: str, ctx: Context, own_line: bool) -> bool:
     closing = _closing_fence(body, fence)
     if closing is None:
         return False
-    inside = body[: closing.start()]
-    return _comment_lines(inside, ctx) or (_line_comment(ctx) and _no_comment_lines(inside, ctx))
+    kinds = _line_kinds(body[: closing.start()], ctx)
+    return kinds == {True} or (_line_comment(ctx) and kinds == {False})
 
 
 def _line_comment(ctx: Context) -> bool:
@@ -576,14 +576,6 @@ def _line_comment(ctx: Context) -> bool:
     without one (a JSDoc example)."""
     code = ctx.line_prefix.lstrip()
     return not code.startswith(("/*", "*")) and is_comment_line(ctx.line_prefix, ctx.language)
-
-
-def _no_comment_lines(text: str, ctx: Context) -> bool:
-    """Whether ``text`` has lines and none of them is a comment line: after a line comment's
-    marker, the comment's own text the model wrapped (``// `` + ``write logic``), not an
-    example, whose lines would carry the marker."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    return bool(lines) and not any(is_comment_line(line, ctx.language) for line in lines)
 
 
 def awaits_closing_fence(text: str, ctx: Context) -> bool:
@@ -599,10 +591,8 @@ def awaits_closing_fence(text: str, ctx: Context) -> bool:
     body = text[opening.end() :]
     if _closing_fence(body, opening.group(1)) is not None:
         return False
-    done = body[: body.rfind("\n") + 1]
-    if _line_comment(ctx) and (not done.strip() or _no_comment_lines(done, ctx)):
-        return True
-    return _comment_lines(done, ctx)
+    kinds = _line_kinds(body[: body.rfind("\n") + 1], ctx)
+    return kinds == {True} or (_line_comment(ctx) and kinds <= {False})
 
 
 def _comment_example(ctx: Context, own_line: bool) -> bool:
@@ -611,10 +601,12 @@ def _comment_example(ctx: Context, own_line: bool) -> bool:
     return _in_comment(ctx, own_line) and not _fenced_block_open(ctx)
 
 
-def _comment_lines(text: str, ctx: Context) -> bool:
-    """Whether ``text`` has lines, and all of them but blank ones are comment lines."""
-    lines = [line for line in text.split("\n") if line.strip()]
-    return bool(lines) and all(is_comment_line(line, ctx.language) for line in lines)
+def _line_kinds(text: str, ctx: Context) -> set[bool]:
+    """Whether each of ``text``'s lines but blank ones is a comment line: ``{True}`` when all
+    are (the comment's own lines), ``{False}`` when none is (after a line comment's marker,
+    the comment's text the model wrapped, ``// `` + ``write logic``; an example's lines
+    would carry the marker), empty when it has none."""
+    return {is_comment_line(line, ctx.language) for line in text.split("\n") if line.strip()}
 
 
 def _text_starts_here(ctx: Context) -> bool:

@@ -108,7 +108,7 @@ def objc_type_cut(lines: list[str], ctx: Context) -> int | None:
     for i, line in enumerate(lines):
         if i and inside and _C_TYPE.match(line):
             return i
-        if line.startswith("@end"):
+        if _OBJC_END.match(line):
             inside = False
         elif _OBJC_CONTAINER.match(line):
             inside = True

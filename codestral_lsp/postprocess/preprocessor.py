@@ -61,6 +61,8 @@ def copied_endif_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
 
 
 def _copy_start(lines: list[str], end: int, ctx: Context) -> int | None:
+    """The first of the lines right above ``end`` (no conditional among them) that stand so,
+    with it, in the prompt; ``None`` when the line above it does not."""
     above = "\n" + ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
     start = end
     while start > 1 and not _steps(lines[start - 1]):

@@ -236,8 +236,6 @@ _SQL_DOLLAR = re.compile(r"\$\w*\$")
 _SQL_SCHEMA_STATEMENT = re.compile(
     r"\s*(?:CREATE|ALTER|DROP|GRANT|REVOKE|COMMENT\s+ON)\b", re.IGNORECASE
 )
-# A Lisp line whose start shows where it stands in the forms around it: not a comment, a
-# reader conditional, nor closers.
 _JSX_LANGUAGES = frozenset({"typescriptreact", "javascriptreact"})
 # A line starting a top-level statement: a word at column 0 (``export function``, ``const``).
 _TOP_LEVEL_LINE = re.compile(r"^(?=[A-Za-z_$@])", re.MULTILINE)
@@ -245,6 +243,8 @@ _TOP_LEVEL_LINE = re.compile(r"^(?=[A-Za-z_$@])", re.MULTILINE)
 _JSX_TAG_START = re.compile(r"<[A-Za-z][\w.]*(?:\s[^<>]*)?$")
 # A line of code a bracket's layout judges: not led by a closer or a ``case`` label.
 _JSX_LAID_OUT = re.compile(r"[ \t]*(?![)\]}>]|/>|</|(?:case|default)\b)\S")
+# A Lisp line whose start shows where it stands in the forms around it: not a comment, a
+# reader conditional, nor closers.
 _LISP_LAID_OUT = re.compile(r"[ \t]*(?![;)\]}]|#[|;_+-])\S")
 # Racket's at-expressions (``@racket[x]``, ``@{text}``), not an unquote-splice (``,@``).
 _AT_EXPRESSION = re.compile(r"(?<![,\w])@[\w{\[]")
