@@ -95,6 +95,12 @@ _VERILOG_DIRECTIVE = re.compile(
     r"|resetall|celldefine|endcelldefine|pragma)\b"
 )
 _VERILOG_ATTRIBUTE = re.compile(r"\(\*.*\*\)")
+# A shell function's head alone on its line (``prereqs()``), and one with its ``{``.
+_SHELL_HEAD = re.compile(r"[ \t]*(?:function[ \t]+)?[\w.:-]+[ \t]*\(\)")
+_SHELL_HEAD_BRACE = re.compile(r"^[ \t]*(?:function[ \t]+)?[\w.:-]+[ \t]*\(\)[ \t]*\{", re.M)
+# OCaml's and F#'s ``match ... with`` or ``function`` ending a line: its cases start lines.
+_ML_CASES = frozenset({"ocaml", "fsharp"})
+_CASES_OPENER = re.compile(r"\b(?:with|function)\Z")
 # Quotes that may open a string over lines, after the code before them and a string prefix.
 _STRING_OPENING = re.compile(r"(.*?)[rRbBuUfF]{0,2}(?:\"\"\"|'''|`)")
 # What starts a statement after one a ``;`` ended: a name, a deref, a message, a cast, a
@@ -316,6 +322,8 @@ def _below(body: str, ctx: Context) -> bool:
         return True
     if ctx.language in _VERILOGS and _VERILOG_DIRECTIVE.match(first):
         return True
+    if ctx.language in _ML_CASES and _CASES_OPENER.search(line) and body.startswith("|"):
+        return True  # ``match r with`` then ``| Ok v -> ...``
     if ctx.language in _MARKUP and (_tags_closed(line) or _element_after_word(line, first)):
         return True
     return (line[-1:] in _CLOSING and bool(_NAME_START.match(body))) or _new_word(line, body, ctx)
@@ -458,6 +466,8 @@ def _function_head(line: str, ctx: Context) -> bool:
     with its ``{`` (``int add(int a) {``)."""
     if ctx.language in _OBJC and _OBJC_CLASS.match(line):
         return not ctx.shows(_OBJC_CLASS_BRACE)
+    if ctx.language in SHELLS:
+        return _SHELL_HEAD.fullmatch(line) is not None and not ctx.shows(_SHELL_HEAD_BRACE)
     if ctx.language not in _DIRECTIVES or ctx.language == "csharp":
         return False
     found = _FUNCTION_HEAD.match(line)
