@@ -275,8 +275,11 @@ def _below(body: str, ctx: Context) -> bool:
     - the line left no bracket open, and the code is a closer line (``return res;`` then
       ``}``), a ``{`` alone where the file puts braces below their heads, or follows a
       finished line (:func:`_finished`) or a whole TOML or INI entry (:func:`_entry_done`);
-    - it is a C preprocessor directive (``#define``) or an Objective-C one (``@end``), which
-      must start a line, or follows a whole directive (:func:`_after_directive`);
+    - it is a C preprocessor directive (``#define``), an Objective-C one (``@end``) or a
+      Verilog one (a backtick and ``ifdef``), which must start a line, or follows a whole
+      directive (:func:`_after_directive`);
+    - in OCaml and F#, it starts with a case's ``|`` after a line ending with ``with`` or
+      ``function``;
     - it starts with a name right after a closing quote (``license = "MIT"`` then
       ``repository = ...``), or with a word that run into the line's last one makes a word
       the document never uses (:func:`_new_word`);
@@ -285,7 +288,8 @@ def _below(body: str, ctx: Context) -> bool:
       (:func:`_element_after_word`).
 
     In a Lisp, whose closers end the last line and whose ``'`` quotes the name after it, only
-    a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``).
+    a form after a line of whole forms (``(require 'cl-lib)`` then ``(require 'subr-x)``),
+    and in a docstring prose's next line (:func:`_new_word`'s prose mode).
     In Markdown a fence line, which starts its line, and after text a block's start
     (:func:`_starts_block`)."""
     if body[:1] in (" ", "\t") or _underlines(ctx.line_prefix, body):
@@ -461,9 +465,10 @@ def _after_directive(line: str, body: str) -> bool:
 
 def _function_head(line: str, ctx: Context) -> bool:
     """Whether the line is a C or C++ function definition's head at column 0 (``int
-    main(void)``) or an Objective-C class's (``@interface Task : NSObject``), whose ``{``
-    every C style from K&R's on puts on the next line, unless the prompt shows such a head
-    with its ``{`` (``int add(int a) {``)."""
+    main(void)``), an Objective-C class's (``@interface Task : NSObject``) or a shell
+    function's (``prereqs()``), whose ``{`` every C style from K&R's on, and the shell
+    scripts that write such a head alone, put on the next line, unless the prompt shows
+    such a head with its ``{`` (``int add(int a) {``, ``usage() {``)."""
     if ctx.language in _OBJC and _OBJC_CLASS.match(line):
         return not ctx.shows(_OBJC_CLASS_BRACE)
     if ctx.language in SHELLS:
