@@ -129,6 +129,11 @@ class Context:
         return self.header + self.prefix
 
     @property
+    def above_line(self) -> str:
+        """The prefix before the cursor's line: the lines above it, each with its break."""
+        return self.prefix[: len(self.prefix) - len(self.line_prefix)]
+
+    @property
     def stops(self) -> tuple[str, ...]:
         """Stop sequences the prompt's format calls for."""
         return (FILE_STOP,) if self.header else ()

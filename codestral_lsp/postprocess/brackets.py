@@ -652,7 +652,7 @@ def _prose_unopened(text: str, ctx: Context) -> str:
         return text  # code, whose language is not known
     first, newline, rest = text.partition("\n")
     # The paragraph's lines above: a parenthesis may open on one and close on another.
-    above = _PARAGRAPH_START.split(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])[-1]
+    above = _PARAGRAPH_START.split(ctx.above_line)[-1]
     paragraph = above + ctx.line_prefix + first
     code = _CODE_SPAN.sub(lambda span: "_" * len(span.group()), paragraph)
     found = _PROSE_END.search(code)
@@ -698,7 +698,7 @@ def _shell_unopened(text: str, ctx: Context) -> str:
     The command is read from the line that starts it (:func:`_command_start`): shell's
     brackets rarely span commands, and every case arm of the file leaves a ``)`` unmatched,
     so no count over the prompt is sure."""
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = ctx.above_line
     start = _command_start(above)
     if start is None:
         return text
@@ -761,7 +761,7 @@ def _at_statement_level(ctx: Context) -> bool:
     their commas first, so a row's line above does not end going on."""
     if ctx.language in _OFFSIDE and ctx.language != "python":
         return False
-    line_start = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    line_start = ctx.above_line
     stack = _prompt_scan(line_start, ctx).stack
     holds = "([{" if ctx.language in _VALUE_BRACES else "(["
     if any(bracket in holds for bracket in stack):
@@ -810,7 +810,7 @@ def _tex_unopened_text(text: str, ctx: Context) -> str:
     head = line[: len(line) - len(closers.group())]
     if not head.strip() or head.endswith("\\") or without_trailing_comment(line, "latex") != line:
         return text  # a line of closers, a control symbol (``\\]``), closers in a comment
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = ctx.above_line
     blocks = _BLANK_LINE.split(above)
     if len(blocks) == 1 and ctx.offset != len(ctx.prefix):
         return text  # the paragraph's start is out of sight
@@ -1180,7 +1180,7 @@ def closes_bracket_ending_its_line(text: str, ctx: Context) -> bool:
     (as :func:`closes_open_bracket`) and that bracket ends the line it opens on (``foo(``,
     then an argument a line): the file puts such a closer on a line of its own, not after the
     last argument."""
-    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    head = ctx.above_line
     recent = without_comment_lines(recent_lines(head, STRAY_LINES), ctx.language)
     scan = scanner(ctx)
     ends: list[bool] = []  # for each bracket open, whether it ended its line
@@ -1326,7 +1326,7 @@ def _window(ctx: Context, count: int) -> tuple[str, str]:
 def _lines_around(ctx: Context, count: int) -> tuple[str, str]:
     """The last ``count`` lines above the cursor's line with the line's text before the
     cursor, and the :data:`CONTEXT_LINES` below it."""
-    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    head = ctx.above_line
     return (
         recent_lines(head, count) + ctx.line_prefix,
         _first_lines(ctx.suffix[len(ctx.line_suffix) :]),
@@ -1369,7 +1369,7 @@ def lisp_layout_head(ctx: Context) -> tuple[str, bool] | None:
         return head, True
     if ctx.language not in LISPS:
         return None
-    start = _outermost_form_start(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)], ctx)
+    start = _outermost_form_start(ctx.above_line, ctx)
     return None if start is None else (ctx.prefix[start:], False)
 
 

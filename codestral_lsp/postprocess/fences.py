@@ -529,7 +529,7 @@ def _new_word(line: str, body: str, ctx: Context, prose: bool = False) -> bool:
     if last is None or head is None:
         return False
     if prose:
-        before = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+        before = ctx.above_line
         if not all(re.search(rf"\b{re.escape(w.group())}\b", before) for w in (last, head)):
             return False
     elif ctx.language not in _PROSE and last.group() in _WANTS_MORE:

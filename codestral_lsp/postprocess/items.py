@@ -119,7 +119,7 @@ def objc_type_cut(lines: list[str], ctx: Context) -> int | None:
 def _objc_container_open(ctx: Context) -> bool:
     """Whether the prompt above the cursor's line leaves an ``@interface`` or ``@protocol``
     open at column 0."""
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = ctx.above_line
     found = list(_OBJC_CONTAINER_LINE.finditer(above))
     if not found:
         return False

@@ -397,7 +397,7 @@ def closer_again_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
     closer, column = lines[last].strip(), ctx.indent(lines[last])
     if closer != below.strip() or column == ctx.indent(below):
         return None
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = ctx.above_line
     code = above + "\n".join(lines[:last]) + "\n"
     opener = innermost_opener(code, ctx)
     if opener is None or code[opener.at] != CLOSERS[closer[0]]:

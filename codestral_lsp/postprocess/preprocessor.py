@@ -63,7 +63,7 @@ def copied_endif_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
 def _copy_start(lines: list[str], end: int, ctx: Context) -> int | None:
     """The first of the lines right above ``end`` (no conditional among them) that stand so,
     with it, in the prompt; ``None`` when the line above it does not."""
-    above = "\n" + ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = "\n" + ctx.above_line
     start = end
     while start > 1 and not _steps(lines[start - 1]):
         if "\n" + "\n".join(lines[start - 1 : end + 1]) + "\n" not in above:
@@ -75,7 +75,7 @@ def _copy_start(lines: list[str], end: int, ctx: Context) -> int | None:
 @functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
 def _depths(ctx: Context) -> tuple[int, int]:
     """The conditionals the code above leaves open, and those the code below closes."""
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = ctx.above_line
     below = ctx.suffix[len(ctx.line_suffix) :]
     return _still_open(_steps(above)), -min([0, *_running(_steps(below))])
 

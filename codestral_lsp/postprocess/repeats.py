@@ -102,7 +102,7 @@ def defined_again_cut(lines: list[str], ctx: Context) -> int | None:
 @functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
 def _definitions_above(ctx: Context) -> frozenset[str]:
     """The rule heads and assignments among the lines above the cursor's (right-stripped)."""
-    head = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    head = ctx.above_line
     return frozenset(line.rstrip() for line in head.split("\n") if _MAKE_DEFINITION.match(line))
 
 

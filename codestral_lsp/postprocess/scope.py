@@ -734,7 +734,7 @@ def _with_answer(above: str, lines: list[str]) -> tuple[str, list[int]]:
 def _jsx_above(ctx: Context) -> str:
     """The prompt above the cursor's line from the last line starting a top-level
     statement (all of it if none does)."""
-    above = ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)]
+    above = ctx.above_line
     found = [m.start() for m in _TOP_LEVEL_LINE.finditer(above)]
     return above[found[-1] :] if found else above
 
@@ -1123,7 +1123,7 @@ def _statement_start(ctx: Context) -> int | None:
 @functools.lru_cache(maxsize=32)
 def _lines_before(ctx: Context) -> list[str]:
     """The lines above the cursor's, up to :data:`STATEMENT_LINES`, in order."""
-    head = unix_breaks(ctx.prefix[: len(ctx.prefix) - len(ctx.line_prefix)])
+    head = unix_breaks(ctx.above_line)
     return recent_lines(head[:-1], STATEMENT_LINES).split("\n")
 
 
