@@ -513,7 +513,10 @@ def _entry_done(line: str, body: str, ctx: Context) -> bool:
 
 
 def _in_string(ctx: Context) -> bool:
-    """Whether the cursor is inside a string, read from the prompt's recent lines."""
+    """Whether the cursor is inside a string, read from the prompt's recent lines as they
+    are: unlike :func:`_in_prose`, whose read drops comment and fence lines, a Lisp's
+    docstring may hold lines that look like them (`` * item``, ``// path``), and the Lisp
+    scanner reads ``;`` comments itself (dropping them lost an Emacs Lisp case)."""
     code = recent_code(ctx.prefix, STRING_LINES, ctx)
     return bool(scanner(ctx).feed(code, lenient=True).quote)
 
