@@ -9,7 +9,8 @@ zip files they are). A glob through ``.jar!/`` reads inside the jars it names (C
 libraries ship their sources there). The first
 run fetches them into a cache directory and keeps the files the globs below name; later runs
 read the cache and touch no network. A Debian package's version is the one the machine's apt
-sources offer (Debian 12 when this was written); the file fetched is kept in the cache and in
+sources offer (Debian 12 when this was written; the newest offered where apt would pick an
+installed version the mirror no longer has); the file fetched is kept in the cache and in
 ``--json``'s output, so runs can be compared.
 
 Picking is seeded and fixed: per language, each (package, glob) pool's files in sorted order,
@@ -263,7 +264,7 @@ def fetch(cache: Path, sources: list[str], say: Callable[[str], None]) -> dict[s
     with tempfile.TemporaryDirectory() as tmp:
         debs = [s[4:] for s in todo if s.startswith("deb:")]
         npms = [s[4:] for s in todo if s.startswith("npm:")]
-        got = _download(["apt-get", "download", "-q"], debs, tmp, lambda n: f"{n}_*.deb")
+        got = _debs(debs, tmp)
         wheels = [s[5:] for s in todo if s.startswith("pypi:")]
         npm = ["npm", "pack", "--loglevel=error", "--pack-destination", tmp]
         got |= _download(npm, npms, tmp, _npm_file)
@@ -302,6 +303,35 @@ def _download(
         files = sorted(Path(where).glob(pattern(name)))
         out[name] = files[-1].name if files else f"missing: {why or 'no file'}"
     return out
+
+
+def _debs(names: list[str], where: str) -> dict[str, str]:
+    """``_download`` for Debian packages. apt picks the installed version even once the mirror
+    has replaced it (a point release), and then cannot fetch it: such a name is asked for
+    again at the newest version the mirror offers."""
+    command: list[str | Path] = ["apt-get", "download", "-q"]
+    got = _download(command, names, where, lambda n: f"{n.split('=')[0]}_*.deb")
+    pinned = {}
+    for name in names:
+        if got[name].startswith("missing") and (version := _mirror_version(name)):
+            pinned[f"{name}={version}"] = name
+    again = _download(command, list(pinned), where, lambda n: f"{n.split('=')[0]}_*.deb")
+    for asked, name in pinned.items():
+        if not again[asked].startswith("missing"):
+            got[name] = again[asked]
+    return got
+
+
+def _mirror_version(name: str) -> str | None:
+    """The newest version of Debian package ``name`` an apt source offers, or None."""
+    try:
+        shown = subprocess.run(
+            ["apt-cache", "madison", name], capture_output=True, text=True, timeout=120
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    offered = [cols[1] for line in shown.splitlines() if len(cols := line.split(" | ")) == 3]
+    return offered[0].strip() if offered else None
 
 
 def _upstream(name: str, where: str) -> str:
