@@ -61,6 +61,8 @@ _BLANK_LINE = re.compile(r"(?<=\n)[ \t]*\n")
 # What TeX's group count passes over: control symbols (``\{``, ``\%``, ``\\``), quotes
 # (````a''``), and brackets, which are text there (``$[0, 1)$``): a group is ``{`` to ``}``.
 _TEX_INERT = re.compile(r"\\[^A-Za-z\n]|[\"'`()\[\]]")
+# A TeX comment once control symbols are inert (``\\%`` is a percent sign).
+_TEX_COMMENT = re.compile(r"%[^\n]*")
 # A Lisp's character literal of a bracket, no bracket to count: Clojure's ``\}``, Scheme's
 # ``#\(``; in Emacs Lisp also ``?\(`` and ``?(`` (not a name's ``?``).
 _BACKSLASH_CHAR = re.compile(r"\\[()\[\]{}]")
@@ -1114,6 +1116,12 @@ def _bracket_code(code: str, language: str) -> str:
     else:
         return code
     return inert.sub(lambda found: "_" * len(found.group()), code)
+
+
+def tex_group_code(code: str) -> str:
+    """TeX ``code`` as its group count reads it, the same length: :func:`_bracket_code`'s
+    inert characters, and comments blanked."""
+    return _TEX_COMMENT.sub(lambda found: " " * len(found.group()), _bracket_code(code, "latex"))
 
 
 def _inert_bracket(literal: re.Match[str]) -> str:

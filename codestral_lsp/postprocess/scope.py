@@ -21,6 +21,7 @@ from codestral_lsp.postprocess.brackets import (
     openers_at,
     read_above,
     scanner,
+    tex_group_code,
     without_trailing_comment,
 )
 from codestral_lsp.postprocess.equations import EQUATION_LANGUAGES
@@ -239,6 +240,16 @@ _SQL_SCHEMA_STATEMENT = re.compile(
 _JSX_LANGUAGES = frozenset({"typescriptreact", "javascriptreact"})
 # A line starting a top-level statement: a word at column 0 (``export function``, ``const``).
 _TOP_LEVEL_LINE = re.compile(r"^(?=[A-Za-z_$@])", re.MULTILINE)
+# A TeX line defining a command, an environment, an option or a key (``\\long\\def\\x``,
+# ``\\newcommand``, ``\\DeclareOption``, ``\\cs_new_protected:Npn``, ``\\define@key``), and
+# one at column 0.
+_TEX_DEFINING = (
+    r"(?:\\(?:long|protected|global|outer)\s*)*\\(?:(?:[gex]?def|let|(?:re)?new(?:command|"
+    r"environment)|providecommand|Declare[A-Za-z]+|New[A-Za-z]*Command|define@key)"
+    r"(?![a-zA-Z@])|cs_(?:new|g?set)\w*:)"
+)
+_TEX_DEFINITION = re.compile(rf"[ \t]*{_TEX_DEFINING}")
+_TEX_TOP_DEFINITION = re.compile(rf"^(?={_TEX_DEFINING})", re.MULTILINE)
 # A JSX tag opened on a line whose attributes go on below (``<Provider``).
 _JSX_TAG_START = re.compile(r"<[A-Za-z][\w.]*(?:\s[^<>]*)?$")
 # A line of code a bracket's layout judges: not led by a closer or a ``case`` label.
@@ -717,6 +728,43 @@ def jsx_outdented_cut(lines: list[str], ctx: Context) -> int | None:
         if ctx.indent(line) <= opener.indent and _ends_own_line(code, opener.at):
             return i
     return None
+
+
+def tex_outdented_cut(lines: list[str], ctx: Context) -> int | None:
+    """In TeX, index of an answer line defining something (``\\def``, ``\\newcommand``,
+    ``\\define@key``...) at or left of the line whose ``{`` ends it and is still open, where
+    that group's body stands deeper: the answer left the definition it was writing open and
+    went on with the next one. A body laid out at its opener's level (a line of it there
+    before) is not judged. The code is read from the last definition at column 0 above."""
+    if ctx.language != "latex" or len(lines) < 2:
+        return None
+    code, starts = _with_answer(_tex_above(ctx), lines)
+    code = tex_group_code(code)
+    openers = openers_at(code, starts, ctx)
+    for i, start in enumerate(starts, 1):
+        open_here = openers[start]
+        if not open_here or not _TEX_DEFINITION.match(lines[i]):
+            continue
+        opener = open_here[-1]
+        end = code.find("\n", opener.at)
+        body = [line for line in code[end + 1 : start].splitlines() if line.strip()]
+        if (
+            ctx.indent(lines[i]) == opener.indent == 0
+            and not code[opener.at + 1 : end].strip()
+            and body
+            and all(ctx.indent(line) > opener.indent for line in body)
+        ):
+            return i
+    return None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules run at every streamed chunk
+def _tex_above(ctx: Context) -> str:
+    """The prompt above the cursor's line from the last definition at column 0 (none if no
+    line starts one)."""
+    above = ctx.above_line
+    found = [m.start() for m in _TEX_TOP_DEFINITION.finditer(above)]
+    return above[found[-1] :] if found else ""
 
 
 def _with_answer(above: str, lines: list[str]) -> tuple[str, list[int]]:
