@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
@@ -60,6 +62,9 @@ PENDING_ANSWER_S = 0.5
 # How long an invoked request's answer waits for its extra candidates once the suggestion is
 # in hand: they started with it, so the ones that are coming come about as soon.
 EXTRAS_GRACE_S = 1.0
+# How long the client may take to answer a settings pull. Completion requests wait for the
+# answer meanwhile: it may exclude their file or turn completions off.
+PULL_TIMEOUT_S = 5.0
 # What a completion request is told (once) when the settings cannot call any endpoint.
 NOT_CONFIGURED = {
     "no-key": "Codestral: no API key, so no completions: set CODESTRAL_API_KEY in the "
@@ -108,6 +113,10 @@ class CodestralServer(LanguageServer):
         # The tasks of completion requests not answered yet.
         self._answering: set[asyncio.Task[Any]] = set()
         self.parent_watch: asyncio.Future[None] | None = None
+        # Clear while a settings pull awaits the client's answer (until ``_settle_by``).
+        self.settled = asyncio.Event()
+        self.settled.set()
+        self._settle_by = 0.0
         self.client_process_id: int | None = None  # from the command line
 
     @property
@@ -397,11 +406,28 @@ class CodestralServer(LanguageServer):
 
     def stale_guard(self, doc: TextDocument) -> Callable[[], bool]:
         """The stale guard of the request being handled: whether the document it was asked
-        about is still open at the version it had when the request arrived. pygls handles the
-        edits, closes and opens read behind a request before the request itself, so ``doc`` may
-        already be newer than what the editor asked about."""
+        about is still open at the version it had when the request arrived, and the settings
+        its context was built under still stand (new ones may exclude the file, or files its
+        prompt drew on, or turn completions off). pygls handles the edits, closes and opens
+        read behind a request before the request itself, so ``doc`` may already be newer than
+        what the editor asked about."""
         arrival = ARRIVED_AT.get() or Arrival(doc, doc.version)
-        return lambda: self.is_current(arrival.doc, arrival.version)
+        settings = self.settings
+        return lambda: self.settings is settings and self.is_current(arrival.doc, arrival.version)
+
+    def pulling(self) -> None:
+        """A settings pull is going out: completion requests wait for its answer, for at most
+        :data:`PULL_TIMEOUT_S` from now."""
+        self.settled.clear()
+        self._settle_by = time.monotonic() + PULL_TIMEOUT_S
+
+    async def settings_settled(self) -> None:
+        """Return once no settings pull awaits the client's answer, or its time is up."""
+        left = self._settle_by - time.monotonic()
+        if self.settled.is_set() or left <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settled.wait(), left)
 
 
 def _clients_fault(error: Exception) -> bool:
@@ -456,6 +482,8 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
         ls.item_caps = items.ItemCaps.of(params.capabilities, params.client_info)
         ls.tell_section_shape(section_shape_problem(params.initialization_options))
         ls.layers["init"] = section(params.initialization_options)
+        if _pulls(params.capabilities):
+            ls.pulling()  # with ``initialized``, before any request may come
         pid = params.process_id or ls.client_process_id
         if pid is not None and parent.watchable(pid) and ls.parent_watch is None:
             ls.parent_watch = asyncio.ensure_future(parent.watch(pid))
@@ -515,6 +543,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     async def inline_completion(
         ls: CodestralServer, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList:
+        await ls.settings_settled()
         uri = params.text_document.uri
         doc = ls.document(uri, "inlineCompletion")
         if doc is None:
@@ -540,6 +569,7 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     async def completion(
         ls: CodestralServer, params: types.CompletionParams
     ) -> types.CompletionList:
+        await ls.settings_settled()
         uri = params.text_document.uri
         doc = ls.document(uri, "completion")
         if doc is None:
@@ -577,17 +607,30 @@ def create_server(environ: Mapping[str, str] | None = None) -> CodestralServer:
     return server
 
 
+def _pulls(capabilities: types.ClientCapabilities) -> bool:
+    """Whether the client answers ``workspace/configuration``."""
+    workspace = capabilities.workspace
+    return bool(workspace and workspace.configuration)
+
+
 async def pull_configuration(ls: CodestralServer) -> None:
     """Ask the client for the ``codestral`` section when it supports ``workspace/configuration``."""
-    workspace = ls.client_capabilities.workspace
-    if not (workspace and workspace.configuration):
+    if not _pulls(ls.client_capabilities):
         return
+    ls.pulling()
+    try:
+        await _pull(ls)
+    finally:
+        ls.settled.set()
+
+
+async def _pull(ls: CodestralServer) -> None:
     try:
         result = await asyncio.wait_for(
             ls.workspace_configuration_async(
                 types.ConfigurationParams(items=[types.ConfigurationItem(section="codestral")])
             ),
-            timeout=5,
+            timeout=PULL_TIMEOUT_S,
         )
     except Exception as err:  # a client that fails this request must not stop the server
         log.info("workspace/configuration failed: %s", err)

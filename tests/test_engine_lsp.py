@@ -332,6 +332,28 @@ async def test_a_closed_documents_prompt_is_not_sent_after_its_debounce(
     assert fake.requests == []
 
 
+@pytest.mark.parametrize("refusing", [{"exclude": ["demo.py"]}, {"enable": False}])
+async def test_settings_that_refuse_the_file_stop_a_request_waiting_out_its_debounce(
+    client: LanguageClient, fake: FakeFim, refusing: dict[str, object]
+) -> None:
+    # The file is excluded, or completions turned off, while its request waits out a long
+    # debounce: the prompt must not go out when the pause ends, nor a suggestion come back.
+    slow = {"debounceMs": 2000}
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": slow})
+    )
+    doc = Doc(client)
+    await doc.synced()
+    pending = asyncio.ensure_future(doc.suggest())
+    await doc.synced()
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"codestral": {**slow, **refusing}})
+    )
+    assert await pending == ""
+    assert await doc.suggest(invoked=True) == ""
+    assert fake.requests == []
+
+
 async def test_a_debounce_longer_than_the_timeout_still_asks_upstream(
     client: LanguageClient, fake: FakeFim
 ) -> None:

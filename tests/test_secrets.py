@@ -465,6 +465,27 @@ async def test_excluded_files_never_reach_the_endpoint(lsp: LanguageClient, fake
     assert "MARKER" not in wire and "do-not-send" not in wire
 
 
+async def test_a_file_the_pulled_settings_exclude_is_not_sent_before_they_arrive(
+    bare: LanguageClient, fake: FakeFim
+) -> None:
+    # The server pulls the client's settings at `initialized`; a request sent right after
+    # (an editor restoring its session) must not go out before the answer, which excludes
+    # the file.
+    fake.answer = Reply(text="x")
+    bare.set_configuration({"exclude": ["private/**"]}, section="codestral")
+    await bare.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities("neovim@v0.11.0"), initialization_options=init_options(fake)
+        )
+    )
+    uri = "file:///repo/private/notes.py"
+    open_doc(bare, uri, "TOKEN = 'MARKER-do-not-send'\nVALUE = \n")
+    assert await inline(bare, uri, 1, 8) == []
+    open_doc(bare, "file:///repo/app/main.py", "import os\n\nTOKEN = \n")
+    assert [insert_text(i) for i in await inline(bare, "file:///repo/app/main.py", 2, 8)] == ["x"]
+    assert "MARKER" not in json.dumps([r.body for r in fake.requests])
+
+
 async def test_key_goes_only_to_the_configured_host(lsp: LanguageClient, fake: FakeFim) -> None:
     with FakeFim(Reply(text="stolen")) as elsewhere:
         location = elsewhere.url + "/fim/completions"
