@@ -131,8 +131,10 @@ class CodestralProtocol(LanguageServerProtocol):
 
     def answer_unreadable(self) -> None:
         """Answer a message that is no JSON with JSON-RPC's ParseError: its id is unknown, so
-        the answer's is ``null``."""
-        self._send_response(None, error=JsonRpcParseError().to_response_error())  # type: ignore[arg-type]
+        the answer's is ``null``. Written as is: pygls's own answer drops a ``None`` id, and
+        a client then reads the message as neither an answer nor a notification."""
+        error = self._converter.unstructure(JsonRpcParseError().to_response_error())
+        self._send_data({"jsonrpc": "2.0", "id": None, "error": error})
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls drops a request whose params do not fit LSP (a negative position, say) without

@@ -694,6 +694,7 @@ async def test_a_message_that_is_no_json_rpc_is_answered_and_serving_goes_on() -
         assert "jsonrpc" in invalid["error"]["message"]
         unreadable = await asyncio.wait_for(server.answer(None), BOUND_S)
         assert unreadable["error"]["code"] == -32700
+        assert "id" in unreadable and unreadable["id"] is None
         msg_id = server.send("shutdown", request=True)
         assert (await asyncio.wait_for(server.answer(msg_id), BOUND_S))["result"] is None
         server.send("exit")
