@@ -639,7 +639,8 @@ def _respelled(
             continue
         fixed.append({aliases.get(key, key): value for key, value in layer.items()})
         for key, name in aliases.items():
-            message = f"setting codestral.{key} read as codestral.{name}: spell it so"
+            # No "apiKey: " in it: the log's redactor would hide what follows as a key.
+            message = f"setting codestral.{key} read as codestral.{name}; spell it so"
             problems.append(Problem(key, message))
     return fixed, problems
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from codestral_lsp.log import Redactor
 from codestral_lsp.providers import Endpoint
 from codestral_lsp.settings import (
     SPECS,
@@ -159,11 +160,13 @@ def test_a_key_spelt_another_way_is_read_as_the_key_it_names() -> None:
     assert settings.api_key == "sk-1"
     assert settings.max_tokens == 7
     assert sorted(p.message for p in problems) == [
-        "setting codestral.MAXTOKENS read as codestral.maxTokens: spell it so",
-        "setting codestral.api_key read as codestral.apiKey: spell it so",
-        "setting codestral.baseURL read as codestral.baseUrl: spell it so",
+        "setting codestral.MAXTOKENS read as codestral.maxTokens; spell it so",
+        "setting codestral.api_key read as codestral.apiKey; spell it so",
+        "setting codestral.baseURL read as codestral.baseUrl; spell it so",
     ]
     assert not any(p.unknown for p in problems)
+    # The messages reach the user through the log's redactor whole.
+    assert all(Redactor().scrub(p.message) == p.message for p in problems)
 
 
 def test_the_right_spelling_wins_over_another_in_the_same_layer() -> None:
