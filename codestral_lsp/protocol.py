@@ -17,6 +17,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcException,
+    JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
     JsonRpcParseError,
     JsonRpcServerNotInitialized,
@@ -138,8 +139,12 @@ class CodestralProtocol(LanguageServerProtocol):
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """pygls drops a request whose params do not fit LSP (a negative position, say) without
-        an answer, so the editor would wait for it forever; it gets the error instead."""
+        an answer, so the editor would wait for it forever; it gets the error instead. Document
+        text that is no string is refused: lsprotocol's converter would write its repr
+        (``None``, ``5``) into the document, and every prompt after would carry it."""
         try:
+            if _text_not_string(data):
+                raise JsonRpcInvalidParams("document text must be a string")
             return super().structure_message(data)
         except JsonRpcException as err:
             if "id" in data and "method" in data:
@@ -154,3 +159,21 @@ class CodestralProtocol(LanguageServerProtocol):
         finished = [key for key, future in self._request_futures.items() if future.done()]
         for key in finished:
             del self._request_futures[key]
+
+
+def _text_not_string(data: dict[str, Any]) -> bool:
+    """Whether a ``didOpen`` or ``didChange`` carries document text that is no string (or
+    none)."""
+    params = data.get("params")
+    if not isinstance(params, dict):
+        return False
+    if data.get("method") == types.TEXT_DOCUMENT_DID_OPEN:
+        document = params.get("textDocument")
+        texts = [document.get("text")] if isinstance(document, dict) else []
+    elif data.get("method") == types.TEXT_DOCUMENT_DID_CHANGE:
+        changes = params.get("contentChanges")
+        listed = changes if isinstance(changes, list) else []
+        texts = [change.get("text") for change in listed if isinstance(change, dict)]
+    else:
+        return False
+    return any(not isinstance(text, str) for text in texts)

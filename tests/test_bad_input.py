@@ -254,6 +254,28 @@ async def test_out_of_range_and_reversed_edits_are_clamped(
     assert await split_at(lsp, fake, uri, 2, 5) == ("ab!\nCD\nef = ", "")
 
 
+def raw_notify(client: LanguageClient, method: str, params: dict[str, object]) -> None:
+    """Send a notification as JSON as is: the client's converter would refuse what LSP does
+    not allow."""
+    client.protocol._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+
+
+async def test_document_text_that_is_no_string_changes_nothing(
+    lsp: LanguageClient, fake: FakeFim, popups: None
+) -> None:
+    uri = fresh(lsp, "abc\n")
+    at = {"line": 0, "character": 3}
+    for version, text in enumerate((None, 5, {"a": 1}), 2):
+        edit = {"range": {"start": at, "end": at}, "text": text}
+        params = {"textDocument": {"uri": uri, "version": version}, "contentChanges": [edit]}
+        raw_notify(lsp, types.TEXT_DOCUMENT_DID_CHANGE, params)
+    opened = {"uri": "file:///p/none.py", "languageId": "python", "version": 1, "text": None}
+    raw_notify(lsp, types.TEXT_DOCUMENT_DID_OPEN, {"textDocument": opened})
+
+    assert await split_at(lsp, fake, uri, 0, 3) == ("abc", "\n")
+    assert await inline(lsp, "file:///p/none.py", 0, 0) == []
+
+
 async def test_nul_byte_is_sent_as_text(lsp: LanguageClient, fake: FakeFim) -> None:
     uri = fresh(lsp, "s = '\x00'\nt = \n")
 
