@@ -446,6 +446,7 @@ def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
         scope.inner_form_cut(lines, ctx),
         scope.outdented_line_cut(lines, ctx),
         scope.jsx_outdented_cut(lines, ctx),
+        scope.tex_outdented_cut(lines, ctx),
         scope.indented_block_cut(lines, ctx),
         scope.doc_block_cut(lines, ctx),
         scope.period_form_cut(lines, ctx),
