@@ -68,11 +68,13 @@ _TEX_COMMENT = re.compile(r"%[^\n]*")
 _BACKSLASH_CHAR = re.compile(r"\\[()\[\]{}]")
 _ELISP_CHAR = re.compile(r"\??\\[()\[\]{}]|(?<![\w#])\?[()\[\]{}]")
 # Character literals, read from left to right (``$$]`` is ``$$`` then ``]``): Elixir's ``?}``
-# (not a name's ``?``, as in ``valid?(x)``) and Erlang's ``$(``. Those of a bracket are no
+# (not a name's ``?``, as in ``valid?(x)``), Erlang's ``$(`` and Tcl's backslashed ``\}``
+# (a backslash quotes the next character, in a string or out). Those of a bracket are no
 # bracket to count.
 _CHAR_LITERALS = {
     "elixir": re.compile(r"(?<![\w?])\?\\?."),
     "erlang": re.compile(r"\$\\?."),
+    "tcl": re.compile(r"\\."),
 }
 # A ``case ... in`` line and an ``esac``, over the last lines above the cursor.
 _CASE_BLOCK = re.compile(r"^\s*case\b.*\bin[ \t]*$|^\s*esac\b|;(?:;&?|&)[ \t]*$", re.MULTILINE)
@@ -628,19 +630,25 @@ def _sibling_row(line: str, text: str, ctx: Context) -> bool:
     below = rest[0] if rest else code_line_below(ctx)
     if below is None or _ROW_CLOSES_ABOVE.match(below):
         return False
-    if not code.endswith(",") and not _statement_row(below, ctx):
+    if not code.endswith(",") and not _statement_row(line, below, ctx):
         return False
     return ctx.indent(below) == ctx.indent(line)
 
 
-def _statement_row(below: str, ctx: Context) -> bool:
+def _statement_row(line: str, below: str, ctx: Context) -> bool:
     """Whether ``below`` starts a statement in a block: no list or call is open at the
     cursor (a parameter list's rows go on into its ``return`` clause at their indentation),
-    nor a string (a docstring's prose); not in Tcl, whose braces hold lists as often as
-    blocks (a matrix's rows) and are escaped outside strings (``\\}``)."""
+    nor a string (a docstring's prose). In Tcl, whose braces hold lists as often as blocks,
+    only where the innermost brace open at the cursor's ``line`` was opened by a line less
+    indented (a body, as ``set result {}}`` over ``foreach d $data {`` is in): a list's row
+    may close the row that the line above opened at its own level."""
     scan = at_cursor(ctx)
-    if ctx.language == "tcl" or scan.quote or scan.stack[-1:] not in ([], ["{"]):
+    if scan.quote or scan.stack[-1:] not in ([], ["{"]):
         return False
+    if ctx.language == "tcl":
+        opener = innermost_opener(ctx.above_line, ctx)
+        if opener is None or opener.char != "{" or opener.indent >= ctx.indent(line):
+            return False
     return _STATEMENT_START.match(below) is not None
 
 
