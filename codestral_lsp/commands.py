@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from codestral_lsp import context, languages
 from codestral_lsp.engine import Engine, Request
@@ -35,9 +36,14 @@ from codestral_lsp.settings import (
     key_hosts,
     mask,
     mask_url,
+    pasted_keys,
     resolve,
+    section,
 )
 
+# The environment variable holding the settings an editor sends its server, as JSON, for
+# `check` and `complete` to use above the environment.
+EDITOR_SETTINGS = "CODESTRAL_LSP_SETTINGS"
 # The whole test request of `check`, however the endpoint answers.
 CHECK_DEADLINE_S = 15.0
 
@@ -51,11 +57,31 @@ WIRE_NAMES = {
 
 
 def load_settings() -> tuple[Settings, list[Problem]]:
-    """Settings for the commands: defaults and environment. The key is handed to the log's
-    redactor, as the server does, so no message of the commands can show it."""
-    settings, problems = resolve([from_env(os.environ)])
-    REDACTOR.add(settings.api_key)
-    return settings, problems
+    """Settings for the commands: defaults, the environment, and above it the settings an
+    editor would send, as JSON in :data:`EDITOR_SETTINGS` (so that an editor's "check"
+    command checks what its server uses: a ``codestral.apiKey`` for a preset that takes no
+    key from the environment, say). The keys are handed to the log's redactor, as the
+    server does, so no message of the commands can show them."""
+    editor, problem = _editor_layer(os.environ.get(EDITOR_SETTINGS, ""))
+    layers = [from_env(os.environ), editor]
+    settings, problems = resolve(layers)
+    for key in [*pasted_keys(layers), settings.api_key]:
+        REDACTOR.add(key)
+    return settings, [*([problem] if problem else []), *problems]
+
+
+def _editor_layer(text: str) -> tuple[dict[str, Any], Problem | None]:
+    """The settings layer :data:`EDITOR_SETTINGS` holds: a JSON object (the ``codestral``
+    section, or a whole settings tree holding one); none, and the problem, when it is not."""
+    if not text.strip():
+        return {}, None
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        return {}, Problem(EDITOR_SETTINGS, f"{EDITOR_SETTINGS} is no JSON: {err}")
+    if not isinstance(value, dict):
+        return {}, Problem(EDITOR_SETTINGS, f"{EDITOR_SETTINGS} must be a JSON object")
+    return section(value), None
 
 
 def _first_wrong(problems: list[Problem]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from conftest import API_KEY, server_env
 from fake_fim import FakeFim, Reply
+from fake_wires import FakeWire
 
 from codestral_lsp import __version__
 
@@ -134,6 +135,31 @@ def test_check_reports_configuration_and_latency(fake: FakeFim) -> None:
     assert f"endpoint: {fake.url}" in result.stdout
     assert "test request: ok in" in result.stdout
     assert API_KEY not in result.stdout and API_KEY[-4:] in result.stdout
+
+
+def test_check_uses_the_settings_an_editor_sends_above_the_environment() -> None:
+    # An editor's "check" passes its settings as JSON: a key set there is the one its server
+    # uses, for a preset that takes no key from the environment (a local server behind a
+    # proxy with a token) and over the MISTRAL_API_KEY the mistral preset would take.
+    token, old = "proxy-token-NEW2", "sk-mistral-OLD1"
+    with FakeWire("ollama", Reply(text="a + b"), keys={token}) as ollama:
+        editor = {"codestral": {"provider": "ollama", "baseUrl": ollama.url, "apiKey": token}}
+        result = run("check", CODESTRAL_LSP_SETTINGS=json.dumps(editor))
+        assert result.returncode == 0, result.stderr
+        assert ollama.completions[0].headers["Authorization"] == f"Bearer {token}"
+    with FakeWire("mistral", Reply(text="a + b"), keys={token}) as mistral:
+        editor = {"provider": "mistral", "baseUrl": mistral.url, "apiKey": token}
+        result = run("check", MISTRAL_API_KEY=old, CODESTRAL_LSP_SETTINGS=json.dumps(editor))
+        assert result.returncode == 0, result.stderr
+        assert mistral.completions[0].headers["Authorization"] == f"Bearer {token}"
+    assert token not in result.stdout + result.stderr and old not in result.stdout
+
+
+def test_check_says_what_is_wrong_with_the_editors_settings() -> None:
+    result = run("check", CODESTRAL_API_KEY=API_KEY, CODESTRAL_LSP_SETTINGS="{provider: ollama")
+    one_line_failure(result, "CODESTRAL_LSP_SETTINGS is no JSON")
+    result = run("check", CODESTRAL_API_KEY=API_KEY, CODESTRAL_LSP_SETTINGS='["ollama"]')
+    one_line_failure(result, "CODESTRAL_LSP_SETTINGS must be a JSON object")
 
 
 def test_check_reports_rejected_key(fake: FakeFim) -> None:

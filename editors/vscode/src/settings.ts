@@ -44,31 +44,14 @@ export function answerConfiguration(
   return items.map((item, i) => (item.section === SECTION ? settings() : answered[i]));
 }
 
-// `codestral-lsp check` reads its configuration from the environment only.
-const CHECK_ENV: Record<string, string> = {
-  apiKey: 'CODESTRAL_API_KEY',
-  baseUrl: 'CODESTRAL_BASE_URL',
-  provider: 'CODESTRAL_PROVIDER',
-  model: 'CODESTRAL_MODEL',
-  region: 'CODESTRAL_REGION',
-  allowInsecureHttp: 'CODESTRAL_ALLOW_INSECURE_HTTP',
-  timeoutMs: 'CODESTRAL_TIMEOUT_MS',
-};
-
 /**
- * The environment for `codestral-lsp check`: the user's, with every setting that decides where
- * and how the server asks (the check reads only the environment, so one left out there would
- * check another configuration than the server uses).
+ * The environment for `codestral-lsp check`: the user's, with the settings the server gets as
+ * JSON in `CODESTRAL_LSP_SETTINGS`, which `check` reads above the environment as the server
+ * reads its editor's settings: the key, provider, endpoint... that the server uses, not only
+ * those an environment variable could say (a `codestral.apiKey` for Ollama, say).
  */
 export function checkEnv(settings: Settings, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env = { ...base };
-  for (const [key, variable] of Object.entries(CHECK_ENV)) {
-    const value = settings[key];
-    if ((typeof value === 'string' && value !== '') || typeof value === 'boolean' || typeof value === 'number') {
-      env[variable] = String(value);
-    }
-  }
-  return env;
+  return { ...base, CODESTRAL_LSP_SETTINGS: JSON.stringify(settings) };
 }
 
 /**

@@ -177,14 +177,15 @@ test('the check command runs `<server> check` with the settings in the environme
   const fake = join(dir, 'fake-server');
   writeFileSync(
     fake,
-    '#!/bin/sh\necho "args: $*"\necho "model: $CODESTRAL_MODEL"\n[ "$CODESTRAL_MODEL" = ok ] || exit 2\n',
+    '#!/bin/sh\necho "args: $*"\necho "settings: $CODESTRAL_LSP_SETTINGS"\n' +
+      'case "$CODESTRAL_LSP_SETTINGS" in *\'"model":"ok"\'*) ;; *) exit 2 ;; esac\n',
   );
   chmodSync(fake, 0o755);
   await activate({ 'codestral.server.path': fake, 'codestral.model': 'ok' });
   await vscode.commands.executeCommand('codestral.check');
   const output = standIn.__state.outputs[0];
   assert.match(output.text, /args: check/);
-  assert.match(output.text, /model: ok/);
+  assert.match(output.text, /settings: \{"model":"ok"\}/);
   assert.ok(output.shown);
   assert.deepEqual(standIn.__state.messages, [['info', 'Codestral check passed.']]);
 
@@ -193,13 +194,10 @@ test('the check command runs `<server> check` with the settings in the environme
   assert.equal(standIn.__state.messages[0][0], 'error');
 });
 
-test('the check gets every setting that decides where and how the server asks', () => {
-  const settings = { apiKey: 'k', region: 'us', allowInsecureHttp: true, timeoutMs: 30000, enable: false };
+test('the check gets the settings the server gets, above the environment', () => {
+  const settings = { apiKey: 'k', provider: 'ollama', region: 'us', allowInsecureHttp: true, timeoutMs: 30000 };
   const env = checkEnv(settings, { PATH: '/bin', CODESTRAL_MODEL: 'from-env' });
-  assert.equal(env.CODESTRAL_API_KEY, 'k');
-  assert.equal(env.CODESTRAL_REGION, 'us');
-  assert.equal(env.CODESTRAL_ALLOW_INSECURE_HTTP, 'true');
-  assert.equal(env.CODESTRAL_TIMEOUT_MS, '30000');
+  assert.deepEqual(JSON.parse(env.CODESTRAL_LSP_SETTINGS ?? ''), settings);
   assert.equal(env.CODESTRAL_MODEL, 'from-env');
   assert.equal(env.PATH, '/bin');
 });
