@@ -155,9 +155,17 @@ _WORD_OPENER = {
     "elixir": _ELIXIR_OPENER,
 }
 _RUBY_REOPENER = re.compile(r"\s*(?:else|elsif|when|in|rescue|ensure)\b")
-# Python's clauses that go on with the statement above at its level (``else:`` of an ``if``,
-# a ``for`` or a ``try``, ``except E:``).
-_PYTHON_CLAUSE_HEAD = re.compile(r"\s*(?:if|elif|else|for|async\s+for|while|try|except)\b")
+# The heads of the Python statements a clause may go on with at their level (an ``if``, a
+# loop, a ``try``, or one of their own clauses).
+_PYTHON_CLAUSE_HEAD = re.compile(r"\s*(if|elif|else|for|async\s+for|while|try|except)\b")
+# A Python clause, and the heads of the statements each may go on with at its level.
+_PYTHON_CLAUSE = re.compile(r"\s*(elif|else|except|finally)\b")
+_PYTHON_CLAUSE_AFTER = {
+    "elif": ("if", "elif"),
+    "else": ("if", "elif", "for", "while", "except"),
+    "except": ("try", "except"),
+    "finally": ("try", "except", "else"),
+}
 _PYTHON_REOPENER = re.compile(r"\s*(?:elif\b.*|else|except\b.*|finally):\s*(?:#.*)?$")
 _WORD_REOPENER = {
     "python": _PYTHON_REOPENER,
@@ -1099,16 +1107,22 @@ def _clause_below(ctx: Context) -> bool:
 
 def _clause_fits(lines: list[str], i: int, ctx: Context) -> bool:
     """Whether a Python clause (``else:``, ``except E:``) has the statement it goes on with
-    above it at its level: the nearest code line there, in the answer or the prompt, heads an
-    ``if``, a loop, a ``try`` or one of their clauses. Other languages' reopeners need none."""
+    above it at its level: the nearest code line there, in the answer or the prompt, heads
+    one the clause may follow (an ``except`` a ``try`` or an ``except``, not the ``if`` a
+    run-on left: ``if TYPE_CHECKING:`` then ``except FileNotFoundError:``). Other
+    languages' reopeners need none."""
     if ctx.language != "python":
         return True
     level = ctx.indent(lines[i])
+    clause = _PYTHON_CLAUSE.match(lines[i])
     above = itertools.chain(reversed(lines[:i]), lines_above(ctx))
     for line in above:
         if is_blank(line) or ctx.indent(line) > level:
             continue
-        return ctx.indent(line) == level and _PYTHON_CLAUSE_HEAD.match(line) is not None
+        head = _PYTHON_CLAUSE_HEAD.match(line)
+        if ctx.indent(line) != level or head is None:
+            return False
+        return clause is None or head.group(1).split()[-1] in _PYTHON_CLAUSE_AFTER[clause[1]]
     return False
 
 
