@@ -86,9 +86,10 @@ SETTLE_S = 0.001
 # "Ready before asked" goes ahead only for the last word of a suggestion's line: the rest of the
 # word being typed, then punctuation (``ces(),``).
 _LAST_WORD = re.compile(r"\w*[^\w\n]*")
-# A stream that has sent nothing while the user typed this many characters past its prompt is
-# not waited on: against a slow upstream (seconds to the first token) each keystroke would
-# otherwise wait for an answer to a prompt ever further behind, then start over too late.
+# A stream whose text the user typed this many characters past (it sent nothing yet, or
+# stalled after a few words) is not waited on: against a slow or stalled upstream each
+# keystroke would otherwise wait for an answer to a prompt ever further behind (a stall until
+# the read timeout), then start over too late.
 STALE_SILENT_CHARS = 8
 # The request asked ahead waits this long, so the answer to the keystroke that started it goes
 # out first: it is needed a key or more later, the keystroke's answer now.
@@ -477,8 +478,8 @@ class Engine:
             typed = gen.typed_since(ctx)
             if typed is None or gen.error is not None or _stopping(gen):
                 continue
-            if not gen.done and not gen.text and len(typed) >= silent_limit:
-                continue  # its prompt is behind the cursor: ask afresh rather than wait
+            if not gen.done and len(typed) - len(gen.text) >= silent_limit:
+                continue  # its answer is behind the cursor: ask afresh rather than wait
             if gen.continues(typed) or (not invoked and not typed and gen.done):
                 return gen, typed
             after = self._typed_beyond(gen, typed, ctx, multiline)

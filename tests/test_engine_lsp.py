@@ -616,6 +616,33 @@ async def test_a_silent_stream_far_behind_the_cursor_is_not_waited_on(
     await asyncio.wait_for(asyncio.gather(*waiting), 5)
 
 
+async def test_a_stream_stalled_after_a_few_words_is_not_waited_on(
+    client: LanguageClient, fake: FakeFim
+) -> None:
+    """A stream that sent a few characters and then stalled, while the user typed a word past
+    them, is replaced by one for the cursor: joined, every keystroke would wait on it until
+    the read timeout."""
+    answers = iter([Reply(text="math.pi * radius ** 2", chunk_chars=8, chunk_delay=30.0)])
+    fake.answer = lambda received: next(answers, Reply(text="x"))
+    doc = Doc(client)
+    waiting = [asyncio.ensure_future(doc.suggest())]
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1, 5.0)
+    await asyncio.sleep(0.2)  # the first chunk is in
+    for char in "math.pi * radius ** 2":
+        doc.type(char)
+        waiting.append(asyncio.ensure_future(doc.suggest()))
+        await asyncio.sleep(0.03)
+    await doc.synced()
+    # Well before the stall's 30 s; polled, as a loaded machine may lag the keystrokes.
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 2, 3.0)
+    typed = [p.removeprefix(TEXT) for p in prompts(fake)]
+    assert len(typed[1]) - len("math.pi ") >= STALE_SILENT_CHARS
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
+    )
+    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+
+
 async def test_a_suggestion_taken_up_to_its_closing_line_break_asks_for_what_follows(
     client: LanguageClient, fake: FakeFim
 ) -> None:
