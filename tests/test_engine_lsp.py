@@ -599,21 +599,12 @@ async def test_a_silent_stream_far_behind_the_cursor_is_not_waited_on(
     its prompt is replaced by one for the cursor, not waited on."""
     fake.answer = Reply(text="x", delay=3.0)
     doc = Doc(client)
-    waiting = []
-    for char in "totalcountofitems":
-        doc.type(char)
-        waiting.append(asyncio.ensure_future(doc.suggest()))
-        await asyncio.sleep(0.03)
-    await doc.synced()
+    waiting = await typed_with_requests(doc, "totalcountofitems")
     # Well before the first answer's 3 s; polled, as a loaded machine may lag the keystrokes.
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 2, 2.0)
     typed = [p.removeprefix(TEXT) for p in prompts(fake)]
     assert len(typed[1]) - len(typed[0]) >= STALE_SILENT_CHARS
-    # Closed, the document's requests still waiting answer at once, empty.
-    client.text_document_did_close(
-        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
-    )
-    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    await answered_once_closed(client, waiting)
 
 
 async def test_a_stream_stalled_after_a_few_words_is_not_waited_on(
@@ -625,18 +616,30 @@ async def test_a_stream_stalled_after_a_few_words_is_not_waited_on(
     answers = iter([Reply(text="math.pi * radius ** 2", chunk_chars=8, chunk_delay=30.0)])
     fake.answer = lambda received: next(answers, Reply(text="x"))
     doc = Doc(client)
-    waiting = [asyncio.ensure_future(doc.suggest())]
+    first = asyncio.ensure_future(doc.suggest())
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1, 5.0)
     await asyncio.sleep(0.2)  # the first chunk is in
-    for char in "math.pi * radius ** 2":
-        doc.type(char)
-        waiting.append(asyncio.ensure_future(doc.suggest()))
-        await asyncio.sleep(0.03)
-    await doc.synced()
+    waiting = await typed_with_requests(doc, "math.pi * radius ** 2")
     # Well before the stall's 30 s; polled, as a loaded machine may lag the keystrokes.
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) >= 2, 3.0)
     typed = [p.removeprefix(TEXT) for p in prompts(fake)]
     assert len(typed[1]) - len("math.pi ") >= STALE_SILENT_CHARS
+    await answered_once_closed(client, [first, *waiting])
+
+
+async def typed_with_requests(doc: Doc, text: str) -> list[asyncio.Future[str]]:
+    """Type ``text`` a key every 30 ms, with an automatic request at each key."""
+    waiting = []
+    for char in text:
+        doc.type(char)
+        waiting.append(asyncio.ensure_future(doc.suggest()))
+        await asyncio.sleep(0.03)
+    await doc.synced()
+    return waiting
+
+
+async def answered_once_closed(client: LanguageClient, waiting: list[asyncio.Future[str]]) -> None:
+    """Close the document: its requests still waiting answer at once, empty."""
     client.text_document_did_close(
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
     )
