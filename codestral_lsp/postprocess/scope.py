@@ -248,15 +248,15 @@ _SQL_SCHEMA_STATEMENT = re.compile(
 _JSX_LANGUAGES = frozenset({"typescriptreact", "javascriptreact"})
 # A line starting a top-level statement: a word at column 0 (``export function``, ``const``).
 _TOP_LEVEL_LINE = re.compile(r"^(?=[A-Za-z_$@])", re.MULTILINE)
-# A TeX line defining a command, an environment, an option or a key (``\\long\\def\\x``,
-# ``\\newcommand``, ``\\DeclareOption``, ``\\cs_new_protected:Npn``, ``\\define@key``), and
-# one at column 0.
+# A TeX line defining a command, an environment, an option or a key at column 0
+# (``\\long\\def\\x``, ``\\newcommand``, ``\\DeclareOption``, ``\\cs_new_protected:Npn``,
+# ``\\define@key``).
 _TEX_DEFINING = (
     r"(?:\\(?:long|protected|global|outer)\s*)*\\(?:(?:[gex]?def|let|(?:re)?new(?:command|"
     r"environment)|providecommand|Declare[A-Za-z]+|New[A-Za-z]*Command|define@key)"
     r"(?![a-zA-Z@])|cs_(?:new|g?set)\w*:)"
 )
-_TEX_DEFINITION = re.compile(rf"[ \t]*{_TEX_DEFINING}")
+_TEX_DEFINITION = re.compile(_TEX_DEFINING)
 _TEX_TOP_DEFINITION = re.compile(rf"^(?={_TEX_DEFINING})", re.MULTILINE)
 # A JSX tag opened on a line whose attributes go on below (``<Provider``).
 _JSX_TAG_START = re.compile(r"<[A-Za-z][\w.]*(?:\s[^<>]*)?$")
@@ -740,9 +740,9 @@ def jsx_outdented_cut(lines: list[str], ctx: Context) -> int | None:
 
 def tex_outdented_cut(lines: list[str], ctx: Context) -> int | None:
     """In TeX, index of an answer line defining something (``\\def``, ``\\newcommand``,
-    ``\\define@key``...) at or left of the line whose ``{`` ends it and is still open, where
-    that group's body stands deeper: the answer left the definition it was writing open and
-    went on with the next one. A body laid out at its opener's level (a line of it there
+    ``\\define@key``...) at column 0 inside a group still open whose ``{`` ends a line at
+    column 0 and whose body stands deeper: the answer left the definition it was writing
+    open and went on with the next one. A body laid out at column 0 (a line of it there
     before) is not judged. The code is read from the last definition at column 0 above."""
     if ctx.language != "latex" or len(lines) < 2:
         return None
@@ -757,10 +757,10 @@ def tex_outdented_cut(lines: list[str], ctx: Context) -> int | None:
         end = code.find("\n", opener.at)
         body = [line for line in code[end + 1 : start].splitlines() if line.strip()]
         if (
-            ctx.indent(lines[i]) == opener.indent == 0
+            opener.indent == 0
             and not code[opener.at + 1 : end].strip()
             and body
-            and all(ctx.indent(line) > opener.indent for line in body)
+            and all(ctx.indent(line) > 0 for line in body)
         ):
             return i
     return None
