@@ -258,6 +258,9 @@ _TEX_DEFINING = (
 )
 _TEX_DEFINITION = re.compile(_TEX_DEFINING)
 _TEX_TOP_DEFINITION = re.compile(rf"^(?={_TEX_DEFINING})", re.MULTILINE)
+# A line that goes on with an expression above (a ternary's ``? a`` / ``: b``, a chained
+# ``.then(``, an ``&&`` operand): it starts no statement.
+_CONTINUED_LEAD = re.compile(r"[ \t]*[?:.|&]")
 # A JSX tag opened on a line whose attributes go on below (``<Provider``).
 _JSX_TAG_START = re.compile(r"<[A-Za-z][\w.]*(?:\s[^<>]*)?$")
 # A line of code a bracket's layout judges: not led by a closer or a ``case`` label.
@@ -799,9 +802,12 @@ def _ends_own_line(code: str, at: int) -> bool:
     """Whether the bracket at ``at`` ends its line and that line starts a statement or an
     attribute (the line above ends one, a block's start or a tag, or opens a tag):
     ``return (`` after ``const x = 1;``, ``values={[`` under ``<Provider``; not the ``{``
-    of an interface's ``extends A {`` line, nor ``{cond ||``."""
+    of an interface's ``extends A {`` line, nor ``{cond ||``, nor a line going on with an
+    expression (a return type's ``: never {`` under ``? AsyncRouteComponent<P>``)."""
     end = code.find("\n", at)
     if code[at + 1 : end if end >= 0 else len(code)].strip():
+        return False
+    if _CONTINUED_LEAD.match(code, code.rfind("\n", 0, at) + 1):
         return False
     above = code[: max(0, code.rfind("\n", 0, at))].rstrip()
     line_above = above[above.rfind("\n") + 1 :].lstrip()
