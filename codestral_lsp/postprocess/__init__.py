@@ -433,7 +433,20 @@ def _first_retyped(lines: list[str], ctx: Context) -> int:
 
 def _cut_index(lines: list[str], ctx: Context, final: bool) -> int | None:
     """The first line the answer must not include, by any multi-line rule. ``final`` says the
-    lines are the whole answer, not a stream that may go on."""
+    lines are the whole answer, not a stream that may go on. An answer that closes the
+    Markdown code block it is written in ends with that fence: the rules judge the lines
+    before it, the block's code (as a rule would take the fence for code out of scope)."""
+    fence = embedded.closing_fence(lines, ctx)
+    if fence is not None:
+        inner = _rule_cut(lines[:fence], ctx, final=True)
+        return inner if inner is not None and inner < fence else fence + 1
+    cut = _rule_cut(lines, ctx, final)
+    if cut == len(lines) and not final and embedded.in_markdown_block(ctx):
+        return None  # the stream's next line may be that fence
+    return cut
+
+
+def _rule_cut(lines: list[str], ctx: Context, final: bool) -> int | None:
     head = scope.new_definition(lines, ctx)
     owed = preprocessor.owed_endifs(lines, ctx)
     cuts = (

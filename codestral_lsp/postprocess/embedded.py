@@ -33,6 +33,23 @@ def in_fenced_block(ctx: Context) -> bool:
     return len(FENCE_LINE.findall(ctx.prefix)) % 2 == 1
 
 
+def in_markdown_block(ctx: Context) -> bool:
+    """Whether the cursor is in a fenced block of a Markdown file (one the rules read as
+    Markdown: its language unknown, or its closing fence not below)."""
+    return ctx.language in _MARKDOWN and in_fenced_block(ctx)
+
+
+def closing_fence(lines: list[str], ctx: Context) -> int | None:
+    """In Markdown with the cursor in a fenced block, the index of the answer's first line
+    after its first that closes the block (the opening fence's marks at its indentation), or
+    ``None``."""
+    if not in_markdown_block(ctx):
+        return None
+    opening = list(FENCE_LINE.finditer(ctx.prefix))[-1]
+    fence = opening.group()[: opening.end(1) - opening.start()]
+    return next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() == fence), None)
+
+
 @functools.lru_cache(maxsize=32)  # one derivation per cursor: the rules run at every line
 def _in_markdown(ctx: Context) -> Context:
     fences = list(FENCE_LINE.finditer(ctx.prefix))
