@@ -97,7 +97,7 @@ def assert_served(case: Case, fake: FakeWire) -> None:
     else:
         assert "Authorization" not in sent.headers
     if case.rejects_suffix:
-        assert "suffix" not in sent.body and sent.body["prompt"].startswith("<s>[SUFFIX]")
+        assert "suffix" not in sent.body and sent.body["prompt"].startswith("[SUFFIX]")
 
 
 @pytest_lsp.fixture(

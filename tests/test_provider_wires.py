@@ -140,6 +140,14 @@ async def test_chat_body_carries_the_file_with_a_hole() -> None:
     assert "/src/add.py" in user["content"]
 
 
+async def test_chat_answers_stop_where_the_stop_setting_says() -> None:
+    # The chat endpoint is sent no stops (they could cut a fence or a sentence before the
+    # code): the code taken out of the answer ends at the first one.
+    with FakeWire("chat", Reply(text="```python\na + b\n```")) as fake:
+        assert await collect(provider_for(fake), request(stop=("+", "\n\n"))) == "a "
+    assert "stop" not in fake.completions[0].body
+
+
 async def test_ollama_body_puts_sampling_under_options() -> None:
     req = request(stop=("\n\n",), prompt_cache_key="ck", random_seed=3)
     with FakeWire("ollama", Reply(text=MIDDLE)) as fake:
@@ -346,7 +354,8 @@ async def test_vllm_suffix_refusal_switches_to_the_raw_template() -> None:
     assert refused["suffix"] == SUFFIX
     for body in (raw, later):
         assert "suffix" not in body
-        assert body["prompt"] == f"<s>[SUFFIX]{SUFFIX}[PREFIX]{PREFIX}"
+        # No "<s>": vLLM adds the start of sequence itself (add_special_tokens).
+        assert body["prompt"] == f"[SUFFIX]{SUFFIX}[PREFIX]{PREFIX}"
         assert body["stop"] == ["[PREFIX]", "[SUFFIX]"]
 
 
@@ -374,6 +383,28 @@ async def test_ollama_error_line_inside_the_stream() -> None:
     provider._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))  # type: ignore[attr-defined]
     seen: list[str] = []
     with pytest.raises(UpstreamError, match="llama runner process has terminated"):
+        try:
+            async for delta in provider.stream(request()):
+                seen.append(delta)
+        finally:
+            await provider.aclose()
+    assert seen == ["a +"]
+
+
+async def test_llamacpp_error_line_inside_the_stream() -> None:
+    """llama.cpp reports a failure after the 200 on an ``error:`` line of its own."""
+    failure = {"code": 500, "message": "the request exceeds the available context size"}
+    content = (
+        f'data: {{"content": "a +", "stop": false}}\n\nerror: {json.dumps(failure)}\n\n'
+    ).encode()
+
+    def answer(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=content, headers={"Content-Type": "text/event-stream"})
+
+    provider = create(Endpoint("llamacpp", "http://127.0.0.1:8080", ""))
+    provider._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))  # type: ignore[attr-defined]
+    seen: list[str] = []
+    with pytest.raises(UpstreamError, match="exceeds the available context size"):
         try:
             async for delta in provider.stream(request()):
                 seen.append(delta)

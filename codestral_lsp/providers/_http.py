@@ -439,6 +439,11 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
     events = 0
     try:
         async for line in body_lines(response):
+            if line.startswith("error:"):
+                # llama.cpp reports a failure mid-stream on a line of its own: as the error
+                # object other servers put in a ``data:`` line, for their readers to raise.
+                yield json.dumps({"error": _json_or_text(line[6:].strip())})
+                continue
             if not line.startswith("data:"):
                 continue
             payload = line[5:].strip()
@@ -457,6 +462,14 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
         raise BadResponseError(f"{_where(response)} sent no event stream but {got}")
     if until_done:
         raise UpstreamError("the stream ended before [DONE]")
+
+
+def _json_or_text(text: str) -> Any:
+    """``text`` read as JSON, or as itself when it is none."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 async def ndjson(response: httpx.Response) -> AsyncIterator[dict[str, Any]]:

@@ -7,7 +7,7 @@ sentence comes first is only known once the answer is in, and an autocomplete an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from codestral_lsp.providers import AnswerCut, FimRequest
@@ -33,6 +33,14 @@ def chat_body(request: FimRequest) -> dict[str, Any]:
     return body
 
 
+def before_stop(code: str, stops: Sequence[str]) -> str:
+    """``code`` up to the first of the stop sequences in it: the endpoint is sent none (see
+    :func:`chat_body`), so the user's ``stop`` setting applies to the code taken out of the
+    answer."""
+    ends = [found for stop in stops if stop and (found := code.find(stop)) >= 0]
+    return code[: min(ends)] if ends else code
+
+
 class ChatCompletions(HttpProvider):
     """Provider for chat completions with a hole-filling prompt, JSON and SSE."""
 
@@ -48,7 +56,7 @@ class ChatCompletions(HttpProvider):
                 parts.append(delta)
         except AnswerCut as err:
             cut = err
-        code = extract("".join(parts), request.prompt)
+        code = before_stop(extract("".join(parts), request.prompt), request.stop)
         if code:
             yield code
         if cut is not None:

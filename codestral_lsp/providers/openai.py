@@ -26,8 +26,10 @@ RAW_STOPS = ("[PREFIX]", "[SUFFIX]")
 
 
 def raw_prompt(prefix: str, suffix: str) -> str:
-    """Codestral's FIM template, for servers that take only a prompt: suffix first."""
-    return f"<s>[SUFFIX]{suffix}[PREFIX]{prefix}"
+    """Codestral's FIM template, for servers that take only a prompt: suffix first. Without
+    its ``<s>``: such a server (vLLM) adds the start of sequence itself, and a literal one
+    would make it two."""
+    return f"[SUFFIX]{suffix}[PREFIX]{prefix}"
 
 
 def completions_body(request: FimRequest, raw: bool = False) -> dict[str, Any]:
