@@ -373,21 +373,8 @@ async def test_ollama_error_line_inside_the_stream() -> None:
     """Ollama reports a failure after the 200 as an ``error`` line of the NDJSON stream."""
     lines = [{"response": "a +", "done": False}, {"error": "llama runner process has terminated"}]
     content = "".join(json.dumps(line) + "\n" for line in lines).encode()
-
-    def answer(req: httpx.Request) -> httpx.Response:
-        return httpx.Response(
-            200, content=content, headers={"Content-Type": "application/x-ndjson"}
-        )
-
-    provider = create(Endpoint("ollama", "http://127.0.0.1:11434", ""))
-    provider._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))  # type: ignore[attr-defined]
-    seen: list[str] = []
-    with pytest.raises(UpstreamError, match="llama runner process has terminated"):
-        try:
-            async for delta in provider.stream(request()):
-                seen.append(delta)
-        finally:
-            await provider.aclose()
+    endpoint = Endpoint("ollama", "http://127.0.0.1:11434", "")
+    seen = await deltas_before(endpoint, content, "application/x-ndjson", "runner process has")
     assert seen == ["a +"]
 
 
@@ -397,20 +384,28 @@ async def test_llamacpp_error_line_inside_the_stream() -> None:
     content = (
         f'data: {{"content": "a +", "stop": false}}\n\nerror: {json.dumps(failure)}\n\n'
     ).encode()
+    endpoint = Endpoint("llamacpp", "http://127.0.0.1:8080", "")
+    seen = await deltas_before(endpoint, content, "text/event-stream", "exceeds the available")
+    assert seen == ["a +"]
+
+
+async def deltas_before(endpoint: Endpoint, content: bytes, kind: str, error: str) -> list[str]:
+    """What a provider yields from a 200 answer of ``content`` before the UpstreamError
+    saying ``error`` that it must raise."""
 
     def answer(req: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=content, headers={"Content-Type": "text/event-stream"})
+        return httpx.Response(200, content=content, headers={"Content-Type": kind})
 
-    provider = create(Endpoint("llamacpp", "http://127.0.0.1:8080", ""))
+    provider = create(endpoint)
     provider._client = httpx.AsyncClient(transport=httpx.MockTransport(answer))  # type: ignore[attr-defined]
     seen: list[str] = []
-    with pytest.raises(UpstreamError, match="exceeds the available context size"):
+    with pytest.raises(UpstreamError, match=error):
         try:
             async for delta in provider.stream(request()):
                 seen.append(delta)
         finally:
             await provider.aclose()
-    assert seen == ["a +"]
+    return seen
 
 
 async def test_a_provider_closed_while_a_request_waited_refuses_it_as_upstream_trouble(
