@@ -374,7 +374,8 @@ async def test_ollama_error_line_inside_the_stream() -> None:
     lines = [{"response": "a +", "done": False}, {"error": "llama runner process has terminated"}]
     content = "".join(json.dumps(line) + "\n" for line in lines).encode()
     endpoint = Endpoint("ollama", "http://127.0.0.1:11434", "")
-    seen = await deltas_before(endpoint, content, "application/x-ndjson", "runner process has")
+    error = "llama runner process has terminated"
+    seen = await deltas_before(endpoint, content, "application/x-ndjson", error)
     assert seen == ["a +"]
 
 
