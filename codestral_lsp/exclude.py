@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 
-@lru_cache(maxsize=64)
+# Every pattern of the settings at once: the defaults alone are 29, and a cache smaller than
+# the list would miss on every lookup.
+@lru_cache(maxsize=1024)
 def _compile(pattern: str) -> re.Pattern[str]:
     """Translate a glob (``*``, ``?``, ``**``, ``[...]``) into a regex over ``/`` paths."""
     out: list[str] = []
@@ -62,6 +64,13 @@ def is_excluded(path: str, patterns: Iterable[str]) -> bool:
     match the file name or any directory name on the path (``secrets`` excludes everything
     below it); patterns with ``/`` match the path's tail (``secrets/**`` matches
     ``/repo/secrets/a.txt``)."""
+    return _excluded(path, tuple(patterns))
+
+
+# Asked at every request for the cursor's file and for each open file that may lend it a
+# snippet: with the same settings, each file's answer is the one it had.
+@lru_cache(maxsize=4096)
+def _excluded(path: str, patterns: tuple[str, ...]) -> bool:
     normal = path.replace("\\", "/")
     parts = [p for p in normal.split("/") if p]
     excluded = False
