@@ -16,6 +16,9 @@ import re
 UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 _CODECS = {UTF8: ("utf-8", 1), UTF16: ("utf-16-le", 2)}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Lines further than this are reached by counting breaks in chunks of this many characters.
+_CHUNK_LINES = 64
+_CHUNK = 1 << 16
 
 
 def line_start(
@@ -37,17 +40,38 @@ def line_start(
             pos = _previous_line_start(text, pos, crlf)
         return pos
     known, pos = anchor if 0 <= anchor[0] <= line else (0, 0)
+    pos, left = _past_chunks(text, pos, line - known, crlf)
     if not crlf:
-        for _ in range(line - known):
+        for _ in range(left):
             pos = text.find("\n", pos) + 1
             if pos == 0:
                 return None
         return pos
-    for _ in range(line - known):
+    for _ in range(left):
         pos = _next_break_end(text, pos)
         if pos < 0:
             return None
     return pos
+
+
+def _past_chunks(text: str, pos: int, breaks: int, crlf: bool) -> tuple[int, int]:
+    """Where to go on from, and how many line breaks are then left to cross, after skipping
+    the whole chunks of :data:`_CHUNK` characters from ``pos`` that hold fewer than the
+    ``breaks`` to cross: counted at C speed, so that a line far from the last one asked
+    about (an edit at the other end of the file) costs no Python step per line."""
+    while breaks > _CHUNK_LINES:
+        end = pos + _CHUNK
+        if end >= len(text):
+            break
+        if crlf and text[end - 1] == "\r" and text[end] == "\n":
+            end += 1  # a chunk never splits a ``\r\n``
+        found = text.count("\n", pos, end)
+        if crlf:
+            found += text.count("\r", pos, end) - text.count("\r\n", pos, end)
+        if found >= breaks:
+            break
+        pos, breaks = end, breaks - found
+    return pos, breaks
 
 
 def _previous_line_start(text: str, pos: int, crlf: bool) -> int:

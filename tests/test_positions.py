@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from codestral_lsp import positions
@@ -74,6 +75,30 @@ def test_a_line_start_from_any_known_line_above_or_below(
     crlf = None if told is None else told or "\r" in text
     expected = lines[line][0] if line < len(lines) else None
     assert positions.line_start(text, line, anchor_at(lines, known), crlf) == expected
+
+
+@given(
+    st.lists(PIECES, max_size=200).map("".join),
+    st.integers(0, 120),
+    st.integers(0, 120),
+    st.sampled_from([None, False, True]),
+    st.integers(1, 9),
+)
+@example("ab\r\ncd\r\nef\r\ngh\r\nij", 4, 0, True, 3)  # a chunk's edge between \r and \n
+@settings(max_examples=300)
+def test_a_far_line_start_counted_in_chunks(
+    text: str, line: int, known: int, told: bool | None, chunk: int
+) -> None:
+    # Chunks of a few characters, counted past one line (the real ones are 65,536 and 64),
+    # so that every shape of line break meets a chunk's edge.
+    lines = reference_lines(text)
+    crlf = None if told is None else told or "\r" in text
+    expected = lines[line][0] if line < len(lines) else None
+    with (
+        mock.patch.object(positions, "_CHUNK", chunk),
+        mock.patch.object(positions, "_CHUNK_LINES", 1),
+    ):
+        assert positions.line_start(text, line, anchor_at(lines, known), crlf) == expected
 
 
 @given(TEXTS, st.sampled_from(ENCODINGS), st.integers(0, 40), st.booleans())
