@@ -144,8 +144,11 @@ def offset_in_line(text: str, start: int | None, character: int, encoding: str) 
     a line past the end, which means the end of the text), clamped to the line."""
     if start is None:
         return len(text)
-    end = line_end(text, start)
-    return start + _column_to_chars(text[start:end], max(0, character), encoding)
+    column = max(0, character)
+    # A code point is at least one unit: no more of the line can lie before the column (a
+    # minified line may be megabytes long).
+    end = min(line_end(text, start), start + column)
+    return start + _column_to_chars(text[start:end], column, encoding)
 
 
 def position_at(
