@@ -28,13 +28,16 @@ def line_start(
 
     ``anchor`` is a known ``(line, start offset)``: the walk starts there when it is nearer
     than the top, so asking about a line near the last one asked about is cheap, walking down
-    (typing) or up (an editor applies a multi-cursor edit from the bottom up). ``crlf`` says
-    whether the text may hold a ``\r`` (``None``: look, which reads the whole text)."""
+    (typing) or a few lines up (an editor applies a multi-cursor edit from the bottom up).
+    ``crlf`` says whether the text may hold a ``\r`` (``None``: look, which reads the whole
+    text)."""
     if line <= 0:
         return 0
     if crlf is None:
         crlf = "\r" in text
-    if line < anchor[0] and anchor[0] - line < line:
+    if line < anchor[0] and anchor[0] - line <= min(line, _CHUNK_LINES):
+        # A few lines up, one by one; further, counting down from the top in chunks is the
+        # cheaper way (the walk up takes a Python step per line).
         pos = anchor[1]
         for _ in range(anchor[0] - line):
             pos = _previous_line_start(text, pos, crlf)
