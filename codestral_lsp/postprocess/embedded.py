@@ -30,7 +30,18 @@ def code_block(ctx: Context) -> Context:
 
 def in_fenced_block(ctx: Context) -> bool:
     """Whether an odd number of fence lines before the cursor leaves a fenced block open."""
-    return len(FENCE_LINE.findall(ctx.prefix)) % 2 == 1
+    return _open_fence(ctx) is not None
+
+
+@functools.lru_cache(maxsize=32)  # one read per cursor: the rules ask at every streamed line
+def _open_fence(ctx: Context) -> tuple[re.Match[str], str] | None:
+    """The fence line that opened the block the cursor is in, and its indentation and marks
+    (what closes the block); ``None`` when an even number of fence lines leaves none open."""
+    fences = list(FENCE_LINE.finditer(ctx.prefix))
+    if len(fences) % 2 == 0:
+        return None
+    opening = fences[-1]
+    return opening, opening.group()[: opening.end(1) - opening.start()]
 
 
 def in_markdown_block(ctx: Context) -> bool:
@@ -43,26 +54,25 @@ def closing_fence(lines: list[str], ctx: Context) -> int | None:
     """In Markdown with the cursor in a fenced block, the index of the answer's first line
     after its first that closes the block (the opening fence's marks at its indentation), or
     ``None``."""
-    if not in_markdown_block(ctx):
+    found = _open_fence(ctx) if ctx.language in _MARKDOWN else None
+    if found is None:
         return None
-    opening = list(FENCE_LINE.finditer(ctx.prefix))[-1]
-    fence = opening.group()[: opening.end(1) - opening.start()]
+    fence = found[1]
     return next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() == fence), None)
 
 
 @functools.lru_cache(maxsize=32)  # one derivation per cursor: the rules run at every line
 def _in_markdown(ctx: Context) -> Context:
-    fences = list(FENCE_LINE.finditer(ctx.prefix))
-    if len(fences) % 2 == 0 or "\n" not in ctx.prefix[fences[-1].end() :]:
+    found = _open_fence(ctx)
+    if found is None or "\n" not in ctx.prefix[found[0].end() :]:
         return ctx  # no block open, or the cursor is on its opening fence's line
-    opening = fences[-1]
+    opening, fence = found
     language = canonical(opening.group(2))
     if language not in extensions() or language in _NOT_CODE:
         return ctx
     # The next fence line closes the block, at its indentation, or the block is still being
     # written (that fence opens another one below).
     closing = FENCE_LINE.search(ctx.suffix)
-    fence = opening.group()[: opening.end(1) - opening.start()]  # its indentation and marks
     if closing is None or closing.group().rstrip() != fence:
         return ctx
     prefix = ctx.prefix[opening.end() + 1 :]
