@@ -440,9 +440,8 @@ async def sse_data(response: httpx.Response, until_done: bool = True) -> AsyncIt
     try:
         async for line in body_lines(response):
             if line.startswith("error:"):
-                # llama.cpp reports a failure mid-stream on a line of its own: as the error
-                # object other servers put in a ``data:`` line, for their readers to raise.
-                yield json.dumps({"error": _json_or_text(line[6:].strip())})
+                # llama.cpp reports a failure mid-stream on a line of its own.
+                raise_stream_error({"error": _json_or_text(line[6:].strip())})
                 continue
             if not line.startswith("data:"):
                 continue
