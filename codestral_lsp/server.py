@@ -113,10 +113,12 @@ class CodestralServer(LanguageServer):
         # The tasks of completion requests not answered yet.
         self._answering: set[asyncio.Task[Any]] = set()
         self.parent_watch: asyncio.Future[None] | None = None
-        # Clear while a settings pull awaits the client's answer (until ``_settle_by``).
+        # Clear while a settings pull awaits the client's answer (until ``_settle_by``); only
+        # the last of the pulls (``_pulls`` numbers them) sets it when answered.
         self.settled = asyncio.Event()
         self.settled.set()
         self._settle_by = 0.0
+        self._pulls = 0
         self.client_process_id: int | None = None  # from the command line
 
     @property
@@ -415,11 +417,19 @@ class CodestralServer(LanguageServer):
         settings = self.settings
         return lambda: self.settings is settings and self.is_current(arrival.doc, arrival.version)
 
-    def pulling(self) -> None:
+    def pulling(self) -> int:
         """A settings pull is going out: completion requests wait for its answer, for at most
-        :data:`PULL_TIMEOUT_S` from now."""
+        :data:`PULL_TIMEOUT_S` from now. Returns the pull's number, for :meth:`pulled`."""
         self.settled.clear()
         self._settle_by = time.monotonic() + PULL_TIMEOUT_S
+        self._pulls += 1
+        return self._pulls
+
+    def pulled(self, pull: int) -> None:
+        """Pull number ``pull`` is answered (or failed): requests go on, unless a later pull
+        still awaits its answer."""
+        if pull == self._pulls:
+            self.settled.set()
 
     async def settings_settled(self) -> None:
         """Return once no settings pull awaits the client's answer, or its time is up."""
@@ -617,11 +627,11 @@ async def pull_configuration(ls: CodestralServer) -> None:
     """Ask the client for the ``codestral`` section when it supports ``workspace/configuration``."""
     if not _pulls(ls.client_capabilities):
         return
-    ls.pulling()
+    pull = ls.pulling()
     try:
         await _pull(ls)
     finally:
-        ls.settled.set()
+        ls.pulled(pull)
 
 
 async def _pull(ls: CodestralServer) -> None:

@@ -534,6 +534,19 @@ def test_memory_of_unknown_documents_is_bounded() -> None:
     assert workspace.text_documents == {}
 
 
+async def test_completions_wait_for_the_last_of_overlapping_settings_pulls() -> None:
+    # Two pulls in flight (a push of nothing, twice): the first answer must not let requests
+    # go out under settings the second may still change (an exclude).
+    server = create_server({})
+    first, second = server.pulling(), server.pulling()
+    server.pulled(first)
+    waiting = asyncio.ensure_future(server.settings_settled())
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    server.pulled(second)
+    await asyncio.wait_for(waiting, 1)
+
+
 def test_handled_notifications_are_not_remembered() -> None:
     # pygls files every generator-handled notification under a fresh id and never removes it:
     # two objects a keystroke, for the life of the process, until CodestralProtocol.
